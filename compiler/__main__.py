@@ -1,0 +1,5 @@
+"""`python -m compiler` is the `rulesc` command."""
+
+from compiler.cli import main_entry
+
+main_entry()

@@ -1,0 +1,265 @@
+"""The reference semantics: evaluate a resolved pack on a claim, straight from the IR.
+
+Generated modules must return exactly what this returns; the tests hold them to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from compiler.runtime.claims import (
+    Claim,
+    ClaimError,
+    Finding,
+    Line,
+    field_text,
+    is_cpt,
+    is_hcpcs,
+    overlapping,
+    parse_claim,
+    same_provider,
+)
+from compiler.semantics import ir
+
+__all__ = ["ClaimError", "Finding", "Interpreter"]
+
+Env = dict[str, Line]
+
+
+class _Run:
+    """The state of one evaluation: the claim and the lines each rule has matched so far."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+        self.raw: dict[str, frozenset[int]] = {}
+        self.final: dict[str, frozenset[int]] = {}
+
+
+class Interpreter:
+    def __init__(self, pack: ir.Pack) -> None:
+        self.pack = pack
+        self._attributes = {a.name: a.lookup() for a in pack.attributes}
+        self._maps = {m.name: dict(m.pairs) for m in pack.maps}
+        self._rankings = {r.name: r.levels for r in pack.rankings}
+        self._overriders = {r.id: pack.overriders(r.id) for r in pack.rules}
+        self._rules = {r.id: r for r in pack.rules}
+        self._dispatch: dict[type, Callable[[Any, Env, _Run], Any]] = {
+            ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
+            ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
+            ir.MapGet: self._map_get, ir.RankOf: self._rank_of, ir.Func: self._func, ir.Arith: self._arith,
+            ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
+            ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
+            ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+        }
+
+    # ------------------------------------------------------------ claims
+    def evaluate(self, raw_claim: object) -> list[Finding]:
+        claim = parse_claim(raw_claim)
+        run = _Run(claim)
+        edited = [line for line in claim.lines if line.date >= self.pack.effective]
+        for rule_id in self.pack.order:
+            rule = self._rules[rule_id]
+            run.raw[rule_id] = frozenset(line.number for line in edited if self._applies(rule, line, run))
+        findings = []
+        for rule in self.pack.rules:
+            if not rule.reports:
+                continue
+            for number in sorted(self._final(rule.id, run)):
+                findings.append(self._finding(rule, claim.lines[number - 1], run))
+        findings.sort(key=lambda f: (f.line, f.rule))
+        return findings
+
+    def _applies(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
+        if rule.target is not None and line.code not in rule.target.members:
+            return False
+        if rule.claim_types is not None and run.claim.type not in rule.claim_types:
+            return False
+        if rule.places is not None and (line.pos in rule.places.members) == rule.places_negated:
+            return False
+        return rule.condition is None or bool(self.eval(rule.condition, {"line": line}, run))
+
+    def _final(self, rule_id: str, run: _Run) -> frozenset[int]:
+        if rule_id not in run.final:
+            hits = run.raw.get(rule_id, frozenset())
+            for winner in self._overriders.get(rule_id, ()):
+                hits = hits - run.raw.get(winner, frozenset())
+            run.final[rule_id] = hits
+        return run.final[rule_id]
+
+    def _finding(self, rule: ir.Rule, line: Line, run: _Run) -> Finding:
+        env = {"line": line}
+        message = "".join(part.text if part.field is None else field_text(getattr(line, part.field))
+                          for part in rule.message)
+        suggest = None
+        if rule.suggest is not None and (rule.suggest_if is None or self.eval(rule.suggest_if, env, run)):
+            value = self.eval(rule.suggest, env, run)
+            suggest = value if isinstance(value, str) else None
+        assert rule.disposition is not None
+        return Finding(rule.id, line.number, rule.disposition, message, rule.citation, suggest)
+
+    # ------------------------------------------------------------ expressions
+    def eval(self, expr: ir.Expr, env: Env, run: _Run) -> Any:
+        return self._dispatch[type(expr)](expr, env, run)
+
+    def _const(self, expr: ir.Const, env: Env, run: _Run) -> Any:
+        return expr.value
+
+    def _set_value(self, expr: ir.SetValue, env: Env, run: _Run) -> Any:
+        return expr.codes.members
+
+    def _line_var(self, expr: ir.LineVar, env: Env, run: _Run) -> Any:
+        return env[expr.var]
+
+    def _line_field(self, expr: ir.LineField, env: Env, run: _Run) -> Any:
+        return getattr(env[expr.var], expr.field)
+
+    def _claim_field(self, expr: ir.ClaimField, env: Env, run: _Run) -> Any:
+        return getattr(run.claim, expr.field)
+
+    def _code_attr(self, expr: ir.CodeAttr, env: Env, run: _Run) -> Any:
+        code = self.eval(expr.code, env, run)
+        value = self._attributes[expr.attribute].get(code) if code is not None else None
+        if value is None and expr.type.kind is ir.Kind.BOOL:
+            return False
+        return value
+
+    def _map_get(self, expr: ir.MapGet, env: Env, run: _Run) -> Any:
+        key = self.eval(expr.key, env, run)
+        return None if key is None else self._maps[expr.map].get(key)
+
+    def _rank_of(self, expr: ir.RankOf, env: Env, run: _Run) -> Any:
+        code = self.eval(expr.code, env, run)
+        if code is None:
+            return None
+        rank = []
+        for attribute, order in self._rankings[expr.ranking]:
+            value = self._attributes[attribute].get(code)
+            if value not in order:
+                return None
+            rank.append(len(order) - order.index(str(value)))
+        return tuple(rank)
+
+    def _func(self, expr: ir.Func, env: Env, run: _Run) -> Any:
+        args = [self.eval(arg, env, run) for arg in expr.args]
+        if expr.name == "is_cpt":
+            return is_cpt(args[0])
+        if expr.name == "is_hcpcs":
+            return is_hcpcs(args[0])
+        if any(a is None for a in args):
+            return None
+        if expr.name == "ceil":
+            return math.ceil(args[0])
+        if expr.name == "floor":
+            return math.floor(args[0])
+        if expr.name == "abs":
+            return abs(args[0])
+        if expr.name == "max":
+            return max(args)
+        if expr.name == "min":
+            return min(args)
+        raise AssertionError(expr.name)
+
+    def _arith(self, expr: ir.Arith, env: Env, run: _Run) -> Any:
+        left, right = self.eval(expr.left, env, run), self.eval(expr.right, env, run)
+        if left is None or right is None:
+            return None
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        return None if right == 0 else left / right
+
+    def _neg(self, expr: ir.Neg, env: Env, run: _Run) -> Any:
+        value = self.eval(expr.operand, env, run)
+        return None if value is None else -value
+
+    def _compare(self, expr: ir.Compare, env: Env, run: _Run) -> Any:
+        left, right = self.eval(expr.left, env, run), self.eval(expr.right, env, run)
+        if left is None or right is None:
+            return False
+        op = expr.op
+        if op == "=":
+            return left == right
+        if op == "!=":
+            return left != right
+        if op == "<":
+            return left < right
+        if op == "<=":
+            return left <= right
+        if op == ">":
+            return left > right
+        return left >= right
+
+    def _member(self, expr: ir.Member, env: Env, run: _Run) -> Any:
+        item, collection = self.eval(expr.item, env, run), self.eval(expr.collection, env, run)
+        if item is None or collection is None:
+            return False
+        return (item in collection) != expr.negated
+
+    def _given(self, expr: ir.Given, env: Env, run: _Run) -> Any:
+        return (self.eval(expr.value, env, run) is None) == expr.negated
+
+    def _has(self, expr: ir.Has, env: Env, run: _Run) -> Any:
+        modifiers = self.eval(expr.modifiers, env, run)
+        wanted = self.eval(expr.wanted, env, run)
+        found = any(m in wanted for m in modifiers) if expr.any_of else wanted in modifiers
+        return found != expr.negated
+
+    def _flagged(self, expr: ir.Flagged, env: Env, run: _Run) -> Any:
+        return env[expr.var].number in self._final(expr.rule, run)
+
+    def _relation(self, expr: ir.Relation, env: Env, run: _Run) -> Any:
+        inner, outer = env[expr.inner], env[expr.outer]
+        if expr.kind == "date":
+            return inner.date == outer.date
+        if expr.kind == "provider":
+            return same_provider(inner, outer)
+        if expr.kind == "drug":
+            return inner.drug is not None and inner.drug == outer.drug
+        return overlapping(inner, outer)
+
+    def _bool_op(self, expr: ir.BoolOp, env: Env, run: _Run) -> Any:
+        if expr.op == "and":
+            return bool(self.eval(expr.left, env, run)) and bool(self.eval(expr.right, env, run))
+        return bool(self.eval(expr.left, env, run)) or bool(self.eval(expr.right, env, run))
+
+    def _not(self, expr: ir.Not, env: Env, run: _Run) -> Any:
+        return not self.eval(expr.operand, env, run)
+
+    def _quant(self, expr: ir.Quant, env: Env, run: _Run) -> Any:
+        outer = env[expr.outer]
+        candidates = _scoped(run.claim.lines, expr.scopes, outer)
+        inner_env = dict(env)
+
+        def holds(line: Line) -> bool:
+            inner_env[expr.var] = line
+            return bool(self.eval(expr.condition, inner_env, run))
+
+        if expr.kind == "any":
+            return any(holds(line) for line in candidates)
+        if expr.kind == "no":
+            return not any(holds(line) for line in candidates)
+        if expr.kind == "count":
+            return sum(1 for line in candidates if holds(line))
+        for line in candidates:
+            if holds(line):
+                assert expr.then is not None
+                return bool(self.eval(expr.then, inner_env, run))
+        return False
+
+
+def _scoped(lines: Iterable[Line], scopes: tuple[str, ...], outer: Line) -> list[Line]:
+    result = []
+    for line in lines:
+        if "other" in scopes and line is outer:
+            continue
+        if "earlier" in scopes and line.number >= outer.number:
+            continue
+        if "later" in scopes and line.number <= outer.number:
+            continue
+        result.append(line)
+    return result

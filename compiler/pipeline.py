@@ -1,0 +1,28 @@
+"""The stages in order: parse and resolve, then analyze. Each command starts here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.analysis import analyze
+from compiler.diagnostics import Collector, Diagnostic, Sources, sort_key
+from compiler.semantics import ir
+from compiler.semantics.resolver import resolve_pack
+
+
+@dataclass
+class Compiled:
+    path: str
+    pack: ir.Pack | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def compile_pack(path: str | Path, sources: Sources) -> Compiled:
+    """Front end and analysis for one pack; `pack` is None when any error was found."""
+    out = Collector()
+    pack = resolve_pack(path, out, sources)
+    if pack is not None:
+        pack = analyze(pack, out)
+    diagnostics = sorted(out.items, key=sort_key)
+    return Compiled(str(path), None if out.has_errors else pack, diagnostics)

@@ -1,0 +1,487 @@
+"""The resolved, typed form of a rule pack: what every later stage reads.
+
+Names are resolved, code sets are expanded to frozensets, every expression carries its type,
+and every node keeps the span it came from (excluded from equality).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from compiler.diagnostics import Span
+
+_NOWHERE = Span("", 0, 0)
+
+
+def _span() -> Span:
+    return field(default=_NOWHERE, compare=False, repr=False)  # type: ignore[no-any-return]
+
+
+class Kind(str, Enum):
+    BOOL = "bool"
+    NUMBER = "number"
+    CODE = "code"
+    TEXT = "text"
+    DATE = "date"
+    DATETIME = "datetime"
+    MODIFIERS = "modifiers"
+    CODES = "code set"
+    TEXTS = "text set"
+    RANK = "rank"
+    LINE = "line"
+
+
+@dataclass(frozen=True, slots=True)
+class Type:
+    kind: Kind
+    optional: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}{' (may be absent)' if self.optional else ''}"
+
+
+BOOL = Type(Kind.BOOL)
+NUMBER = Type(Kind.NUMBER)
+
+# Fields a rule can read. The names and meanings are the contract's (contract/CONTRACT.md);
+# `number`, `minutes` and `bill_class` are derived by claim validation.
+LINE_FIELDS: dict[str, Type] = {
+    "number": Type(Kind.NUMBER),
+    "code": Type(Kind.CODE),
+    "date": Type(Kind.DATE),
+    "modifiers": Type(Kind.MODIFIERS),
+    "units": Type(Kind.NUMBER),
+    "provider": Type(Kind.TEXT, True),
+    "pos": Type(Kind.TEXT, True),
+    "charge": Type(Kind.NUMBER, True),
+    "start": Type(Kind.DATETIME, True),
+    "stop": Type(Kind.DATETIME, True),
+    "minutes": Type(Kind.NUMBER, True),
+    "drug": Type(Kind.TEXT, True),
+    "supervision": Type(Kind.TEXT),
+    "member_supplied": Type(Kind.BOOL),
+    "description": Type(Kind.TEXT, True),
+}
+CLAIM_FIELDS: dict[str, Type] = {
+    "id": Type(Kind.TEXT),
+    "type": Type(Kind.TEXT),
+    "pos": Type(Kind.TEXT, True),
+    "bill_type": Type(Kind.TEXT, True),
+    "bill_class": Type(Kind.TEXT, True),
+    "member": Type(Kind.TEXT, True),
+    "provider": Type(Kind.TEXT, True),
+}
+FIELD_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("claim", "type"): ("professional", "institutional"),
+    ("line", "supervision"): ("direct", "none"),
+}
+COLUMN_TYPES: dict[str, Type] = {
+    "text": Type(Kind.TEXT, True),
+    "symbol": Type(Kind.TEXT, True),
+    "number": Type(Kind.NUMBER, True),
+    "flag": Type(Kind.BOOL),
+    "codes": Type(Kind.CODES, True),
+}
+
+Value = int | float | str | bool | frozenset[str]
+
+
+@dataclass(frozen=True)
+class CodeSet:
+    """A named or literal set of codes (or of text values such as places of service)."""
+
+    name: str | None
+    title: str | None
+    members: frozenset[str]
+    texts: bool  # True for a set of text values, False for procedure codes
+    source: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One column of a code table: the value each listed code has."""
+
+    name: str
+    table: str
+    type: Type
+    values: tuple[tuple[str, Value], ...]
+    span: Span = _span()
+
+    def lookup(self) -> dict[str, Value]:
+        return dict(self.values)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    code: str
+    cells: tuple[Value | None, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str | None
+    source: str | None
+    columns: tuple[tuple[str, str], ...]
+    rows: tuple[TableRow, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class CodeMap:
+    name: str
+    title: str | None
+    source: str | None
+    pairs: tuple[tuple[str, str], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ordered categories, highest first, compared level by level."""
+
+    name: str
+    title: str | None
+    levels: tuple[tuple[str, tuple[str, ...]], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    heading: str
+    paragraphs: tuple[str, ...]
+    span: Span = _span()
+
+
+# ------------------------------------------------------------------ expressions
+
+
+@dataclass(frozen=True)
+class Const:
+    value: int | float | str | bool
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetValue:
+    codes: CodeSet
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LineVar:
+    """A line itself (for `flagged by`)."""
+
+    var: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class LineField:
+    var: str
+    field: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ClaimField:
+    field: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class CodeAttr:
+    """The value a code table gives `code` in column `attribute`."""
+
+    code: Expr
+    attribute: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MapGet:
+    map: str
+    key: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RankOf:
+    ranking: str
+    code: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Func:
+    """ceil, floor, abs, max, min, is_cpt, is_hcpcs."""
+
+    name: str
+    args: tuple[Expr, ...]
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Arith:
+    op: str
+    left: Expr
+    right: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str
+    left: Expr
+    right: Expr
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Member:
+    item: Expr
+    collection: Expr
+    negated: bool
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Given:
+    value: Expr
+    negated: bool
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Has:
+    modifiers: Expr
+    wanted: Expr
+    any_of: bool
+    negated: bool
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Flagged:
+    var: str
+    rule: str
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Relation:
+    kind: str  # "date" | "provider" | "drug" | "overlapping"
+    inner: str
+    outer: str
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str
+    left: Expr
+    right: Expr
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Expr
+    type: Type = BOOL
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Quant:
+    """Quantification over the claim's lines, in line order.
+
+    kind any/no: whether some line satisfies `condition`; count: how many do; first: whether the
+    first line that satisfies `condition` also satisfies `then`. `scopes` narrow the lines:
+    other (not `outer`), earlier / later (line number before / after `outer`'s).
+    """
+
+    kind: str
+    scopes: tuple[str, ...]
+    var: str
+    outer: str
+    condition: Expr
+    then: Expr | None
+    type: Type
+    span: Span = _span()
+
+
+Expr = (Const | SetValue | LineVar | LineField | ClaimField | CodeAttr | MapGet | RankOf | Func | Arith
+        | Neg | Compare | Member | Given | Has | Flagged | Relation | BoolOp | Not | Quant)
+
+
+# ------------------------------------------------------------------ rules and the pack
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A declared resolution of a known conflict, with the reason the document shows."""
+
+    conflict: str
+    rationale: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MessagePart:
+    """Literal text, or (when `field` is set) the value of that field of the line."""
+
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str  # "rule" | "exception" | "documentation"
+    title: str
+    disposition: str | None  # deny | review | info; "allow" for exceptions; None for documentation
+    message: tuple[MessagePart, ...]
+    citation: str
+    section: str | None
+    covers: tuple[str, ...]
+    quotes: tuple[Quote, ...]
+    texts: tuple[str, ...]
+    claim_types: tuple[str, ...] | None
+    places: CodeSet | None
+    places_negated: bool
+    target: CodeSet | None
+    condition: Expr | None
+    suggest: Expr | None
+    suggest_if: Expr | None
+    overrides: tuple[str, ...]
+    resolves: tuple[Resolution, ...]
+    references: tuple[str, ...]
+    origin: str  # the file that declared it
+    span: Span = _span()
+    id_span: Span = _span()
+
+    @property
+    def edits(self) -> bool:
+        """Whether evaluation computes this rule (documentation entries are not evaluated)."""
+        return self.kind != "documentation"
+
+    @property
+    def reports(self) -> bool:
+        return self.disposition in ("deny", "review", "info")
+
+
+@dataclass(frozen=True)
+class Precedence:
+    """`winner` takes precedence over `loser`: where both apply to a line, `loser` says nothing."""
+
+    winner: str
+    loser: str
+    resolves: tuple[Resolution, ...]
+    declared_by: str  # "precedence" or "overrides"
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Expected:
+    kind: str  # "nothing" | "finding" | "nosuggest" | "error"
+    line: int | None
+    disposition: str | None
+    rule: str | None
+    suggest: str | None
+    text: str | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    note: str | None
+    claim: object
+    expected: tuple[Expected, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Pack:
+    name: str
+    policy: str
+    title: str
+    version: str
+    effective: str
+    source: str
+    path: str
+    digest: str
+    extends: str | None
+    sections: tuple[Section, ...]
+    sets: tuple[CodeSet, ...]
+    tables: tuple[Table, ...]
+    attributes: tuple[Attribute, ...]
+    maps: tuple[CodeMap, ...]
+    rankings: tuple[Ranking, ...]
+    rules: tuple[Rule, ...]
+    precedences: tuple[Precedence, ...]
+    examples: tuple[Example, ...]
+    removed: tuple[str, ...] = ()
+    order: tuple[str, ...] = ()  # evaluation order of the edit rules, set by analysis
+    span: Span = _span()
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def attribute(self, name: str) -> Attribute:
+        for attribute in self.attributes:
+            if attribute.name == name:
+                return attribute
+        raise KeyError(name)
+
+    def code_map(self, name: str) -> CodeMap:
+        for code_map in self.maps:
+            if code_map.name == name:
+                return code_map
+        raise KeyError(name)
+
+    def ranking(self, name: str) -> Ranking:
+        for ranking in self.rankings:
+            if ranking.name == name:
+                return ranking
+        raise KeyError(name)
+
+    def overriders(self, rule_id: str) -> tuple[str, ...]:
+        return tuple(sorted({p.winner for p in self.precedences if p.loser == rule_id}))

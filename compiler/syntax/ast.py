@@ -1,0 +1,417 @@
+"""The abstract syntax of a rules file: what was written, with where it was written.
+
+Every node is a frozen dataclass whose `span` takes no part in equality, so two parses of the
+same text in different places compare equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from compiler.diagnostics import Span
+
+_NOWHERE = Span("", 0, 0)
+
+
+def _span() -> Span:
+    return field(default=_NOWHERE, compare=False, repr=False)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Node:
+    pass
+
+
+# ------------------------------------------------------------------ set expressions
+
+
+@dataclass(frozen=True)
+class SetCode(Node):
+    code: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetRange(Node):
+    low: str
+    high: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetText(Node):
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetRef(Node):
+    name: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetUnion(Node):
+    items: tuple[SetItem, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetExcept(Node):
+    """`base except removed...`: the codes of `base` that are in none of `removed`."""
+
+    base: SetUnion
+    removed: tuple[SetUnion, ...]
+    span: Span = _span()
+
+
+SetItem = SetCode | SetRange | SetText | SetRef | SetUnion | SetExcept
+SetExpr = SetUnion | SetExcept
+
+
+# ------------------------------------------------------------------ expressions
+
+
+@dataclass(frozen=True)
+class Number(Node):
+    value: int | float
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class CodeLit(Node):
+    code: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Text(Node):
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DateLit(Node):
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Boolean(Node):
+    value: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Path(Node):
+    """`root.field.attribute`: a line variable, `line`, `claim`, or a named declaration."""
+
+    root: str
+    fields: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Lookup(Node):
+    """`map_name[key]`."""
+
+    name: str
+    key: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    name: str
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SetLiteral(Node):
+    items: SetExpr | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Arith(Node):
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Negate(Node):
+    operand: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    op: str
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Member(Node):
+    """`item in collection`, or `item not in collection` when negated."""
+
+    item: Expr
+    collection: Expr
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Given(Node):
+    """`value is given`, or `value is absent` when negated."""
+
+    value: Expr
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Has(Node):
+    """`modifiers has X`, `modifiers has any S`, `modifiers lacks X`."""
+
+    modifiers: Expr
+    wanted: Expr
+    any_of: bool
+    negated: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Flagged(Node):
+    """`x flagged by RULE`: the rule has a finding on line x."""
+
+    line: Expr
+    rule: str
+    rule_span: Span
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Relation(Node):
+    """`same date`, `same provider`, `same drug`, `overlapping`: between a quantified line and
+    the line it is quantified from."""
+
+    kind: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BoolOp(Node):
+    op: str  # "and" | "or"
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    operand: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Quantified(Node):
+    """`any|no [other|earlier|later] line x where cond`, `count(... lines x where cond)` and
+    `first ... line x where cond satisfies then`."""
+
+    kind: str  # "any" | "no" | "count" | "first"
+    scopes: tuple[str, ...]
+    var: str
+    condition: Expr
+    then: Expr | None
+    span: Span = _span()
+    var_span: Span = _span()
+
+
+Expr = (Number | CodeLit | Text | DateLit | Boolean | Path | Lookup | Call | SetLiteral | Arith
+        | Negate | Compare | Member | Given | Has | Flagged | Relation | BoolOp | Not | Quantified)
+
+
+# ------------------------------------------------------------------ declarations
+
+
+@dataclass(frozen=True)
+class PackField(Node):
+    name: str
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PackDecl(Node):
+    name: str
+    fields: tuple[PackField, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ImportDecl(Node):
+    path: str
+    names: tuple[str, ...] | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RemoveDecl(Node):
+    rule: str
+    reason: str | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SectionDecl(Node):
+    name: str
+    heading: str
+    paragraphs: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class CodesDecl(Node):
+    kind: str  # "codes" | "set"
+    name: str
+    title: str | None
+    items: SetExpr
+    source: str | None
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Column(Node):
+    name: str
+    type: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Cell(Node):
+    kind: str  # "text" | "word" | "number" | "codes" | "absent"
+    value: str | int | float | SetExpr | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Row(Node):
+    code: str
+    cells: tuple[Cell, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TableDecl(Node):
+    name: str
+    title: str | None
+    source: str | None
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MapEntry(Node):
+    key: str
+    value: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MapDecl(Node):
+    name: str
+    title: str | None
+    source: str | None
+    entries: tuple[MapEntry, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RankLevel(Node):
+    attribute: str
+    order: tuple[str, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RankingDecl(Node):
+    name: str
+    title: str | None
+    levels: tuple[RankLevel, ...]
+    span: Span = _span()
+    name_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Clause(Node):
+    """One clause of a rule. `kind` names it; `values` and `expr` carry what it says."""
+
+    kind: str
+    values: tuple[str, ...] = ()
+    expr: Expr | SetExpr | None = None
+    condition: Expr | None = None
+    span: Span = _span()
+    value_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RuleDecl(Node):
+    kind: str  # "rule" | "exception" | "documentation"
+    id: str
+    title: str
+    clauses: tuple[Clause, ...]
+    span: Span = _span()
+    id_span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PrecedenceDecl(Node):
+    winner: str
+    losers: tuple[str, ...]
+    resolves: tuple[Clause, ...]
+    span: Span = _span()
+    rule_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Expectation(Node):
+    kind: str  # "nothing" | "finding" | "nosuggest" | "error"
+    line: int | None = None
+    disposition: str | None = None
+    rule: str | None = None
+    suggest: str | None = None
+    text: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ExampleDecl(Node):
+    name: str
+    note: str | None
+    claim: object
+    expectations: tuple[Expectation, ...]
+    span: Span = _span()
+    has_claim: bool = True
+
+
+Decl = (PackDecl | ImportDecl | RemoveDecl | SectionDecl | CodesDecl | TableDecl | MapDecl
+        | RankingDecl | RuleDecl | PrecedenceDecl | ExampleDecl)
+
+
+@dataclass(frozen=True)
+class Module(Node):
+    """One parsed file."""
+
+    path: str
+    decls: tuple[Decl, ...]
+    span: Span = _span()

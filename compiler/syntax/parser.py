@@ -1,0 +1,632 @@
+"""Text to AST: Lark (LALR, contextual lexer) plus an explicit transformer.
+
+A file is split into top-level declarations (each starts with a keyword at the start of a line)
+and every declaration is parsed on its own, so one run reports the syntax errors of all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path as FilePath
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from compiler.diagnostics import Collector, Span
+from compiler.syntax import ast
+
+GRAMMAR_PATH = FilePath(__file__).resolve().parents[2] / "grammar" / "rules.lark"
+
+TOP_KEYWORDS = ("pack", "import", "remove", "section", "codes", "set", "table", "map", "ranking",
+                "rule", "exception", "precedence", "documentation", "example")
+_TOP_LINE = re.compile(r"(?:%s)(?![A-Za-z0-9_-])" % "|".join(TOP_KEYWORDS))
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
+                propagate_positions=True, maybe_placeholders=True, start="item")
+
+
+class _SyntaxProblem(Exception):
+    def __init__(self, code: str, message: str, start: int, end: int, hint: str) -> None:
+        super().__init__(message)
+        self.code, self.message, self.start, self.end, self.hint = code, message, start, end, hint
+
+
+def split_blocks(text: str) -> list[tuple[int, str]]:
+    """Cut a file into (offset, text) blocks, one per top-level declaration."""
+    blocks: list[tuple[int, str]] = []
+    start: int | None = None
+    offset = 0
+    in_triple = False
+    for line in text.splitlines(keepends=True):
+        if not in_triple and _TOP_LINE.match(line):
+            if start is not None:
+                blocks.append((start, text[start:offset]))
+            start = offset
+        elif start is None and line.strip() and not line.lstrip().startswith("#"):
+            start = offset
+        if line.count('"""') % 2 == 1:
+            in_triple = not in_triple
+        offset += len(line)
+    if start is not None:
+        blocks.append((start, text[start:]))
+    return blocks
+
+
+# Hand-written messages for common mistakes, keyed by small inputs that make them.
+SYNTAX_EXAMPLES: dict[tuple[str, str], list[str]] = {
+    ("missing-message", 'a disposition needs its message, e.g. deny "96372 is bundled into the E/M"'): [
+        'rule R1 "t"\n  deny\n',
+        'rule R1 "t"\n  review\n  target 96372\n',
+        'rule R1 "t"\n  info when true\n',
+    ],
+    ("missing-title", 'a rule needs an id and a quoted title: rule P23-injection-with-em "96372 with an E/M"'): [
+        "rule R1\n  target 96372\n",
+        "rule R1\n  deny \"x\"\n",
+        "exception R1\n  target 96372\n",
+        "rule R1\n",
+    ],
+    ("missing-rule-id", 'write the rule id before its title: rule P23-injection-with-em "96372 with an E/M"'): [
+        'rule "title"\n',
+        'exception "title"\n',
+    ],
+    ("unclosed-set", "close the set with `}`"): [
+        "rule R \"t\"\n  when line.code in {96360, 96361\n",
+        "rule R \"t\"\n  when line.code in {96360\n  deny \"x\"\n",
+    ],
+    ("unclosed-paren", "close the parenthesis with `)`"): [
+        'rule R "t"\n  when (line.units > 1\n  deny "x"\n',
+        'rule R "t"\n  when (line.units > 1\n',
+        'rule R "t"\n  when ceil(line.units\n',
+    ],
+    ("missing-where", "a quantifier reads `any other line x where <condition>`"): [
+        'rule R "t"\n  when any other line x x.code = 96372\n',
+        'rule R "t"\n  when no line x x.code = 96372\n',
+    ],
+    ("missing-line-variable", "name the line you quantify over: `any other line x where x.code = 96372`"): [
+        'rule R "t"\n  when any other line where x.code = 96372\n',
+        'rule R "t"\n  when any line where true\n',
+    ],
+    ("equals-equals", "compare with a single `=`, as in `line.units = 1`"): [
+        'rule R "t"\n  when line.units == 1\n',
+    ],
+    ("missing-equals", "a code set reads `codes NAME = 96360, 96361`"): [
+        "codes hydration 96360\n",
+        "set places \"11\"\n",
+        'codes hydration "Hydration" 96360\n',
+    ],
+    ("missing-operand", "an operator needs a value on both sides"): [
+        'rule R "t"\n  when line.units >\n',
+        'rule R "t"\n  when line.units > 1 and\n',
+        'rule R "t"\n  when line.units > 1 or\n  deny "x"\n',
+    ],
+}
+
+
+def _decode_string(token: Token) -> str:
+    raw = str(token)
+    if raw.startswith('"""'):
+        body = raw[3:-3]
+        if body.startswith("\n"):
+            body = body[1:]
+        return textwrap.dedent(body).strip()
+    try:
+        value = json.loads(raw, strict=False)
+    except json.JSONDecodeError as exc:
+        start = (token.start_pos or 0) + exc.pos
+        raise _SyntaxProblem("bad-escape", f"invalid escape in string: {raw[exc.pos:exc.pos + 6]!r}",
+                             start, start + 2,
+                             'use \\" \\\\ \\n \\t or \\uXXXX, or a """triple-quoted""" string') from exc
+    if not isinstance(value, str):  # pragma: no cover - the token pattern admits strings only
+        raise _SyntaxProblem("bad-escape", "not a string", token.start_pos or 0, token.end_pos or 0, "")
+    return value
+
+
+def _number(text: str) -> int | float:
+    return float(text) if "." in text else int(text)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer[Token, Any]):
+    """Builds AST nodes; a rule of the grammar without a method here is a bug and fails loudly."""
+
+    def __init__(self, path: str, offset: int) -> None:
+        super().__init__(visit_tokens=False)
+        self._file = path
+        self.offset = offset
+
+    def __default__(self, data: Any, children: Any, meta: Any) -> Any:
+        raise NotImplementedError(f"no AST builder for grammar rule {data!r}")
+
+    # -- helpers
+    def _span(self, meta: Any) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self._file, self.offset, self.offset)
+        return Span(self._file, self.offset + meta.start_pos, self.offset + meta.end_pos)
+
+    def _tok(self, token: Token) -> Span:
+        return Span(self._file, self.offset + (token.start_pos or 0), self.offset + (token.end_pos or 0))
+
+    def _str(self, token: Token | None) -> str | None:
+        if token is None:
+            return None
+        try:
+            return _decode_string(token)
+        except _SyntaxProblem as problem:
+            problem.start += self.offset
+            problem.end += self.offset
+            raise
+
+    def _text(self, token: Token) -> str:
+        value = self._str(token)
+        assert value is not None
+        return value
+
+    # -- header and plain declarations
+    def pack(self, meta: Any, ch: list[Any]) -> ast.PackDecl:
+        name, *fields = ch
+        return ast.PackDecl(str(name), tuple(fields), self._span(meta), self._tok(name))
+
+    def _pack_field(self, name: str, meta: Any, ch: list[Any]) -> ast.PackField:
+        token = ch[0]
+        value = str(token) if token.type == "DATE" else self._text(token)
+        return ast.PackField(name, value, self._span(meta))
+
+    def pack_title(self, meta: Any, ch: list[Any]) -> ast.PackField:
+        return self._pack_field("title", meta, ch)
+
+    def pack_version(self, meta: Any, ch: list[Any]) -> ast.PackField:
+        return self._pack_field("version", meta, ch)
+
+    def pack_effective(self, meta: Any, ch: list[Any]) -> ast.PackField:
+        return self._pack_field("effective", meta, ch)
+
+    def pack_source(self, meta: Any, ch: list[Any]) -> ast.PackField:
+        return self._pack_field("source", meta, ch)
+
+    def pack_extends(self, meta: Any, ch: list[Any]) -> ast.PackField:
+        return self._pack_field("extends", meta, ch)
+
+    def pack_policy(self, meta: Any, ch: list[Any]) -> ast.PackField:
+        return self._pack_field("policy", meta, ch)
+
+    def import_decl(self, meta: Any, ch: list[Any]) -> ast.ImportDecl:
+        path, only = ch
+        return ast.ImportDecl(self._text(path), only, self._span(meta))
+
+    def import_only(self, meta: Any, ch: list[Any]) -> tuple[str, ...]:
+        return tuple(str(t) for t in ch)
+
+    def remove(self, meta: Any, ch: list[Any]) -> ast.RemoveDecl:
+        rule, reason = ch
+        return ast.RemoveDecl(str(rule), self._str(reason), self._span(meta))
+
+    def section(self, meta: Any, ch: list[Any]) -> ast.SectionDecl:
+        name, heading, *texts = ch
+        return ast.SectionDecl(str(name), self._text(heading), tuple(texts), self._span(meta))
+
+    def section_text(self, meta: Any, ch: list[Any]) -> str:
+        return self._text(ch[0])
+
+    def decl_source(self, meta: Any, ch: list[Any]) -> str:
+        return self._text(ch[0])
+
+    def set_kind(self, meta: Any, ch: list[Any]) -> str:
+        return str(ch[0])
+
+    def codes_decl(self, meta: Any, ch: list[Any]) -> ast.CodesDecl:
+        kind, name, title, items, source = ch
+        return ast.CodesDecl(kind, str(name), self._str(title), items, source, self._span(meta),
+                             self._tok(name))
+
+    # -- set expressions
+    def set_expr(self, meta: Any, ch: list[Any]) -> ast.SetExpr:
+        base, *removed = ch
+        if not removed:
+            return base  # type: ignore[no-any-return]
+        return ast.SetExcept(base, tuple(removed), self._span(meta))
+
+    def set_union(self, meta: Any, ch: list[Any]) -> ast.SetUnion:
+        return ast.SetUnion(tuple(ch), self._span(meta))
+
+    def set_code(self, meta: Any, ch: list[Any]) -> ast.SetCode:
+        return ast.SetCode(str(ch[0]), self._span(meta))
+
+    def set_range(self, meta: Any, ch: list[Any]) -> ast.SetRange:
+        return ast.SetRange(str(ch[0]), str(ch[1]), self._span(meta))
+
+    def set_number(self, meta: Any, ch: list[Any]) -> ast.SetRef:
+        return ast.SetRef(str(ch[0]), self._span(meta))
+
+    def set_text(self, meta: Any, ch: list[Any]) -> ast.SetText:
+        return ast.SetText(self._text(ch[0]), self._span(meta))
+
+    def set_ref(self, meta: Any, ch: list[Any]) -> ast.SetRef:
+        return ast.SetRef(str(ch[0]), self._span(meta))
+
+    # -- tables, maps, rankings
+    def table(self, meta: Any, ch: list[Any]) -> ast.TableDecl:
+        name, title, source, *rest = ch
+        columns = tuple(c for c in rest if isinstance(c, ast.Column))
+        rows = tuple(r for r in rest if isinstance(r, ast.Row))
+        return ast.TableDecl(str(name), self._str(title), source, columns, rows, self._span(meta),
+                             self._tok(name))
+
+    def column(self, meta: Any, ch: list[Any]) -> ast.Column:
+        return ast.Column(str(ch[0]), str(ch[1]), self._span(meta))
+
+    def table_row(self, meta: Any, ch: list[Any]) -> ast.Row:
+        code, *cells = ch
+        return ast.Row(str(code), tuple(cells), self._span(meta))
+
+    def cell_text(self, meta: Any, ch: list[Any]) -> ast.Cell:
+        return ast.Cell("text", self._text(ch[0]), self._span(meta))
+
+    def cell_word(self, meta: Any, ch: list[Any]) -> ast.Cell:
+        return ast.Cell("word", str(ch[0]), self._span(meta))
+
+    def cell_number(self, meta: Any, ch: list[Any]) -> ast.Cell:
+        return ast.Cell("number", _number(str(ch[0])), self._span(meta))
+
+    def cell_codes(self, meta: Any, ch: list[Any]) -> ast.Cell:
+        items = ch[0] if ch[0] is not None else ast.SetUnion((), self._span(meta))
+        return ast.Cell("codes", items, self._span(meta))
+
+    def cell_absent(self, meta: Any, ch: list[Any]) -> ast.Cell:
+        return ast.Cell("absent", None, self._span(meta))
+
+    def map_decl(self, meta: Any, ch: list[Any]) -> ast.MapDecl:
+        name, title, source, *entries = ch
+        return ast.MapDecl(str(name), self._str(title), source, tuple(entries), self._span(meta),
+                           self._tok(name))
+
+    def map_entry(self, meta: Any, ch: list[Any]) -> ast.MapEntry:
+        return ast.MapEntry(str(ch[0]), str(ch[1]), self._span(meta))
+
+    def ranking(self, meta: Any, ch: list[Any]) -> ast.RankingDecl:
+        name, title, *levels = ch
+        return ast.RankingDecl(str(name), self._str(title), tuple(levels), self._span(meta), self._tok(name))
+
+    def rank_level(self, meta: Any, ch: list[Any]) -> ast.RankLevel:
+        attribute, *order = ch
+        return ast.RankLevel(str(attribute), tuple(str(t) for t in order), self._span(meta))
+
+    # -- rules
+    def _rule(self, kind: str, meta: Any, ch: list[Any]) -> ast.RuleDecl:
+        rule_id, title, *clauses = ch
+        return ast.RuleDecl(kind, str(rule_id), self._text(title), tuple(clauses), self._span(meta),
+                            self._tok(rule_id))
+
+    def rule(self, meta: Any, ch: list[Any]) -> ast.RuleDecl:
+        return self._rule("rule", meta, ch)
+
+    def exception(self, meta: Any, ch: list[Any]) -> ast.RuleDecl:
+        return self._rule("exception", meta, ch)
+
+    def documentation(self, meta: Any, ch: list[Any]) -> ast.RuleDecl:
+        return self._rule("documentation", meta, ch)
+
+    def _ids(self, kind: str, meta: Any, tokens: list[Token]) -> ast.Clause:
+        return ast.Clause(kind, tuple(str(t) for t in tokens), span=self._span(meta),
+                          value_spans=tuple(self._tok(t) for t in tokens))
+
+    def covers(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return self._ids("covers", meta, ch)
+
+    def overrides(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return self._ids("overrides", meta, ch)
+
+    def cite(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        section, detail = ch
+        values = (str(section),) if detail is None else (str(section), self._text(detail))
+        return ast.Clause("cite", values, span=self._span(meta), value_spans=(self._tok(section),))
+
+    def quote(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("quote", (self._text(ch[0]),), span=self._span(meta))
+
+    def text(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("text", (self._text(ch[0]),), span=self._span(meta))
+
+    def claim_type(self, meta: Any, ch: list[Any]) -> str:
+        return str(ch[0])
+
+    def on_claims(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("on", tuple(ch), span=self._span(meta))
+
+    def at_places(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("at", expr=ch[0], span=self._span(meta))
+
+    def outside_places(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("outside", expr=ch[0], span=self._span(meta))
+
+    def target(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("target", expr=ch[0], span=self._span(meta))
+
+    def when(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("when", expr=ch[0], span=self._span(meta))
+
+    def disposition(self, meta: Any, ch: list[Any]) -> str:
+        return str(ch[0])
+
+    def verdict(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("verdict", (ch[0], self._text(ch[1])), span=self._span(meta),
+                          value_spans=(self._span(meta), self._tok(ch[1])))
+
+    def suggest(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("suggest", expr=ch[0], condition=ch[1], span=self._span(meta))
+
+    def resolves(self, meta: Any, ch: list[Any]) -> ast.Clause:
+        return ast.Clause("resolves", (str(ch[0]), self._text(ch[1])), span=self._span(meta),
+                          value_spans=(self._tok(ch[0]),))
+
+    def precedence(self, meta: Any, ch: list[Any]) -> ast.PrecedenceDecl:
+        ids = [t for t in ch if isinstance(t, Token)]
+        clauses = tuple(c for c in ch if isinstance(c, ast.Clause))
+        return ast.PrecedenceDecl(str(ids[0]), tuple(str(t) for t in ids[1:]), clauses, self._span(meta),
+                                  tuple(self._tok(t) for t in ids))
+
+    # -- expressions
+    def quantifier(self, meta: Any, ch: list[Any]) -> str:
+        return str(ch[0])
+
+    def line_scope(self, meta: Any, ch: list[Any]) -> str:
+        return str(ch[0])
+
+    def quantified(self, meta: Any, ch: list[Any]) -> ast.Quantified:
+        kind, *scopes, var, cond = ch
+        return ast.Quantified(kind, tuple(scopes), str(var), cond, None, self._span(meta), self._tok(var))
+
+    def first_line(self, meta: Any, ch: list[Any]) -> ast.Quantified:
+        *scopes, var, cond, then = ch
+        return ast.Quantified("first", tuple(scopes), str(var), cond, then, self._span(meta), self._tok(var))
+
+    def count(self, meta: Any, ch: list[Any]) -> ast.Quantified:
+        *scopes, var, cond = ch
+        return ast.Quantified("count", tuple(scopes), str(var), cond, None, self._span(meta), self._tok(var))
+
+    def or_op(self, meta: Any, ch: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("or", ch[0], ch[1], self._span(meta))
+
+    def and_op(self, meta: Any, ch: list[Any]) -> ast.BoolOp:
+        return ast.BoolOp("and", ch[0], ch[1], self._span(meta))
+
+    def not_op(self, meta: Any, ch: list[Any]) -> ast.Not:
+        return ast.Not(ch[0], self._span(meta))
+
+    def compare(self, meta: Any, ch: list[Any]) -> ast.Compare:
+        return ast.Compare(str(ch[1]), ch[0], ch[2], self._span(meta))
+
+    def member(self, meta: Any, ch: list[Any]) -> ast.Member:
+        return ast.Member(ch[0], ch[1], False, self._span(meta))
+
+    def not_member(self, meta: Any, ch: list[Any]) -> ast.Member:
+        return ast.Member(ch[0], ch[1], True, self._span(meta))
+
+    def given(self, meta: Any, ch: list[Any]) -> ast.Given:
+        return ast.Given(ch[0], False, self._span(meta))
+
+    def absent(self, meta: Any, ch: list[Any]) -> ast.Given:
+        return ast.Given(ch[0], True, self._span(meta))
+
+    def has_any(self, meta: Any, ch: list[Any]) -> ast.Has:
+        return ast.Has(ch[0], ch[1], True, False, self._span(meta))
+
+    def has(self, meta: Any, ch: list[Any]) -> ast.Has:
+        return ast.Has(ch[0], ch[1], False, False, self._span(meta))
+
+    def lacks(self, meta: Any, ch: list[Any]) -> ast.Has:
+        return ast.Has(ch[0], ch[1], False, True, self._span(meta))
+
+    def flagged(self, meta: Any, ch: list[Any]) -> ast.Flagged:
+        return ast.Flagged(ch[0], str(ch[1]), self._tok(ch[1]), self._span(meta))
+
+    def relation_kind(self, meta: Any, ch: list[Any]) -> str:
+        return str(ch[0])
+
+    def relation(self, meta: Any, ch: list[Any]) -> ast.Relation:
+        return ast.Relation(ch[0], self._span(meta))
+
+    def overlapping(self, meta: Any, ch: list[Any]) -> ast.Relation:
+        return ast.Relation("overlapping", self._span(meta))
+
+    def arith(self, meta: Any, ch: list[Any]) -> ast.Arith:
+        return ast.Arith(str(ch[1]), ch[0], ch[2], self._span(meta))
+
+    def negate(self, meta: Any, ch: list[Any]) -> ast.Negate:
+        return ast.Negate(ch[0], self._span(meta))
+
+    def number(self, meta: Any, ch: list[Any]) -> ast.Number:
+        return ast.Number(_number(str(ch[0])), self._span(meta))
+
+    def code(self, meta: Any, ch: list[Any]) -> ast.CodeLit:
+        return ast.CodeLit(str(ch[0]), self._span(meta))
+
+    def string(self, meta: Any, ch: list[Any]) -> ast.Text:
+        return ast.Text(self._text(ch[0]), self._span(meta))
+
+    def date(self, meta: Any, ch: list[Any]) -> ast.DateLit:
+        return ast.DateLit(str(ch[0]), self._span(meta))
+
+    def true(self, meta: Any, ch: list[Any]) -> ast.Boolean:
+        return ast.Boolean(True, self._span(meta))
+
+    def false(self, meta: Any, ch: list[Any]) -> ast.Boolean:
+        return ast.Boolean(False, self._span(meta))
+
+    def line_root(self, meta: Any, ch: list[Any]) -> str:
+        return "line"
+
+    def path(self, meta: Any, ch: list[Any]) -> ast.Path:
+        root, *fields = ch
+        return ast.Path(str(root), tuple(str(f) for f in fields), self._span(meta))
+
+    def lookup(self, meta: Any, ch: list[Any]) -> ast.Lookup:
+        return ast.Lookup(str(ch[0]), ch[1], self._span(meta))
+
+    def call(self, meta: Any, ch: list[Any]) -> ast.Call:
+        name, *args = ch
+        return ast.Call(str(name), tuple(a for a in args if a is not None), self._span(meta))
+
+    def set_literal(self, meta: Any, ch: list[Any]) -> ast.SetLiteral:
+        return ast.SetLiteral(ch[0], self._span(meta))
+
+    # -- examples
+    def example(self, meta: Any, ch: list[Any]) -> ast.ExampleDecl:
+        name, *clauses = ch
+        note = None
+        claim: object = None
+        has_claim = False
+        expectations: list[ast.Expectation] = []
+        for kind, value in clauses:
+            if kind == "note":
+                note = value
+            elif kind == "claim":
+                claim, has_claim = value, True
+            else:
+                expectations.append(value)
+        return ast.ExampleDecl(self._text(name), note, claim, tuple(expectations), self._span(meta), has_claim)
+
+    def ex_note(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+        return "note", self._text(ch[0])
+
+    def ex_claim(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+        return "claim", ch[0]
+
+    def ex_nothing(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+        return "expect", ast.Expectation("nothing", span=self._span(meta))
+
+    def ex_finding(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+        line, disposition, rule, suggest = ch
+        return "expect", ast.Expectation("finding", int(str(line)), disposition,
+                                         None if rule is None else str(rule),
+                                         None if suggest is None else str(suggest), span=self._span(meta))
+
+    def ex_nosuggest(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+        return "expect", ast.Expectation("nosuggest", int(str(ch[0])), span=self._span(meta))
+
+    def ex_error(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+        return "expect", ast.Expectation("error", text=self._text(ch[0]), span=self._span(meta))
+
+    def json_object(self, meta: Any, ch: list[Any]) -> dict[str, object]:
+        return dict(pair for pair in ch if pair is not None)
+
+    def json_pair(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+        return self._text(ch[0]), ch[1]
+
+    def json_array(self, meta: Any, ch: list[Any]) -> list[object]:
+        return [] if ch == [None] else list(ch)
+
+    def json_string(self, meta: Any, ch: list[Any]) -> str:
+        return self._text(ch[0])
+
+    def json_number(self, meta: Any, ch: list[Any]) -> object:
+        return json.loads(str(ch[0]))
+
+    def json_true(self, meta: Any, ch: list[Any]) -> bool:
+        return True
+
+    def json_false(self, meta: Any, ch: list[Any]) -> bool:
+        return False
+
+    def json_null(self, meta: Any, ch: list[Any]) -> None:
+        return None
+
+
+_TOKEN_WORDS = {
+    "STRING": "a quoted string", "NAME": "a name", "RULEID": "a rule id", "CODE": "a CPT or HCPCS code",
+    "NUMBER": "a number", "DATE": "a date (YYYY-MM-DD)", "ROWID": "a row id such as P01",
+    "JSON_NUMBER": "a number", "$END": "the end of the declaration", "LPAR": "`(`", "RPAR": "`)`",
+    "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`", "EQUAL": "`=`", "COLON": "`:`",
+}
+
+
+def _describe_expected(expected: set[str]) -> str:
+    words = sorted({_TOKEN_WORDS.get(name, _keyword(name)) for name in expected})
+    if len(words) > 8:
+        words = words[:8] + ["..."]
+    return ", ".join(words)
+
+
+def _keyword(name: str) -> str:
+    lowered = name.lower()
+    return f"`{lowered}`" if name.isupper() and name.isalpha() else name
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the declaration"
+    return repr(str(token))
+
+
+def _match_example(parse: Callable[[str], object], error: UnexpectedInput) -> tuple[str, str] | None:
+    try:
+        matched = error.match_examples(parse, SYNTAX_EXAMPLES, use_accepts=True)
+    except Exception:  # noqa: BLE001 - a failed match only means no hand-written message
+        return None
+    return matched  # type: ignore[return-value]
+
+
+def _syntax_diagnostic(error: UnexpectedInput, path: str, offset: int, block: str, out: Collector) -> None:
+    parser = _parser()
+    matched = _match_example(parser.parse, error)
+    if isinstance(error, UnexpectedCharacters):
+        pos = error.pos_in_stream
+        char = block[pos] if pos < len(block) else ""
+        span = Span(path, offset + pos, offset + pos + 1)
+        if char == '"':
+            out.error("unterminated-string", "this string is not closed", span,
+                      'close it with " on the same line, or use """triple quotes""" for several lines')
+            return
+        expected = _describe_expected(set(error.allowed or ()))
+        out.error("unexpected-character", f"unexpected character {char!r}", span,
+                  f"expected {expected}" if expected else "remove it")
+        return
+    if isinstance(error, UnexpectedEOF):
+        end = offset + len(block.rstrip())
+        out.error("unexpected-end", "the declaration ends too early", Span(path, end, end),
+                  f"expected {_describe_expected(set(error.expected))}")
+        return
+    assert isinstance(error, UnexpectedToken)
+    token = error.token
+    if token.type == "$END":
+        end = offset + len(block.rstrip())
+        span = Span(path, max(offset, end - 1), end)
+    else:
+        span = Span(path, offset + (token.start_pos or 0), offset + (token.end_pos or 0))
+    if matched is not None:
+        code, hint = matched
+        out.error(code, f"unexpected {_describe_token(token)}", span, hint)
+        return
+    out.error("syntax", f"unexpected {_describe_token(token)}", span,
+              f"expected {_describe_expected(set(error.expected))}")
+
+
+def parse_module(path: str, text: str, out: Collector) -> ast.Module:
+    """Parse one file; syntax errors go to `out` and the declarations that parsed are kept."""
+    decls: list[ast.Decl] = []
+    parser = _parser()
+    for offset, block in split_blocks(text):
+        try:
+            tree = parser.parse(block)
+        except UnexpectedInput as error:
+            _syntax_diagnostic(error, path, offset, block, out)
+            continue
+        try:
+            decl = _ToAst(path, offset).transform(tree)
+        except VisitError as wrapped:
+            problem = wrapped.orig_exc
+            if isinstance(problem, _SyntaxProblem):
+                out.error(problem.code, problem.message, Span(path, problem.start, problem.end), problem.hint)
+                continue
+            raise problem from None
+        if isinstance(decl, Tree):  # pragma: no cover - every rule has a builder
+            raise TypeError(f"parse tree leaked into the AST: {decl.data}")
+        decls.append(decl)
+    return ast.Module(path, tuple(decls), Span(path, 0, len(text)))
