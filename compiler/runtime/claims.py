@@ -125,9 +125,8 @@ def _is_drug_code(code: str) -> bool:
 class Line:
     """One validated service line, with the contract's defaults applied."""
 
-    __slots__ = ("number", "code", "date", "modifiers", "units", "provider", "pos", "charge", "start",
-                 "stop", "start_at", "stop_at", "minutes", "drug", "supervision", "member_supplied",
-                 "description")
+    __slots__ = ("charge", "code", "date", "description", "drug", "member_supplied", "minutes", "modifiers",
+                 "number", "pos", "provider", "start", "start_at", "stop", "stop_at", "supervision", "units")
 
     number: int
     code: str
@@ -151,7 +150,7 @@ class Line:
 class Claim:
     """One validated claim: its header fields, its lines, and the lines of each date of service."""
 
-    __slots__ = ("id", "type", "pos", "bill_type", "bill_class", "member", "provider", "lines", "by_date")
+    __slots__ = ("bill_class", "bill_type", "by_date", "id", "lines", "member", "pos", "provider", "type")
 
     id: str
     type: str

@@ -1,0 +1,378 @@
+"""Python backend: one standard-library-only edit module per pack, rendered with jinja2.
+
+The template holds the module's shape. Expressions are translated node by node by `Emitter`
+(a dispatch table over the IR, with a test that every node has an entry); literals enter the
+output only through `pyrepr`, names only through `Namer`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from compiler import codes as code_shapes
+from compiler.backends.pycode import Namer, pydoc, pyrepr, pystr_wrapped, wrap_code
+from compiler.semantics import ir
+
+RUNTIME_PATH = Path(__file__).resolve().parents[1] / "runtime" / "claims.py"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MODULE_NAMES = {"math", "re", "datetime", "Any", "Mapping", "dataclass", "annotations", "POLICY", "RULES",
+                "EFFECTIVE", "evaluate", "claim", "line", "parsed", "findings", "lines_for", "index", "number"}
+
+
+class GenerationError(Exception):
+    pass
+
+
+def runtime_source() -> str:
+    """The shared claim runtime, from its begin marker to its end marker."""
+    text = RUNTIME_PATH.read_text(encoding="utf-8")
+    begin = text.index("# -- runtime begins")
+    end = text.index("# -- runtime ends")
+    body = text[text.index("\n", begin) + 1:end].strip("\n")
+    return body + "\n"
+
+
+def _runtime_names(source: str) -> set[str]:
+    """Top-level names the runtime defines, so that generated names never shadow them."""
+    pattern = re.compile(r"^(?:def|class) ([A-Za-z_][A-Za-z0-9_]*)|^([A-Za-z_][A-Za-z0-9_]*)(?::[^=\n]*)? = ",
+                         re.MULTILINE)
+    return {m.group(1) or m.group(2) for m in pattern.finditer(source)}
+
+
+@dataclass
+class _Symbols:
+    namer: Namer
+    sets: dict[frozenset[str], str]
+    set_order: list[tuple[str, ir.CodeSet]]
+
+    def code_set(self, codes: ir.CodeSet) -> str:
+        if codes.members in self.sets:
+            return self.sets[codes.members]
+        label = codes.name or f"set_{len(self.set_order) + 1}"
+        name = self.namer.name("set", label, prefix="_SET_", upper=True)
+        self.sets[codes.members] = name
+        self.set_order.append((name, codes))
+        return name
+
+
+class Emitter:
+    """Translates IR expressions to Python expressions with the interpreter's semantics."""
+
+    def __init__(self, symbols: _Symbols, variables: dict[str, str], flagged: dict[str, str]) -> None:
+        self.symbols = symbols
+        self.variables = variables
+        self.flagged = flagged
+        self.dispatch: dict[type, Callable[[Any], str]] = {
+            ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
+            ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
+            ir.MapGet: self._map_get, ir.RankOf: self._rank_of, ir.Func: self._func, ir.Arith: self._arith,
+            ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
+            ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
+            ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+        }
+
+    def emit(self, expr: ir.Expr) -> str:
+        handler = self.dispatch.get(type(expr))
+        if handler is None:
+            raise GenerationError(f"no Python generator for {type(expr).__name__}")
+        return handler(expr)
+
+    def _var(self, name: str) -> str:
+        return self.variables[name]
+
+    def _const(self, expr: ir.Const) -> str:
+        return pyrepr(expr.value)
+
+    def _set_value(self, expr: ir.SetValue) -> str:
+        return self.symbols.code_set(expr.codes)
+
+    def _line_var(self, expr: ir.LineVar) -> str:
+        return self._var(expr.var)
+
+    def _line_field(self, expr: ir.LineField) -> str:
+        return f"{self._var(expr.var)}.{expr.field}"
+
+    def _claim_field(self, expr: ir.ClaimField) -> str:
+        return f"claim.{expr.field}"
+
+    def _code_attr(self, expr: ir.CodeAttr) -> str:
+        table = self.symbols.namer.name("attribute", expr.attribute, prefix="_ATTR_", upper=True)
+        default = ", False" if expr.type.kind is ir.Kind.BOOL else ""
+        return f"{table}.get({self.emit(expr.code)}{default})"
+
+    def _map_get(self, expr: ir.MapGet) -> str:
+        table = self.symbols.namer.name("map", expr.map, prefix="_MAP_", upper=True)
+        return f"{table}.get({self.emit(expr.key)})"
+
+    def _rank_of(self, expr: ir.RankOf) -> str:
+        table = self.symbols.namer.name("ranking", expr.ranking, prefix="_RANK_", upper=True)
+        return f"{table}.get({self.emit(expr.code)})"
+
+    def _func(self, expr: ir.Func) -> str:
+        args = ", ".join(self.emit(a) for a in expr.args)
+        if expr.name in ("is_cpt", "is_hcpcs"):
+            return f"{expr.name}({args})"
+        if any(a.type.optional for a in expr.args):
+            return f"_opt_{expr.name}({args})"
+        return f"math.{expr.name}({args})" if expr.name in ("ceil", "floor") else f"{expr.name}({args})"
+
+    def _arith(self, expr: ir.Arith) -> str:
+        left, right = self.emit(expr.left), self.emit(expr.right)
+        if expr.op == "/":
+            return f"_div({left}, {right})"
+        if expr.left.type.optional or expr.right.type.optional:
+            name = {"+": "_add", "-": "_sub", "*": "_mul"}[expr.op]
+            return f"{name}({left}, {right})"
+        return f"({left} {expr.op} {right})"
+
+    def _neg(self, expr: ir.Neg) -> str:
+        inner = self.emit(expr.operand)
+        return f"_neg({inner})" if expr.operand.type.optional else f"(-{inner})"
+
+    def _compare(self, expr: ir.Compare) -> str:
+        left, right = self.emit(expr.left), self.emit(expr.right)
+        if expr.left.type.optional or expr.right.type.optional:
+            name = {"=": "_eq", "!=": "_ne", "<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}[expr.op]
+            return f"{name}({left}, {right})"
+        op = "==" if expr.op == "=" else expr.op
+        return f"({left} {op} {right})"
+
+    def _member(self, expr: ir.Member) -> str:
+        item, collection = self.emit(expr.item), self.emit(expr.collection)
+        if expr.negated or expr.collection.type.optional:
+            return f"_member({item}, {collection}, {expr.negated!r})"
+        return f"({item} in {collection})"
+
+    def _given(self, expr: ir.Given) -> str:
+        return f"({self.emit(expr.value)} is {'' if expr.negated else 'not '}None)"
+
+    def _has(self, expr: ir.Has) -> str:
+        modifiers, wanted = self.emit(expr.modifiers), self.emit(expr.wanted)
+        if expr.any_of:
+            return f"({wanted}.isdisjoint({modifiers}))" if expr.negated else \
+                f"(not {wanted}.isdisjoint({modifiers}))"
+        return f"({wanted} {'not in' if expr.negated else 'in'} {modifiers})"
+
+    def _flagged(self, expr: ir.Flagged) -> str:
+        return f"({self._var(expr.var)}.number in {self.flagged[expr.rule]})"
+
+    def _relation(self, expr: ir.Relation) -> str:
+        inner, outer = self._var(expr.inner), self._var(expr.outer)
+        if expr.kind == "date":
+            return f"({inner}.date == {outer}.date)"
+        if expr.kind == "provider":
+            return f"same_provider({inner}, {outer})"
+        if expr.kind == "drug":
+            return f"({inner}.drug is not None and {inner}.drug == {outer}.drug)"
+        return f"overlapping({inner}, {outer})"
+
+    def _bool_op(self, expr: ir.BoolOp) -> str:
+        return f"({self.emit(expr.left)} {expr.op} {self.emit(expr.right)})"
+
+    def _not(self, expr: ir.Not) -> str:
+        """Negations are written the way a person would: `not in`, `is None`, `isdisjoint`."""
+        operand = expr.operand
+        if isinstance(operand, ir.Not):
+            return self.emit(operand.operand)
+        if isinstance(operand, ir.Flagged):
+            return f"({self._var(operand.var)}.number not in {self.flagged[operand.rule]})"
+        if isinstance(operand, (ir.Has, ir.Given)):
+            return self.emit(dataclasses.replace(operand, negated=not operand.negated))
+        if (isinstance(operand, ir.Member) and not operand.negated and not operand.collection.type.optional
+                and not operand.item.type.optional):
+            return f"({self.emit(operand.item)} not in {self.emit(operand.collection)})"
+        return f"(not {self.emit(operand)})"
+
+    def _quant(self, expr: ir.Quant) -> str:
+        var = self.symbols.namer.name("variable", expr.var)
+        self.variables[expr.var] = var
+        outer = self._var(expr.outer)
+        conjuncts = _conjuncts(expr.condition)
+        same_date = [c for c in conjuncts if isinstance(c, ir.Relation) and c.kind == "date"
+                     and c.inner == expr.var and c.outer == expr.outer]
+        domain = f"claim.by_date[{outer}.date]" if same_date else "claim.lines"
+        tests = [self.emit(c) for c in conjuncts if not any(c is s for s in same_date)]
+        if "other" in expr.scopes:
+            tests.insert(0, f"{var} is not {outer}")
+        if "earlier" in expr.scopes:
+            tests.insert(0, f"{var}.number < {outer}.number")
+        if "later" in expr.scopes:
+            tests.insert(0, f"{var}.number > {outer}.number")
+        condition = " and ".join(tests) if tests else "True"
+        if expr.kind == "any":
+            return f"any({condition} for {var} in {domain})"
+        if expr.kind == "no":
+            return f"(not any({condition} for {var} in {domain}))"
+        if expr.kind == "count":
+            return f"sum(1 for {var} in {domain} if {condition})"
+        assert expr.then is not None
+        return f"next(({self.emit(expr.then)} for {var} in {domain} if {condition}), False)"
+
+
+def _conjuncts(expr: ir.Expr) -> list[ir.Expr]:
+    if isinstance(expr, ir.BoolOp) and expr.op == "and":
+        return _conjuncts(expr.left) + _conjuncts(expr.right)
+    return [expr]
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["pyrepr"] = pyrepr
+    env.filters["pydoc"] = pydoc
+    env.filters["pystr"] = pystr_wrapped
+    env.filters["wrap"] = wrap_code
+    return env
+
+
+@dataclass
+class _RuleCode:
+    rule: ir.Rule
+    index: int
+    function: str
+    result: str
+    final: str
+    finding: str
+    doc: str
+    source_line: int
+    condition: str
+    params: list[tuple[str, str]]
+    message: list[tuple[str, str | None]]
+    suggest: str | None
+    suggest_if: str | None
+
+
+def _line_of(span_start: int, text: str) -> int:
+    return text.count("\n", 0, span_start) + 1
+
+
+def generate_python(pack: ir.Pack, source_text: str) -> str:
+    """The source of the edit module for `pack`; compiled before it is returned."""
+    runtime = runtime_source()
+    namer = Namer(MODULE_NAMES | _runtime_names(runtime))
+    symbols = _Symbols(namer, {}, [])
+    rules_by_id = {r.id: r for r in pack.rules}
+    order = [rules_by_id[rule_id] for rule_id in pack.order]
+    code: list[_RuleCode] = []
+    for index, rule in enumerate(order):
+        function = namer.name("function", rule.id, prefix="_rule_")
+        result = namer.name("hits", rule.id, prefix="hits_")
+        final = namer.name("final", rule.id, prefix="final_")
+        finding = namer.name("finding", rule.id, prefix="_finding_")
+        params = [(namer.name("param", ref, prefix="flagged_"), ref) for ref in rule.references]
+        flagged = {ref: name for name, ref in params}
+        emitter = Emitter(symbols, {"line": "line"}, flagged)
+        tests = []
+        if rule.claim_types is not None:
+            types = rule.claim_types
+            tests.append(f"(claim.type == {pyrepr(types[0])})" if len(types) == 1
+                         else f"(claim.type in {pyrepr(tuple(types))})")
+        if rule.places is not None:
+            places = symbols.code_set(rule.places)
+            tests.append(f"(line.pos {'not in' if rule.places_negated else 'in'} {places})")
+        if rule.condition is not None:
+            tests.append(emitter.emit(rule.condition))
+        condition = "True" if not tests else tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
+        suggest = emitter.emit(rule.suggest) if rule.suggest is not None else None
+        suggest_if = emitter.emit(rule.suggest_if) if rule.suggest_if is not None else None
+        covers = ", ".join(rule.covers)
+        doc_lines = [f"{rule.id}: {rule.title}", ""]
+        if rule.citation:
+            doc_lines.append(f"Policy: {rule.citation}.")
+        if covers:
+            doc_lines.append(f"Analyst notes: {covers}.")
+        doc_lines.append(f"Source: {Path(rule.span.path).name}, line {_line_of(rule.span.start, source_text)}.")
+        doc = "\n".join(textwrap.fill(d, 92, subsequent_indent="    ") if d else "" for d in doc_lines)
+        code.append(_RuleCode(rule, index, function, result, final, finding, doc.replace("\n", "\n    ").replace(
+                              "\n    \n", "\n\n"),
+                              _line_of(rule.span.start, source_text), condition, params,
+                              [(p.text, p.field) for p in rule.message], suggest, suggest_if))
+    for rule_code in code:  # every target set gets a constant, in rule order
+        if rule_code.rule.target is not None:
+            symbols.code_set(rule_code.rule.target)
+    targets = [symbols.code_set(c.rule.target) if c.rule.target is not None else None for c in code]
+    # final sets are needed for flagged-by parameters (as soon as the winners have run) and findings
+    by_id = {c.rule.id: c for c in code}
+    computed: set[str] = set()
+    steps: list[tuple[str, object]] = []
+    for rule_code in code:
+        for _, ref in rule_code.params:
+            if ref not in computed:
+                steps.append(("final", by_id[ref]))
+                computed.add(ref)
+        steps.append(("hits", rule_code))
+    for rule_code in code:
+        if rule_code.rule.reports and rule_code.rule.id not in computed:
+            steps.append(("final", rule_code))
+            computed.add(rule_code.rule.id)
+    winners = {c.rule.id: [by_id[w].result for w in pack.overriders(c.rule.id) if w in by_id] for c in code}
+    sets = [(name, codes, _set_literal(codes)) for name, codes in symbols.set_order]
+    attributes = []
+    for attribute in pack.attributes:
+        key = ("attribute", attribute.name)
+        if key in namer.names:
+            attributes.append((namer.names[key], attribute, _attribute_type(attribute.type)))
+    maps = [(namer.names[("map", m.name)], m) for m in pack.maps if ("map", m.name) in namer.names]
+    rankings = []
+    for ranking in pack.rankings:
+        key = ("ranking", ranking.name)
+        if key in namer.names:
+            rankings.append((namer.names[key], ranking, _rank_table(pack, ranking)))
+    policy = {"id": pack.policy, "pack": pack.name, "title": pack.title, "version": pack.version,
+              "effective": pack.effective, "source": pack.source}
+    rules_table = {r.id: {"title": r.title, "citation": r.citation, "disposition": r.disposition}
+                   for r in sorted(pack.rules, key=lambda r: r.id) if r.reports}
+    source_name = Path(pack.path).name
+    module_doc = (f"{pack.policy}: {pack.title}\n\nVersion {pack.version}, effective {pack.effective}. Claim edits "
+                  f"generated by rulesc from {source_name}\n(sha256 {pack.digest}).\n\n"
+                  "Call evaluate(claim) for findings; POLICY and RULES describe the pack.\n")
+    text = _environment().get_template("module.py.j2").render(
+        pack=pack, module_doc=module_doc, finals={c.rule.id: c.final for c in code}, runtime=runtime, policy=policy, rules_table=rules_table,
+        sets=sets, attributes=attributes, maps=maps, rankings=rankings, rules=code, targets=targets,
+        steps=steps, winners=winners, reporting=[c for c in code if c.rule.reports],
+    )
+    try:
+        compile(text, f"{pack.name}.py", "exec")
+    except SyntaxError as error:  # pragma: no cover - a generator bug, reported loudly
+        raise GenerationError(f"generated module does not compile: {error}") from error
+    return text
+
+
+def _set_literal(codes: ir.CodeSet) -> str:
+    if codes.texts or len(codes.members) <= 12:
+        return pyrepr(frozenset(codes.members))
+    runs = code_shapes.compress(codes.members)
+    singles = tuple(low for low, high in runs if low == high)
+    spans = tuple((low, high) for low, high in runs if low != high)
+    return f"expand_codes({pyrepr(singles)}, {pyrepr(spans)})"
+
+
+def _attribute_type(kind: ir.Type) -> str:
+    return {ir.Kind.TEXT: "str", ir.Kind.NUMBER: "float", ir.Kind.BOOL: "bool",
+            ir.Kind.CODES: "frozenset[str]"}[kind.kind]
+
+
+def _rank_table(pack: ir.Pack, ranking: ir.Ranking) -> dict[str, tuple[int, ...]]:
+    """Each code's rank, computed once at build time (higher ranks first)."""
+    attributes = [pack.attribute(name).lookup() for name, _ in ranking.levels]
+    codes = sorted(set().union(*(a.keys() for a in attributes)))
+    table: dict[str, tuple[int, ...]] = {}
+    for code in codes:
+        rank = []
+        for (_, order), values in zip(ranking.levels, attributes, strict=True):
+            value = values.get(code)
+            if value not in order:
+                break
+            rank.append(len(order) - order.index(str(value)))
+        else:
+            table[code] = tuple(rank)
+    return table
