@@ -55,11 +55,11 @@ def compress(codes: Iterable[str]) -> list[tuple[str, str]]:
     for (prefix, suffix), numbers in sorted(by_shape.items()):
         numbers.sort()
         first = previous = numbers[0]
-        for number in numbers[1:] + [None]:  # type: ignore[list-item]
-            if number is not None and number == previous + 1:
+        for number in numbers[1:]:
+            if number == previous + 1:
                 previous = number
                 continue
             runs.append((_render(prefix, suffix, first), _render(prefix, suffix, previous)))
-            if number is not None:
-                first = previous = number
+            first = previous = number
+        runs.append((_render(prefix, suffix, first), _render(prefix, suffix, previous)))
     return runs

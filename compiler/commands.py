@@ -54,15 +54,14 @@ def build(args: argparse.Namespace) -> int:
     if args.check:
         stale = []
         for name, text in sorted(files.items()):
-            path = out_dir / name
             try:
-                current = path.read_bytes()
+                current = (out_dir / name).read_bytes()
             except OSError:
                 current = b""
             if current != text.encode("utf-8"):
-                stale.append(str(path))
-        for path in stale:
-            sys.stderr.write(f"stale: {path} (run `rulesc build {' '.join(args.files)}`)\n")
+                stale.append(str(out_dir / name))
+        for stale_path in stale:
+            sys.stderr.write(f"stale: {stale_path} (run `rulesc build {' '.join(args.files)}`)\n")
         if not stale:
             sys.stderr.write(f"up to date: {', '.join(sorted(str(out_dir / n) for n in files))}\n")
         return EXIT_ERRORS if stale else EXIT_OK
@@ -85,7 +84,7 @@ def load_generated(pack: ir.Pack, sources: Sources) -> types.ModuleType:
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    exec(compile(source, f"<generated {pack.name}.py>", "exec"), module.__dict__)  # noqa: S102
+    exec(compile(source, f"<generated {pack.name}.py>", "exec"), module.__dict__)
     return module
 
 
@@ -141,7 +140,7 @@ def run_examples(args: argparse.Namespace) -> int:
     for pack in packs:
         module = load_generated(pack, sources)
         interpreter = Interpreter(pack)
-        compiled_error = getattr(module, "ClaimError")
+        compiled_error = module.ClaimError
         for example in pack.examples:
             line, _ = sources.line_col(example.span.path, example.span.start)
             problems: list[str] = []

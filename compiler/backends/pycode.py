@@ -33,7 +33,7 @@ def pyrepr(value: object) -> str:
     if isinstance(value, (set, frozenset)):
         if not value:
             return "frozenset()"
-        return "frozenset({" + ", ".join(pyrepr(v) for v in sorted(value)) + "})"  # type: ignore[type-var]
+        return "frozenset({" + ", ".join(pyrepr(v) for v in sorted(value)) + "})"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{pyrepr(k)}: {pyrepr(v)}" for k, v in value.items()) + "}"
     raise UnsafeValue(f"no literal for a {type(value).__name__}")

@@ -7,7 +7,7 @@ and every node keeps the span it came from (excluded from equality).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from compiler.diagnostics import Span
 
@@ -15,10 +15,10 @@ _NOWHERE = Span("", 0, 0)
 
 
 def _span() -> Span:
-    return field(default=_NOWHERE, compare=False, repr=False)  # type: ignore[no-any-return]
+    return field(default=_NOWHERE, compare=False, repr=False)
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     BOOL = "bool"
     NUMBER = "number"
     CODE = "code"

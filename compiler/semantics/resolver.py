@@ -159,7 +159,7 @@ class Resolver:
         origin = self.set_decls[name]
         decl = origin.decl
         if name in self._resolving:
-            cycle = self._resolving[self._resolving.index(name):] + [name]
+            cycle = [*self._resolving[self._resolving.index(name):], name]
             assert isinstance(decl, (ast.CodesDecl, ast.TableDecl))
             self.out.error("set-cycle", "code sets refer to each other in a cycle: " + " -> ".join(cycle),
                            decl.name_span, "a set cannot contain itself; list its codes instead")

@@ -24,7 +24,7 @@ GRAMMAR_PATH = FilePath(__file__).resolve().parents[2] / "grammar" / "rules.lark
 
 TOP_KEYWORDS = ("pack", "import", "remove", "section", "codes", "set", "table", "map", "ranking",
                 "rule", "exception", "precedence", "documentation", "example")
-_TOP_LINE = re.compile(r"(?:%s)(?![A-Za-z0-9_-])" % "|".join(TOP_KEYWORDS))
+_TOP_LINE = re.compile(r"(?:{})(?![A-Za-z0-9_-])".format("|".join(TOP_KEYWORDS)))
 
 
 @lru_cache(maxsize=1)
@@ -550,7 +550,7 @@ _TOKEN_WORDS = {
 def _describe_expected(expected: set[str]) -> str:
     words = sorted({_TOKEN_WORDS.get(name, _keyword(name)) for name in expected})
     if len(words) > 8:
-        words = words[:8] + ["..."]
+        words = [*words[:8], "..."]
     return ", ".join(words)
 
 
@@ -565,19 +565,20 @@ def _describe_token(token: Token) -> str:
     return repr(str(token))
 
 
-def _match_example(parse: Callable[[str], object], error: UnexpectedInput) -> tuple[str, str] | None:
+def _match_example(parse: Callable[[str], Any], error: UnexpectedInput) -> tuple[str, str] | None:
+    examples: dict[Any, list[str]] = dict(SYNTAX_EXAMPLES)
     try:
-        matched = error.match_examples(parse, SYNTAX_EXAMPLES, use_accepts=True)
-    except Exception:  # noqa: BLE001 - a failed match only means no hand-written message
+        matched: Any = error.match_examples(parse, examples, use_accepts=True)
+    except Exception:  # a failed match only means there is no hand-written message
         return None
-    return matched  # type: ignore[return-value]
+    return matched if isinstance(matched, tuple) else None
 
 
 def _syntax_diagnostic(error: UnexpectedInput, path: str, offset: int, block: str, out: Collector) -> None:
     parser = _parser()
     matched = _match_example(parser.parse, error)
     if isinstance(error, UnexpectedCharacters):
-        pos = error.pos_in_stream
+        pos = error.pos_in_stream or 0
         char = block[pos] if pos < len(block) else ""
         span = Span(path, offset + pos, offset + pos + 1)
         if char == '"':
