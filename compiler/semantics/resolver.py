@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import os
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -48,7 +49,7 @@ class Loader:
     texts: dict[str, str] = field(default_factory=dict)
 
     def load(self, path: Path, via: Span | None) -> ast.Module | None:
-        key = str(path)
+        key = display_path(path)
         if key in self.modules:
             return self.modules[key]
         try:
@@ -68,7 +69,7 @@ class Loader:
 
     def flatten(self, path: Path, via: Span | None, stack: tuple[str, ...]) -> list[_Origin]:
         """Every declaration the file at `path` contributes, imports and base pack included."""
-        key = str(path)
+        key = display_path(path)
         if key in stack:
             chain = " -> ".join(Path(p).name for p in (*stack[stack.index(key):], key))
             self.out.error("import-cycle", f"import cycle: {chain}", via,
@@ -114,6 +115,16 @@ class Loader:
                 continue
             inherited.append(_Origin(origin.decl, origin.file, True))
         return inherited
+
+
+def display_path(path: Path) -> str:
+    """How diagnostics name a file: relative to the working folder where that is shorter."""
+    absolute = path.resolve()
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:
+        return str(absolute)
+    return relative if not relative.startswith("..") else str(absolute)
 
 
 class _Scope:
@@ -258,7 +269,13 @@ class Resolver:
     # ------------------------------------------------------------ data declarations
     def declare_data(self, origins: list[_Origin]) -> None:
         taken: dict[str, Span] = {}
+        seen: set[tuple[str, int]] = set()
         for origin in origins:
+            if isinstance(origin.decl, DATA_DECLS):
+                place = (origin.decl.span.path, origin.decl.span.start)
+                if place in seen:  # imported twice, by two routes: one declaration
+                    continue
+                seen.add(place)
             decl = origin.decl
             if isinstance(decl, (ast.CodesDecl, ast.TableDecl)):
                 if self._claim_name(decl.name, decl.name_span, taken):
@@ -711,7 +728,8 @@ class Resolver:
                    "documentation": {"covers", "cite", "quote", "text", "resolves"}}[decl.kind]
         for clause in decl.clauses:
             if clause.kind not in allowed:
-                self.out.error("misplaced-clause", f"a {decl.kind} cannot have `{_clause_word(clause)}`",
+                article = "an" if decl.kind == "exception" else "a"
+                self.out.error("misplaced-clause", f"{article} {decl.kind} cannot have `{_clause_word(clause)}`",
                                clause.span, _MISPLACED_HINTS[decl.kind])
         if decl.kind == "rule" and "verdict" not in clauses:
             self.out.error("missing-clause", f"rule {decl.id} says neither deny, review nor info", decl.id_span,
@@ -985,16 +1003,10 @@ def _collect_rules(origins: list[_Origin], out: Collector) -> tuple[list[_Origin
 
 def resolve_pack(path: str | Path, out: Collector, sources: Sources) -> ir.Pack | None:
     """Load, parse and resolve the pack at `path` (with its imports and base pack)."""
-    file_path = Path(path)
-    display = str(path)
     loader = Loader(out, sources)
-    absolute = file_path.resolve()
-    origins = loader.flatten(absolute, None, ())
-    # Show the pack's own file as the user named it.
-    if str(absolute) in loader.modules and display != str(absolute):
-        sources.add(display, loader.texts[str(absolute)])
-    origins = [_relabel(o, str(absolute), display) for o in origins]
-    header = _pack_header(origins, display, out) if str(absolute) in loader.modules else None
+    display = display_path(Path(path))
+    origins = loader.flatten(Path(path), None, ())
+    header = _pack_header(origins, display, out) if display in loader.modules else None
     resolver = Resolver(out, display)
     resolver.declare_data(origins)
     fields = _header_fields(header, resolver, out) if header else {}
@@ -1026,10 +1038,6 @@ def resolve_pack(path: str | Path, out: Collector, sources: Sources) -> ir.Pack 
         rules=tuple(rules), precedences=precedences, examples=examples, removed=tuple(removed),
         span=header.span,
     )
-
-
-def _relabel(origin: _Origin, absolute: str, display: str) -> _Origin:
-    return origin if origin.file != absolute else _Origin(origin.decl, display, origin.inherited)
 
 
 def _unresolved_rule_stubs(origins: list[_Origin], rules: list[ir.Rule]) -> list[ir.Rule]:

@@ -94,6 +94,12 @@ SYNTAX_EXAMPLES: dict[tuple[str, str], list[str]] = {
         'rule R "t"\n  when any other line where x.code = 96372\n',
         'rule R "t"\n  when any line where true\n',
     ],
+    ("parenthesize-quantifier", "a quantifier after `and`, `or` or `not` goes in parentheses: "
+                                "`line.units > 1 and (any other line x where ...)`"): [
+        'rule R "t"\n  when true and any line x where true\n',
+        'rule R "t"\n  when true or no other line x where true\n',
+        'rule R "t"\n  when not any line x where true\n',
+    ],
     ("equals-equals", "compare with a single `=`, as in `line.units = 1`"): [
         'rule R "t"\n  when line.units == 1\n',
     ],
@@ -544,6 +550,9 @@ _TOKEN_WORDS = {
     "NUMBER": "a number", "DATE": "a date (YYYY-MM-DD)", "ROWID": "a row id such as P01",
     "JSON_NUMBER": "a number", "$END": "the end of the declaration", "LPAR": "`(`", "RPAR": "`)`",
     "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`", "EQUAL": "`=`", "COLON": "`:`",
+    "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "COMPARE": "a comparison (`=`, `<`, `>`, ...)",
+    "MINUS": "`-`", "LSQB": "`[`", "RSQB": "`]`", "DOT": "`.`", "MORETHAN": "`>`", "RARROW": "`->`",
+    "__ANON_0": "`..`", "__ANON_1": "`->`",
 }
 
 
@@ -561,22 +570,39 @@ def _keyword(name: str) -> str:
 
 def _describe_token(token: Token) -> str:
     if token.type == "$END":
-        return "the end of the declaration"
+        return "end of the declaration"
     return repr(str(token))
 
 
-def _match_example(parse: Callable[[str], Any], error: UnexpectedInput) -> tuple[str, str] | None:
-    examples: dict[Any, list[str]] = dict(SYNTAX_EXAMPLES)
-    try:
-        matched: Any = error.match_examples(parse, examples, use_accepts=True)
-    except Exception:  # a failed match only means there is no hand-written message
-        return None
-    return matched if isinstance(matched, tuple) else None
+def _error_key(error: UnexpectedInput) -> tuple[frozenset[str], str] | None:
+    if isinstance(error, UnexpectedToken):
+        return frozenset(error.expected), error.token.type
+    return None
+
+
+@lru_cache(maxsize=1)
+def _example_keys() -> dict[tuple[frozenset[str], str], tuple[str, str]]:
+    """What each hand-written example's syntax error looks like: the tokens the parser expected
+    there and the token it found."""
+    keys: dict[tuple[frozenset[str], str], tuple[str, str]] = {}
+    for label, inputs in SYNTAX_EXAMPLES.items():
+        for text in inputs:
+            try:
+                _parser().parse(text)
+            except UnexpectedInput as error:
+                key = _error_key(error)
+                if key is not None:
+                    keys.setdefault(key, label)
+    return keys
+
+
+def _match_example(error: UnexpectedInput) -> tuple[str, str] | None:
+    key = _error_key(error)
+    return None if key is None else _example_keys().get(key)
 
 
 def _syntax_diagnostic(error: UnexpectedInput, path: str, offset: int, block: str, out: Collector) -> None:
-    parser = _parser()
-    matched = _match_example(parser.parse, error)
+    matched = _match_example(error)
     if isinstance(error, UnexpectedCharacters):
         pos = error.pos_in_stream or 0
         char = block[pos] if pos < len(block) else ""
@@ -605,7 +631,8 @@ def _syntax_diagnostic(error: UnexpectedInput, path: str, offset: int, block: st
         code, hint = matched
         out.error(code, f"unexpected {_describe_token(token)}", span, hint)
         return
-    out.error("syntax", f"unexpected {_describe_token(token)}", span,
+    code = "unexpected-end" if token.type == "$END" else "syntax"
+    out.error(code, f"unexpected {_describe_token(token)}", span,
               f"expected {_describe_expected(set(error.expected))}")
 
 

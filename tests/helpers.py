@@ -1,0 +1,44 @@
+"""Helpers for the tests: compile packs and run the command line in-process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import types
+from pathlib import Path
+
+from compiler.cli import main
+from compiler.commands import load_generated
+from compiler.diagnostics import Sources
+from compiler.interpreter.evaluate import Interpreter
+from compiler.pipeline import compile_pack
+from compiler.semantics import ir
+
+
+def compile_ok(path: str | Path) -> tuple[ir.Pack, Sources]:
+    sources = Sources()
+    result = compile_pack(path, sources)
+    assert result.pack is not None, [d.message for d in result.diagnostics]
+    return result.pack, sources
+
+
+def engines(path: str | Path) -> tuple[ir.Pack, Interpreter, types.ModuleType]:
+    pack, sources = compile_ok(path)
+    return pack, Interpreter(pack), load_generated(pack, sources)
+
+
+def run_cli(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        if stdin is not None:
+            import sys
+
+            saved = sys.stdin
+            sys.stdin = io.StringIO(stdin)
+            try:
+                code = main(list(argv))
+            finally:
+                sys.stdin = saved
+        else:
+            code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
