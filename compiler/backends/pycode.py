@@ -60,11 +60,11 @@ def pystr_wrapped(text: str, indent: int, width: int = 72) -> str:
     return "(\n" + "\n".join(f"{pad}    {p!r}" for p in pieces) + f"\n{pad})"
 
 
-def pydoc(text: str) -> str:
-    """A docstring literal for `text`: triple-quoted when that is safe, else a plain repr."""
+def pydoc(text: str, indent: int = 0) -> str:
+    """A docstring literal for `text`: triple-quoted when that is safe, else joined `repr` pieces."""
     if '"""' in text or "\\" in text or text.endswith('"') or any(
             ord(c) < 32 and c != "\n" for c in text):
-        return repr(text)
+        return pystr_wrapped(text, indent)
     return '"""' + text + '"""'
 
 

@@ -135,7 +135,9 @@ class Emitter:
 
     def _neg(self, expr: ir.Neg) -> str:
         inner = self.emit(expr.operand)
-        return f"_neg({inner})" if expr.operand.type.optional else f"(-{inner})"
+        if expr.operand.type.optional:
+            return f"_neg({inner})"
+        return f"-{inner}" if inner[0].isalnum() or inner[0] in "_(" else f"-({inner})"
 
     def _compare(self, expr: ir.Compare) -> str:
         left, right = self.emit(expr.left), self.emit(expr.right)

@@ -191,8 +191,8 @@ class Flagged(Node):
 
     line: Expr
     rule: str
-    rule_span: Span
     span: Span = _span()
+    rule_span: Span = _span()
 
 
 @dataclass(frozen=True)

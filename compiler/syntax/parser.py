@@ -431,7 +431,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Has(ch[0], ch[1], False, True, self._span(meta))
 
     def flagged(self, meta: Any, ch: list[Any]) -> ast.Flagged:
-        return ast.Flagged(ch[0], str(ch[1]), self._tok(ch[1]), self._span(meta))
+        return ast.Flagged(ch[0], str(ch[1]), self._span(meta), self._tok(ch[1]))
 
     def relation_kind(self, meta: Any, ch: list[Any]) -> str:
         return str(ch[0])

@@ -1,0 +1,158 @@
+"""The Python backend: deterministic, golden, standard-library-only, safe for any string."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import pytest
+
+from compiler.backends.pycode import Namer, pydoc, pyrepr, pystr_wrapped, wrap_code
+from compiler.backends.python import Emitter, generate_python
+from compiler.commands import outputs
+from compiler.interpreter.evaluate import Interpreter
+from compiler.semantics import ir
+from tests.conftest import PACK, ROOT
+from tests.helpers import compile_ok, engines, run_cli
+
+PACKS = ROOT / "tests" / "packs"
+
+
+def test_every_ir_expression_has_a_generator_and_an_interpreter_case() -> None:
+    kinds = set(typing.get_args(ir.Expr))
+    emitter = Emitter(None, {}, {})  # type: ignore[arg-type]
+    assert kinds == set(emitter.dispatch)
+    pack, _ = compile_ok(PACK)
+    assert kinds == set(Interpreter(pack)._dispatch)
+
+
+def test_generation_is_deterministic() -> None:
+    pack, sources = compile_ok(PACK)
+    text = sources.text(pack.path) or ""
+    first = generate_python(pack, text)
+    pack_again, sources_again = compile_ok(PACK)
+    assert generate_python(pack_again, sources_again.text(pack_again.path) or "") == first
+
+
+def test_committed_module_is_what_the_pack_generates() -> None:
+    pack, sources = compile_ok("policies/cpcp026.rules")
+    generated = outputs(pack, sources)["cpcp026.py"]
+    assert (ROOT / "generated" / "cpcp026.py").read_text(encoding="utf-8") == generated
+    code, _, err = run_cli("build", "--check", "policies/cpcp026.rules")
+    assert code == 0, err
+
+
+def test_build_check_detects_a_stale_module(tmp_path: Path) -> None:
+    assert run_cli("build", "--out", str(tmp_path), "policies/cpcp026.rules")[0] == 0
+    assert run_cli("build", "--check", "--out", str(tmp_path), "policies/cpcp026.rules")[0] == 0
+    module = tmp_path / "cpcp026.py"
+    module.write_text(module.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    code, _, err = run_cli("build", "--check", "--out", str(tmp_path), "policies/cpcp026.rules")
+    assert code == 1 and "stale:" in err
+
+
+def test_generated_module_imports_with_the_standard_library_only() -> None:
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from generated import cpcp026; "
+              "f = cpcp026.evaluate({'id': 'A', 'type': 'professional', 'pos': '11', 'lines': ["
+              "{'code': '96376', 'date': '2024-09-12'}]}); print(f[0].to_dict()['rule'], sorted(sys.modules)[:0])")
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(ROOT)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "P20-facility-only"
+    imported = subprocess.run([sys.executable, "-I", "-S", "-c", script.replace("print(", "print(sorted(set("
+                               "m.split('.')[0] for m in sys.modules) & {'lark', 'jinja2', 'networkx', 'compiler'})"
+                               ", "), str(ROOT)], capture_output=True, text=True, check=False)
+    assert imported.stdout.startswith("[]"), imported.stdout + imported.stderr
+
+
+def test_contract_api_of_the_committed_module() -> None:
+    sys.path.insert(0, str(ROOT))
+    from generated import cpcp026
+
+    assert cpcp026.POLICY == {"id": "CPCP026", "pack": "cpcp026",
+                              "title": "Therapeutic, Prophylactic, Diagnostic, Injection and Infusion "
+                                       "Administration Coding", "version": "1.0", "effective": "2024-07-30",
+                              "source": "CPCP026.txt"}
+    assert cpcp026.RULES["P23-injection-with-em"]["disposition"] == "deny"
+    assert issubclass(cpcp026.ClaimError, ValueError)
+    finding = cpcp026.evaluate({"id": "A", "type": "professional", "pos": "11", "lines": [
+        {"code": "96372", "date": "2024-09-12", "supervision": "none"}]})[0]
+    assert finding.to_dict() == {"rule": "P21-injection-without-supervision", "line": 1, "disposition": "deny",
+                                 "message": finding.message, "citation": "Coding and Billing: Examples",
+                                 "suggest": "99211"}
+    with pytest.raises(cpcp026.ClaimError, match=r"^lines\[1\]\.start: '9:00' is not YYYY-MM-DDTHH:MM$"):
+        cpcp026.evaluate({"id": "A", "type": "professional", "pos": "11", "lines": [
+            {"code": "96372", "date": "2024-09-12", "start": "9:00", "stop": "2024-09-12T10:00"}]})
+    with pytest.raises(AttributeError):
+        finding.rule = "x"  # type: ignore[misc]
+
+
+def test_strings_reach_the_module_as_data(tmp_path: Path) -> None:
+    marker = Path("/tmp/rulesc-pwned")
+    marker.unlink(missing_ok=True)
+    pack, _, module = engines(PACKS / "escaping.rules")
+    findings = module.evaluate({"id": "Q", "type": "professional", "pos": "11", "lines": [
+        {"code": "96372", "date": "2024-02-01"}, {"code": "96360", "date": "2024-02-01", "units": 2}]})
+    assert [f.rule for f in findings] == ["class", "import"]
+    assert findings[0].message == ("Quotes ' \" ''' \"\"\" backslash \\ newline\nand tab\t, braces {code} { x }, "
+                                   "{% raw %}, </script>, é ü 中, code 96372")
+    assert findings[0].citation == ("Heading \"\"\" with quotes \\\" and </script>: detail '); "
+                                    "__import__('os').system('touch /tmp/rulesc-pwned'); ('")
+    assert findings[1].message == "\"); __import__('os').system('touch /tmp/rulesc-pwned') #"
+    assert module.POLICY["title"] == pack.title and module.POLICY["version"] == '1"; import os; "'
+    assert module.RULES["class"]["title"] == 'Title """; raise SystemExit; """ \\'
+    assert module._rule_class.__doc__.startswith('class: Title """; raise SystemExit;')
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("value", [
+    "plain", "quote ' and \" and '''", 'triple """', "back\\slash", "new\nline", "{{ x }} {% y %}", "</script>",
+    "é中", 0, -3, 2.5, True, None, ("a",), ["b", 1], frozenset({"b", "a"}), {"k": ("v",)},
+])
+def test_pyrepr_round_trips(value: object) -> None:
+    assert eval(pyrepr(value)) == value  # noqa: S307 - the point of the test
+
+
+def test_pyrepr_refuses_other_types() -> None:
+    with pytest.raises(TypeError):
+        pyrepr(object())
+
+
+@pytest.mark.parametrize("text", ["short", "a long " * 40, 'quotes """ and \\ ' * 9, "x" * 300])
+def test_wrapped_strings_and_docstrings_round_trip(text: str) -> None:
+    assert eval(pystr_wrapped(text, 4)) == text  # noqa: S307
+    namespace: dict[str, object] = {}
+    exec(f"def f():\n    {pydoc(text, 4)}\n", namespace)  # noqa: S102
+    assert namespace["f"].__doc__ == text  # type: ignore[attr-defined]
+
+
+def test_wrap_code_keeps_strings_whole_and_meaning_equal() -> None:
+    code = "(" + " and ".join(f"(x == 'a, b and (c) or d{i}')" for i in range(12)) + ")"
+    wrapped = wrap_code(code, 4)
+    assert max(len(line) for line in wrapped.splitlines()) <= 100
+    x = "a, b and (c) or d3"
+    assert eval(wrapped) == eval(code)  # noqa: S307
+
+
+def test_namer_avoids_keywords_builtins_and_taken_names() -> None:
+    namer = Namer({"evaluate"})
+    assert namer.name("v", "class") == "class_2"
+    assert namer.name("v", "print") == "print_2"
+    assert namer.name("f", "evaluate") == "evaluate_2"
+    assert namer.name("v", "P23-x y") == "p23_x_y"
+    assert namer.name("v", "P23-x y") == "p23_x_y"
+    assert namer.name("w", "P23_x-y") == "p23_x_y_2"
+
+
+def test_generated_test_pack_modules_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
+    for name in ("constructs", "escaping"):
+        assert run_cli("build", "--out", str(tmp_path), f"tests/packs/{name}.rules")[0] == 0
+    files = [str(tmp_path / "constructs.py"), str(tmp_path / "escaping.py")]
+    mypy = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *files],
+                          capture_output=True, text=True, check=False, cwd=ROOT)
+    assert mypy.returncode == 0, mypy.stdout
+    ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", *files], capture_output=True,
+                          text=True, check=False, cwd=ROOT)
+    assert ruff.returncode == 0, ruff.stdout
