@@ -112,7 +112,7 @@ def test_strings_reach_the_module_as_data(tmp_path: Path) -> None:
     "é中", 0, -3, 2.5, True, None, ("a",), ["b", 1], frozenset({"b", "a"}), {"k": ("v",)},
 ])
 def test_pyrepr_round_trips(value: object) -> None:
-    assert eval(pyrepr(value)) == value  # noqa: S307 - the point of the test
+    assert eval(pyrepr(value)) == value
 
 
 def test_pyrepr_refuses_other_types() -> None:
@@ -122,18 +122,18 @@ def test_pyrepr_refuses_other_types() -> None:
 
 @pytest.mark.parametrize("text", ["short", "a long " * 40, 'quotes """ and \\ ' * 9, "x" * 300])
 def test_wrapped_strings_and_docstrings_round_trip(text: str) -> None:
-    assert eval(pystr_wrapped(text, 4)) == text  # noqa: S307
+    assert eval(pystr_wrapped(text, 4)) == text
     namespace: dict[str, object] = {}
-    exec(f"def f():\n    {pydoc(text, 4)}\n", namespace)  # noqa: S102
+    exec(f"def f():\n    {pydoc(text, 4)}\n", namespace)
     assert namespace["f"].__doc__ == text  # type: ignore[attr-defined]
 
 
 def test_wrap_code_keeps_strings_whole_and_meaning_equal() -> None:
-    code = "(" + " and ".join(f"(x == 'a, b and (c) or d{i}')" for i in range(12)) + ")"
+    code = "(" + " or ".join(f"(x == 'a, b and (c) or d{i}')" for i in range(12)) + ")"
     wrapped = wrap_code(code, 4)
-    assert max(len(line) for line in wrapped.splitlines()) <= 100
-    x = "a, b and (c) or d3"
-    assert eval(wrapped) == eval(code)  # noqa: S307
+    assert wrapped != code and max(len(line) for line in wrapped.splitlines()) <= 100
+    for value, expected in (("a, b and (c) or d3", True), ("other", False)):
+        assert eval(wrapped, {"x": value}) is eval(code, {"x": value}) is expected
 
 
 def test_namer_avoids_keywords_builtins_and_taken_names() -> None:

@@ -35,7 +35,7 @@ def check(tmp_path: Path, text: str) -> None:
 mutation = st.one_of(
     st.tuples(st.just("truncate"), st.integers(0, len(SOURCE)), st.just("")),
     st.tuples(st.just("insert"), st.integers(0, len(SOURCE)),
-              st.sampled_from(list('"{}()[],.=<>@#\\\n-+*/:;x9 ') + ["rule", "when", "and", "deny", '"""'])),
+              st.sampled_from([*'"{}()[],.=<>@#\\\n-+*/:;x9 ', "rule", "when", "and", "deny", '"""'])),
     st.tuples(st.just("delete"), st.integers(0, len(SOURCE) - 1), st.just("")),
     st.tuples(st.just("swap"), st.integers(0, len(LINES) - 2), st.just("")),
 )
@@ -63,8 +63,8 @@ def test_mutated_pack_gets_located_diagnostics(tmp_path: Path, mutations: list[t
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(list('abcdrulewhnP0123456789 "{}()=.,\n#-:>\u00e9')
-                                + ["rule ", "codes ", "pack ", "when ", "line.", "any ", "target "]), max_size=80))
+@given(st.lists(st.sampled_from([*'abcdrulewhnP0123456789 "{}()=.,\n#-:>\u00e9', "rule ", "codes ", "pack ",
+                                 "when ", "line.", "any ", "target "]), max_size=80))
 def test_random_sources_never_raise(tmp_path: Path, pieces: list[str]) -> None:
     check(tmp_path, "".join(pieces))
 
@@ -73,8 +73,10 @@ def test_random_sources_never_raise(tmp_path: Path, pieces: list[str]) -> None:
 def test_a_broken_pack_exits_1(tmp_path: Path, kind: str) -> None:
     position = SOURCE.index("rule P23-injection-with-em") + 10
     text = {"truncate": SOURCE[:position], "insert": SOURCE[:position] + "@" + SOURCE[position:],
-            "delete": SOURCE.replace("when any other line x where x.code in em_services", "when any other line x x.code"),
-            "swap": SOURCE.replace('  target 96372\n  when line.supervision', '  when line.supervision\n  target 9637')}[kind]
+            "delete": SOURCE.replace("when any other line x where x.code in em_services",
+                                     "when any other line x x.code"),
+            "swap": SOURCE.replace("  target 96372\n  when line.supervision",
+                                   "  when line.supervision\n  target 9637")}[kind]
     path = tmp_path / "broken.rules"
     path.write_text(text, encoding="utf-8")
     code, _, err = run_cli("check", str(path))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import os
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any

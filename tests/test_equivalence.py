@@ -1,0 +1,102 @@
+"""The generated module and the interpreter agree: same findings, or the same ClaimError, on many
+random claims, for CPCP026 and for the test packs that use every construct."""
+
+from __future__ import annotations
+
+import json
+import random
+import types
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compiler.interpreter.evaluate import Interpreter
+from compiler.runtime.claims import ClaimError
+from tests.claimgen import CPCP026_CODES, random_claim
+from tests.conftest import PACK, ROOT
+from tests.helpers import engines, run_cli
+
+CONSTRUCT_CODES = ["96360", "96361", "96365", "96366", "96367", "96372", "96374", "96375", "96413", "96401",
+                   "99213", "G0463", "J1745", "J2405", "Q5101", "0075T", "36000"]
+CONSTRUCT_DATES = ["2023-12-31", "2024-01-01", "2024-05-01", "2024-05-01", "2024-06-01"]
+
+
+def outcome(engine: Any, error: type[Exception], claim: object) -> object:
+    try:
+        return [f.to_dict() for f in engine(claim)]
+    except error as caught:
+        return ("error", str(caught))
+
+
+def agree(interpreter: Interpreter, module: types.ModuleType, claim: object) -> object:
+    snapshot = json.dumps(claim, sort_keys=True, default=str)
+    expected = outcome(interpreter.evaluate, ClaimError, claim)
+    got = outcome(module.evaluate, module.ClaimError, claim)
+    assert got == expected, json.dumps(claim)
+    assert json.dumps(claim, sort_keys=True, default=str) == snapshot, "evaluate changed its input"
+    return got
+
+
+_, CPCP026_INTERPRETER, CPCP026_MODULE = engines(PACK)
+_, CONSTRUCTS_INTERPRETER, CONSTRUCTS_MODULE = engines(ROOT / "tests" / "packs" / "constructs.rules")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_cpcp026_engines_agree(rng: random.Random) -> None:
+    agree(CPCP026_INTERPRETER, CPCP026_MODULE, random_claim(rng))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_construct_pack_engines_agree(rng: random.Random) -> None:
+    agree(CONSTRUCTS_INTERPRETER, CONSTRUCTS_MODULE, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
+
+
+@pytest.mark.parametrize("name", ["escaping", "contract"])
+def test_other_packs_agree(name: str) -> None:
+    _, interpreter, module = engines(ROOT / "tests" / "packs" / f"{name}.rules")
+    rng = random.Random(name)
+    for _ in range(300):
+        agree(interpreter, module, random_claim(rng, [*CPCP026_CODES, "96372", "96360"]))
+
+
+def test_random_claims_exercise_findings_and_errors() -> None:
+    """The generator is not vacuous: it produces findings of every disposition and ClaimErrors."""
+    rng = random.Random(7)
+    dispositions: set[str] = set()
+    rules: set[str] = set()
+    errors = 0
+    for _ in range(3000):
+        result = outcome(CPCP026_MODULE.evaluate, CPCP026_MODULE.ClaimError, random_claim(rng))
+        if isinstance(result, tuple):
+            errors += 1
+            continue
+        assert isinstance(result, list)
+        dispositions.update(f["disposition"] for f in result)
+        rules.update(f["rule"] for f in result)
+    assert dispositions == {"deny", "review", "info"}
+    assert errors > 100
+    assert len(rules) >= 25, sorted(rules)
+
+
+def test_eval_engines_agree_on_thousands_of_claims(tmp_path: Any) -> None:
+    rng = random.Random(2024)
+    claims = [random_claim(rng) for _ in range(3000)]
+    source = tmp_path / "claims.jsonl"
+    source.write_text("\n".join(json.dumps(c) for c in claims) + "\n", encoding="utf-8")
+    results = {}
+    for engine in ("compiled", "interpreter"):
+        out = tmp_path / f"{engine}.jsonl"
+        code, _, _ = run_cli("eval", str(PACK), "--input", str(source), "--output", str(out), "--engine", engine)
+        assert code == 1  # some claims are malformed on purpose
+        results[engine] = out.read_text(encoding="utf-8").splitlines()
+    assert results["compiled"] == results["interpreter"]
+    assert len(results["compiled"]) == len(claims)
+    def shown(claim: dict[str, Any]) -> object:
+        value = claim.get("id")
+        return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+    assert [json.loads(r)["id"] for r in results["compiled"]] == [shown(c) for c in claims]

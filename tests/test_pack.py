@@ -1,0 +1,154 @@
+"""The CPCP026 pack end to end: rules file -> compiler -> generated module -> findings."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from compiler.semantics import ir
+from tests.conftest import PACK, SHARED
+from tests.helpers import compile_ok, engines
+
+SCENARIOS = json.loads((SHARED / "examples" / "cpcp026-scenarios.json").read_text(encoding="utf-8"))
+PACK_IR, INTERPRETER, MODULE = engines(PACK)
+
+
+def decided(findings: list[Any]) -> set[tuple[int, str]]:
+    return {(f.line, f.disposition) for f in findings if f.disposition in ("deny", "review")}
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=lambda c: c["name"])
+def test_published_scenarios(case: dict[str, Any]) -> None:
+    for engine in (MODULE.evaluate, INTERPRETER.evaluate):
+        findings = engine(case["claim"])
+        assert decided(findings) == {(e["line"], e["disposition"]) for e in case["expect"]}
+        for expected in case["expect"]:
+            if "suggest" in expected:
+                assert any(f.line == expected["line"] and f.suggest == expected["suggest"] for f in findings)
+        for line in case.get("nosuggest", []):
+            assert not [f.suggest for f in findings if f.line == line and f.suggest]
+
+
+def test_every_analyst_row_is_covered() -> None:
+    notes = (SHARED / "policy" / "ANALYST-NOTES.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| (P\d\d) \|", notes, re.MULTILINE))
+    assert len(rows) == 36
+    covered = {row for rule in PACK_IR.rules for row in rule.covers}
+    assert rows <= covered, sorted(rows - covered)
+
+
+def test_every_known_conflict_has_a_declared_resolution() -> None:
+    resolutions = {r.conflict: r for rule in PACK_IR.rules for r in rule.resolves}
+    resolutions.update({r.conflict: r for p in PACK_IR.precedences for r in p.resolves})
+    assert set(resolutions) >= {"K1", "K2", "K3", "K4"}
+    assert all(r.rationale for r in resolutions.values())
+    precedence = {(p.winner, p.loser) for p in PACK_IR.precedences}
+    assert ("P02-hydration-not-concurrent", "P15-facility-hierarchy") in precedence
+    assert ("P16-second-site-or-encounter", "P15-facility-hierarchy") in precedence
+    assert ("K4-same-drug-push", "P04-sequential-new-substance") in precedence
+    assert "P23-injection-with-em" in PACK_IR.rule("P26-em-needs-modifier-25").references
+
+
+def example(name: str) -> ir.Example:
+    return next(e for e in PACK_IR.examples if e.name == name)
+
+
+@pytest.mark.parametrize(("conflict", "old", "new", "name", "changed"), [
+    ("K1", "precedence P02-hydration-not-concurrent over P15-facility-hierarchy\n", "",
+     "k1-concurrent-hydration-facility", lambda f: any(x.line == 2 and x.suggest == "96361" for x in f)),
+    ("K2", "  overrides P16-one-initial-professional, P16-one-initial-facility, P15-facility-hierarchy\n",
+     "  overrides P16-one-initial-professional\n", "k2-second-iv-site-facility",
+     lambda f: (2, "deny") in decided(f)),
+    ("K3", "            and not (x flagged by P23-injection-with-em))", "            )",
+     "k3-injection-with-em-professional", lambda f: (1, "deny") in decided(f)),
+    ("K4", "  overrides P04-sequential-new-substance\n", "  overrides P20-facility-only\n",
+     "k4-same-drug-push-facility", lambda f: (2, "deny") in decided(f)),
+])
+def test_each_resolution_decides_its_conflict(tmp_path: Path, conflict: str, old: str, new: str, name: str,
+                                              changed: Any) -> None:
+    text = PACK.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "cpcp026.rules"
+    path.write_text(text.replace(old, new, 1).replace(f"resolves {conflict} ", "text ", 1), encoding="utf-8")
+    claim = example(name).claim
+    assert not changed(MODULE.evaluate(claim))
+    _, interpreter, module = engines(path)
+    assert changed(module.evaluate(claim)) and changed(interpreter.evaluate(claim))
+
+
+def claim(*lines: dict[str, Any], kind: str = "professional", **header: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": "T", "type": kind, **header}
+    if kind == "professional":
+        base.setdefault("pos", "11")
+    return {**base, "lines": [{"date": "2024-09-12", **line} for line in lines]}
+
+
+def rules_on(findings: list[Any], line: int) -> set[str]:
+    return {f.rule for f in findings if f.line == line and f.disposition != "info"}
+
+
+@pytest.mark.parametrize(("minutes", "units", "denied"), [
+    (90, 1, True), (91, 1, False), (150, 1, False), (150, 2, True), (151, 2, False), (60, 1, True)])
+def test_p12_additional_hour_thresholds(minutes: int, units: int, denied: bool) -> None:
+    stop = f"2024-09-12T{9 + minutes // 60:02d}:{minutes % 60:02d}"
+    findings = MODULE.evaluate(claim({"code": "96365", "drug": "J1745", "start": "2024-09-12T09:00", "stop": stop},
+                                     {"code": "96366", "units": units}, {"code": "J1745"}))
+    assert ("P12-additional-hours" in rules_on(findings, 2)) == denied
+
+
+@pytest.mark.parametrize(("code", "minutes", "rule"), [
+    ("96365", 15, "P05-short-infusion-is-push"), ("96413", 15, "P05-short-infusion-is-push"),
+    ("96360", 30, "P11-hydration-minimum")])
+def test_time_boundaries(code: str, minutes: int, rule: str) -> None:
+    def run(m: int) -> set[str]:
+        return rules_on(MODULE.evaluate(claim({"code": code, "start": "2024-09-12T09:00",
+                                               "stop": f"2024-09-12T09:{m:02d}"})), 1)
+    assert rule in run(minutes)
+    assert rule not in run(minutes + 1)
+
+
+def test_places_of_service_for_physicians() -> None:
+    for place, denied in (("19", True), ("21", True), ("23", True), ("11", False), ("12", False)):
+        findings = MODULE.evaluate(claim({"code": "96374", "drug": "J2405"}, {"code": "J2405"}, pos=place))
+        assert ("P24-physician-in-facility" in rules_on(findings, 1)) == denied, place
+
+
+def test_units_rules() -> None:
+    findings = MODULE.evaluate(claim({"code": "96365", "units": 2, "drug": "J1745"}, {"code": "96372", "units": 2},
+                                     {"code": "96368", "units": 2}, {"code": "J1745"}))
+    assert "P16-initial-units" in rules_on(findings, 1)
+    assert "P28-injection-units" in rules_on(findings, 2)
+    assert "P01-concurrent-once-per-day" in rules_on(findings, 3)
+
+
+def test_lines_before_the_effective_date_are_not_edited_but_still_count() -> None:
+    findings = MODULE.evaluate(claim({"code": "99213", "date": "2024-07-29"}, {"code": "96372", "date": "2024-07-29"}))
+    assert findings == []
+
+
+def test_professional_e_m_with_injection_and_immunization() -> None:
+    findings = MODULE.evaluate(claim({"code": "99213"}, {"code": "90471"}))
+    assert rules_on(findings, 1) == {"P26-em-needs-modifier-25"}
+    findings = MODULE.evaluate(claim({"code": "99213", "modifiers": ["25"]}, {"code": "90471"}))
+    assert rules_on(findings, 1) == set()
+
+
+def test_info_findings() -> None:
+    findings = MODULE.evaluate(claim({"code": "96372"}, {"code": "J2357", "units": 30}))
+    assert [(f.rule, f.disposition) for f in findings] == [("P30-single-dose-without-modifier", "info")]
+    findings = MODULE.evaluate(claim({"code": "96374", "drug": "J2405"}, pos="12"))
+    assert {f.rule for f in findings} == {"P31-drug-code-with-administration", "P34-home-infusion"}
+
+
+def test_contract_pack_overrides_the_base_pack() -> None:
+    pack, _ = compile_ok(Path("tests/packs/contract.rules"))
+    ids = {rule.id for rule in pack.rules}
+    assert "P34-home-infusion" not in ids and "P23-injection-with-em" in ids
+    assert pack.removed == ("P34-home-infusion",)
+    _, interpreter, module = engines("tests/packs/contract.rules")
+    c = claim({"code": "96372", "supervision": "none"}, {"code": "J2357", "units": 30, "modifiers": ["JZ"]})
+    assert module.evaluate(c) == [] == interpreter.evaluate(c)
