@@ -233,6 +233,7 @@ def _environment() -> jinja2.Environment:
     env.filters["pydoc"] = pydoc
     env.filters["pystr"] = pystr_wrapped
     env.filters["wrap"] = wrap_code
+    env.filters["prefix"] = lambda name, prefix: prefix + name
     return env
 
 

@@ -164,86 +164,138 @@ class Claim:
 
 
 def _optional_text(raw: Mapping[Any, Any], name: str, path: str) -> str | None:
-    value = raw.get(name)
-    if value is None and name not in raw:
+    value = raw.get(name, _MISSING)
+    if value is _MISSING:
         return None
     return _text(value, f"{path}{name}")
 
 
-def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str | None) -> Line:
-    path = f"lines[{number}]"
+_MISSING: Any = object()
+_PLAIN_NUMBERS = (int, float)
+
+
+def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str | None,
+          dates: set[str]) -> Line:
+    """One line. The common case (well-formed values of the usual fields) takes the short path;
+    anything unusual goes through the checks that name the problem."""
     if not isinstance(raw, Mapping):
-        raise ClaimError(f"{path}: expected an object, got {_kind(raw)}")
+        raise ClaimError(f"lines[{number}]: expected an object, got {_kind(raw)}")
+    get = raw.get
     line = Line()
     line.number = number
-    if "code" not in raw:
-        raise ClaimError(f"{path}.code: required")
-    line.code = _pattern(raw["code"], f"{path}.code", _CODE, "a CPT or HCPCS Level II code")
-    if "date" not in raw:
-        raise ClaimError(f"{path}.date: required")
-    line.date = _date(raw["date"], f"{path}.date")
-    modifiers: tuple[str, ...] = ()
-    if "modifiers" in raw:
-        listed = raw["modifiers"]
-        if not isinstance(listed, list):
-            raise ClaimError(f"{path}.modifiers: expected an array, got {_kind(listed)}")
-        if len(listed) > 4:
-            raise ClaimError(f"{path}.modifiers: at most 4 modifiers, got {len(listed)}")
-        modifiers = tuple(_pattern(m, f"{path}.modifiers[{i}]", _MODIFIER, "a two-character modifier")
-                          for i, m in enumerate(listed, 1))
-    line.modifiers = modifiers
-    units: int | float = 1
-    if "units" in raw:
-        units = _number(raw["units"], f"{path}.units")
-        if units <= 0:
-            raise ClaimError(f"{path}.units: {_shown(units)} is not greater than 0")
-    line.units = units
-    provider = _optional_text(raw, "provider", f"{path}.")
-    line.provider = provider if provider is not None else claim_provider
-    pos = None
-    if "pos" in raw:
-        pos = _pattern(raw["pos"], f"{path}.pos", _PLACE, "a two-digit place of service")
-    line.pos = pos if pos is not None else claim_pos
-    charge = None
-    if "charge" in raw:
-        charge = _number(raw["charge"], f"{path}.charge")
-        if charge < 0:
-            raise ClaimError(f"{path}.charge: {_shown(charge)} is negative")
-    line.charge = charge
+    code = get("code", _MISSING)
+    if code.__class__ is not str or _CODE.match(code) is None:
+        if code is _MISSING:
+            raise ClaimError(f"lines[{number}].code: required")
+        code = _pattern(code, f"lines[{number}].code", _CODE, "a CPT or HCPCS Level II code")
+    line.code = code
+    date = get("date", _MISSING)
+    if date.__class__ is not str or date not in dates:
+        if date is _MISSING:
+            raise ClaimError(f"lines[{number}].date: required")
+        date = _date(date, f"lines[{number}].date")
+        dates.add(date)
+    line.date = date
+    modifiers = get("modifiers", _MISSING)
+    if modifiers is _MISSING:
+        line.modifiers = ()
+    elif modifiers.__class__ is list and len(modifiers) <= 4 and all(
+            m.__class__ is str and _MODIFIER.match(m) is not None for m in modifiers):
+        line.modifiers = tuple(modifiers)
+    else:
+        line.modifiers = _modifiers(modifiers, f"lines[{number}]")
+    units = get("units", _MISSING)
+    if units is _MISSING:
+        line.units = 1
+    elif units.__class__ in _PLAIN_NUMBERS and units > 0 and units != math.inf:
+        line.units = units
+    else:
+        line.units = _positive(units, f"lines[{number}].units")
+    provider = get("provider", _MISSING)
+    if provider is _MISSING:
+        line.provider = claim_provider
+    else:
+        line.provider = _text(provider, f"lines[{number}].provider")
+    pos = get("pos", _MISSING)
+    if pos is _MISSING:
+        line.pos = claim_pos
+    else:
+        line.pos = _pattern(pos, f"lines[{number}].pos", _PLACE, "a two-digit place of service")
+    charge = get("charge", _MISSING)
+    if charge is _MISSING:
+        line.charge = None
+    elif charge.__class__ in _PLAIN_NUMBERS and 0 <= charge < math.inf:
+        line.charge = charge
+    else:
+        line.charge = _charge(charge, f"lines[{number}].charge")
+    if "start" in raw or "stop" in raw:
+        _times(line, raw, f"lines[{number}]")
+    else:
+        line.start = line.stop = None
+        line.start_at = line.stop_at = line.minutes = None
+    drug = get("drug", _MISSING)
+    if drug is _MISSING:
+        line.drug = code if _is_drug_code(code) else None
+    else:
+        drug = _text(drug, f"lines[{number}].drug")
+        if not drug:
+            raise ClaimError(f"lines[{number}].drug: must not be empty")
+        line.drug = drug
+    supervision = get("supervision", _MISSING)
+    if supervision is _MISSING:
+        line.supervision = "direct"
+    else:
+        supervision = _text(supervision, f"lines[{number}].supervision")
+        if supervision not in ("direct", "none"):
+            raise ClaimError(f"lines[{number}].supervision: {_shown(supervision)} is not 'direct' or 'none'")
+        line.supervision = supervision
+    member_supplied = get("member_supplied", False)
+    if member_supplied.__class__ is not bool:
+        raise ClaimError(f"lines[{number}].member_supplied: expected a boolean, got {_kind(member_supplied)}")
+    line.member_supplied = member_supplied
+    description = get("description", _MISSING)
+    if description is _MISSING:
+        line.description = None
+    else:
+        description = _text(description, f"lines[{number}].description")
+        line.description = description if description.strip() else None
+    return line
+
+
+def _modifiers(listed: object, path: str) -> tuple[str, ...]:
+    if not isinstance(listed, list):
+        raise ClaimError(f"{path}.modifiers: expected an array, got {_kind(listed)}")
+    if len(listed) > 4:
+        raise ClaimError(f"{path}.modifiers: at most 4 modifiers, got {len(listed)}")
+    return tuple(_pattern(m, f"{path}.modifiers[{i}]", _MODIFIER, "a two-character modifier")
+                 for i, m in enumerate(listed, 1))
+
+
+def _positive(value: object, path: str) -> int | float:
+    number = _number(value, path)
+    if number <= 0:
+        raise ClaimError(f"{path}: {_shown(number)} is not greater than 0")
+    return number
+
+
+def _charge(value: object, path: str) -> int | float:
+    number = _number(value, path)
+    if number < 0:
+        raise ClaimError(f"{path}: {_shown(number)} is negative")
+    return number
+
+
+def _times(line: Line, raw: Mapping[Any, Any], path: str) -> None:
     has_start, has_stop = "start" in raw, "stop" in raw
     if has_start != has_stop:
         missing = "stop" if has_start else "start"
         raise ClaimError(f"{path}.{missing}: required when {'start' if has_start else 'stop'} is given")
-    line.start = line.stop = None
-    line.start_at = line.stop_at = line.minutes = None
-    if has_start:
-        start_at = _stamp(raw["start"], f"{path}.start")
-        stop_at = _stamp(raw["stop"], f"{path}.stop")
-        if stop_at <= start_at:
-            raise ClaimError(f"{path}.stop: {_shown(raw['stop'])} is not after start {_shown(raw['start'])}")
-        line.start, line.stop = raw["start"], raw["stop"]
-        line.start_at, line.stop_at, line.minutes = start_at, stop_at, stop_at - start_at
-    drug = None
-    if "drug" in raw:
-        drug = _text(raw["drug"], f"{path}.drug")
-        if not drug:
-            raise ClaimError(f"{path}.drug: must not be empty")
-    line.drug = drug if drug is not None else (line.code if _is_drug_code(line.code) else None)
-    supervision = "direct"
-    if "supervision" in raw:
-        supervision = _text(raw["supervision"], f"{path}.supervision")
-        if supervision not in ("direct", "none"):
-            raise ClaimError(f"{path}.supervision: {_shown(supervision)} is not 'direct' or 'none'")
-    line.supervision = supervision
-    member_supplied = False
-    if "member_supplied" in raw:
-        member_supplied = raw["member_supplied"]
-        if not isinstance(member_supplied, bool):
-            raise ClaimError(f"{path}.member_supplied: expected a boolean, got {_kind(member_supplied)}")
-    line.member_supplied = member_supplied
-    description = _optional_text(raw, "description", f"{path}.")
-    line.description = description if description and description.strip() else None
-    return line
+    start_at = _stamp(raw["start"], f"{path}.start")
+    stop_at = _stamp(raw["stop"], f"{path}.stop")
+    if stop_at <= start_at:
+        raise ClaimError(f"{path}.stop: {_shown(raw['stop'])} is not after start {_shown(raw['start'])}")
+    line.start, line.stop = raw["start"], raw["stop"]
+    line.start_at, line.stop_at, line.minutes = start_at, stop_at, stop_at - start_at
 
 
 def parse_claim(raw: object) -> Claim:
@@ -278,7 +330,8 @@ def parse_claim(raw: object) -> Claim:
         raise ClaimError(f"lines: expected an array, got {_kind(listed)}")
     if not 1 <= len(listed) <= 999:
         raise ClaimError(f"lines: expected 1 to 999 lines, got {len(listed)}")
-    lines = tuple(_line(item, number, claim.pos, claim.provider) for number, item in enumerate(listed, 1))
+    dates: set[str] = set()
+    lines = tuple(_line(item, number, claim.pos, claim.provider, dates) for number, item in enumerate(listed, 1))
     if claim.type == "professional" and claim.pos is None:
         for line in lines:
             if line.pos is None:
