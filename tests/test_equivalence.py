@@ -100,3 +100,29 @@ def test_eval_engines_agree_on_thousands_of_claims(tmp_path: Any) -> None:
         return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
 
     assert [json.loads(r)["id"] for r in results["compiled"]] == [shown(c) for c in claims]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=12)
+FIELDS = ["id", "type", "pos", "bill_type", "provider", "member", "lines", "code", "date", "modifiers", "units",
+          "charge", "start", "stop", "drug", "supervision", "member_supplied", "description"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from(FIELDS), json_values)
+def test_any_json_value_in_any_field_gives_findings_or_claim_error(rng: random.Random, field: str,
+                                                                  value: object) -> None:
+    claim = random_claim(rng, malformed=0)
+    if field in ("id", "type", "pos", "bill_type", "provider", "member", "lines"):
+        claim[field] = value
+    else:
+        rng.choice(claim["lines"])[field] = value
+    agree(CPCP026_INTERPRETER, CPCP026_MODULE, claim)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_any_json_value_as_the_claim(value: object) -> None:
+    assert agree(CPCP026_INTERPRETER, CPCP026_MODULE, value) is not None

@@ -98,6 +98,15 @@ _OPEN, _CLOSE = "([{", ")]}"
 _SEPARATORS = (", ", " and ", " or ", " for ", " if ")
 
 
+def _string_end(code: str, index: int) -> int:
+    """The index of the quote that closes the string literal opening at `index`."""
+    quote = code[index]
+    index += 1
+    while index < len(code) and code[index] != quote:
+        index += 2 if code[index] == "\\" else 1
+    return index
+
+
 def _scan(code: str) -> list[tuple[int, int]]:
     """(depth, index) of every bracket character of `code` outside string literals."""
     marks: list[tuple[int, int]] = []
@@ -106,9 +115,7 @@ def _scan(code: str) -> list[tuple[int, int]]:
     while index < len(code):
         char = code[index]
         if char in "'\"":
-            index += 1
-            while index < len(code) and code[index] != char:
-                index += 2 if code[index] == "\\" else 1
+            index = _string_end(code, index)
         elif char in _OPEN:
             marks.append((depth, index))
             depth += 1
@@ -127,10 +134,7 @@ def _split_top(inner: str) -> list[str]:
     while index < len(inner):
         char = inner[index]
         if char in "'\"":
-            index += 1
-            while index < len(inner) and inner[index] != char:
-                index += 2 if inner[index] == "\\" else 1
-            index += 1
+            index = _string_end(inner, index) + 1
             continue
         if char in _OPEN:
             depth += 1
