@@ -721,6 +721,7 @@ class Resolver:
                                    clause.span, "join the two into one clause",
                                    labels=(Label(seen[clause.kind], "the first one"),))
                 seen.setdefault(clause.kind, clause.span)
+        self._check_order(decl)
         clauses = {c.kind: c for c in reversed(decl.clauses)}
         allowed = {"rule": set(single) | {"covers", "quote", "text", "overrides", "resolves"},
                    "exception": {"covers", "cite", "quote", "text", "on", "at", "outside", "target", "when",
@@ -796,6 +797,20 @@ class Resolver:
                        texts, claim_types, places, negated, target, condition, suggest, suggest_if, overrides,
                        resolves, references, origin, decl.span, decl.id_span)
 
+    def _check_order(self, decl: ast.RuleDecl) -> None:
+        """Clauses come in one order, so that a line that drifts into a neighbouring rule is caught."""
+        furthest: ast.Clause | None = None
+        for clause in decl.clauses:
+            rank = CLAUSE_ORDER.get(clause.kind, 0)
+            if furthest is not None and rank < CLAUSE_ORDER.get(furthest.kind, 0):
+                self.out.error("clause-order", f"`{_clause_word(clause)}` comes before "
+                               f"`{_clause_word(furthest)}` in a {decl.kind}", clause.span,
+                               "write the clauses in this order: " + CLAUSE_ORDER_TEXT,
+                               labels=(Label(furthest.span, "this clause comes later"),))
+                return
+            if furthest is None or rank > CLAUSE_ORDER.get(furthest.kind, 0):
+                furthest = clause
+
     def _citation(self, clause: ast.Clause | None) -> tuple[str, str | None]:
         if clause is None:
             return "", None
@@ -858,6 +873,11 @@ class Resolver:
                 self.out.error("unknown-rule", f"no rule named `{name}`", span,
                                *(_did_you_mean(name, known) or ("name a rule or exception of this pack",)))
 
+
+CLAUSE_ORDER = {"covers": 1, "cite": 2, "quote": 3, "text": 4, "on": 5, "at": 6, "outside": 6, "target": 7,
+                "when": 8, "verdict": 9, "suggest": 10, "overrides": 11, "resolves": 12}
+CLAUSE_ORDER_TEXT = ("covers, cite, quote, text, on ... claims, at/outside, target, when, deny/review/info, "
+                     "suggest, overrides, resolves")
 
 _TYPE_HINTS: dict[tuple[ir.Kind, ir.Kind], str] = {
     (ir.Kind.CODE, ir.Kind.NUMBER): "codes are not numbers: write the code with five characters, e.g. 96372",

@@ -489,7 +489,13 @@ class _ToAst(Transformer[Token, Any]):
         claim: object = None
         has_claim = False
         expectations: list[ast.Expectation] = []
-        for kind, value in clauses:
+        furthest = 0
+        for kind, value, span in clauses:
+            rank = {"note": 1, "claim": 2, "expect": 3}[kind]
+            if rank < furthest or (rank == furthest and kind != "expect"):
+                raise _SyntaxProblem("clause-order", f"`{kind}` is out of place in this example", span.start,
+                                     span.end, "an example reads: note (once), claim (once), then its expectations")
+            furthest = rank
             if kind == "note":
                 note = value
             elif kind == "claim":
@@ -498,26 +504,27 @@ class _ToAst(Transformer[Token, Any]):
                 expectations.append(value)
         return ast.ExampleDecl(self._text(name), note, claim, tuple(expectations), self._span(meta), has_claim)
 
-    def ex_note(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
-        return "note", self._text(ch[0])
+    def ex_note(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
+        return "note", self._text(ch[0]), self._span(meta)
 
-    def ex_claim(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
-        return "claim", ch[0]
+    def ex_claim(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
+        return "claim", ch[0], self._span(meta)
 
-    def ex_nothing(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
-        return "expect", ast.Expectation("nothing", span=self._span(meta))
+    def ex_nothing(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
+        return "expect", ast.Expectation("nothing", span=self._span(meta)), self._span(meta)
 
-    def ex_finding(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
+    def ex_finding(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
         line, disposition, rule, suggest = ch
         return "expect", ast.Expectation("finding", int(str(line)), disposition,
                                          None if rule is None else str(rule),
-                                         None if suggest is None else str(suggest), span=self._span(meta))
+                                         None if suggest is None else str(suggest), span=self._span(meta)), \
+            self._span(meta)
 
-    def ex_nosuggest(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
-        return "expect", ast.Expectation("nosuggest", int(str(ch[0])), span=self._span(meta))
+    def ex_nosuggest(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
+        return "expect", ast.Expectation("nosuggest", int(str(ch[0])), span=self._span(meta)), self._span(meta)
 
-    def ex_error(self, meta: Any, ch: list[Any]) -> tuple[str, object]:
-        return "expect", ast.Expectation("error", text=self._text(ch[0]), span=self._span(meta))
+    def ex_error(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
+        return "expect", ast.Expectation("error", text=self._text(ch[0]), span=self._span(meta)), self._span(meta)
 
     def json_object(self, meta: Any, ch: list[Any]) -> dict[str, object]:
         return dict(pair for pair in ch if pair is not None)
