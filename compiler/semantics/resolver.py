@@ -803,8 +803,9 @@ class Resolver:
         for clause in decl.clauses:
             rank = CLAUSE_ORDER.get(clause.kind, 0)
             if furthest is not None and rank < CLAUSE_ORDER.get(furthest.kind, 0):
+                article = "an" if decl.kind == "exception" else "a"
                 self.out.error("clause-order", f"`{_clause_word(clause)}` comes before "
-                               f"`{_clause_word(furthest)}` in a {decl.kind}", clause.span,
+                               f"`{_clause_word(furthest)}` in {article} {decl.kind}", clause.span,
                                "write the clauses in this order: " + CLAUSE_ORDER_TEXT,
                                labels=(Label(furthest.span, "this clause comes later"),))
                 return
