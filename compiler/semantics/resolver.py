@@ -721,12 +721,12 @@ class Resolver:
                                    clause.span, "join the two into one clause",
                                    labels=(Label(seen[clause.kind], "the first one"),))
                 seen.setdefault(clause.kind, clause.span)
-        self._check_order(decl)
         clauses = {c.kind: c for c in reversed(decl.clauses)}
         allowed = {"rule": set(single) | {"covers", "quote", "text", "overrides", "resolves"},
                    "exception": {"covers", "cite", "quote", "text", "on", "at", "outside", "target", "when",
                                  "overrides", "resolves"},
                    "documentation": {"covers", "cite", "quote", "text", "resolves"}}[decl.kind]
+        self._check_order(decl, allowed)
         for clause in decl.clauses:
             if clause.kind not in allowed:
                 article = "an" if decl.kind == "exception" else "a"
@@ -797,10 +797,12 @@ class Resolver:
                        texts, claim_types, places, negated, target, condition, suggest, suggest_if, overrides,
                        resolves, references, origin, decl.span, decl.id_span)
 
-    def _check_order(self, decl: ast.RuleDecl) -> None:
+    def _check_order(self, decl: ast.RuleDecl, allowed: set[str]) -> None:
         """Clauses come in one order, so that a line that drifts into a neighbouring rule is caught."""
         furthest: ast.Clause | None = None
         for clause in decl.clauses:
+            if clause.kind not in allowed:
+                continue
             rank = CLAUSE_ORDER.get(clause.kind, 0)
             if furthest is not None and rank < CLAUSE_ORDER.get(furthest.kind, 0):
                 article = "an" if decl.kind == "exception" else "a"
