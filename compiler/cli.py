@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _colour(choice: str, stream: TextIO) -> bool:
+def colour_enabled(choice: str, stream: TextIO) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
@@ -90,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
         from compiler.analysis.quotes import check_quotes
 
         diagnostics.extend(check_quotes([r.pack for r in results if r.pack], args.source_text, sources))
-    report(diagnostics, sources, args.format, _colour(args.color, sys.stderr), sys.stderr)
+    report(diagnostics, sources, args.format, colour_enabled(args.color, sys.stderr), sys.stderr)
     failed = any(d.severity.value == "error" for d in diagnostics)
     if not failed and args.format == "text":
         names = ", ".join(r.pack.name for r in results if r.pack)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from compiler.backends.python import generate_python
-from compiler.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, _colour, compile_all, report
+from compiler.cli import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, colour_enabled, compile_all, report
 from compiler.diagnostics import Sources
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError, Finding
@@ -32,7 +32,7 @@ def _compile_or_report(args: argparse.Namespace) -> tuple[list[ir.Pack], Sources
     results = compile_all(args.files, sources)
     diagnostics = [d for r in results for d in r.diagnostics]
     if diagnostics:
-        report(diagnostics, sources, args.format, _colour(args.color, sys.stderr), sys.stderr)
+        report(diagnostics, sources, args.format, colour_enabled(args.color, sys.stderr), sys.stderr)
     if any(r.pack is None for r in results):
         return None
     return [r.pack for r in results if r.pack is not None], sources

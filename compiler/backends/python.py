@@ -246,7 +246,6 @@ class _RuleCode:
     final: str
     finding: str
     doc: str
-    source_line: int
     condition: str
     params: list[tuple[str, str]]
     message: list[tuple[str, str | None]]
@@ -258,55 +257,47 @@ def _line_of(span_start: int, text: str) -> int:
     return text.count("\n", 0, span_start) + 1
 
 
-def generate_python(pack: ir.Pack, source_text: str) -> str:
-    """The source of the edit module for `pack`; compiled before it is returned."""
-    runtime = runtime_source()
-    namer = Namer(MODULE_NAMES | _runtime_names(runtime))
-    symbols = _Symbols(namer, {}, [])
-    rules_by_id = {r.id: r for r in pack.rules}
-    order = [rules_by_id[rule_id] for rule_id in pack.order]
-    code: list[_RuleCode] = []
-    for index, rule in enumerate(order):
-        function = namer.name("function", rule.id, prefix="_rule_")
-        result = namer.name("hits", rule.id, prefix="hits_")
-        final = namer.name("final", rule.id, prefix="final_")
-        finding = namer.name("finding", rule.id, prefix="_finding_")
-        params = [(namer.name("param", ref, prefix="flagged_"), ref) for ref in rule.references]
-        flagged = {ref: name for name, ref in params}
-        emitter = Emitter(symbols, {"line": "line"}, flagged)
-        tests = []
-        if rule.claim_types is not None:
-            types = rule.claim_types
-            tests.append(f"(claim.type == {pyrepr(types[0])})" if len(types) == 1
-                         else f"(claim.type in {pyrepr(tuple(types))})")
-        if rule.places is not None:
-            places = symbols.code_set(rule.places)
-            tests.append(f"(line.pos {'not in' if rule.places_negated else 'in'} {places})")
-        if rule.condition is not None:
-            tests.append(emitter.emit(rule.condition))
-        condition = "True" if not tests else tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
-        suggest = emitter.emit(rule.suggest) if rule.suggest is not None else None
-        suggest_if = emitter.emit(rule.suggest_if) if rule.suggest_if is not None else None
-        covers = ", ".join(rule.covers)
-        doc_lines = [f"{rule.id}: {rule.title}", ""]
-        if rule.citation:
-            doc_lines.append(f"Policy: {rule.citation}.")
-        if covers:
-            doc_lines.append(f"Analyst notes: {covers}.")
-        doc_lines.append(f"Source: {Path(rule.span.path).name}, line {_line_of(rule.span.start, source_text)}.")
-        doc = "\n".join(textwrap.fill(d, 92, subsequent_indent="    ") if d else "" for d in doc_lines)
-        code.append(_RuleCode(rule, index, function, result, final, finding, doc.replace("\n", "\n    ").replace(
-                              "\n    \n", "\n\n"),
-                              _line_of(rule.span.start, source_text), condition, params,
-                              [(p.text, p.field) for p in rule.message], suggest, suggest_if))
-    for rule_code in code:  # every target set gets a constant, in rule order
-        if rule_code.rule.target is not None:
-            symbols.code_set(rule_code.rule.target)
-    targets = [symbols.code_set(c.rule.target) if c.rule.target is not None else None for c in code]
-    # final sets are needed for flagged-by parameters (as soon as the winners have run) and findings
+def _docstring(rule: ir.Rule, source_text: str) -> str:
+    """What a rule function says about itself: the rule, its policy citation, its source line."""
+    lines = [f"{rule.id}: {rule.title}", ""]
+    if rule.citation:
+        lines.append(f"Policy: {rule.citation}.")
+    if rule.covers:
+        lines.append(f"Analyst notes: {', '.join(rule.covers)}.")
+    lines.append(f"Source: {Path(rule.span.path).name}, line {_line_of(rule.span.start, source_text)}.")
+    wrapped = [textwrap.fill(line, 92, subsequent_indent="    ") if line else "" for line in lines]
+    return "\n".join(wrapped).replace("\n", "\n    ").replace("\n    \n", "\n\n")
+
+
+def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, source_text: str) -> _RuleCode:
+    params = [(namer.name("param", ref, prefix="flagged_"), ref) for ref in rule.references]
+    emitter = Emitter(symbols, {"line": "line"}, {ref: name for name, ref in params})
+    tests = []
+    if rule.claim_types is not None:
+        types = rule.claim_types
+        tests.append(f"(claim.type == {pyrepr(types[0])})" if len(types) == 1
+                     else f"(claim.type in {pyrepr(tuple(types))})")
+    if rule.places is not None:
+        places = symbols.code_set(rule.places)
+        tests.append(f"(line.pos {'not in' if rule.places_negated else 'in'} {places})")
+    if rule.condition is not None:
+        tests.append(emitter.emit(rule.condition))
+    condition = "True" if not tests else tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
+    return _RuleCode(
+        rule=rule, index=index, function=namer.name("function", rule.id, prefix="_rule_"),
+        result=namer.name("hits", rule.id, prefix="hits_"), final=namer.name("final", rule.id, prefix="final_"),
+        finding=namer.name("finding", rule.id, prefix="_finding_"), doc=_docstring(rule, source_text),
+        condition=condition, params=params, message=[(p.text, p.field) for p in rule.message],
+        suggest=emitter.emit(rule.suggest) if rule.suggest is not None else None,
+        suggest_if=emitter.emit(rule.suggest_if) if rule.suggest_if is not None else None)
+
+
+def _evaluation_steps(code: list[_RuleCode]) -> list[tuple[str, _RuleCode]]:
+    """Each rule's hits in evaluation order; a rule's final set (hits less those of the rules that take
+    precedence over it) as soon as another rule reads it with `flagged by`, else after all hits."""
     by_id = {c.rule.id: c for c in code}
     computed: set[str] = set()
-    steps: list[tuple[str, object]] = []
+    steps: list[tuple[str, _RuleCode]] = []
     for rule_code in code:
         for _, ref in rule_code.params:
             if ref not in computed:
@@ -317,6 +308,20 @@ def generate_python(pack: ir.Pack, source_text: str) -> str:
         if rule_code.rule.reports and rule_code.rule.id not in computed:
             steps.append(("final", rule_code))
             computed.add(rule_code.rule.id)
+    return steps
+
+
+def generate_python(pack: ir.Pack, source_text: str) -> str:
+    """The source of the edit module for `pack`; compiled before it is returned."""
+    runtime = runtime_source()
+    namer = Namer(MODULE_NAMES | _runtime_names(runtime))
+    symbols = _Symbols(namer, {}, [])
+    rules_by_id = {r.id: r for r in pack.rules}
+    code = [_translate_rule(index, rules_by_id[rule_id], namer, symbols, source_text)
+            for index, rule_id in enumerate(pack.order)]
+    targets = [symbols.code_set(c.rule.target) if c.rule.target is not None else None for c in code]
+    steps = _evaluation_steps(code)
+    by_id = {c.rule.id: c for c in code}
     winners = {c.rule.id: [by_id[w].result for w in pack.overriders(c.rule.id) if w in by_id] for c in code}
     sets = [(name, codes, _set_literal(codes)) for name, codes in symbols.set_order]
     attributes = []

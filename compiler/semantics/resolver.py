@@ -135,9 +135,8 @@ class _Scope:
 
 
 class Resolver:
-    def __init__(self, out: Collector, pack_path: str) -> None:
+    def __init__(self, out: Collector) -> None:
         self.out = out
-        self.pack_path = pack_path
         self.set_decls: dict[str, _Origin] = {}
         self.sets: dict[str, ir.CodeSet | None] = {}
         self.tables: list[ir.Table] = []
@@ -1030,7 +1029,7 @@ def resolve_pack(path: str | Path, out: Collector, sources: Sources) -> ir.Pack 
     display = display_path(Path(path))
     origins = loader.flatten(Path(path), None, ())
     header = _pack_header(origins, display, out) if display in loader.modules else None
-    resolver = Resolver(out, display)
+    resolver = Resolver(out)
     resolver.declare_data(origins)
     fields = _header_fields(header, resolver, out) if header else {}
     rule_origins, removed = _collect_rules(origins, out)
