@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -1164,7 +1164,7 @@ def _rule_p24_physician_in_facility(claim: Claim, line: Line) -> bool:
 def _rule_p26_em_needs_modifier_25(
     claim: Claim,
     line: Line,
-    flagged_p23_injection_with_em: list[int],
+    flagged_p23_injection_with_em: Sequence[int],
 ) -> bool:
     """P26-em-needs-modifier-25: An E/M with drug administration or immunization needs modifier 25
 
@@ -1835,164 +1835,361 @@ def evaluate(claim: Mapping[str, Any]) -> list[Finding]:
                 else:
                     lines_for[index] = [line]
     findings: list[Finding] = []
-    hits_k4_same_drug_push = [
-        line.number for line in lines_for[0]
-        if _rule_k4_same_drug_push(parsed, line)
-    ] if 0 in lines_for else []
-    hits_p01_concurrent_once_per_day = [
-        line.number for line in lines_for[1]
-        if _rule_p01_concurrent_once_per_day(parsed, line)
-    ] if 1 in lines_for else []
-    hits_p02_hydration_not_concurrent = [
-        line.number for line in lines_for[2]
-        if _rule_p02_hydration_not_concurrent(parsed, line)
-    ] if 2 in lines_for else []
-    hits_p04_sequential_new_substance = [
-        line.number for line in lines_for[3]
-        if _rule_p04_sequential_new_substance(parsed, line)
-    ] if 3 in lines_for else []
-    hits_p05_short_infusion_is_push = [
-        line.number for line in lines_for[4]
-        if _rule_p05_short_infusion_is_push(parsed, line)
-    ] if 4 in lines_for else []
-    hits_p06_incidental_procedure = [
-        line.number for line in lines_for[5]
-        if _rule_p06_incidental_procedure(parsed, line)
-    ] if 5 in lines_for else []
-    hits_p07_supplies_non_facility = [
-        line.number for line in lines_for[6]
-        if _rule_p07_supplies_non_facility(parsed, line)
-    ] if 6 in lines_for else []
-    hits_p08_supplies_integral = [
-        line.number for line in lines_for[7]
-        if _rule_p08_supplies_integral(parsed, line)
-    ] if 7 in lines_for else []
-    hits_p10_hydration_of_drugs = [
-        line.number for line in lines_for[8]
-        if _rule_p10_hydration_of_drugs(parsed, line)
-    ] if 8 in lines_for else []
-    hits_p11_hydration_minimum = [
-        line.number for line in lines_for[9]
-        if _rule_p11_hydration_minimum(parsed, line)
-    ] if 9 in lines_for else []
-    hits_p12_additional_hours = [
-        line.number for line in lines_for[10]
-        if _rule_p12_additional_hours(parsed, line)
-    ] if 10 in lines_for else []
-    hits_p13_incidental_hydration = [
-        line.number for line in lines_for[11]
-        if _rule_p13_incidental_hydration(parsed, line)
-    ] if 11 in lines_for else []
-    hits_p15_facility_hierarchy = [
-        line.number for line in lines_for[12]
-        if _rule_p15_facility_hierarchy(parsed, line)
-    ] if 12 in lines_for else []
-    hits_p16_initial_units = [
-        line.number for line in lines_for[13]
-        if _rule_p16_initial_units(parsed, line)
-    ] if 13 in lines_for else []
-    hits_p16_one_initial_facility = [
-        line.number for line in lines_for[14]
-        if _rule_p16_one_initial_facility(parsed, line)
-    ] if 14 in lines_for else []
-    hits_p16_one_initial_professional = [
-        line.number for line in lines_for[15]
-        if _rule_p16_one_initial_professional(parsed, line)
-    ] if 15 in lines_for else []
-    hits_p16_second_site_or_encounter = [
-        line.number for line in lines_for[16]
-        if _rule_p16_second_site_or_encounter(parsed, line)
-    ] if 16 in lines_for else []
-    hits_p19_sequential_same_mix = [
-        line.number for line in lines_for[17]
-        if _rule_p19_sequential_same_mix(parsed, line)
-    ] if 17 in lines_for else []
-    hits_p20_facility_only = [
-        line.number for line in lines_for[18]
-        if _rule_p20_facility_only(parsed, line)
-    ] if 18 in lines_for else []
-    hits_p21_injection_without_supervision = [
-        line.number for line in lines_for[19]
-        if _rule_p21_injection_without_supervision(parsed, line)
-    ] if 19 in lines_for else []
-    hits_p22_addon_needs_primary = [
-        line.number for line in lines_for[20]
-        if _rule_p22_addon_needs_primary(parsed, line)
-    ] if 20 in lines_for else []
-    hits_p23_injection_with_em = [
-        line.number for line in lines_for[21]
-        if _rule_p23_injection_with_em(parsed, line)
-    ] if 21 in lines_for else []
-    hits_p24_physician_in_facility = [
-        line.number for line in lines_for[22]
-        if _rule_p24_physician_in_facility(parsed, line)
-    ] if 22 in lines_for else []
-    final_p23_injection_with_em = hits_p23_injection_with_em
-    if final_p23_injection_with_em:
-        findings.extend(
-            _finding_p23_injection_with_em(parsed, parsed.lines[n - 1])
-            for n in final_p23_injection_with_em
-        )
-    hits_p26_em_needs_modifier_25 = [
-        line.number for line in lines_for[23]
-        if _rule_p26_em_needs_modifier_25(parsed, line, final_p23_injection_with_em)
-    ] if 23 in lines_for else []
-    hits_p28_injection_modifier_59 = [
-        line.number for line in lines_for[24]
-        if _rule_p28_injection_modifier_59(parsed, line)
-    ] if 24 in lines_for else []
-    hits_p28_injection_units = [
-        line.number for line in lines_for[25]
-        if _rule_p28_injection_units(parsed, line)
-    ] if 25 in lines_for else []
-    hits_p30_jw_and_jz_lines = [
-        line.number for line in lines_for[26]
-        if _rule_p30_jw_and_jz_lines(parsed, line)
-    ] if 26 in lines_for else []
-    hits_p30_jw_and_jz_together = [
-        line.number for line in lines_for[27]
-        if _rule_p30_jw_and_jz_together(parsed, line)
-    ] if 27 in lines_for else []
-    hits_p30_single_dose_without_modifier = [
-        line.number for line in lines_for[28]
-        if _rule_p30_single_dose_without_modifier(parsed, line)
-    ] if 28 in lines_for else []
-    hits_p30_waste_modifier_not_drug = [
-        line.number for line in lines_for[29]
-        if _rule_p30_waste_modifier_not_drug(parsed, line)
-    ] if 29 in lines_for else []
-    hits_p31_drug_code_with_administration = [
-        line.number for line in lines_for[30]
-        if _rule_p31_drug_code_with_administration(parsed, line)
-    ] if 30 in lines_for else []
-    hits_p32_unlisted_review = [
-        line.number for line in lines_for[31]
-        if _rule_p32_unlisted_review(parsed, line)
-    ] if 31 in lines_for else []
-    hits_p32_unlisted_without_description = [
-        line.number for line in lines_for[32]
-        if _rule_p32_unlisted_without_description(parsed, line)
-    ] if 32 in lines_for else []
-    hits_p33_member_supplied_charge = [
-        line.number for line in lines_for[33]
-        if _rule_p33_member_supplied_charge(parsed, line)
-    ] if 33 in lines_for else []
-    hits_p34_home_infusion = [
-        line.number for line in lines_for[34]
-        if _rule_p34_home_infusion(parsed, line)
-    ] if 34 in lines_for else []
-    final_p01_concurrent_once_per_day = hits_p01_concurrent_once_per_day
-    if final_p01_concurrent_once_per_day:
-        findings.extend(
-            _finding_p01_concurrent_once_per_day(parsed, parsed.lines[n - 1])
-            for n in final_p01_concurrent_once_per_day
-        )
-    final_p02_hydration_not_concurrent = hits_p02_hydration_not_concurrent
-    if final_p02_hydration_not_concurrent:
-        findings.extend(
-            _finding_p02_hydration_not_concurrent(parsed, parsed.lines[n - 1])
-            for n in final_p02_hydration_not_concurrent
-        )
+    hits_k4_same_drug_push: Sequence[int] = ()
+    hits_p01_concurrent_once_per_day: Sequence[int] = ()
+    hits_p02_hydration_not_concurrent: Sequence[int] = ()
+    hits_p04_sequential_new_substance: Sequence[int] = ()
+    hits_p05_short_infusion_is_push: Sequence[int] = ()
+    hits_p06_incidental_procedure: Sequence[int] = ()
+    hits_p07_supplies_non_facility: Sequence[int] = ()
+    hits_p08_supplies_integral: Sequence[int] = ()
+    hits_p10_hydration_of_drugs: Sequence[int] = ()
+    hits_p11_hydration_minimum: Sequence[int] = ()
+    hits_p12_additional_hours: Sequence[int] = ()
+    hits_p13_incidental_hydration: Sequence[int] = ()
+    hits_p15_facility_hierarchy: Sequence[int] = ()
+    hits_p16_initial_units: Sequence[int] = ()
+    hits_p16_one_initial_facility: Sequence[int] = ()
+    hits_p16_one_initial_professional: Sequence[int] = ()
+    hits_p16_second_site_or_encounter: Sequence[int] = ()
+    hits_p19_sequential_same_mix: Sequence[int] = ()
+    hits_p20_facility_only: Sequence[int] = ()
+    hits_p21_injection_without_supervision: Sequence[int] = ()
+    hits_p22_addon_needs_primary: Sequence[int] = ()
+    hits_p23_injection_with_em: Sequence[int] = ()
+    hits_p24_physician_in_facility: Sequence[int] = ()
+    hits_p26_em_needs_modifier_25: Sequence[int] = ()
+    hits_p28_injection_modifier_59: Sequence[int] = ()
+    hits_p28_injection_units: Sequence[int] = ()
+    hits_p30_jw_and_jz_lines: Sequence[int] = ()
+    hits_p30_jw_and_jz_together: Sequence[int] = ()
+    hits_p30_single_dose_without_modifier: Sequence[int] = ()
+    hits_p30_waste_modifier_not_drug: Sequence[int] = ()
+    hits_p31_drug_code_with_administration: Sequence[int] = ()
+    hits_p32_unlisted_review: Sequence[int] = ()
+    hits_p32_unlisted_without_description: Sequence[int] = ()
+    hits_p33_member_supplied_charge: Sequence[int] = ()
+    hits_p34_home_infusion: Sequence[int] = ()
+    if 0 in lines_for:
+        hits_k4_same_drug_push = [
+            line.number for line in lines_for[0]
+            if _rule_k4_same_drug_push(parsed, line)
+        ]
+    if 1 in lines_for:
+        hits_p01_concurrent_once_per_day = [
+            line.number for line in lines_for[1]
+            if _rule_p01_concurrent_once_per_day(parsed, line)
+        ]
+        if hits_p01_concurrent_once_per_day:
+            findings.extend(
+                _finding_p01_concurrent_once_per_day(parsed, parsed.lines[n - 1])
+                for n in hits_p01_concurrent_once_per_day
+            )
+    if 2 in lines_for:
+        hits_p02_hydration_not_concurrent = [
+            line.number for line in lines_for[2]
+            if _rule_p02_hydration_not_concurrent(parsed, line)
+        ]
+        if hits_p02_hydration_not_concurrent:
+            findings.extend(
+                _finding_p02_hydration_not_concurrent(parsed, parsed.lines[n - 1])
+                for n in hits_p02_hydration_not_concurrent
+            )
+    if 3 in lines_for:
+        hits_p04_sequential_new_substance = [
+            line.number for line in lines_for[3]
+            if _rule_p04_sequential_new_substance(parsed, line)
+        ]
+    if 4 in lines_for:
+        hits_p05_short_infusion_is_push = [
+            line.number for line in lines_for[4]
+            if _rule_p05_short_infusion_is_push(parsed, line)
+        ]
+        if hits_p05_short_infusion_is_push:
+            findings.extend(
+                _finding_p05_short_infusion_is_push(parsed, parsed.lines[n - 1])
+                for n in hits_p05_short_infusion_is_push
+            )
+    if 5 in lines_for:
+        hits_p06_incidental_procedure = [
+            line.number for line in lines_for[5]
+            if _rule_p06_incidental_procedure(parsed, line)
+        ]
+        if hits_p06_incidental_procedure:
+            findings.extend(
+                _finding_p06_incidental_procedure(parsed, parsed.lines[n - 1])
+                for n in hits_p06_incidental_procedure
+            )
+    if 6 in lines_for:
+        hits_p07_supplies_non_facility = [
+            line.number for line in lines_for[6]
+            if _rule_p07_supplies_non_facility(parsed, line)
+        ]
+        if hits_p07_supplies_non_facility:
+            findings.extend(
+                _finding_p07_supplies_non_facility(parsed, parsed.lines[n - 1])
+                for n in hits_p07_supplies_non_facility
+            )
+    if 7 in lines_for:
+        hits_p08_supplies_integral = [
+            line.number for line in lines_for[7]
+            if _rule_p08_supplies_integral(parsed, line)
+        ]
+        if hits_p08_supplies_integral:
+            findings.extend(
+                _finding_p08_supplies_integral(parsed, parsed.lines[n - 1])
+                for n in hits_p08_supplies_integral
+            )
+    if 8 in lines_for:
+        hits_p10_hydration_of_drugs = [
+            line.number for line in lines_for[8]
+            if _rule_p10_hydration_of_drugs(parsed, line)
+        ]
+        if hits_p10_hydration_of_drugs:
+            findings.extend(
+                _finding_p10_hydration_of_drugs(parsed, parsed.lines[n - 1])
+                for n in hits_p10_hydration_of_drugs
+            )
+    if 9 in lines_for:
+        hits_p11_hydration_minimum = [
+            line.number for line in lines_for[9]
+            if _rule_p11_hydration_minimum(parsed, line)
+        ]
+        if hits_p11_hydration_minimum:
+            findings.extend(
+                _finding_p11_hydration_minimum(parsed, parsed.lines[n - 1])
+                for n in hits_p11_hydration_minimum
+            )
+    if 10 in lines_for:
+        hits_p12_additional_hours = [
+            line.number for line in lines_for[10]
+            if _rule_p12_additional_hours(parsed, line)
+        ]
+        if hits_p12_additional_hours:
+            findings.extend(
+                _finding_p12_additional_hours(parsed, parsed.lines[n - 1])
+                for n in hits_p12_additional_hours
+            )
+    if 11 in lines_for:
+        hits_p13_incidental_hydration = [
+            line.number for line in lines_for[11]
+            if _rule_p13_incidental_hydration(parsed, line)
+        ]
+        if hits_p13_incidental_hydration:
+            findings.extend(
+                _finding_p13_incidental_hydration(parsed, parsed.lines[n - 1])
+                for n in hits_p13_incidental_hydration
+            )
+    if 12 in lines_for:
+        hits_p15_facility_hierarchy = [
+            line.number for line in lines_for[12]
+            if _rule_p15_facility_hierarchy(parsed, line)
+        ]
+    if 13 in lines_for:
+        hits_p16_initial_units = [
+            line.number for line in lines_for[13]
+            if _rule_p16_initial_units(parsed, line)
+        ]
+        if hits_p16_initial_units:
+            findings.extend(
+                _finding_p16_initial_units(parsed, parsed.lines[n - 1])
+                for n in hits_p16_initial_units
+            )
+    if 14 in lines_for:
+        hits_p16_one_initial_facility = [
+            line.number for line in lines_for[14]
+            if _rule_p16_one_initial_facility(parsed, line)
+        ]
+    if 15 in lines_for:
+        hits_p16_one_initial_professional = [
+            line.number for line in lines_for[15]
+            if _rule_p16_one_initial_professional(parsed, line)
+        ]
+    if 16 in lines_for:
+        hits_p16_second_site_or_encounter = [
+            line.number for line in lines_for[16]
+            if _rule_p16_second_site_or_encounter(parsed, line)
+        ]
+    if 17 in lines_for:
+        hits_p19_sequential_same_mix = [
+            line.number for line in lines_for[17]
+            if _rule_p19_sequential_same_mix(parsed, line)
+        ]
+        if hits_p19_sequential_same_mix:
+            findings.extend(
+                _finding_p19_sequential_same_mix(parsed, parsed.lines[n - 1])
+                for n in hits_p19_sequential_same_mix
+            )
+    if 18 in lines_for:
+        hits_p20_facility_only = [
+            line.number for line in lines_for[18]
+            if _rule_p20_facility_only(parsed, line)
+        ]
+        if hits_p20_facility_only:
+            findings.extend(
+                _finding_p20_facility_only(parsed, parsed.lines[n - 1])
+                for n in hits_p20_facility_only
+            )
+    if 19 in lines_for:
+        hits_p21_injection_without_supervision = [
+            line.number for line in lines_for[19]
+            if _rule_p21_injection_without_supervision(parsed, line)
+        ]
+        if hits_p21_injection_without_supervision:
+            findings.extend(
+                _finding_p21_injection_without_supervision(parsed, parsed.lines[n - 1])
+                for n in hits_p21_injection_without_supervision
+            )
+    if 20 in lines_for:
+        hits_p22_addon_needs_primary = [
+            line.number for line in lines_for[20]
+            if _rule_p22_addon_needs_primary(parsed, line)
+        ]
+        if hits_p22_addon_needs_primary:
+            findings.extend(
+                _finding_p22_addon_needs_primary(parsed, parsed.lines[n - 1])
+                for n in hits_p22_addon_needs_primary
+            )
+    if 21 in lines_for:
+        hits_p23_injection_with_em = [
+            line.number for line in lines_for[21]
+            if _rule_p23_injection_with_em(parsed, line)
+        ]
+        if hits_p23_injection_with_em:
+            findings.extend(
+                _finding_p23_injection_with_em(parsed, parsed.lines[n - 1])
+                for n in hits_p23_injection_with_em
+            )
+    if 22 in lines_for:
+        hits_p24_physician_in_facility = [
+            line.number for line in lines_for[22]
+            if _rule_p24_physician_in_facility(parsed, line)
+        ]
+        if hits_p24_physician_in_facility:
+            findings.extend(
+                _finding_p24_physician_in_facility(parsed, parsed.lines[n - 1])
+                for n in hits_p24_physician_in_facility
+            )
+    if 23 in lines_for:
+        hits_p26_em_needs_modifier_25 = [
+            line.number for line in lines_for[23]
+            if _rule_p26_em_needs_modifier_25(parsed, line, hits_p23_injection_with_em)
+        ]
+        if hits_p26_em_needs_modifier_25:
+            findings.extend(
+                _finding_p26_em_needs_modifier_25(parsed, parsed.lines[n - 1])
+                for n in hits_p26_em_needs_modifier_25
+            )
+    if 24 in lines_for:
+        hits_p28_injection_modifier_59 = [
+            line.number for line in lines_for[24]
+            if _rule_p28_injection_modifier_59(parsed, line)
+        ]
+        if hits_p28_injection_modifier_59:
+            findings.extend(
+                _finding_p28_injection_modifier_59(parsed, parsed.lines[n - 1])
+                for n in hits_p28_injection_modifier_59
+            )
+    if 25 in lines_for:
+        hits_p28_injection_units = [
+            line.number for line in lines_for[25]
+            if _rule_p28_injection_units(parsed, line)
+        ]
+        if hits_p28_injection_units:
+            findings.extend(
+                _finding_p28_injection_units(parsed, parsed.lines[n - 1])
+                for n in hits_p28_injection_units
+            )
+    if 26 in lines_for:
+        hits_p30_jw_and_jz_lines = [
+            line.number for line in lines_for[26]
+            if _rule_p30_jw_and_jz_lines(parsed, line)
+        ]
+        if hits_p30_jw_and_jz_lines:
+            findings.extend(
+                _finding_p30_jw_and_jz_lines(parsed, parsed.lines[n - 1])
+                for n in hits_p30_jw_and_jz_lines
+            )
+    if 27 in lines_for:
+        hits_p30_jw_and_jz_together = [
+            line.number for line in lines_for[27]
+            if _rule_p30_jw_and_jz_together(parsed, line)
+        ]
+        if hits_p30_jw_and_jz_together:
+            findings.extend(
+                _finding_p30_jw_and_jz_together(parsed, parsed.lines[n - 1])
+                for n in hits_p30_jw_and_jz_together
+            )
+    if 28 in lines_for:
+        hits_p30_single_dose_without_modifier = [
+            line.number for line in lines_for[28]
+            if _rule_p30_single_dose_without_modifier(parsed, line)
+        ]
+        if hits_p30_single_dose_without_modifier:
+            findings.extend(
+                _finding_p30_single_dose_without_modifier(parsed, parsed.lines[n - 1])
+                for n in hits_p30_single_dose_without_modifier
+            )
+    if 29 in lines_for:
+        hits_p30_waste_modifier_not_drug = [
+            line.number for line in lines_for[29]
+            if _rule_p30_waste_modifier_not_drug(parsed, line)
+        ]
+        if hits_p30_waste_modifier_not_drug:
+            findings.extend(
+                _finding_p30_waste_modifier_not_drug(parsed, parsed.lines[n - 1])
+                for n in hits_p30_waste_modifier_not_drug
+            )
+    if 30 in lines_for:
+        hits_p31_drug_code_with_administration = [
+            line.number for line in lines_for[30]
+            if _rule_p31_drug_code_with_administration(parsed, line)
+        ]
+        if hits_p31_drug_code_with_administration:
+            findings.extend(
+                _finding_p31_drug_code_with_administration(parsed, parsed.lines[n - 1])
+                for n in hits_p31_drug_code_with_administration
+            )
+    if 31 in lines_for:
+        hits_p32_unlisted_review = [
+            line.number for line in lines_for[31]
+            if _rule_p32_unlisted_review(parsed, line)
+        ]
+        if hits_p32_unlisted_review:
+            findings.extend(
+                _finding_p32_unlisted_review(parsed, parsed.lines[n - 1])
+                for n in hits_p32_unlisted_review
+            )
+    if 32 in lines_for:
+        hits_p32_unlisted_without_description = [
+            line.number for line in lines_for[32]
+            if _rule_p32_unlisted_without_description(parsed, line)
+        ]
+        if hits_p32_unlisted_without_description:
+            findings.extend(
+                _finding_p32_unlisted_without_description(parsed, parsed.lines[n - 1])
+                for n in hits_p32_unlisted_without_description
+            )
+    if 33 in lines_for:
+        hits_p33_member_supplied_charge = [
+            line.number for line in lines_for[33]
+            if _rule_p33_member_supplied_charge(parsed, line)
+        ]
+        if hits_p33_member_supplied_charge:
+            findings.extend(
+                _finding_p33_member_supplied_charge(parsed, parsed.lines[n - 1])
+                for n in hits_p33_member_supplied_charge
+            )
+    if 34 in lines_for:
+        hits_p34_home_infusion = [
+            line.number for line in lines_for[34]
+            if _rule_p34_home_infusion(parsed, line)
+        ]
+        if hits_p34_home_infusion:
+            findings.extend(
+                _finding_p34_home_infusion(parsed, parsed.lines[n - 1])
+                for n in hits_p34_home_infusion
+            )
     final_p04_sequential_new_substance = hits_p04_sequential_new_substance
     if hits_p04_sequential_new_substance:
         final_p04_sequential_new_substance = [
@@ -2000,59 +2197,11 @@ def evaluate(claim: Mapping[str, Any]) -> list[Finding]:
             for n in hits_p04_sequential_new_substance
             if n not in hits_k4_same_drug_push
         ]
-    if final_p04_sequential_new_substance:
-        findings.extend(
-            _finding_p04_sequential_new_substance(parsed, parsed.lines[n - 1])
-            for n in final_p04_sequential_new_substance
-        )
-    final_p05_short_infusion_is_push = hits_p05_short_infusion_is_push
-    if final_p05_short_infusion_is_push:
-        findings.extend(
-            _finding_p05_short_infusion_is_push(parsed, parsed.lines[n - 1])
-            for n in final_p05_short_infusion_is_push
-        )
-    final_p06_incidental_procedure = hits_p06_incidental_procedure
-    if final_p06_incidental_procedure:
-        findings.extend(
-            _finding_p06_incidental_procedure(parsed, parsed.lines[n - 1])
-            for n in final_p06_incidental_procedure
-        )
-    final_p07_supplies_non_facility = hits_p07_supplies_non_facility
-    if final_p07_supplies_non_facility:
-        findings.extend(
-            _finding_p07_supplies_non_facility(parsed, parsed.lines[n - 1])
-            for n in final_p07_supplies_non_facility
-        )
-    final_p08_supplies_integral = hits_p08_supplies_integral
-    if final_p08_supplies_integral:
-        findings.extend(
-            _finding_p08_supplies_integral(parsed, parsed.lines[n - 1])
-            for n in final_p08_supplies_integral
-        )
-    final_p10_hydration_of_drugs = hits_p10_hydration_of_drugs
-    if final_p10_hydration_of_drugs:
-        findings.extend(
-            _finding_p10_hydration_of_drugs(parsed, parsed.lines[n - 1])
-            for n in final_p10_hydration_of_drugs
-        )
-    final_p11_hydration_minimum = hits_p11_hydration_minimum
-    if final_p11_hydration_minimum:
-        findings.extend(
-            _finding_p11_hydration_minimum(parsed, parsed.lines[n - 1])
-            for n in final_p11_hydration_minimum
-        )
-    final_p12_additional_hours = hits_p12_additional_hours
-    if final_p12_additional_hours:
-        findings.extend(
-            _finding_p12_additional_hours(parsed, parsed.lines[n - 1])
-            for n in final_p12_additional_hours
-        )
-    final_p13_incidental_hydration = hits_p13_incidental_hydration
-    if final_p13_incidental_hydration:
-        findings.extend(
-            _finding_p13_incidental_hydration(parsed, parsed.lines[n - 1])
-            for n in final_p13_incidental_hydration
-        )
+        if final_p04_sequential_new_substance:
+            findings.extend(
+                _finding_p04_sequential_new_substance(parsed, parsed.lines[n - 1])
+                for n in final_p04_sequential_new_substance
+            )
     final_p15_facility_hierarchy = hits_p15_facility_hierarchy
     if hits_p15_facility_hierarchy:
         final_p15_facility_hierarchy = [
@@ -2061,17 +2210,11 @@ def evaluate(claim: Mapping[str, Any]) -> list[Finding]:
             if n not in hits_p02_hydration_not_concurrent
             and n not in hits_p16_second_site_or_encounter
         ]
-    if final_p15_facility_hierarchy:
-        findings.extend(
-            _finding_p15_facility_hierarchy(parsed, parsed.lines[n - 1])
-            for n in final_p15_facility_hierarchy
-        )
-    final_p16_initial_units = hits_p16_initial_units
-    if final_p16_initial_units:
-        findings.extend(
-            _finding_p16_initial_units(parsed, parsed.lines[n - 1])
-            for n in final_p16_initial_units
-        )
+        if final_p15_facility_hierarchy:
+            findings.extend(
+                _finding_p15_facility_hierarchy(parsed, parsed.lines[n - 1])
+                for n in final_p15_facility_hierarchy
+            )
     final_p16_one_initial_facility = hits_p16_one_initial_facility
     if hits_p16_one_initial_facility:
         final_p16_one_initial_facility = [
@@ -2079,11 +2222,11 @@ def evaluate(claim: Mapping[str, Any]) -> list[Finding]:
             for n in hits_p16_one_initial_facility
             if n not in hits_p16_second_site_or_encounter
         ]
-    if final_p16_one_initial_facility:
-        findings.extend(
-            _finding_p16_one_initial_facility(parsed, parsed.lines[n - 1])
-            for n in final_p16_one_initial_facility
-        )
+        if final_p16_one_initial_facility:
+            findings.extend(
+                _finding_p16_one_initial_facility(parsed, parsed.lines[n - 1])
+                for n in final_p16_one_initial_facility
+            )
     final_p16_one_initial_professional = hits_p16_one_initial_professional
     if hits_p16_one_initial_professional:
         final_p16_one_initial_professional = [
@@ -2091,113 +2234,11 @@ def evaluate(claim: Mapping[str, Any]) -> list[Finding]:
             for n in hits_p16_one_initial_professional
             if n not in hits_p16_second_site_or_encounter
         ]
-    if final_p16_one_initial_professional:
-        findings.extend(
-            _finding_p16_one_initial_professional(parsed, parsed.lines[n - 1])
-            for n in final_p16_one_initial_professional
-        )
-    final_p19_sequential_same_mix = hits_p19_sequential_same_mix
-    if final_p19_sequential_same_mix:
-        findings.extend(
-            _finding_p19_sequential_same_mix(parsed, parsed.lines[n - 1])
-            for n in final_p19_sequential_same_mix
-        )
-    final_p20_facility_only = hits_p20_facility_only
-    if final_p20_facility_only:
-        findings.extend(
-            _finding_p20_facility_only(parsed, parsed.lines[n - 1])
-            for n in final_p20_facility_only
-        )
-    final_p21_injection_without_supervision = hits_p21_injection_without_supervision
-    if final_p21_injection_without_supervision:
-        findings.extend(
-            _finding_p21_injection_without_supervision(parsed, parsed.lines[n - 1])
-            for n in final_p21_injection_without_supervision
-        )
-    final_p22_addon_needs_primary = hits_p22_addon_needs_primary
-    if final_p22_addon_needs_primary:
-        findings.extend(
-            _finding_p22_addon_needs_primary(parsed, parsed.lines[n - 1])
-            for n in final_p22_addon_needs_primary
-        )
-    final_p24_physician_in_facility = hits_p24_physician_in_facility
-    if final_p24_physician_in_facility:
-        findings.extend(
-            _finding_p24_physician_in_facility(parsed, parsed.lines[n - 1])
-            for n in final_p24_physician_in_facility
-        )
-    final_p26_em_needs_modifier_25 = hits_p26_em_needs_modifier_25
-    if final_p26_em_needs_modifier_25:
-        findings.extend(
-            _finding_p26_em_needs_modifier_25(parsed, parsed.lines[n - 1])
-            for n in final_p26_em_needs_modifier_25
-        )
-    final_p28_injection_modifier_59 = hits_p28_injection_modifier_59
-    if final_p28_injection_modifier_59:
-        findings.extend(
-            _finding_p28_injection_modifier_59(parsed, parsed.lines[n - 1])
-            for n in final_p28_injection_modifier_59
-        )
-    final_p28_injection_units = hits_p28_injection_units
-    if final_p28_injection_units:
-        findings.extend(
-            _finding_p28_injection_units(parsed, parsed.lines[n - 1])
-            for n in final_p28_injection_units
-        )
-    final_p30_jw_and_jz_lines = hits_p30_jw_and_jz_lines
-    if final_p30_jw_and_jz_lines:
-        findings.extend(
-            _finding_p30_jw_and_jz_lines(parsed, parsed.lines[n - 1])
-            for n in final_p30_jw_and_jz_lines
-        )
-    final_p30_jw_and_jz_together = hits_p30_jw_and_jz_together
-    if final_p30_jw_and_jz_together:
-        findings.extend(
-            _finding_p30_jw_and_jz_together(parsed, parsed.lines[n - 1])
-            for n in final_p30_jw_and_jz_together
-        )
-    final_p30_single_dose_without_modifier = hits_p30_single_dose_without_modifier
-    if final_p30_single_dose_without_modifier:
-        findings.extend(
-            _finding_p30_single_dose_without_modifier(parsed, parsed.lines[n - 1])
-            for n in final_p30_single_dose_without_modifier
-        )
-    final_p30_waste_modifier_not_drug = hits_p30_waste_modifier_not_drug
-    if final_p30_waste_modifier_not_drug:
-        findings.extend(
-            _finding_p30_waste_modifier_not_drug(parsed, parsed.lines[n - 1])
-            for n in final_p30_waste_modifier_not_drug
-        )
-    final_p31_drug_code_with_administration = hits_p31_drug_code_with_administration
-    if final_p31_drug_code_with_administration:
-        findings.extend(
-            _finding_p31_drug_code_with_administration(parsed, parsed.lines[n - 1])
-            for n in final_p31_drug_code_with_administration
-        )
-    final_p32_unlisted_review = hits_p32_unlisted_review
-    if final_p32_unlisted_review:
-        findings.extend(
-            _finding_p32_unlisted_review(parsed, parsed.lines[n - 1])
-            for n in final_p32_unlisted_review
-        )
-    final_p32_unlisted_without_description = hits_p32_unlisted_without_description
-    if final_p32_unlisted_without_description:
-        findings.extend(
-            _finding_p32_unlisted_without_description(parsed, parsed.lines[n - 1])
-            for n in final_p32_unlisted_without_description
-        )
-    final_p33_member_supplied_charge = hits_p33_member_supplied_charge
-    if final_p33_member_supplied_charge:
-        findings.extend(
-            _finding_p33_member_supplied_charge(parsed, parsed.lines[n - 1])
-            for n in final_p33_member_supplied_charge
-        )
-    final_p34_home_infusion = hits_p34_home_infusion
-    if final_p34_home_infusion:
-        findings.extend(
-            _finding_p34_home_infusion(parsed, parsed.lines[n - 1])
-            for n in final_p34_home_infusion
-        )
+        if final_p16_one_initial_professional:
+            findings.extend(
+                _finding_p16_one_initial_professional(parsed, parsed.lines[n - 1])
+                for n in final_p16_one_initial_professional
+            )
     if len(findings) > 1:
         findings.sort(key=_finding_order)
     return findings

@@ -292,20 +292,21 @@ def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, 
         suggest_if=emitter.emit(rule.suggest_if) if rule.suggest_if is not None else None)
 
 
-def _evaluation_steps(code: list[_RuleCode]) -> list[tuple[str, _RuleCode]]:
-    """Each rule's hits in evaluation order; a rule's final set (hits less those of the rules that take
-    precedence over it) as soon as another rule reads it with `flagged by`, else after all hits."""
+def _evaluation_steps(code: list[_RuleCode], winners: dict[str, list[str]]) -> list[tuple[str, _RuleCode]]:
+    """Each rule's hits in evaluation order. A rule that others take precedence over also gets a final
+    set (its hits less theirs), as soon as another rule reads it with `flagged by`, else after all hits;
+    for every other rule the hits are final."""
     by_id = {c.rule.id: c for c in code}
     computed: set[str] = set()
     steps: list[tuple[str, _RuleCode]] = []
     for rule_code in code:
         for _, ref in rule_code.params:
-            if ref not in computed:
+            if winners[ref] and ref not in computed:
                 steps.append(("final", by_id[ref]))
                 computed.add(ref)
         steps.append(("hits", rule_code))
     for rule_code in code:
-        if rule_code.rule.reports and rule_code.rule.id not in computed:
+        if winners[rule_code.rule.id] and rule_code.rule.reports and rule_code.rule.id not in computed:
             steps.append(("final", rule_code))
             computed.add(rule_code.rule.id)
     return steps
@@ -320,9 +321,10 @@ def generate_python(pack: ir.Pack, source_text: str) -> str:
     code = [_translate_rule(index, rules_by_id[rule_id], namer, symbols, source_text)
             for index, rule_id in enumerate(pack.order)]
     targets = [symbols.code_set(c.rule.target) if c.rule.target is not None else None for c in code]
-    steps = _evaluation_steps(code)
     by_id = {c.rule.id: c for c in code}
     winners = {c.rule.id: [by_id[w].result for w in pack.overriders(c.rule.id) if w in by_id] for c in code}
+    steps = _evaluation_steps(code, winners)
+    finals = {c.rule.id: c.final if winners[c.rule.id] else c.result for c in code}
     sets = [(name, codes, _set_literal(codes)) for name, codes in symbols.set_order]
     attributes = []
     for attribute in pack.attributes:
@@ -346,7 +348,7 @@ def generate_python(pack: ir.Pack, source_text: str) -> str:
         f"(sha256 {pack.digest}).",
         "Call evaluate(claim) for findings; POLICY and RULES describe the pack.\n"))
     text = _environment().get_template("module.py.j2").render(
-        pack=pack, module_doc=module_doc, finals={c.rule.id: c.final for c in code}, runtime=runtime,
+        pack=pack, module_doc=module_doc, finals=finals, runtime=runtime,
         policy=policy, rules_table=rules_table,
         sets=sets, attributes=attributes, maps=maps, rankings=rankings, rules=code, targets=targets,
         steps=steps, winners=winners, reporting=[c for c in code if c.rule.reports],
