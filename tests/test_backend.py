@@ -156,3 +156,16 @@ def test_generated_test_pack_modules_pass_mypy_strict_and_ruff(tmp_path: Path) -
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", *files], capture_output=True,
                           text=True, check=False, cwd=ROOT)
     assert ruff.returncode == 0, ruff.stdout
+
+
+@pytest.mark.parametrize("name", ["constructs", "escaping", "contract"])
+def test_generated_modules_match_their_golden_files(name: str) -> None:
+    """Golden generated modules for the test packs (RULESC_REGEN=1 rewrites them after a deliberate change)."""
+    import os
+
+    pack, sources = compile_ok(PACKS / f"{name}.rules")
+    text = outputs(pack, sources)[f"{pack.name}.py"]
+    golden = ROOT / "tests" / "golden" / f"{pack.name}.py.txt"
+    if os.environ.get("RULESC_REGEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
