@@ -50,7 +50,11 @@ def build(args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     files = {"__init__.py": PACKAGE_INIT}
     for pack in packs:
-        files.update(outputs(pack, sources))
+        try:
+            files.update(outputs(pack, sources))
+        except RecursionError:
+            sys.stderr.write(f"rulesc build: {pack.path} nests expressions too deeply to generate code\n")
+            return EXIT_ERRORS
     if args.check:
         stale = []
         for name, text in sorted(files.items()):

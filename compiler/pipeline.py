@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.analysis import analyze
-from compiler.diagnostics import Collector, Diagnostic, Sources, sort_key
+from compiler.diagnostics import Collector, Diagnostic, Sources, Span, sort_key
 from compiler.semantics import ir
 from compiler.semantics.resolver import resolve_pack
 
@@ -21,8 +21,13 @@ class Compiled:
 def compile_pack(path: str | Path, sources: Sources) -> Compiled:
     """Front end and analysis for one pack; `pack` is None when any error was found."""
     out = Collector()
-    pack = resolve_pack(path, out, sources)
-    if pack is not None:
-        pack = analyze(pack, out)
+    try:
+        pack = resolve_pack(path, out, sources)
+        if pack is not None:
+            pack = analyze(pack, out)
+    except RecursionError:
+        pack = None
+        out.error("too-deep", f"{path} nests expressions too deeply to compile", Span(str(path), 0, 0),
+                  "split a very long condition into named code sets or several rules")
     diagnostics = sorted(out.items, key=sort_key)
     return Compiled(str(path), None if out.has_errors else pack, diagnostics)
