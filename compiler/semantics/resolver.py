@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler import codes as code_shapes
-from compiler.diagnostics import Collector, Label, Sources, Span
+from compiler.diagnostics import Collector, Label, Severity, Sources, Span
 from compiler.semantics import ir
 from compiler.syntax import ast
 from compiler.syntax.parser import parse_module
@@ -787,10 +787,8 @@ class Resolver:
             verdict = clauses["verdict"]
             disposition = verdict.values[0]
             message = self._message(verdict.values[1], verdict.value_spans[1])
-        if len(self.out.items) > errors_before and self.out.has_errors:
-            new_errors = any(d.severity.value == "error" for d in self.out.items[errors_before:])
-            if new_errors:
-                return None
+        if any(d.severity is Severity.ERROR for d in self.out.items[errors_before:]):
+            return None
         references = tuple(sorted({ref.rule for ref in _walk_flagged(condition, suggest, suggest_if)}))
         return ir.Rule(decl.id, decl.kind, decl.title, disposition, message, citation, section, covers, quotes,
                        texts, claim_types, places, negated, target, condition, suggest, suggest_if, overrides,
