@@ -839,6 +839,13 @@ class Resolver:
     def _message(self, text: str, span: Span) -> tuple[ir.MessagePart, ...]:
         parts: list[ir.MessagePart] = []
         position = 0
+        exact = span.end - span.start == len(text) + 2  # no escapes: offsets in the text are offsets in the file
+
+        def at(match: re.Match[str]) -> Span:
+            if not exact:
+                return span
+            return Span(span.path, span.start + 1 + match.start(), span.start + 1 + match.end())
+
         for match in _PLACEHOLDER.finditer(text):
             if match.start() > position:
                 parts.append(ir.MessagePart(text[position:match.start()]))
@@ -847,12 +854,12 @@ class Resolver:
             if token in ("{{", "}}"):
                 parts.append(ir.MessagePart(token[0]))
             elif match.group(1) is None:
-                self.out.error("bad-message", f"a lone {token!r} in the message", span,
+                self.out.error("bad-message", f"a lone {token!r} in the message", at(match),
                                "name a field of the line in braces, {code}; write {{ or }} for a brace")
             elif match.group(1).strip() not in ir.LINE_FIELDS:
                 name = match.group(1).strip()
                 self.out.error("unknown-field", f"the message names `{{{name}}}`, which is not a line field",
-                               span, *(_did_you_mean(name, ir.LINE_FIELDS)
+                               at(match), *(_did_you_mean(name, ir.LINE_FIELDS)
                                        or ("line fields: " + ", ".join(ir.LINE_FIELDS),)))
             else:
                 parts.append(ir.MessagePart("", match.group(1).strip()))
