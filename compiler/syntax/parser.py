@@ -554,24 +554,24 @@ class _ToAst(Transformer[Token, Any]):
 _TOKEN_WORDS = {
     "STRING": "a quoted string", "NAME": "a name", "RULEID": "a rule id", "CODE": "a CPT or HCPCS code",
     "NUMBER": "a number", "DATE": "a date (YYYY-MM-DD)", "ROWID": "a row id such as P01",
-    "JSON_NUMBER": "a number", "$END": "the end of the declaration", "LPAR": "`(`", "RPAR": "`)`",
-    "LBRACE": "`{`", "RBRACE": "`}`", "COMMA": "`,`", "EQUAL": "`=`", "COLON": "`:`",
+    "JSON_NUMBER": "a number", "$END": "the end of the declaration",
     "ADD_OP": "`+` or `-`", "MUL_OP": "`*` or `/`", "COMPARE": "a comparison (`=`, `<`, `>`, ...)",
-    "MINUS": "`-`", "LSQB": "`[`", "RSQB": "`]`", "DOT": "`.`", "MORETHAN": "`>`", "RARROW": "`->`",
-    "__ANON_0": "`..`", "__ANON_1": "`->`",
 }
 
 
+@lru_cache(maxsize=1)
+def _literal_terminals() -> dict[str, str]:
+    """Terminals that stand for one fixed text (keywords, punctuation), by name."""
+    return {t.name: t.pattern.value for t in _parser().terminals if t.pattern.type == "str"}
+
+
 def _describe_expected(expected: set[str]) -> str:
-    words = sorted({_TOKEN_WORDS.get(name, _keyword(name)) for name in expected})
+    literals = _literal_terminals()
+    words = sorted({_TOKEN_WORDS.get(name) or (f"`{literals[name]}`" if name in literals else name)
+                    for name in expected})
     if len(words) > 8:
         words = [*words[:8], "..."]
     return ", ".join(words)
-
-
-def _keyword(name: str) -> str:
-    lowered = name.lower()
-    return f"`{lowered}`" if name.isupper() and name.isalpha() else name
 
 
 def _describe_token(token: Token) -> str:
