@@ -33,12 +33,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
     check = commands.add_parser("check", help="parse and analyze; print diagnostics")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE", help="rules files")
     check.add_argument("--source-text", metavar="TEXT",
                        help="verify that every quote occurs in this published policy text")
     common(check)
 
-    build = commands.add_parser("build", help="generate edit modules and policy documents")
+    build = commands.add_parser("build", help="generate the Python edit module of each pack")
     build.add_argument("files", nargs="+", metavar="FILE")
     build.add_argument("--out", default="generated", metavar="DIR")
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 when DIR is stale")
@@ -49,10 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     common(test)
 
     evaluate = commands.add_parser("eval", help="evaluate claims")
-    evaluate.add_argument("file", metavar="FILE")
-    evaluate.add_argument("--input", required=True, metavar="CLAIMS")
-    evaluate.add_argument("--output", metavar="OUT")
-    evaluate.add_argument("--engine", choices=("compiled", "interpreter"), default="compiled")
+    evaluate.add_argument("file", metavar="FILE", help="the rules file")
+    evaluate.add_argument("--input", required=True, metavar="CLAIMS",
+                          help="a JSON claim, a JSON array of claims or JSON Lines; - for standard input")
+    evaluate.add_argument("--output", metavar="OUT", help="where to write the JSON Lines results (default stdout)")
+    evaluate.add_argument("--engine", choices=("compiled", "interpreter"), default="compiled",
+                          help="the generated module (default) or the reference interpreter")
     common(evaluate)
     return parser
 
