@@ -308,22 +308,26 @@ def parse_claim(raw: object) -> Claim:
     if not isinstance(raw, Mapping):
         raise ClaimError(f"claim: expected an object, got {_kind(raw)}")
     claim = Claim()
-    if "id" not in raw:
-        raise ClaimError("id: required")
-    claim.id = _text(raw["id"], "id")
-    if not claim.id:
-        raise ClaimError("id: must not be empty")
-    if "type" not in raw:
-        raise ClaimError("type: required")
-    claim.type = _text(raw["type"], "type")
-    if claim.type not in ("professional", "institutional"):
-        raise ClaimError(f"type: {_shown(claim.type)} is not 'professional' or 'institutional'")
-    claim.pos = None
-    if "pos" in raw:
-        claim.pos = _pattern(raw["pos"], "pos", _PLACE, "a two-digit place of service")
+    get = raw.get
+    claim_id = get("id", _MISSING)
+    if claim_id.__class__ is not str or not claim_id:
+        if claim_id is _MISSING:
+            raise ClaimError("id: required")
+        if not _text(claim_id, "id"):
+            raise ClaimError("id: must not be empty")
+    claim.id = claim_id
+    kind = get("type", _MISSING)
+    if kind != "professional" and kind != "institutional":
+        if kind is _MISSING:
+            raise ClaimError("type: required")
+        raise ClaimError(f"type: {_shown(_text(kind, 'type'))} is not 'professional' or 'institutional'")
+    claim.type = kind
+    pos = get("pos", _MISSING)
+    claim.pos = None if pos is _MISSING else _pattern(pos, "pos", _PLACE, "a two-digit place of service")
     claim.bill_type = claim.bill_class = None
-    if "bill_type" in raw:
-        bill_type = _pattern(raw["bill_type"], "bill_type", _BILL_TYPE, "a 3- or 4-digit type of bill")
+    bill_type = get("bill_type", _MISSING)
+    if bill_type is not _MISSING:
+        bill_type = _pattern(bill_type, "bill_type", _BILL_TYPE, "a 3- or 4-digit type of bill")
         claim.bill_type = bill_type
         claim.bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
     claim.member = _optional_text(raw, "member", "")
@@ -336,15 +340,21 @@ def parse_claim(raw: object) -> Claim:
     if not 1 <= len(listed) <= 999:
         raise ClaimError(f"lines: expected 1 to 999 lines, got {len(listed)}")
     dates: set[str] = set()
-    lines = tuple(_line(item, number, claim.pos, claim.provider, dates) for number, item in enumerate(listed, 1))
+    by_date: dict[str, list[Line]] = {}
+    lines: list[Line] = []
+    for number, item in enumerate(listed, 1):
+        line = _line(item, number, claim.pos, claim.provider, dates)
+        lines.append(line)
+        same_day = by_date.get(line.date)
+        if same_day is None:
+            by_date[line.date] = [line]
+        else:
+            same_day.append(line)
     if claim.type == "professional" and claim.pos is None:
         for line in lines:
             if line.pos is None:
                 raise ClaimError(f"lines[{line.number}].pos: required on a professional claim without pos")
-    claim.lines = lines
-    by_date: dict[str, list[Line]] = {}
-    for line in lines:
-        by_date.setdefault(line.date, []).append(line)
+    claim.lines = tuple(lines)
     claim.by_date = by_date
     return claim
 
