@@ -5,14 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-CPT = re.compile(r"[0-9]{4}[0-9A-Z]")
-HCPCS = re.compile(r"[A-V][0-9]{4}")
 MODIFIER = re.compile(r"[0-9A-Z]{2}")
 PLACE = re.compile(r"[0-9]{2}")
-
-
-def is_code(text: str) -> bool:
-    return bool(CPT.fullmatch(text) or HCPCS.fullmatch(text))
 
 
 def shape(code: str) -> tuple[str, str, int]:

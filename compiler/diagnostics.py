@@ -87,14 +87,6 @@ class Sources:
         return text[begin:] if end < 0 else text[begin:end]
 
 
-class DiagnosticError(Exception):
-    """Raised by a stage that cannot go on; carries everything found so far."""
-
-    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
-        super().__init__(f"{len(diagnostics)} diagnostic(s)")
-        self.diagnostics = list(diagnostics)
-
-
 @dataclass
 class Collector:
     """Collects diagnostics across a stage; a stage fails once, at the end."""
@@ -104,12 +96,6 @@ class Collector:
     def error(self, code: str, message: str, span: Span | None, *hints: str,
               labels: Iterable[Label] = ()) -> None:
         self.items.append(Diagnostic(code, message, span, Severity.ERROR, tuple(labels), tuple(hints)))
-
-    def warning(self, code: str, message: str, span: Span | None, *hints: str) -> None:
-        self.items.append(Diagnostic(code, message, span, Severity.WARNING, (), tuple(hints)))
-
-    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.items.extend(diagnostics)
 
     @property
     def has_errors(self) -> bool:

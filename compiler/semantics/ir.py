@@ -471,12 +471,6 @@ class Pack:
                 return attribute
         raise KeyError(name)
 
-    def code_map(self, name: str) -> CodeMap:
-        for code_map in self.maps:
-            if code_map.name == name:
-                return code_map
-        raise KeyError(name)
-
     def ranking(self, name: str) -> Ranking:
         for ranking in self.rankings:
             if ranking.name == name:
