@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler.semantics import ir
 from tests.conftest import PACK, SHARED
@@ -63,7 +66,8 @@ def example(name: str) -> ir.Example:
     ("K2", "  overrides P16-one-initial-professional, P16-one-initial-facility, P15-facility-hierarchy\n",
      "  overrides P16-one-initial-professional\n", "k2-second-iv-site-facility",
      lambda f: (2, "deny") in decided(f)),
-    ("K3", "            and not (x flagged by P23-injection-with-em))", "            )",
+    ("K3", "(x.code in drug_administration and not (x flagged by P23-injection-with-em))",
+     "x.code in drug_administration",
      "k3-injection-with-em-professional", lambda f: (1, "deny") in decided(f)),
     ("K4", "  overrides P04-sequential-new-substance\n", "  overrides P20-facility-only\n",
      "k4-same-drug-push-facility", lambda f: (2, "deny") in decided(f)),
@@ -153,3 +157,36 @@ def test_contract_pack_overrides_the_base_pack() -> None:
     _, interpreter, module = engines("tests/packs/contract.rules")
     c = claim({"code": "96372", "supervision": "none"}, {"code": "J2357", "units": 30, "modifiers": ["JZ"]})
     assert module.evaluate(c) == [] == interpreter.evaluate(c)
+
+
+P26 = "P26-em-needs-modifier-25"
+IMMUNIZATION = {"90460", "90461", "90471", "90472", "90473", "90474", "G0008", "G0009", "G0010"}
+
+
+def _p26_lines(claim_: dict[str, Any]) -> set[int]:
+    return {f.line for f in MODULE.evaluate(claim_) if f.rule == P26}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_p26_ignores_another_providers_immunization(rng: random.Random) -> None:
+    """On a professional claim, an E/M never needs 25 because of another provider's immunization:
+    removing those immunization lines leaves P26's decision on the E/M unchanged."""
+    codes = ["99213", "99214", "G0463", "90471", "90472", "G0008", "96372", "96365", "96374", "J2357"]
+    lines = []
+    for _ in range(rng.randint(2, 6)):
+        line: dict[str, Any] = {"code": rng.choice(codes), "date": rng.choice(["2024-09-12", "2024-09-13"])}
+        if rng.random() < 0.8:
+            line["provider"] = rng.choice(["P1", "P2"])
+        if rng.random() < 0.2:
+            line["modifiers"] = ["25"]
+        lines.append(line)
+    original = {"id": "R", "type": "professional", "pos": "11", "lines": lines}
+    for number, em in enumerate(lines, 1):
+        if em["code"] not in {"99213", "99214", "G0463"} or "provider" not in em:
+            continue
+        kept = [(n, x) for n, x in enumerate(lines, 1) if not (
+            x["code"] in IMMUNIZATION and "provider" in x and x["provider"] != em["provider"])]
+        renumber = {old: new for new, (old, _) in enumerate(kept, 1)}
+        without = {**original, "lines": [x for _, x in kept]}
+        assert (number in _p26_lines(original)) == (renumber[number] in _p26_lines(without)), original
