@@ -1,7 +1,8 @@
 """Diagnostics: one type for every problem any stage finds, rendered as text or JSON.
 
 Spans are character offsets into a named source; line and column are computed only when a
-diagnostic is printed.
+diagnostic is printed. Every diagnostic names a code registered in `CODES` with its severity and
+the folder of its golden file; the collector refuses any other.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from compiler.diagnostics import Span
 from compiler.syntax.vocabulary import (
@@ -426,7 +427,7 @@ class Precedence:
     winner: str
     loser: str
     resolves: tuple[Resolution, ...]
-    declared_by: str  # "precedence" or "overrides"
+    declared_by: Literal["precedence", "overrides"]
     span: Span = _span()
 
 

@@ -111,11 +111,16 @@ class _RulePass:
         condition = self._condition(clauses["when"].expr, variables) if "when" in clauses else None
         suggest, suggest_if = self._suggestion(clauses["suggest"], variables) if "suggest" in clauses else (None, None)
         disposition, message = self._verdict(decl, clauses.get("verdict"))
-        missing = (cited is None or (place_clause is not None and places is None)
-                   or ("target" in clauses and target is None) or ("when" in clauses and condition is None)
-                   or ("suggest" in clauses and suggest is None)
-                   or ("suggest" in clauses and clauses["suggest"].condition is not None and suggest_if is None))
-        if missing or any(d.severity is Severity.ERROR for d in self.out.items[errors_before:]):
+        # A part that names a declaration with a syntax error fails without a word of its own.
+        failed_silently = (
+            cited is None,
+            place_clause is not None and places is None,
+            "target" in clauses and target is None,
+            "when" in clauses and condition is None,
+            "suggest" in clauses and suggest is None,
+            "suggest" in clauses and clauses["suggest"].condition is not None and suggest_if is None,
+        )
+        if any(failed_silently) or any(d.severity is Severity.ERROR for d in self.out.items[errors_before:]):
             return None
         assert cited is not None
         references = tuple(sorted({node.rule for expr in (condition, suggest, suggest_if)

@@ -38,7 +38,9 @@ GRAMMAR_PATH = FilePath(__file__).resolve().parents[2] / "grammar" / "rules.lark
 
 TOP_KEYWORDS = ("pack", "import", "remove", "section", "codes", "set", "table", "map", "ranking",
                 "rule", "exception", "precedence", "documentation", "example")
-_TOP_LINE = re.compile(r"([ \t]*)({})(?![A-Za-z0-9_-])".format("|".join(TOP_KEYWORDS)))
+_TOP_LINE = re.compile(r"({})(?![A-Za-z0-9_-])".format("|".join(TOP_KEYWORDS)))
+# An indented line that starts like a declaration: its keyword, then a name, an id or a string.
+_INDENTED_TOP_LINE = re.compile(r"([ \t]+)(?:{})[ \t]+[\"A-Za-z_]".format("|".join(TOP_KEYWORDS)))
 # The id a declaration's first line gives, for declarations that can be referred to.
 _DECL_ID = re.compile(r"[ \t]*(?:(?:rule|exception|documentation)[ \t]+([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)"
                       r"|(?:codes|set|table|map|ranking|section)[ \t]+([A-Za-z_][A-Za-z0-9_]*))(?![A-Za-z0-9_-])")
@@ -80,11 +82,11 @@ def split_blocks(text: str) -> list[Block]:
     offset = 0
     in_triple = False
     for line in text.splitlines(keepends=True):
-        top = None if in_triple else _TOP_LINE.match(line)
-        if top is not None:
+        indented = None if in_triple else _INDENTED_TOP_LINE.match(line)
+        if not in_triple and (indented or _TOP_LINE.match(line)):
             if start is not None:
                 blocks.append(Block(start, text[start:offset], indent))
-            start, indent = offset, len(top.group(1))
+            start, indent = offset, len(indented.group(1)) if indented else 0
         elif start is None and line.strip() and not line.lstrip().startswith("#"):
             start, indent = offset, 0
         if line.count('"""') % 2 == 1:
