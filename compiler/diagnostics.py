@@ -1,13 +1,15 @@
 """Diagnostics: one type for every problem any stage finds, rendered as text or JSON.
 
 Spans are character offsets into a named source; line and column are computed only when a
-diagnostic is printed.
+diagnostic is printed. Every diagnostic names a code registered in `CODES` with its severity and
+the folder of its golden file; the collector refuses any other.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -15,6 +17,123 @@ from enum import StrEnum
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+GOLDEN_BAD = "tests/diagnostics/bad"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A kind of problem: every diagnostic names one (mypy's error codes are the model).
+
+    `fixtures` is the folder (from the project root) that holds the golden file showing it,
+    `<fixtures>/<name>.rules` with the exact output beside it; a test checks that it exists.
+    """
+
+    name: str
+    severity: Severity
+    description: str
+    fixtures: str = GOLDEN_BAD
+
+
+def _codes(*codes: Code) -> Mapping[str, Code]:
+    table = {code.name: code for code in codes}
+    assert len(table) == len(codes), "a diagnostic code is registered twice"
+    return table
+
+
+def _error(name: str, description: str, fixtures: str = GOLDEN_BAD) -> Code:
+    return Code(name, Severity.ERROR, description, fixtures)
+
+
+def _warning(name: str, description: str, fixtures: str = GOLDEN_BAD) -> Code:
+    return Code(name, Severity.WARNING, description, fixtures)
+
+
+# Every code a stage may report, with its severity. The collector refuses any other code.
+CODES: Mapping[str, Code] = _codes(
+    # reading files (syntax/loader.py)
+    _error("unreadable-file", "a rules file or the policy text cannot be read as UTF-8 text"),
+    _error("missing-import", "an import names a file or a declaration that does not exist"),
+    _error("import-cycle", "files import or extend each other in a cycle"),
+    # syntax (syntax/parser.py)
+    _error("syntax", "the text does not follow the grammar"),
+    _error("unexpected-character", "a character that no token of the language starts with"),
+    _error("unexpected-end", "a declaration ends before it is complete"),
+    _error("unterminated-string", "a quoted string is not closed on its line"),
+    _error("bad-escape", "an invalid escape sequence in a quoted string"),
+    _error("indented-declaration", "a declaration keyword that does not start in column 1"),
+    _error("missing-message", "a disposition without its quoted message"),
+    _error("missing-title", "a rule, exception or documentation entry without its quoted title"),
+    _error("missing-rule-id", "a rule, exception or documentation entry without its id"),
+    _error("unclosed-set", "a set in braces without its closing brace"),
+    _error("unclosed-paren", "a parenthesis that is not closed"),
+    _error("missing-where", "a quantifier without `where` before its condition"),
+    _error("missing-line-variable", "a quantifier that does not name its line"),
+    _error("parenthesize-quantifier", "a quantifier after `and`, `or` or `not` without parentheses"),
+    _error("equals-equals", "`==` where the language compares with `=`"),
+    _error("missing-equals", "a code set without `=` before its members"),
+    _error("missing-operand", "an operator without a value on one side"),
+    _error("example-order", "an example's clauses out of order, or its note or claim given twice"),
+    # the pack header and names (semantics)
+    _error("missing-pack", "a file compiled as a pack declares no pack"),
+    _error("bad-pack-name", "a pack name that cannot name a generated module"),
+    _error("bad-rows", "a malformed `rows` list in the pack header"),
+    _error("duplicate-id", "two declarations, rows, map entries or examples with one name"),
+    _error("reserved-name", "a declaration named with a reserved word"),
+    _error("unknown-name", "a name that no declaration, line variable or function has"),
+    _error("unknown-rule", "a reference to a rule the pack does not have"),
+    _error("unknown-section", "a citation of a section the pack does not declare"),
+    _error("unknown-row", "`covers` names a row that the pack header does not declare"),
+    # data declarations (semantics/data.py)
+    _error("bad-code", "a word where a CPT or HCPCS code is expected that has neither shape"),
+    _error("mixed-range", "a code range whose ends have different shapes"),
+    _error("reversed-range", "a code range written high to low"),
+    _error("mixed-set", "codes and quoted text values in one set"),
+    _error("empty-set", "a set with no members"),
+    _error("set-cycle", "code sets that contain each other"),
+    _error("unknown-type", "a table column of an unknown type"),
+    _error("bad-table-row", "a table row with the wrong number of values"),
+    _error("unknown-attribute", "a code attribute that no table column provides"),
+    _error("unknown-value", "a value that the field or column never has"),
+    _error("bad-date", "a date that is not a calendar date"),
+    _warning("unused-set", "a code set of this pack that nothing refers to"),
+    # expressions (semantics/exprs.py)
+    _error("type-mismatch", "a value of the wrong type for where it is used"),
+    _error("unknown-field", "a field that a line, a claim or a message does not have"),
+    _error("bad-arguments", "a function called with the wrong number of arguments"),
+    _error("bad-modifier", "a modifier that is not two upper-case letters or digits"),
+    _error("relation-outside-quantifier", "`same ...` or `overlapping` outside a quantifier"),
+    _error("bad-scope", "line scopes that contradict or repeat each other"),
+    # rules, precedences and examples (semantics/rules.py)
+    _error("duplicate-clause", "a clause given twice where one is allowed"),
+    _error("missing-clause", "a declaration without a clause it needs"),
+    _error("misplaced-clause", "a clause that this kind of declaration cannot have"),
+    _error("clause-order", "a rule's clauses out of the language's order"),
+    _error("bad-place", "a place of service that is not two digits"),
+    _error("bad-message", "a lone brace in a rule's message"),
+    _error("bad-example", "an example without a claim or expectations, or one that contradicts itself"),
+    _error("bad-evidence", "an expectation's `because` that names no other line of the claim"),
+    # analysis (analysis/*)
+    _error("precedence-cycle", "precedence declarations that run in a cycle"),
+    _error("dependency-cycle", "rules that read each other's findings in a cycle"),
+    _error("uncovered-row", "a row the pack header declares that no rule, exception or documentation "
+           "entry covers"),
+    _warning("untested-rule", "a rule of this pack that no example names with `by`"),
+    _error("quote-not-found", "a quote that the published policy text does not contain"),
+    # the pipeline
+    _error("too-deep", "expressions nested too deeply to compile"),
+)
+
+
+class UnregisteredCode(LookupError):
+    """A stage reported a code missing from `CODES`, or with another severity: a compiler bug."""
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> tuple[str, ...]:
+    """A hint naming the closest candidate, or none when nothing is close."""
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return (f"did you mean `{close[0]}`?",) if close else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +214,22 @@ class Collector:
 
     def error(self, code: str, message: str, span: Span | None, *hints: str,
               labels: Iterable[Label] = ()) -> None:
-        self.items.append(Diagnostic(code, message, span, Severity.ERROR, tuple(labels), tuple(hints)))
+        self._add(Severity.ERROR, code, message, span, hints, labels)
+
+    def warning(self, code: str, message: str, span: Span | None, *hints: str,
+                labels: Iterable[Label] = ()) -> None:
+        """A problem worth saying that does not stop the pack from compiling."""
+        self._add(Severity.WARNING, code, message, span, hints, labels)
+
+    def _add(self, severity: Severity, code: str, message: str, span: Span | None, hints: Sequence[str],
+             labels: Iterable[Label]) -> None:
+        registered = CODES.get(code)
+        if registered is None:
+            raise UnregisteredCode(f"diagnostic code {code!r} is not registered in compiler/diagnostics.py")
+        if registered.severity is not severity:
+            raise UnregisteredCode(f"{code!r} is registered as {registered.severity.value}, "
+                                   f"reported as {severity.value}")
+        self.items.append(Diagnostic(code, message, span, severity, tuple(labels), tuple(hints)))
 
     @property
     def has_errors(self) -> bool:

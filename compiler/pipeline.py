@@ -1,4 +1,5 @@
-"""The stages in order: parse and resolve, then analyze. Each command starts here."""
+"""The stages in order: load (read and parse every file), resolve, then analyze. Each command
+starts here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 from compiler.analysis import analyze
 from compiler.diagnostics import Collector, Diagnostic, Sources, Span, sort_key
 from compiler.semantics import ir
-from compiler.semantics.resolver import resolve_pack
+from compiler.semantics.resolver import resolve
+from compiler.syntax.loader import load_pack
 
 
 @dataclass
@@ -22,7 +24,7 @@ def compile_pack(path: str | Path, sources: Sources) -> Compiled:
     """Front end and analysis for one pack; `pack` is None when any error was found."""
     out = Collector()
     try:
-        pack = resolve_pack(path, out, sources)
+        pack = resolve(load_pack(path, out, sources), out)
         if pack is not None:
             pack = analyze(pack, out)
     except RecursionError:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.diagnostics import Collector
+from compiler.diagnostics import Collector, Span
 from compiler.syntax import ast
 from compiler.syntax.parser import parse_module, split_blocks
+from compiler.syntax.vocabulary import DISPOSITIONS, word
 
 
 def parse(text: str) -> tuple[ast.Decl, ...]:
@@ -166,8 +167,70 @@ def test_spans_point_into_the_file() -> None:
 
 def test_blocks_split_at_top_level_keywords_only() -> None:
     text = 'rule A "t"\n  text """\nrule B is inside a string\n"""\n  deny "x"\nrule C "t"\n  deny "y"\n'
-    assert [b for _, b in split_blocks(text)][1].startswith("rule C")
+    assert [b.text for b in split_blocks(text)][1].startswith("rule C")
     assert len(split_blocks(text)) == 2
+
+
+def test_an_indented_declaration_is_one_error_and_still_parses() -> None:
+    text = 'rule A "t"\n  deny "x"\n\n  rule B "u"\n  when line.units > 1 and true\n  deny "y"\n'
+    assert [(b.text.split()[1], b.indent) for b in split_blocks(text)] == [("A", 0), ("B", 2)]
+    out = Collector()
+    module = parse_module("t.rules", text, out)
+    start = text.index("rule B")
+    assert [(d.code, d.span) for d in out.items] == [("indented-declaration", Span("t.rules", start, start + 4))]
+    assert [d.id for d in module.decls if isinstance(d, ast.RuleDecl)] == ["A", "B"]
+
+
+def test_a_code_split_by_the_lexer_is_one_bad_code_error() -> None:
+    out = Collector()
+    parse_module("t.rules", "codes drugs = J0120, 9047x, J9999\n", out)
+    assert [(d.code, d.message) for d in out.items] == [("bad-code", "`9047x` is not a CPT or HCPCS code")]
+
+
+def test_declarations_that_do_not_parse_are_remembered_by_id() -> None:
+    out = Collector()
+    text = ('rule R1\n  cite s\n  rule R2 "t" @\ncodes c = 9047x\nexception E-1 "t" when\n'
+            'table t "T" columns a text\nsection s\nprecedence A over\nrule "no id"\n')
+    module = parse_module("t.rules", text, out)
+    assert module.decls == ()
+    assert [(u.keyword, u.name) for u in module.unparsed] == [
+        ("rule", "R1"), ("rule", "R2"), ("codes", "c"), ("exception", "E-1"), ("table", "t"), ("section", "s"),
+        ("precedence", None), ("rule", None)]
+    assert text[module.unparsed[2].span.start:module.unparsed[2].span.end] == "codes c = 9047x"
+
+
+def test_pack_rows() -> None:
+    decl = one('pack p\n  title "T"\n  rows P01..P36, K1, P16a\n')
+    assert isinstance(decl, ast.PackDecl)
+    assert decl.fields == (ast.PackField("title", "T"),)
+    assert decl.rows == (ast.RowsClause((ast.RowRange("P01", "P36"), ast.RowRange("K1"), ast.RowRange("P16a"))),)
+
+
+def test_expectations_with_evidence_and_ignored_info() -> None:
+    decl = one('example "e"\n  claim {}\n  ignore info\n  expect line 2 deny by R-1 suggest 96361 because line 1, 3\n'
+               '  expect line 3 review because no other line\n  expect line 4 info\n')
+    assert isinstance(decl, ast.ExampleDecl) and decl.ignore_info
+    assert decl.expectations == (
+        ast.Expectation("finding", 2, "deny", "R-1", "96361", evidence=(1, 3)),
+        ast.Expectation("finding", 3, "review", evidence=()),
+        ast.Expectation("finding", 4, "info"))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('example "e"\n  claim {}\n  expect nothing\n  ignore info\n', "`ignore info` is out of place in this example"),
+    ('example "e"\n  claim {}\n  ignore info\n  ignore info\n', "`ignore info` is out of place in this example"),
+    ('example "e"\n  claim {}\n  claim {}\n', "`claim` is out of place in this example"),
+])
+def test_example_clauses_out_of_order(text: str, message: str) -> None:
+    out = Collector()
+    parse_module("t.rules", text, out)
+    assert [(d.code, d.message) for d in out.items] == [("example-order", message)]
+
+
+def test_words_outside_a_vocabulary_are_refused() -> None:
+    assert word("deny", DISPOSITIONS) == "deny"
+    with pytest.raises(ValueError, match="'allow' is not one of deny, review, info"):
+        word("allow", DISPOSITIONS)
 
 
 def test_errors_in_several_declarations_are_all_reported() -> None:

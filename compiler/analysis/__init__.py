@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from compiler.analysis import order
+from compiler.analysis import coverage, order
 from compiler.diagnostics import Collector
 from compiler.semantics import ir
 
@@ -13,6 +13,8 @@ Check = Callable[[ir.Pack, Collector], ir.Pack]
 CHECKS: tuple[Check, ...] = (
     order.check_precedence,
     order.check,
+    coverage.check_rows,
+    coverage.check_examples,
 )
 
 

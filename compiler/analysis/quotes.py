@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic, Severity, Sources, Span
+from compiler.diagnostics import Collector, Diagnostic, Sources, Span
 from compiler.semantics import ir
 
 _SPACE = re.compile(r"\s+")
@@ -39,13 +39,14 @@ def _divergence(quote: str, text: str) -> str:
 
 def check_quotes(packs: Sequence[ir.Pack], source_text: str, sources: Sources) -> list[Diagnostic]:
     """One error for each quote of `packs` that the published text does not contain."""
+    out = Collector()
     path = Path(source_text)
     try:
         published = normalize(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        return [Diagnostic("unreadable-file", f"cannot read the policy text {source_text}: {error}", None,
-                           Severity.ERROR, (), ("pass the published policy as UTF-8 text",))]
-    found: list[Diagnostic] = []
+        out.error("unreadable-file", f"cannot read the policy text {source_text}: {error}", None,
+                  "pass the published policy as UTF-8 text")
+        return out.items
     for pack in packs:
         for rule in pack.rules:
             for quote in rule.quotes:
@@ -53,7 +54,6 @@ def check_quotes(packs: Sequence[ir.Pack], source_text: str, sources: Sources) -
                 if wanted and wanted in published:
                     continue
                 span = quote.span if quote.span.path else Span(pack.path, 0, 0)
-                found.append(Diagnostic(
-                    "quote-not-found", f"{rule.id} quotes a passage that {path.name} does not contain", span,
-                    Severity.ERROR, (), (_divergence(wanted, published),)))
-    return found
+                out.error("quote-not-found", f"{rule.id} quotes a passage that {path.name} does not contain", span,
+                          _divergence(wanted, published))
+    return out.items

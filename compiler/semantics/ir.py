@@ -6,10 +6,26 @@ and every node keeps the span it came from (excluded from equality).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from compiler.diagnostics import Span
+from compiler.syntax.vocabulary import (
+    ArithOp,
+    ClaimType,
+    ColumnType,
+    CompareOp,
+    Connective,
+    Decision,
+    Disposition,
+    ExpectKind,
+    LineScope,
+    QuantKind,
+    RelationKind,
+    RuleKind,
+)
 
 _NOWHERE = Span("", 0, 0)
 
@@ -125,7 +141,7 @@ class Table:
     name: str
     title: str | None
     source: str | None
-    columns: tuple[tuple[str, str], ...]
+    columns: tuple[tuple[str, ColumnType], ...]
     rows: tuple[TableRow, ...]
     span: Span = _span()
 
@@ -236,7 +252,7 @@ class Func:
 
 @dataclass(frozen=True)
 class Arith:
-    op: str
+    op: ArithOp
     left: Expr
     right: Expr
     type: Type
@@ -252,7 +268,7 @@ class Neg:
 
 @dataclass(frozen=True)
 class Compare:
-    op: str
+    op: CompareOp
     left: Expr
     right: Expr
     type: Type = BOOL
@@ -296,7 +312,7 @@ class Flagged:
 
 @dataclass(frozen=True)
 class Relation:
-    kind: str  # "date" | "provider" | "drug" | "overlapping"
+    kind: RelationKind
     inner: str
     outer: str
     type: Type = BOOL
@@ -305,7 +321,7 @@ class Relation:
 
 @dataclass(frozen=True)
 class BoolOp:
-    op: str
+    op: Connective
     left: Expr
     right: Expr
     type: Type = BOOL
@@ -328,8 +344,8 @@ class Quant:
     other (not `outer`), earlier / later (line number before / after `outer`'s).
     """
 
-    kind: str
-    scopes: tuple[str, ...]
+    kind: QuantKind
+    scopes: tuple[LineScope, ...]
     var: str
     outer: str
     condition: Expr
@@ -371,16 +387,16 @@ class MessagePart:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    kind: str  # "rule" | "exception" | "documentation"
+    kind: RuleKind
     title: str
-    disposition: str | None  # deny | review | info; "allow" for exceptions; None for documentation
+    disposition: Decision | None  # deny | review | info; "allow" for exceptions; None for documentation
     message: tuple[MessagePart, ...]
     citation: str
     section: str | None
     covers: tuple[str, ...]
     quotes: tuple[Quote, ...]
     texts: tuple[str, ...]
-    claim_types: tuple[str, ...] | None
+    claim_types: tuple[ClaimType, ...] | None
     places: CodeSet | None
     places_negated: bool
     target: CodeSet | None
@@ -411,27 +427,35 @@ class Precedence:
     winner: str
     loser: str
     resolves: tuple[Resolution, ...]
-    declared_by: str  # "precedence" or "overrides"
+    declared_by: Literal["precedence", "overrides"]
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Expected:
-    kind: str  # "nothing" | "finding" | "nosuggest" | "error"
+    """One expectation of an example. For a finding: its line, disposition, and where given its
+    rule and suggestion; `evidence` is the other lines it must rest on (`because line 1, 3`;
+    () for `because no other line`), or None when the example leaves evidence unchecked."""
+
+    kind: ExpectKind
     line: int | None
-    disposition: str | None
+    disposition: Disposition | None
     rule: str | None
     suggest: str | None
     text: str | None
+    evidence: tuple[int, ...] | None = None
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class Example:
+    """A claim and what evaluating it must give. `ignore_info`: info findings are not compared."""
+
     name: str
     note: str | None
     claim: object
     expected: tuple[Expected, ...]
+    ignore_info: bool = False
     span: Span = _span()
 
 
@@ -457,7 +481,11 @@ class Pack:
     examples: tuple[Example, ...]
     removed: tuple[str, ...] = ()
     order: tuple[str, ...] = ()  # evaluation order of the edit rules, set by analysis
+    # The rows of the policy's specification the pack declares it covers (`rows P01..P36`),
+    # expanded and in order; () when the header declares none.
+    rows: tuple[str, ...] = ()
     span: Span = _span()
+    rows_span: Span = _span()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -479,3 +507,33 @@ class Pack:
 
     def overriders(self, rule_id: str) -> tuple[str, ...]:
         return tuple(sorted({p.winner for p in self.precedences if p.loser == rule_id}))
+
+
+def walk(expr: Expr | None) -> Iterator[Expr]:
+    """Every node of an expression, parents before children."""
+    if expr is None:
+        return
+    yield expr
+    if isinstance(expr, (Arith, Compare, BoolOp)):
+        yield from walk(expr.left)
+        yield from walk(expr.right)
+    elif isinstance(expr, (Neg, Not)):
+        yield from walk(expr.operand)
+    elif isinstance(expr, Member):
+        yield from walk(expr.item)
+        yield from walk(expr.collection)
+    elif isinstance(expr, Given):
+        yield from walk(expr.value)
+    elif isinstance(expr, Has):
+        yield from walk(expr.modifiers)
+        yield from walk(expr.wanted)
+    elif isinstance(expr, (CodeAttr, RankOf)):
+        yield from walk(expr.code)
+    elif isinstance(expr, MapGet):
+        yield from walk(expr.key)
+    elif isinstance(expr, Func):
+        for arg in expr.args:
+            yield from walk(arg)
+    elif isinstance(expr, Quant):
+        yield from walk(expr.condition)
+        yield from walk(expr.then)

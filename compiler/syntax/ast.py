@@ -9,6 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from compiler.diagnostics import Span
+from compiler.syntax.vocabulary import (
+    ArithOp,
+    CellKind,
+    ClauseKind,
+    CompareOp,
+    Connective,
+    Disposition,
+    ExpectKind,
+    LineScope,
+    QuantKind,
+    RelationKind,
+    RuleKind,
+    SetKind,
+)
 
 _NOWHERE = Span("", 0, 0)
 
@@ -135,7 +149,7 @@ class SetLiteral(Node):
 
 @dataclass(frozen=True)
 class Arith(Node):
-    op: str
+    op: ArithOp
     left: Expr
     right: Expr
     span: Span = _span()
@@ -149,7 +163,7 @@ class Negate(Node):
 
 @dataclass(frozen=True)
 class Compare(Node):
-    op: str
+    op: CompareOp
     left: Expr
     right: Expr
     span: Span = _span()
@@ -200,13 +214,13 @@ class Relation(Node):
     """`same date`, `same provider`, `same drug`, `overlapping`: between a quantified line and
     the line it is quantified from."""
 
-    kind: str
+    kind: RelationKind
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class BoolOp(Node):
-    op: str  # "and" | "or"
+    op: Connective
     left: Expr
     right: Expr
     span: Span = _span()
@@ -223,8 +237,8 @@ class Quantified(Node):
     """`any|no [other|earlier|later] line x where cond`, `count(... lines x where cond)` and
     `first ... line x where cond satisfies then`."""
 
-    kind: str  # "any" | "no" | "count" | "first"
-    scopes: tuple[str, ...]
+    kind: QuantKind
+    scopes: tuple[LineScope, ...]
     var: str
     condition: Expr
     then: Expr | None
@@ -247,11 +261,29 @@ class PackField(Node):
 
 
 @dataclass(frozen=True)
+class RowRange(Node):
+    """One item of a pack's `rows` clause: a row id, or the ids from `low` to `high`."""
+
+    low: str
+    high: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RowsClause(Node):
+    """`rows P01..P36, K1`: the rows of the policy's specification the pack must cover."""
+
+    items: tuple[RowRange, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class PackDecl(Node):
     name: str
     fields: tuple[PackField, ...]
     span: Span = _span()
     name_span: Span = _span()
+    rows: tuple[RowsClause, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,7 +310,7 @@ class SectionDecl(Node):
 
 @dataclass(frozen=True)
 class CodesDecl(Node):
-    kind: str  # "codes" | "set"
+    kind: SetKind
     name: str
     title: str | None
     items: SetExpr
@@ -296,7 +328,7 @@ class Column(Node):
 
 @dataclass(frozen=True)
 class Cell(Node):
-    kind: str  # "text" | "word" | "number" | "codes" | "absent"
+    kind: CellKind
     value: str | int | float | SetExpr | None
     span: Span = _span()
 
@@ -356,7 +388,7 @@ class RankingDecl(Node):
 class Clause(Node):
     """One clause of a rule. `kind` names it; `values` and `expr` carry what it says."""
 
-    kind: str
+    kind: ClauseKind
     values: tuple[str, ...] = ()
     expr: Expr | SetExpr | None = None
     condition: Expr | None = None
@@ -366,7 +398,7 @@ class Clause(Node):
 
 @dataclass(frozen=True)
 class RuleDecl(Node):
-    kind: str  # "rule" | "exception" | "documentation"
+    kind: RuleKind
     id: str
     title: str
     clauses: tuple[Clause, ...]
@@ -385,13 +417,19 @@ class PrecedenceDecl(Node):
 
 @dataclass(frozen=True)
 class Expectation(Node):
-    kind: str  # "nothing" | "finding" | "nosuggest" | "error"
+    """One `expect` clause. `evidence` is None when `because` is omitted, () for
+    `because no other line`."""
+
+    kind: ExpectKind
     line: int | None = None
-    disposition: str | None = None
+    disposition: Disposition | None = None
     rule: str | None = None
     suggest: str | None = None
     text: str | None = None
+    evidence: tuple[int, ...] | None = None
     span: Span = _span()
+    rule_span: Span = _span()
+    evidence_spans: tuple[Span, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -402,10 +440,26 @@ class ExampleDecl(Node):
     expectations: tuple[Expectation, ...]
     span: Span = _span()
     has_claim: bool = True
+    ignore_info: bool = False
 
 
 Decl = (PackDecl | ImportDecl | RemoveDecl | SectionDecl | CodesDecl | TableDecl | MapDecl
         | RankingDecl | RuleDecl | PrecedenceDecl | ExampleDecl)
+# The declarations an `import` brings in.
+DataDecl = CodesDecl | TableDecl | MapDecl | RankingDecl
+DATA_DECLS = (CodesDecl, TableDecl, MapDecl, RankingDecl)
+
+
+@dataclass(frozen=True)
+class Unparsed(Node):
+    """A declaration that did not parse: its keyword and, where its first line gives one, its id.
+
+    Later stages stay silent about references to `name`: the syntax error already explains them.
+    """
+
+    keyword: str
+    name: str | None
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -415,3 +469,4 @@ class Module(Node):
     path: str
     decls: tuple[Decl, ...]
     span: Span = _span()
+    unparsed: tuple[Unparsed, ...] = ()

@@ -2,6 +2,8 @@
 
 A file is split into top-level declarations (each starts with a keyword at the start of a line)
 and every declaration is parsed on its own, so one run reports the syntax errors of all of them.
+A declaration that does not parse is remembered by its id, so that later stages say nothing
+more about references to it: one mistake, one error.
 """
 
 from __future__ import annotations
@@ -11,19 +13,40 @@ import re
 import textwrap
 from functools import lru_cache
 from pathlib import Path as FilePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from compiler.diagnostics import Collector, Span
 from compiler.syntax import ast
+from compiler.syntax.vocabulary import (
+    ARITH_OPS,
+    CLAIM_TYPES,
+    COMPARE_OPS,
+    DISPOSITIONS,
+    LINE_SCOPES,
+    QUANT_KINDS,
+    RELATION_KINDS,
+    SET_KINDS,
+    ClauseKind,
+    RuleKind,
+    word,
+)
 
 GRAMMAR_PATH = FilePath(__file__).resolve().parents[2] / "grammar" / "rules.lark"
 
 TOP_KEYWORDS = ("pack", "import", "remove", "section", "codes", "set", "table", "map", "ranking",
                 "rule", "exception", "precedence", "documentation", "example")
-_TOP_LINE = re.compile(r"(?:{})(?![A-Za-z0-9_-])".format("|".join(TOP_KEYWORDS)))
+_TOP_LINE = re.compile(r"({})(?![A-Za-z0-9_-])".format("|".join(TOP_KEYWORDS)))
+# An indented line that starts like a declaration: its keyword, then a name, an id or a string.
+_INDENTED_TOP_LINE = re.compile(r"([ \t]+)(?:{})[ \t]+[\"A-Za-z_]".format("|".join(TOP_KEYWORDS)))
+# The id a declaration's first line gives, for declarations that can be referred to.
+_DECL_ID = re.compile(r"[ \t]*(?:(?:rule|exception|documentation)[ \t]+([A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*)"
+                      r"|(?:codes|set|table|map|ranking|section)[ \t]+([A-Za-z_][A-Za-z0-9_]*))(?![A-Za-z0-9_-])")
+# A word the lexer split in two (`9047x` reads as the number 9047, then the name x) that looks
+# like a code someone meant to write.
+_CODE_LIKE = re.compile(r"[A-Za-z]?[0-9]{2,6}[A-Za-z]{0,2}")
 
 
 @lru_cache(maxsize=1)
@@ -38,24 +61,39 @@ class _SyntaxProblem(Exception):
         self.code, self.message, self.start, self.end, self.hint = code, message, start, end, hint
 
 
-def split_blocks(text: str) -> list[tuple[int, str]]:
-    """Cut a file into (offset, text) blocks, one per top-level declaration."""
-    blocks: list[tuple[int, str]] = []
+class Block(NamedTuple):
+    """The text of one top-level declaration, at `offset` in its file. `indent` is the width of
+    the blanks before its keyword (0 when the keyword starts in column 1, as it should)."""
+
+    offset: int
+    text: str
+    indent: int = 0
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Cut a file into blocks, one per top-level declaration.
+
+    A line whose first word is a declaration keyword starts a block even when it is indented
+    (no clause or expression line starts with one), so that an indented declaration costs one
+    error rather than hiding itself and the declaration before it."""
+    blocks: list[Block] = []
     start: int | None = None
+    indent = 0
     offset = 0
     in_triple = False
     for line in text.splitlines(keepends=True):
-        if not in_triple and _TOP_LINE.match(line):
+        indented = None if in_triple else _INDENTED_TOP_LINE.match(line)
+        if not in_triple and (indented or _TOP_LINE.match(line)):
             if start is not None:
-                blocks.append((start, text[start:offset]))
-            start = offset
+                blocks.append(Block(start, text[start:offset], indent))
+            start, indent = offset, len(indented.group(1)) if indented else 0
         elif start is None and line.strip() and not line.lstrip().startswith("#"):
-            start = offset
+            start, indent = offset, 0
         if line.count('"""') % 2 == 1:
             in_triple = not in_triple
         offset += len(line)
     if start is not None:
-        blocks.append((start, text[start:]))
+        blocks.append(Block(start, text[start:], indent))
     return blocks
 
 
@@ -71,6 +109,8 @@ SYNTAX_EXAMPLES: dict[tuple[str, str], list[str]] = {
         "rule R1\n  deny \"x\"\n",
         "exception R1\n  target 96372\n",
         "rule R1\n",
+        "rule R1\n  cite s\n",
+        "rule R1\n  covers P01\n",
     ],
     ("missing-rule-id", 'write the rule id before its title: rule P23-injection-with-em "96372 with an E/M"'): [
         'rule "title"\n',
@@ -92,6 +132,8 @@ SYNTAX_EXAMPLES: dict[tuple[str, str], list[str]] = {
     ("missing-line-variable", "name the line you quantify over: `any other line x where x.code = 96372`"): [
         'rule R "t"\n  when any other line where x.code = 96372\n',
         'rule R "t"\n  when any line where true\n',
+        'rule R "t"\n  when any line where not (true)\n',
+        'rule R "t"\n  when any line where (true)\n',
     ],
     ("parenthesize-quantifier", "a quantifier after `and`, `or` or `not` goes in parentheses: "
                                 "`line.units > 1 and (any other line x where ...)`"): [
@@ -177,7 +219,16 @@ class _ToAst(Transformer[Token, Any]):
     # -- header and plain declarations
     def pack(self, meta: Any, ch: list[Any]) -> ast.PackDecl:
         name, *fields = ch
-        return ast.PackDecl(str(name), tuple(fields), self._span(meta), self._tok(name))
+        rows = tuple(f for f in fields if isinstance(f, ast.RowsClause))
+        return ast.PackDecl(str(name), tuple(f for f in fields if isinstance(f, ast.PackField)),
+                            self._span(meta), self._tok(name), rows)
+
+    def pack_rows(self, meta: Any, ch: list[Any]) -> ast.RowsClause:
+        return ast.RowsClause(tuple(ch), self._span(meta))
+
+    def row_range(self, meta: Any, ch: list[Any]) -> ast.RowRange:
+        low, high = ch
+        return ast.RowRange(str(low), None if high is None else str(high), self._span(meta))
 
     def _pack_field(self, name: str, meta: Any, ch: list[Any]) -> ast.PackField:
         token = ch[0]
@@ -224,7 +275,7 @@ class _ToAst(Transformer[Token, Any]):
         return self._text(ch[0])
 
     def set_kind(self, meta: Any, ch: list[Any]) -> str:
-        return str(ch[0])
+        return word(str(ch[0]), SET_KINDS)
 
     def codes_decl(self, meta: Any, ch: list[Any]) -> ast.CodesDecl:
         kind, name, title, items, source = ch
@@ -304,7 +355,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.RankLevel(str(attribute), tuple(str(t) for t in order), self._span(meta))
 
     # -- rules
-    def _rule(self, kind: str, meta: Any, ch: list[Any]) -> ast.RuleDecl:
+    def _rule(self, kind: RuleKind, meta: Any, ch: list[Any]) -> ast.RuleDecl:
         rule_id, title, *clauses = ch
         return ast.RuleDecl(kind, str(rule_id), self._text(title), tuple(clauses), self._span(meta),
                             self._tok(rule_id))
@@ -318,7 +369,7 @@ class _ToAst(Transformer[Token, Any]):
     def documentation(self, meta: Any, ch: list[Any]) -> ast.RuleDecl:
         return self._rule("documentation", meta, ch)
 
-    def _ids(self, kind: str, meta: Any, tokens: list[Token]) -> ast.Clause:
+    def _ids(self, kind: ClauseKind, meta: Any, tokens: list[Token]) -> ast.Clause:
         return ast.Clause(kind, tuple(str(t) for t in tokens), span=self._span(meta),
                           value_spans=tuple(self._tok(t) for t in tokens))
 
@@ -340,7 +391,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Clause("text", (self._text(ch[0]),), span=self._span(meta))
 
     def claim_type(self, meta: Any, ch: list[Any]) -> str:
-        return str(ch[0])
+        return word(str(ch[0]), CLAIM_TYPES)
 
     def on_claims(self, meta: Any, ch: list[Any]) -> ast.Clause:
         return ast.Clause("on", tuple(ch), span=self._span(meta))
@@ -358,7 +409,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Clause("when", expr=ch[0], span=self._span(meta))
 
     def disposition(self, meta: Any, ch: list[Any]) -> str:
-        return str(ch[0])
+        return word(str(ch[0]), DISPOSITIONS)
 
     def verdict(self, meta: Any, ch: list[Any]) -> ast.Clause:
         return ast.Clause("verdict", (ch[0], self._text(ch[1])), span=self._span(meta),
@@ -379,10 +430,10 @@ class _ToAst(Transformer[Token, Any]):
 
     # -- expressions
     def quantifier(self, meta: Any, ch: list[Any]) -> str:
-        return str(ch[0])
+        return word(str(ch[0]), QUANT_KINDS)
 
     def line_scope(self, meta: Any, ch: list[Any]) -> str:
-        return str(ch[0])
+        return word(str(ch[0]), LINE_SCOPES)
 
     def quantified(self, meta: Any, ch: list[Any]) -> ast.Quantified:
         kind, *scopes, var, cond = ch
@@ -406,7 +457,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Not(ch[0], self._span(meta))
 
     def compare(self, meta: Any, ch: list[Any]) -> ast.Compare:
-        return ast.Compare(str(ch[1]), ch[0], ch[2], self._span(meta))
+        return ast.Compare(word(str(ch[1]), COMPARE_OPS), ch[0], ch[2], self._span(meta))
 
     def member(self, meta: Any, ch: list[Any]) -> ast.Member:
         return ast.Member(ch[0], ch[1], False, self._span(meta))
@@ -433,7 +484,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Flagged(ch[0], str(ch[1]), self._span(meta), self._tok(ch[1]))
 
     def relation_kind(self, meta: Any, ch: list[Any]) -> str:
-        return str(ch[0])
+        return word(str(ch[0]), RELATION_KINDS)
 
     def relation(self, meta: Any, ch: list[Any]) -> ast.Relation:
         return ast.Relation(ch[0], self._span(meta))
@@ -442,7 +493,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Relation("overlapping", self._span(meta))
 
     def arith(self, meta: Any, ch: list[Any]) -> ast.Arith:
-        return ast.Arith(str(ch[1]), ch[0], ch[2], self._span(meta))
+        return ast.Arith(word(str(ch[1]), ARITH_OPS), ch[0], ch[2], self._span(meta))
 
     def negate(self, meta: Any, ch: list[Any]) -> ast.Negate:
         return ast.Negate(ch[0], self._span(meta))
@@ -487,22 +538,26 @@ class _ToAst(Transformer[Token, Any]):
         name, *clauses = ch
         note = None
         claim: object = None
-        has_claim = False
+        has_claim = ignore_info = False
         expectations: list[ast.Expectation] = []
         furthest = 0
         for kind, value, span in clauses:
-            rank = {"note": 1, "claim": 2, "expect": 3}[kind]
+            rank = {"note": 1, "claim": 2, "ignore info": 3, "expect": 4}[kind]
             if rank < furthest or (rank == furthest and kind != "expect"):
-                raise _SyntaxProblem("clause-order", f"`{kind}` is out of place in this example", span.start,
-                                     span.end, "an example reads: note (once), claim (once), then its expectations")
+                raise _SyntaxProblem("example-order", f"`{kind}` is out of place in this example", span.start,
+                                     span.end, "an example reads: note (once), claim (once), ignore info (once, "
+                                     "if at all), then its expectations")
             furthest = rank
             if kind == "note":
                 note = value
             elif kind == "claim":
                 claim, has_claim = value, True
+            elif kind == "ignore info":
+                ignore_info = True
             else:
                 expectations.append(value)
-        return ast.ExampleDecl(self._text(name), note, claim, tuple(expectations), self._span(meta), has_claim)
+        return ast.ExampleDecl(self._text(name), note, claim, tuple(expectations), self._span(meta), has_claim,
+                               ignore_info)
 
     def ex_note(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
         return "note", self._text(ch[0]), self._span(meta)
@@ -513,15 +568,34 @@ class _ToAst(Transformer[Token, Any]):
     def ex_nothing(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
         return "expect", ast.Expectation("nothing", span=self._span(meta)), self._span(meta)
 
+    def ex_ignore_info(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
+        return "ignore info", True, self._span(meta)
+
     def ex_finding(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
-        line, disposition, rule, suggest = ch
-        return "expect", ast.Expectation("finding", int(str(line)), disposition,
-                                         None if rule is None else str(rule),
-                                         None if suggest is None else str(suggest), span=self._span(meta)), \
-            self._span(meta)
+        line, disposition, rule, suggest, because = ch
+        evidence, evidence_spans = because if because is not None else (None, ())
+        expectation = ast.Expectation(
+            "finding", self._line(line), disposition, None if rule is None else str(rule),
+            None if suggest is None else str(suggest), evidence=evidence, span=self._span(meta),
+            rule_span=self._span(meta) if rule is None else self._tok(rule), evidence_spans=evidence_spans)
+        return "expect", expectation, self._span(meta)
+
+    def because_lines(self, meta: Any, ch: list[Any]) -> tuple[tuple[int, ...], tuple[Span, ...]]:
+        return tuple(self._line(t) for t in ch), tuple(self._tok(t) for t in ch)
+
+    def because_no_line(self, meta: Any, ch: list[Any]) -> tuple[tuple[int, ...], tuple[Span, ...]]:
+        return (), ()
 
     def ex_nosuggest(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
-        return "expect", ast.Expectation("nosuggest", int(str(ch[0])), span=self._span(meta)), self._span(meta)
+        return "expect", ast.Expectation("nosuggest", self._line(ch[0]), span=self._span(meta)), self._span(meta)
+
+    def _line(self, token: Token) -> int:
+        text = str(token)
+        if not text.isdigit():
+            span = self._tok(token)
+            raise _SyntaxProblem("bad-example", f"`{text}` is not a line number", span.start, span.end,
+                                 "lines are numbered 1, 2, 3, ... in the order the claim lists them")
+        return int(text)
 
     def ex_error(self, meta: Any, ch: list[Any]) -> tuple[str, object, Span]:
         return "expect", ast.Expectation("error", text=self._text(ch[0]), span=self._span(meta)), self._span(meta)
@@ -607,8 +681,29 @@ def _match_example(error: UnexpectedInput) -> tuple[str, str] | None:
     return None if key is None else _example_keys().get(key)
 
 
+def _split_code(error: UnexpectedInput, block: str) -> tuple[int, int] | None:
+    """Where the error falls inside a word the lexer split in two and that looks like a code
+    (`9047x`): the word's start and end in the block."""
+    pos = error.token.start_pos if isinstance(error, UnexpectedToken) else error.pos_in_stream
+    if pos is None or pos <= 0 or pos >= len(block) or not block[pos - 1].isalnum():
+        return None
+    start, end = pos, pos
+    while start > 0 and block[start - 1].isalnum():
+        start -= 1
+    while end < len(block) and block[end].isalnum():
+        end += 1
+    return (start, end) if _CODE_LIKE.fullmatch(block[start:end]) else None
+
+
 def _syntax_diagnostic(error: UnexpectedInput, path: str, offset: int, block: str, out: Collector) -> None:
     matched = _match_example(error)
+    split = _split_code(error, block)
+    if split is not None:
+        start, end = split
+        out.error("bad-code", f"`{block[start:end]}` is not a CPT or HCPCS code", Span(path, offset + start,
+                  offset + end), "CPT codes have five characters (96372, 0075T); HCPCS codes are an upper-case "
+                  "letter A-V and four digits (J2357)")
+        return
     if isinstance(error, UnexpectedCharacters):
         pos = error.pos_in_stream or 0
         char = block[pos] if pos < len(block) else ""
@@ -642,25 +737,51 @@ def _syntax_diagnostic(error: UnexpectedInput, path: str, offset: int, block: st
               f"expected {_describe_expected(set(error.expected))}")
 
 
+def _unparsed(path: str, offset: int, block: str) -> ast.Unparsed:
+    """What a declaration that failed to parse was: its keyword, and its id when the first line
+    gives one (`rule P23-x ...`, `codes hydration = ...`)."""
+    first = block.lstrip().split(None, 1)
+    keyword = first[0] if first else ""
+    found = _DECL_ID.match(block)
+    name = (found.group(1) or found.group(2)) if found else None
+    end = block.find("\n")
+    return ast.Unparsed(keyword, name, Span(path, offset, offset + (len(block) if end < 0 else end)))
+
+
+def _parse_block(path: str, block: Block, out: Collector) -> ast.Decl | None:
+    """The declaration in one block, or None after reporting why it does not parse."""
+    try:
+        tree = _parser().parse(block.text)
+    except UnexpectedInput as error:
+        _syntax_diagnostic(error, path, block.offset, block.text, out)
+        return None
+    try:
+        decl = _ToAst(path, block.offset).transform(tree)
+    except VisitError as wrapped:
+        problem = wrapped.orig_exc
+        if isinstance(problem, _SyntaxProblem):
+            out.error(problem.code, problem.message, Span(path, problem.start, problem.end), problem.hint)
+            return None
+        raise problem from None
+    if isinstance(decl, Tree):  # pragma: no cover - every rule has a builder
+        raise TypeError(f"parse tree leaked into the AST: {decl.data}")
+    return decl  # type: ignore[no-any-return]
+
+
 def parse_module(path: str, text: str, out: Collector) -> ast.Module:
     """Parse one file; syntax errors go to `out` and the declarations that parsed are kept."""
     decls: list[ast.Decl] = []
-    parser = _parser()
-    for offset, block in split_blocks(text):
-        try:
-            tree = parser.parse(block)
-        except UnexpectedInput as error:
-            _syntax_diagnostic(error, path, offset, block, out)
-            continue
-        try:
-            decl = _ToAst(path, offset).transform(tree)
-        except VisitError as wrapped:
-            problem = wrapped.orig_exc
-            if isinstance(problem, _SyntaxProblem):
-                out.error(problem.code, problem.message, Span(path, problem.start, problem.end), problem.hint)
-                continue
-            raise problem from None
-        if isinstance(decl, Tree):  # pragma: no cover - every rule has a builder
-            raise TypeError(f"parse tree leaked into the AST: {decl.data}")
-        decls.append(decl)
-    return ast.Module(path, tuple(decls), Span(path, 0, len(text)))
+    unparsed: list[ast.Unparsed] = []
+    for block in split_blocks(text):
+        if block.indent:
+            keyword = block.text.split(None, 1)[0]
+            start = block.offset + block.indent
+            out.error("indented-declaration", f"`{keyword}` is indented, but a declaration starts in column 1",
+                      Span(path, start, start + len(keyword)),
+                      f"remove the blanks before `{keyword}`; only the clauses of a declaration are indented")
+        decl = _parse_block(path, block, out)
+        if decl is None:
+            unparsed.append(_unparsed(path, block.offset, block.text))
+        else:
+            decls.append(decl)
+    return ast.Module(path, tuple(decls), Span(path, 0, len(text)), tuple(unparsed))

@@ -1,0 +1,155 @@
+"""Reading a pack: its file, the files it imports and the pack it extends, each parsed once.
+
+Loading comes before name resolution (Catala's order: load the modules, then resolve names).
+The resolver receives every declaration in force, each with where it came from, and never
+touches the file system.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from compiler.diagnostics import Collector, Sources, Span, did_you_mean
+from compiler.syntax import ast
+from compiler.syntax.parser import parse_module
+
+# How a declaration reached the pack: written in the pack's own file; imported by a clause of
+# that file that names it in `only`; imported otherwise (a whole file, or through another
+# file's import); or inherited from the pack it extends.
+Reach = Literal["own", "named", "imported", "inherited"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A declaration and where it came from; `via` is the import that names it in `only`."""
+
+    decl: ast.Decl
+    file: str
+    reach: Reach = "own"
+    via: Span | None = None
+
+    @property
+    def inherited(self) -> bool:
+        return self.reach == "inherited"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything read for one pack, in declaration order, imports and base pack in place."""
+
+    path: str  # the pack's file, as diagnostics name it
+    origins: tuple[Origin, ...]
+    modules: Mapping[str, ast.Module]
+    texts: Mapping[str, str]
+
+    @property
+    def found(self) -> bool:
+        """Whether the pack's own file could be read."""
+        return self.path in self.modules
+
+    @property
+    def unparsed(self) -> frozenset[str]:
+        """The ids of declarations, in any file read, that did not parse."""
+        return frozenset(u.name for m in self.modules.values() for u in m.unparsed if u.name)
+
+
+def display_path(path: Path) -> str:
+    """How diagnostics name a file: relative to the working folder where that is shorter."""
+    absolute = path.resolve()
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:
+        return str(absolute)
+    return relative if not relative.startswith("..") else str(absolute)
+
+
+def load_pack(path: str | Path, out: Collector, sources: Sources) -> Loaded:
+    """Read and parse the pack at `path` with everything it imports and extends."""
+    loader = _Loader(out, sources)
+    origins = loader.flatten(Path(path), None, ())
+    return Loaded(display_path(Path(path)), tuple(origins), dict(loader.modules), dict(loader.texts))
+
+
+@dataclass
+class _Loader:
+    """Reads and parses files once each, following imports and `extends`."""
+
+    out: Collector
+    sources: Sources
+    modules: dict[str, ast.Module] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def load(self, path: Path, via: Span | None) -> ast.Module | None:
+        key = display_path(path)
+        if key in self.modules:
+            return self.modules[key]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.out.error("missing-import" if via else "unreadable-file", f"cannot read {key}: it is not UTF-8 "
+                           "text", via, "save it as UTF-8")
+            return None
+        except OSError as exc:
+            self.out.error("missing-import" if via else "unreadable-file", f"cannot read {key}: "
+                           f"{exc.strerror or exc}", via,
+                           "check the path; imports are relative to the file that names them" if via
+                           else "check the path")
+            return None
+        self.sources.add(key, text)
+        self.texts[key] = text
+        module = parse_module(key, text, self.out)
+        self.modules[key] = module
+        return module
+
+    def flatten(self, path: Path, via: Span | None, stack: tuple[str, ...]) -> list[Origin]:
+        """Every declaration the file at `path` contributes, imports and base pack included."""
+        key = display_path(path)
+        if key in stack:
+            chain = " -> ".join(Path(p).name for p in (*stack[stack.index(key):], key))
+            self.out.error("import-cycle", f"import cycle: {chain}", via,
+                           "move the shared declarations into a file that imports neither")
+            return []
+        module = self.load(path, via)
+        if module is None:
+            return []
+        stack = (*stack, key)
+        result: list[Origin] = []
+        for decl in module.decls:
+            if isinstance(decl, ast.ImportDecl):
+                result.extend(self._import(path, decl, stack))
+            elif isinstance(decl, ast.PackDecl):
+                base = next((f for f in decl.fields if f.name == "extends"), None)
+                if base is not None:
+                    result.extend(self._extend(path, base, stack))
+                result.append(Origin(decl, key))
+            else:
+                result.append(Origin(decl, key))
+        return result
+
+    def _import(self, here: Path, decl: ast.ImportDecl, stack: tuple[str, ...]) -> list[Origin]:
+        target = (here.parent / decl.path).resolve()
+        found = [o for o in self.flatten(target, decl.span, stack) if isinstance(o.decl, ast.DATA_DECLS)]
+        if decl.names is None:
+            return [Origin(o.decl, o.file, "imported") for o in found]
+        found = [Origin(o.decl, o.file, "named", decl.span) if o.reach == "own" else
+                 Origin(o.decl, o.file, "imported") for o in found]
+        by_name = {o.decl.name: o for o in found if isinstance(o.decl, ast.DATA_DECLS)}
+        module = self.modules.get(display_path(target))
+        unparsed = {u.name for u in module.unparsed} if module else set()
+        chosen = []
+        for name in decl.names:
+            if name in by_name:
+                chosen.append(by_name[name])
+            elif name not in unparsed:  # a declaration with a syntax error is reported once, there
+                self.out.error("missing-import", f"`{name}` is not declared in {decl.path}", decl.span,
+                               *(did_you_mean(name, by_name) or ("import only names the file declares",)))
+        return chosen
+
+    def _extend(self, here: Path, base: ast.PackField, stack: tuple[str, ...]) -> list[Origin]:
+        target = (here.parent / base.value).resolve()
+        return [Origin(o.decl, o.file, "inherited") for o in self.flatten(target, base.span, stack)
+                if not isinstance(o.decl, ast.PackDecl)]
