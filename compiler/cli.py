@@ -1,17 +1,24 @@
-"""The `rulesc` command line: check, build, test and eval (contract/CONTRACT.md)."""
+"""The `rulesc` command line: check, build, test and eval (contract/CONTRACT.md).
+
+This module only parses arguments into each command's options and calls the command; the work is
+in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
-from compiler.diagnostics import Diagnostic, Sources, render_json, render_text
-from compiler.pipeline import Compiled, compile_pack
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from compiler.commands import build, check, evaluate, examples
+from compiler.commands.common import Style
+from compiler.diagnostics import colour_enabled
+from compiler.pipeline import EXIT_ERRORS, EXIT_USAGE
 
 
 class _UsageError(Exception):
@@ -23,120 +30,121 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{self.prog}: {message}")
 
 
+SOURCE_TREE = Path(__file__).resolve().parents[1]
+
+
+def version(source_tree: Path = SOURCE_TREE) -> str:
+    """The installed package's version; from pyproject.toml when running from a source tree that
+    is not installed."""
+    try:
+        return importlib.metadata.version("rulesc")
+    except importlib.metadata.PackageNotFoundError:
+        pass
+    try:
+        project = tomllib.loads((source_tree / "pyproject.toml").read_text("utf-8"))
+        return f"{project['project']['version']} (not installed)"
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="rulesc", description="Compile claim coding policies written as rules.")
+    parser.add_argument("--version", action="version", version=f"rulesc {version()}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(sub: argparse.ArgumentParser) -> None:
+    def colour(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                         help="colour diagnostics (auto: on a terminal, unless NO_COLOR is set)")
+
+    def diagnostics(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--format", choices=("text", "json"), default="text",
                          help="how to print diagnostics (json for CI)")
-        sub.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+        colour(sub)
 
-    check = commands.add_parser("check", help="parse and analyze; print diagnostics")
-    check.add_argument("files", nargs="+", metavar="FILE", help="rules files")
-    check.add_argument("--source-text", metavar="TEXT",
-                       help="verify that every quote occurs in this published policy text")
-    common(check)
+    sub = commands.add_parser("check", help="parse and analyze; print diagnostics")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="rules files")
+    sub.add_argument("--source-text", metavar="TEXT",
+                     help="verify that every quote occurs in this published policy text")
+    diagnostics(sub)
 
-    build = commands.add_parser("build", help="generate the Python edit module of each pack")
-    build.add_argument("files", nargs="+", metavar="FILE")
-    build.add_argument("--out", default="generated", metavar="DIR")
-    build.add_argument("--check", action="store_true", help="write nothing; exit 1 when DIR is stale")
-    common(build)
+    sub = commands.add_parser("build", help="generate the Python edit module of each pack")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="rules files")
+    sub.add_argument("--out", default="generated", metavar="DIR",
+                     help="output folder (default generated/); an existing __init__.py is kept")
+    sub.add_argument("--check", action="store_true",
+                     help="write nothing; print a diff and exit 1 when DIR is stale")
+    diagnostics(sub)
 
-    test = commands.add_parser("test", help="run the examples written in the packs")
-    test.add_argument("files", nargs="+", metavar="FILE")
-    common(test)
+    sub = commands.add_parser("test", help="run the examples written in the packs")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="rules files")
+    sub.add_argument("-v", "--verbose", action="store_true", help="one line per example, passed or not")
+    sub.add_argument("-k", dest="patterns", action="append", default=[], metavar="PATTERN",
+                     help="run the examples whose name contains PATTERN, or matches it as a glob "
+                          "when it has * ? or [ (repeatable)")
+    sub.add_argument("--format", choices=examples.FORMATS, default="text",
+                     help="the report: text, junit (XML) or json; diagnostics follow json or text")
+    colour(sub)
 
-    evaluate = commands.add_parser("eval", help="evaluate claims")
-    evaluate.add_argument("file", metavar="FILE", help="the rules file")
-    evaluate.add_argument("--input", required=True, metavar="CLAIMS",
-                          help="a JSON claim, a JSON array of claims or JSON Lines; - for standard input")
-    evaluate.add_argument("--output", metavar="OUT", help="where to write the JSON Lines results (default stdout)")
-    evaluate.add_argument("--engine", choices=("compiled", "interpreter"), default="compiled",
-                          help="the generated module (default) or the reference interpreter")
-    common(evaluate)
+    sub = commands.add_parser("eval", help="evaluate claims")
+    sub.add_argument("file", metavar="FILE", help="the rules file")
+    sub.add_argument("--input", required=True, metavar="CLAIMS",
+                     help="JSON Lines, a JSON array, or JSON claims one after another; - for standard input")
+    sub.add_argument("--output", metavar="OUT", help="where to write the JSON Lines results (default stdout)")
+    sub.add_argument("--engine", choices=("compiled", "interpreter"), default="compiled",
+                     help="the generated module (default) or the reference interpreter")
+    sub.add_argument("--allow-unknown-fields", action="store_true",
+                     help="accept claim fields the contract does not name (default: an error)")
+    sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a count and rate on standard error (default: when it is a terminal)")
+    diagnostics(sub)
     return parser
 
 
-def colour_enabled(choice: str, stream: TextIO) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return stream.isatty()
+def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
+    """The command to run and its options, from the parsed arguments."""
+    style = Style(getattr(args, "format", "text"), colour_enabled(args.color, sys.stderr))
+    if args.command == "check":
+        return check.run, check.CheckOptions(tuple(args.files), args.source_text, style)
+    if args.command == "build":
+        return build.run, build.BuildOptions(tuple(args.files), args.out, args.check, style)
+    if args.command == "test":
+        return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
+                                                      args.format, Style("text", style.colour))
+    return evaluate.run, evaluate.EvalOptions(
+        args.file, args.input, args.output, args.engine,
+        "ignore" if args.allow_unknown_fields else "error", args.progress, style)
 
 
-def report(diagnostics: Sequence[Diagnostic], sources: Sources, fmt: str, colour: bool,
-           stream: TextIO) -> None:
-    if fmt == "json":
-        stream.write(render_json(diagnostics, sources) + "\n")
-        return
-    for diagnostic in diagnostics:
-        stream.write(render_text(diagnostic, sources, colour) + "\n\n")
-    errors = sum(1 for d in diagnostics if d.severity.value == "error")
-    warnings = len(diagnostics) - errors
-    if diagnostics:
-        stream.write(f"{errors} error(s), {warnings} warning(s)\n")
+def parse(argv: Sequence[str]) -> tuple[Callable[[Any], int], object]:
+    """Parse a command line; raises SystemExit for --help and --version, _UsageError otherwise."""
+    return options(_parser().parse_args(list(argv)))
 
 
-def compile_all(files: Sequence[str], sources: Sources) -> list[Compiled]:
-    return [compile_pack(path, sources) for path in files]
-
-
-def _check(args: argparse.Namespace) -> int:
-    sources = Sources()
-    results = compile_all(args.files, sources)
-    diagnostics = [d for r in results for d in r.diagnostics]
-    if args.source_text:
-        from compiler.analysis.quotes import check_quotes
-
-        diagnostics.extend(check_quotes([r.pack for r in results if r.pack], args.source_text, sources))
-    report(diagnostics, sources, args.format, colour_enabled(args.color, sys.stderr), sys.stderr)
-    failed = any(d.severity.value == "error" for d in diagnostics)
-    if not failed and args.format == "text":
-        names = ", ".join(r.pack.name for r in results if r.pack)
-        sys.stderr.write(f"ok: {names}\n")
-    return EXIT_ERRORS if failed else EXIT_OK
-
-
-def _build(args: argparse.Namespace) -> int:
-    from compiler.commands import build
-
-    return build(args)
-
-
-def _test(args: argparse.Namespace) -> int:
-    from compiler.commands import run_examples
-
-    return run_examples(args)
-
-
-def _eval(args: argparse.Namespace) -> int:
-    from compiler.commands import evaluate_claims
-
-    return evaluate_claims(args)
-
-
-COMMANDS = {"check": _check, "build": _build, "test": _test, "eval": _eval}
+def _quiet_stdout() -> None:
+    """After the reader of standard output went away, send what is still buffered nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `rulesc` in-process and return its exit code."""
     try:
-        args = _parser().parse_args(list(argv) if argv is not None else None)
+        command, chosen = parse(sys.argv[1:] if argv is None else argv)
     except _UsageError as error:
         sys.stderr.write(f"{error}\nusage: rulesc {{check,build,test,eval}} ... (rulesc --help)\n")
         return EXIT_USAGE
-    except SystemExit as exit_:  # --help
-        return int(exit_.code or 0) if isinstance(exit_.code, int) else EXIT_OK
+    except SystemExit as exit_:  # --help, --version
+        return exit_.code if isinstance(exit_.code, int) else 0
     try:
-        return COMMANDS[args.command](args)
+        return command(chosen)
     except KeyboardInterrupt:
         sys.stderr.write("rulesc: interrupted\n")
         return 130
-    except RecursionError:
-        sys.stderr.write("rulesc: error: the input nests too deeply to process\n")
+    except BrokenPipeError:  # `rulesc eval ... | head`
+        _quiet_stdout()
         return EXIT_ERRORS
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TextIO
 
 
 class Severity(StrEnum):
@@ -300,3 +302,28 @@ def to_json(diagnostic: Diagnostic, sources: Sources) -> dict[str, object]:
 
 def render_json(diagnostics: Sequence[Diagnostic], sources: Sources) -> str:
     return json.dumps([to_json(d, sources) for d in diagnostics], indent=2, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- printing for the command line
+
+def colour_enabled(choice: str, stream: TextIO) -> bool:
+    """`--color auto|always|never`: auto colours a terminal unless NO_COLOR is set."""
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def report(diagnostics: Sequence[Diagnostic], sources: Sources, fmt: str, colour: bool,
+           stream: TextIO) -> None:
+    """Print diagnostics as text (with excerpts and a count) or as one JSON array."""
+    if fmt == "json":
+        stream.write(render_json(diagnostics, sources) + "\n")
+        return
+    for diagnostic in diagnostics:
+        stream.write(render_text(diagnostic, sources, colour) + "\n\n")
+    errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+    warnings = len(diagnostics) - errors
+    if diagnostics:
+        stream.write(f"{errors} error(s), {warnings} warning(s)\n")

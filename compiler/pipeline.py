@@ -1,16 +1,36 @@
-"""The stages in order: load (read and parse every file), resolve, then analyze. Each command
-starts here."""
+"""The stages in order: load (read and parse every file), resolve, analyze, generate, load the
+module. Each command starts here.
+
+This layer owns the one failure that any stage can meet on any input: a rules file that nests
+expressions more deeply than Python's recursion (or its parser's nesting limit) allows. Each
+stage below is guarded here and reports it as a `too-deep` diagnostic on the pack, so no command
+needs to know about it. It also owns the exit codes every command returns.
+"""
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from compiler.analysis import analyze
-from compiler.diagnostics import Collector, Diagnostic, Sources, Span, sort_key
+from compiler.backends.loading import load_generated, outputs
+from compiler.backends.python import GenerationError
+from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
 from compiler.semantics import ir
 from compiler.semantics.resolver import resolve
 from compiler.syntax.loader import load_pack
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+"""Exit codes of every command: success; errors in the rules or in some claims (everything else
+still done); the command cannot run (bad arguments, a file that cannot be opened)."""
+
+CANNOT_RUN = frozenset({"unreadable-file"})
+"""Diagnostic codes that mean a file named on the command line could not be opened."""
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -18,6 +38,20 @@ class Compiled:
     path: str
     pack: ir.Pack | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Stage(Generic[T]):
+    """What a later stage made of one pack: its result, or None and the diagnostics saying why."""
+
+    value: T | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+def _too_deep(path: str, doing: str, detail: str = "") -> Diagnostic:
+    reason = f" ({detail})" if detail else ""
+    return Diagnostic("too-deep", f"{path} nests expressions too deeply to {doing}{reason}", Span(path, 0, 0),
+                      Severity.ERROR, (), ("split a very long condition into named code sets or several rules",))
 
 
 def compile_pack(path: str | Path, sources: Sources) -> Compiled:
@@ -29,7 +63,38 @@ def compile_pack(path: str | Path, sources: Sources) -> Compiled:
             pack = analyze(pack, out)
     except RecursionError:
         pack = None
-        out.error("too-deep", f"{path} nests expressions too deeply to compile", Span(str(path), 0, 0),
-                  "split a very long condition into named code sets or several rules")
+        out.items.append(_too_deep(str(path), "compile"))
     diagnostics = sorted(out.items, key=sort_key)
     return Compiled(str(path), None if out.has_errors else pack, diagnostics)
+
+
+def compile_all(files: Iterable[str], sources: Sources) -> list[Compiled]:
+    return [compile_pack(path, sources) for path in files]
+
+
+def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
+    try:
+        return Stage(work())
+    except RecursionError:
+        return Stage(None, (_too_deep(pack.path, doing),))
+    except GenerationError as error:  # Python's own limit on nested parentheses in the output
+        return Stage(None, (_too_deep(pack.path, doing, str(error)),))
+
+
+def generate(pack: ir.Pack, sources: Sources) -> Stage[dict[str, str]]:
+    """The files `rulesc build` writes for the pack, by name relative to the output folder."""
+    return _guarded(pack, "generate Python", lambda: outputs(pack, sources))
+
+
+def load_module(pack: ir.Pack, sources: Sources) -> Stage[types.ModuleType]:
+    """The pack's generated module, compiled and imported in memory."""
+    return _guarded(pack, "generate Python", lambda: load_generated(pack, sources))
+
+
+def exit_code(diagnostics: Sequence[Diagnostic]) -> int:
+    """2 when a file named on the command line cannot be read, 1 on any other error, else 0."""
+    if any(d.code in CANNOT_RUN for d in diagnostics):
+        return EXIT_USAGE
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        return EXIT_ERRORS
+    return EXIT_OK

@@ -7,8 +7,8 @@ import io
 import types
 from pathlib import Path
 
+from compiler.backends.loading import load_generated
 from compiler.cli import main
-from compiler.commands import load_generated
 from compiler.diagnostics import Sources
 from compiler.interpreter.evaluate import Interpreter
 from compiler.pipeline import compile_pack

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from compiler.backends.loading import outputs
 from compiler.backends.pycode import Namer, pydoc, pyrepr, pystr_wrapped, wrap_code
 from compiler.backends.python import Emitter, generate_python
-from compiler.commands import outputs
 from compiler.interpreter.evaluate import Interpreter
 from compiler.semantics import ir
 from tests.conftest import PACK, ROOT

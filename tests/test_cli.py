@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import difflib
+import importlib.metadata
 import json
+import tomllib
 from pathlib import Path
+from typing import Any, cast
 
-from tests.conftest import PACK
+import pytest
+
+from compiler import cli
+from compiler.commands import build, evaluate, examples
+from compiler.commands.common import Style
+from tests.conftest import PACK, ROOT, SHARED
 from tests.helpers import run_cli
 
+POLICY_TEXT = SHARED / "policy" / "CPCP026.txt"
 GOOD_CLAIM = {"id": "A", "type": "professional", "pos": "11", "lines": [
     {"code": "96372", "date": "2024-09-12", "supervision": "none"}]}
 
@@ -25,9 +35,27 @@ def test_usage_errors_exit_2() -> None:
     assert run_cli("--help")[0] == 0
 
 
-def test_missing_file_is_a_located_error() -> None:
+def test_a_file_that_cannot_be_opened_exits_2(tmp_path: Path) -> None:
+    """The contract: 2 when the command cannot run, whichever file is missing."""
+    claims = tmp_path / "claims.json"
+    claims.write_text(json.dumps(GOOD_CLAIM), encoding="utf-8")
     code, _, err = run_cli("check", "no/such.rules")
-    assert code == 1 and "error[unreadable-file]" in err
+    assert code == 2 and "error[unreadable-file]" in err
+    assert run_cli("build", "--check", "no/such.rules")[0] == 2
+    assert run_cli("test", "no/such.rules")[0] == 2
+    assert run_cli("eval", "no/such.rules", "--input", str(claims))[0] == 2
+    code, out, err = run_cli("eval", str(PACK), "--input", str(tmp_path / "missing.json"))
+    assert code == 2 and out == "" and "cannot read" in err
+    assert run_cli("eval", str(PACK), "--input", str(claims), "--output", str(tmp_path / "no" / "out.jsonl"))[0] == 2
+    assert run_cli("check", "--source-text", str(tmp_path / "missing.txt"), str(PACK))[0] == 2
+
+
+def test_errors_in_the_rules_exit_1(tmp_path: Path) -> None:
+    path = tmp_path / "bad.rules"
+    path.write_text("codes x = 96360\n", encoding="utf-8")
+    for command in (["check"], ["build", "--out", str(tmp_path / "out")], ["test"]):
+        assert run_cli(*command, str(path))[0] == 1, command
+    assert run_cli("eval", str(path), "--input", "-", stdin="")[0] == 1
 
 
 def test_json_diagnostics(tmp_path: Path) -> None:
@@ -64,55 +92,103 @@ def test_quotes_are_checked_against_the_policy_text(tmp_path: Path) -> None:
     assert f"{good}:9:3" in err and "differs after it" in err
 
 
+@pytest.mark.skipif(not POLICY_TEXT.is_file(), reason="the published policy text (../shared) is not here")
 def test_every_quote_of_cpcp026_is_in_the_published_policy() -> None:
-    code, _, err = run_cli("check", "--source-text", "../shared/policy/CPCP026.txt", str(PACK))
+    code, _, err = run_cli("check", "--source-text", str(POLICY_TEXT), str(PACK))
     assert code == 0, err
 
 
-def test_eval_reads_a_claim_an_array_and_json_lines(tmp_path: Path) -> None:
-    single = tmp_path / "one.json"
-    single.write_text(json.dumps(GOOD_CLAIM), encoding="utf-8")
-    code, out, _ = run_cli("eval", str(PACK), "--input", str(single))
-    assert code == 0
-    (result,) = [json.loads(line) for line in out.splitlines()]
-    assert result["id"] == "A" and result["findings"][0]["suggest"] == "99211"
-    array = tmp_path / "many.json"
-    array.write_text(json.dumps([GOOD_CLAIM, {**GOOD_CLAIM, "id": "B"}]), encoding="utf-8")
-    assert [json.loads(x)["id"] for x in run_cli("eval", str(PACK), "--input", str(array))[1].splitlines()] == [
-        "A", "B"]
+def test_version_comes_from_the_package_metadata() -> None:
+    code, out, _ = run_cli("--version")
+    assert code == 0 and out == f"rulesc {importlib.metadata.version('rulesc')}\n"
 
 
-def test_a_bad_record_is_reported_in_place_and_the_batch_goes_on(tmp_path: Path) -> None:
-    lines = [json.dumps(GOOD_CLAIM), "{not json", json.dumps({"id": "C", "type": "professional", "lines": []}),
-             json.dumps([1, 2]), "", json.dumps({**GOOD_CLAIM, "id": "D"})]
-    source = tmp_path / "batch.jsonl"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for engine in ("compiled", "interpreter"):
-        code, out, err = run_cli("eval", str(PACK), "--input", str(source), "--engine", engine)
-        results = [json.loads(line) for line in out.splitlines()]
-        assert code == 1 and "3 of 5 claim(s) could not be evaluated" in err
-        assert [r["id"] for r in results] == ["A", None, "C", None, "D"]
-        assert "findings" in results[0] and "findings" in results[4]
-        assert results[1]["error"].startswith("line 2: not JSON")
-        assert results[2]["error"] == "lines: expected 1 to 999 lines, got 0"
-        assert results[3]["error"] == "claim: expected an object, got an array"
+def test_version_without_an_installed_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert cli.version() == f"{project['version']} (not installed)"
+    assert cli.version(tmp_path) == "unknown"
 
 
-def test_eval_from_stdin_to_a_file(tmp_path: Path) -> None:
-    out_path = tmp_path / "out.jsonl"
-    code, _, _ = run_cli("eval", str(PACK), "--input", "-", "--output", str(out_path), stdin=json.dumps(GOOD_CLAIM))
-    assert code == 0 and json.loads(out_path.read_text(encoding="utf-8"))["id"] == "A"
+def test_build_writes_a_package_init_only_where_there_is_none(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    assert run_cli("build", "--out", str(fresh), str(PACK))[0] == 0
+    assert (fresh / "__init__.py").read_text(encoding="utf-8") == build.PACKAGE_INIT
+    theirs = tmp_path / "app"
+    theirs.mkdir()
+    (theirs / "__init__.py").write_text("from app.cpcp026 import evaluate\n", encoding="utf-8")
+    code, _, err = run_cli("build", "--out", str(theirs), str(PACK))
+    assert code == 0 and "__init__" not in err
+    assert (theirs / "__init__.py").read_text(encoding="utf-8") == "from app.cpcp026 import evaluate\n"
+    assert (theirs / "cpcp026.py").read_bytes() == (ROOT / "generated" / "cpcp026.py").read_bytes()
+    assert run_cli("build", "--check", "--out", str(theirs), str(PACK))[0] == 0
 
 
-def test_test_command_runs_the_pack_examples() -> None:
-    code, out, _ = run_cli("test", str(PACK))
-    assert code == 0 and out.strip().endswith("passed, 0 failed")
+def test_build_check_prints_a_bounded_diff_of_what_is_stale(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", "--out", str(out), str(PACK))[0] == 0
+    module = out / "cpcp026.py"
+    original = module.read_text(encoding="utf-8")
+    module.write_text(original.replace('"""', '"""EDITED ', 1), encoding="utf-8")
+    code, diff, err = run_cli("build", "--check", "--out", str(out), str(PACK))
+    assert code == 1 and f"stale: {module}" in err
+    assert diff.startswith(f"--- {module} (on disk)\n+++ {module} (from the rules)\n@@ ")
+    assert '\n-"""EDITED ' in diff and '\n+"""' in diff and "more lines" not in diff
+    module.write_text("", encoding="utf-8")
+    code, diff, _ = run_cli("build", "--check", "--out", str(out), str(PACK))
+    total = len(list(difflib.unified_diff([], original.splitlines(keepends=True))))
+    lines = diff.splitlines()
+    assert code == 1 and len(lines) == build.DIFF_LINES + 1
+    assert lines[-1] == f"... {total - build.DIFF_LINES} more lines"
+    module.unlink()
+    code, diff, _ = run_cli("build", "--check", "--out", str(out), str(PACK))
+    assert code == 1 and diff.startswith(f"--- {module} (missing)")
 
 
-def test_test_command_fails_on_a_wrong_expectation(tmp_path: Path) -> None:
-    text = PACK.read_text(encoding="utf-8").replace(
-        'expect line 2 deny by P23-injection-with-em', 'expect line 1 deny by P23-injection-with-em', 1)
-    path = tmp_path / "cpcp026.rules"
-    path.write_text(text, encoding="utf-8")
-    code, out, _ = run_cli("test", str(path))
-    assert code == 1 and "FAIL" in out and "interpreter:" in out and "compiled:" in out
+def _deep_pack(tmp_path: Path, depth: int) -> Path:
+    path = tmp_path / "deep.rules"
+    condition = "not (line.units" + " + 1" * depth + " > 1)"
+    path.write_text('pack deep\n  title "t"\n  version "1"\n  effective 2024-01-01\n  source "s"\n'
+                    f'rule R "t"\n  when {condition}\n  deny "x"\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("depth", [300, 3000])
+def test_too_deep_a_pack_is_one_diagnostic_in_every_command(tmp_path: Path, depth: int) -> None:
+    """Deep enough for Python's nesting limits in the generated code (300) or in the compiler itself
+    (3000): every command reports `too-deep` on the pack and exits 1, never a traceback."""
+    path = _deep_pack(tmp_path, depth)
+    claims = tmp_path / "claims.json"
+    claims.write_text(json.dumps(GOOD_CLAIM), encoding="utf-8")
+    for command in (["build", "--out", str(tmp_path / "out")], ["test"], ["eval", "--input", str(claims)]):
+        code, _, err = run_cli(command[0], str(path), *command[1:])
+        assert code == 1 and "error[too-deep]" in err and "Traceback" not in err, (command, err)
+
+
+def test_allow_unknown_fields_reaches_the_engine() -> None:
+    """The flag is parsed into the options, and bound onto the engine's keyword in one place."""
+    run, options = cli.parse(["eval", str(PACK), "--input", "-", "--allow-unknown-fields"])
+    assert run is evaluate.run and isinstance(options, evaluate.EvalOptions)
+    assert options.unknown_fields == "ignore"
+    assert cast(evaluate.EvalOptions, cli.parse(["eval", str(PACK), "--input", "-"])[1]).unknown_fields == "error"
+    seen: list[str] = []
+
+    def engine(claim: object, unknown_fields: str = "error") -> list[Any]:
+        seen.append(unknown_fields)
+        return []
+
+    bound = evaluate.bind_unknown_fields(engine, "ignore")
+    assert bound is not None and bound({}) == [] and seen == ["ignore"]
+    assert evaluate.bind_unknown_fields(engine, "error") is engine
+    assert evaluate.bind_unknown_fields(lambda claim: [], "ignore") is None
+
+
+def test_commands_take_plain_options() -> None:
+    run, options = cli.parse(["test", str(PACK), "-v", "-k", "k1", "-k", "k2*", "--format", "junit"])
+    assert run is examples.run
+    assert options == examples.ExamplesOptions((str(PACK),), True, ("k1", "k2*"), "junit", Style("text", False))
+    run, options = cli.parse(["build", "a.rules", "b.rules", "--out", "x", "--check"])
+    assert (run, options) == (build.run, build.BuildOptions(("a.rules", "b.rules"), "x", True, Style()))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import CODES, GOLDEN_BAD, Code, Severity
+from compiler.pipeline import CANNOT_RUN, EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 from tests.conftest import ROOT
 from tests.helpers import run_cli
 
@@ -47,7 +48,8 @@ def test_bad_file_gives_the_expected_diagnostics(path: Path) -> None:
     shown = _SHOWN.findall(expected)
     assert (_severity(path), _code_of(path)) in shown
     assert {name for severity, name in shown if severity == "error"} <= {_code_of(path)}
-    assert code == (1 if any(severity == "error" for severity, _ in shown) else 0)
+    errors = {name for severity, name in shown if severity == "error"}
+    assert code == (EXIT_USAGE if errors & CANNOT_RUN else EXIT_ERRORS if errors else EXIT_OK)
 
 
 def _severity(path: Path) -> str:

@@ -1,0 +1,32 @@
+"""`rulesc check`: parse, resolve and analyze; optionally verify quotes against the policy text."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from compiler.analysis.quotes import check_quotes
+from compiler.commands.common import Style
+from compiler.diagnostics import Sources, report
+from compiler.pipeline import compile_all, exit_code
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    files: tuple[str, ...]
+    source_text: str | None = None
+    style: Style = field(default_factory=Style)
+
+
+def run(options: CheckOptions) -> int:
+    sources = Sources()
+    results = compile_all(options.files, sources)
+    diagnostics = [d for r in results for d in r.diagnostics]
+    if options.source_text:
+        diagnostics.extend(check_quotes([r.pack for r in results if r.pack], options.source_text, sources))
+    report(diagnostics, sources, options.style.format, options.style.colour, sys.stderr)
+    code = exit_code(diagnostics)
+    if not code and options.style.format == "text":
+        names = ", ".join(r.pack.name for r in results if r.pack)
+        sys.stderr.write(f"ok: {names}\n")
+    return code

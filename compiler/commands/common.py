@@ -1,0 +1,41 @@
+"""What every command does first: compile the packs it was given and print what went wrong."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from compiler.diagnostics import Diagnostic, Sources, report
+from compiler.pipeline import EXIT_ERRORS, compile_all, exit_code
+from compiler.semantics import ir
+
+
+@dataclass(frozen=True)
+class Style:
+    """How diagnostics are printed on standard error: `text` (optionally coloured) or `json`."""
+
+    format: str = "text"
+    colour: bool = False
+
+
+@dataclass(frozen=True)
+class Packs:
+    packs: list[ir.Pack]
+    sources: Sources
+
+
+def show(diagnostics: Sequence[Diagnostic], sources: Sources, style: Style) -> None:
+    if diagnostics:
+        report(diagnostics, sources, style.format, style.colour, sys.stderr)
+
+
+def compile_or_report(files: Sequence[str], style: Style) -> Packs | int:
+    """The compiled packs, or the exit code after printing why they could not all be compiled."""
+    sources = Sources()
+    results = compile_all(files, sources)
+    diagnostics = [d for r in results for d in r.diagnostics]
+    show(diagnostics, sources, style)
+    if any(r.pack is None for r in results):
+        return exit_code(diagnostics) or EXIT_ERRORS
+    return Packs([r.pack for r in results if r.pack is not None], sources)
