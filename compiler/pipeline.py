@@ -13,21 +13,27 @@ from compiler.semantics.resolver import resolve_pack
 
 @dataclass
 class Compiled:
+    """One pack through the front end and analysis: its plan, or None when any error was found."""
+
     path: str
-    pack: ir.Pack | None
+    plan: ir.Plan | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def pack(self) -> ir.Pack | None:
+        return None if self.plan is None else self.plan.pack
 
 
 def compile_pack(path: str | Path, sources: Sources) -> Compiled:
-    """Front end and analysis for one pack; `pack` is None when any error was found."""
+    """Front end and analysis for one pack; `plan` (and `pack`) are None when any error was found."""
     out = Collector()
+    plan = None
     try:
         pack = resolve_pack(path, out, sources)
         if pack is not None:
-            pack = analyze(pack, out)
+            plan = analyze(pack, out)
     except RecursionError:
-        pack = None
         out.error("too-deep", f"{path} nests expressions too deeply to compile", Span(str(path), 0, 0),
                   "split a very long condition into named code sets or several rules")
     diagnostics = sorted(out.items, key=sort_key)
-    return Compiled(str(path), None if out.has_errors else pack, diagnostics)
+    return Compiled(str(path), None if out.has_errors else plan, diagnostics)

@@ -11,23 +11,24 @@ Call evaluate(claim) for findings; POLICY and RULES describe the pack.
 from __future__ import annotations
 
 import datetime
+import difflib
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["POLICY", "RULES", "ClaimError", "Finding", "evaluate"]
 
-# ---------------------------------------------------------------- claims (the rulesc runtime)
+# ---------------------------------------------------------------- the rulesc runtime: claims and values
 
 class ClaimError(ValueError):
-    """A claim that does not follow the contract; the message names the field by its path."""
+    """A claim that does not follow the contract; the message names each problem by its path."""
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One rule's decision about one line."""
+    """One rule's decision about one line; `evidence` lists the other lines the decision rests on."""
 
     rule: str
     line: int
@@ -35,10 +36,12 @@ class Finding:
     message: str
     citation: str
     suggest: str | None
+    evidence: tuple[int, ...]
 
     def to_dict(self) -> dict[str, Any]:
         return {"rule": self.rule, "line": self.line, "disposition": self.disposition,
-                "message": self.message, "citation": self.citation, "suggest": self.suggest}
+                "message": self.message, "citation": self.citation, "suggest": self.suggest,
+                "evidence": list(self.evidence)}
 
 
 _CODE = re.compile(r"(?:[0-9]{4}[0-9A-Z]|[A-V][0-9]{4})\Z")
@@ -49,8 +52,6 @@ _STAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})\Z")
 _MODIFIER = re.compile(r"[0-9A-Z]{2}\Z")
 _PLACE = re.compile(r"[0-9]{2}\Z")
 _BILL_TYPE = re.compile(r"[0-9]{3,4}\Z")
-_LINE_FIELDS = ("code", "date", "modifiers", "units", "provider", "pos", "charge", "start", "stop", "drug",
-                "supervision", "member_supplied", "description")
 
 
 def _shown(value: object) -> str:
@@ -74,6 +75,9 @@ def _kind(value: object) -> str:
     return type(value).__name__
 
 
+# -- one check per contract field: the value, or a ClaimError naming the path
+
+
 def _text(value: object, path: str) -> str:
     if not isinstance(value, str):
         raise ClaimError(f"{path}: expected a string, got {_kind(value)}")
@@ -95,6 +99,43 @@ def _number(value: object, path: str) -> int | float:
     return value
 
 
+def _claim_id(value: object, path: str) -> str:
+    if not _text(value, path):
+        raise ClaimError(f"{path}: must not be empty")
+    return str(value)
+
+
+def _either(value: object, path: str, first: str, second: str) -> str:
+    text = _text(value, path)
+    if text != first and text != second:
+        raise ClaimError(f"{path}: {_shown(text)} is not {first!r} or {second!r}")
+    return text
+
+
+def _claim_type(value: object, path: str) -> str:
+    return _either(value, path, "professional", "institutional")
+
+
+def _place(value: object, path: str) -> str:
+    return _pattern(value, path, _PLACE, "a two-digit place of service")
+
+
+def _bill_type(value: object, path: str) -> str:
+    return _pattern(value, path, _BILL_TYPE, "a 3- or 4-digit type of bill")
+
+
+def _lines(value: object, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ClaimError(f"{path}: expected an array, got {_kind(value)}")
+    if not 1 <= len(value) <= 999:
+        raise ClaimError(f"{path}: expected 1 to 999 lines, got {len(value)}")
+    return value
+
+
+def _code(value: object, path: str) -> str:
+    return _pattern(value, path, _CODE, "a CPT or HCPCS Level II code")
+
+
 def _date(value: object, path: str) -> str:
     text = _pattern(value, path, _DATE, "YYYY-MM-DD")
     try:
@@ -104,13 +145,43 @@ def _date(value: object, path: str) -> str:
     return text
 
 
+def _modifiers(value: object, path: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ClaimError(f"{path}: expected an array, got {_kind(value)}")
+    if len(value) > 4:
+        raise ClaimError(f"{path}: at most 4 modifiers, got {len(value)}")
+    problems = []
+    for index, modifier in enumerate(value, 1):
+        try:
+            _pattern(modifier, f"{path}[{index}]", _MODIFIER, "a two-character modifier")
+        except ClaimError as error:
+            problems.append(str(error))
+    if problems:
+        raise ClaimError("; ".join(problems))
+    return tuple(value)
+
+
+def _positive(value: object, path: str) -> int | float:
+    number = _number(value, path)
+    if number <= 0:
+        raise ClaimError(f"{path}: {_shown(number)} is not greater than 0")
+    return number
+
+
+def _charge(value: object, path: str) -> int | float:
+    number = _number(value, path)
+    if number < 0:
+        raise ClaimError(f"{path}: {_shown(number)} is negative")
+    return number
+
+
 def _stamp(value: object, path: str) -> int:
     """Minutes since 0001-01-01T00:00 of a YYYY-MM-DDTHH:MM value."""
     text = _text(value, path)
     match = _STAMP.match(text)
     if match is None:
         raise ClaimError(f"{path}: {_shown(text)} is not YYYY-MM-DDTHH:MM")
-    year, month, day, hour, minute = (int(part) for part in match.groups())
+    year, month, day, hour, minute = [int(part) for part in match.groups()]
     try:
         ordinal = datetime.date(year, month, day).toordinal()
     except ValueError:
@@ -118,6 +189,51 @@ def _stamp(value: object, path: str) -> int:
     if hour > 23 or minute > 59:
         raise ClaimError(f"{path}: {_shown(text)} is not a time of day")
     return ordinal * 1440 + hour * 60 + minute
+
+
+def _drug(value: object, path: str) -> str:
+    text = _text(value, path)
+    if not text:
+        raise ClaimError(f"{path}: must not be empty")
+    return text
+
+
+def _supervision(value: object, path: str) -> str:
+    return _either(value, path, "direct", "none")
+
+
+def _flag(value: object, path: str) -> bool:
+    if value.__class__ is not bool:
+        raise ClaimError(f"{path}: expected a boolean, got {_kind(value)}")
+    return bool(value)
+
+
+def _description(value: object, path: str) -> str | None:
+    text = _text(value, path)
+    return text if text.strip() else None
+
+
+_Check = Callable[[object, str], object]
+_CLAIM_CHECKS: dict[str, _Check] = {
+    "id": _claim_id, "type": _claim_type, "pos": _place, "bill_type": _bill_type, "member": _text,
+    "provider": _text, "lines": _lines,
+}
+_LINE_CHECKS: dict[str, _Check] = {
+    "code": _code, "date": _date, "modifiers": _modifiers, "units": _positive, "provider": _text,
+    "pos": _place, "charge": _charge, "start": _stamp, "stop": _stamp, "drug": _drug,
+    "supervision": _supervision, "member_supplied": _flag, "description": _description,
+}
+# The fields the contract names, in its order: the one list every part of rulesc reads.
+CONTRACT_CLAIM_FIELDS: tuple[str, ...] = tuple(_CLAIM_CHECKS)
+CONTRACT_LINE_FIELDS: tuple[str, ...] = tuple(_LINE_CHECKS)
+# Fields rules read that validation derives; a claim that gives one is told where it comes from.
+DERIVED_CLAIM_FIELDS: dict[str, str] = {"bill_class": "derived from bill_type; give that"}
+DERIVED_LINE_FIELDS: dict[str, str] = {
+    "number": "derived from the line's position in lines",
+    "minutes": "derived from start and stop; give those",
+}
+_CLAIM_KEYS = frozenset(CONTRACT_CLAIM_FIELDS)
+_LINE_KEYS = frozenset(CONTRACT_LINE_FIELDS)
 
 
 def _is_drug_code(code: str) -> bool:
@@ -168,36 +284,32 @@ class Claim:
     by_date: dict[str, list[Line]]
 
 
-def _optional_text(raw: Mapping[Any, Any], name: str, path: str) -> str | None:
-    value = raw.get(name, _MISSING)
-    if value is _MISSING:
-        return None
-    return _text(value, f"{path}{name}")
-
-
 _MISSING: Any = object()
 _PLAIN_NUMBERS = (int, float)
 
 
+def _rejected(path: str) -> ClaimError:
+    """What the short path raises: the long path then says exactly what is wrong."""
+    return ClaimError(f"{path}: not as the contract says")
+
+
 def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str | None,
-          dates: set[str]) -> Line:
-    """One line. The common case (well-formed values of the usual fields) takes the short path;
-    anything unusual goes through the checks that name the problem."""
+          dates: set[str], strict: bool) -> Line:
+    """One line, on the short path: well-formed values of the usual fields are taken as they are,
+    anything else goes through its field's check. `given` counts the contract fields the line
+    has; when the line has more, some field is not the contract's."""
     if not isinstance(raw, Mapping):
-        raise ClaimError(f"lines[{number}]: expected an object, got {_kind(raw)}")
+        raise _rejected(f"lines[{number}]")
     get = raw.get
+    given = 2
     line = Line()
     line.number = number
     code = get("code", _MISSING)
     if code.__class__ is not str or _CODE.match(code) is None:
-        if code is _MISSING:
-            raise ClaimError(f"lines[{number}].code: required")
-        code = _pattern(code, f"lines[{number}].code", _CODE, "a CPT or HCPCS Level II code")
+        code = _code(code, f"lines[{number}].code")
     line.code = code
     date = get("date", _MISSING)
     if date.__class__ is not str or date not in dates:
-        if date is _MISSING:
-            raise ClaimError(f"lines[{number}].date: required")
         date = _date(date, f"lines[{number}].date")
         dates.add(date)
     line.date = date
@@ -207,143 +319,130 @@ def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str |
     elif modifiers.__class__ is list and len(modifiers) <= 4 and all(
             m.__class__ is str and _MODIFIER.match(m) is not None for m in modifiers):
         line.modifiers = tuple(modifiers)
+        given += 1
     else:
-        line.modifiers = _modifiers(modifiers, f"lines[{number}]")
+        line.modifiers = _modifiers(modifiers, f"lines[{number}].modifiers")
+        given += 1
     units = get("units", _MISSING)
     if units is _MISSING:
         line.units = 1
     elif units.__class__ in _PLAIN_NUMBERS and units > 0 and units != math.inf:
         line.units = units
+        given += 1
     else:
         line.units = _positive(units, f"lines[{number}].units")
+        given += 1
     provider = get("provider", _MISSING)
     if provider is _MISSING:
         line.provider = claim_provider
     else:
         line.provider = _text(provider, f"lines[{number}].provider")
+        given += 1
     pos = get("pos", _MISSING)
     if pos is _MISSING:
         line.pos = claim_pos
     else:
-        line.pos = _pattern(pos, f"lines[{number}].pos", _PLACE, "a two-digit place of service")
+        line.pos = _place(pos, f"lines[{number}].pos")
+        given += 1
     charge = get("charge", _MISSING)
     if charge is _MISSING:
         line.charge = None
     elif charge.__class__ in _PLAIN_NUMBERS and 0 <= charge < math.inf:
         line.charge = charge
+        given += 1
     else:
         line.charge = _charge(charge, f"lines[{number}].charge")
-    if "start" in raw or "stop" in raw:
-        _times(line, raw, f"lines[{number}]")
-    else:
+        given += 1
+    start, stop = get("start", _MISSING), get("stop", _MISSING)
+    if start is _MISSING and stop is _MISSING:
         line.start = line.stop = None
         line.start_at = line.stop_at = line.minutes = None
+    else:
+        start_at = _stamp(start, f"lines[{number}].start")
+        stop_at = _stamp(stop, f"lines[{number}].stop")
+        if stop_at <= start_at:
+            raise _rejected(f"lines[{number}].stop")
+        line.start, line.stop = start, stop
+        line.start_at, line.stop_at, line.minutes = start_at, stop_at, stop_at - start_at
+        given += 2
     drug = get("drug", _MISSING)
     if drug is _MISSING:
         line.drug = code if _is_drug_code(code) else None
     else:
-        drug = _text(drug, f"lines[{number}].drug")
-        if not drug:
-            raise ClaimError(f"lines[{number}].drug: must not be empty")
-        line.drug = drug
+        line.drug = _drug(drug, f"lines[{number}].drug")
+        given += 1
     supervision = get("supervision", _MISSING)
     if supervision is _MISSING:
         line.supervision = "direct"
     else:
-        supervision = _text(supervision, f"lines[{number}].supervision")
-        if supervision not in ("direct", "none"):
-            raise ClaimError(f"lines[{number}].supervision: {_shown(supervision)} is not 'direct' or 'none'")
-        line.supervision = supervision
-    member_supplied = get("member_supplied", False)
-    if member_supplied.__class__ is not bool:
-        raise ClaimError(f"lines[{number}].member_supplied: expected a boolean, got {_kind(member_supplied)}")
-    line.member_supplied = member_supplied
-    description = get("description", _MISSING)
-    if description is _MISSING:
-        line.description = None
+        line.supervision = _supervision(supervision, f"lines[{number}].supervision")
+        given += 1
+    member_supplied = get("member_supplied", _MISSING)
+    if member_supplied is _MISSING:
+        line.member_supplied = False
     else:
-        description = _text(description, f"lines[{number}].description")
-        line.description = description if description.strip() else None
+        line.member_supplied = _flag(member_supplied, f"lines[{number}].member_supplied")
+        given += 1
+    description = get("description", _MISSING)
+    if description is not _MISSING:
+        line.description = _description(description, f"lines[{number}].description")
+        given += 1
+    else:
+        line.description = None
+    if strict and len(raw) != given:
+        raise _rejected(f"lines[{number}]")
     return line
 
 
-def _modifiers(listed: object, path: str) -> tuple[str, ...]:
-    if not isinstance(listed, list):
-        raise ClaimError(f"{path}.modifiers: expected an array, got {_kind(listed)}")
-    if len(listed) > 4:
-        raise ClaimError(f"{path}.modifiers: at most 4 modifiers, got {len(listed)}")
-    return tuple(_pattern(m, f"{path}.modifiers[{i}]", _MODIFIER, "a two-character modifier")
-                 for i, m in enumerate(listed, 1))
-
-
-def _positive(value: object, path: str) -> int | float:
-    number = _number(value, path)
-    if number <= 0:
-        raise ClaimError(f"{path}: {_shown(number)} is not greater than 0")
-    return number
-
-
-def _charge(value: object, path: str) -> int | float:
-    number = _number(value, path)
-    if number < 0:
-        raise ClaimError(f"{path}: {_shown(number)} is negative")
-    return number
-
-
-def _times(line: Line, raw: Mapping[Any, Any], path: str) -> None:
-    has_start, has_stop = "start" in raw, "stop" in raw
-    if has_start != has_stop:
-        missing = "stop" if has_start else "start"
-        raise ClaimError(f"{path}.{missing}: required when {'start' if has_start else 'stop'} is given")
-    start_at = _stamp(raw["start"], f"{path}.start")
-    stop_at = _stamp(raw["stop"], f"{path}.stop")
-    if stop_at <= start_at:
-        raise ClaimError(f"{path}.stop: {_shown(raw['stop'])} is not after start {_shown(raw['start'])}")
-    line.start, line.stop = raw["start"], raw["stop"]
-    line.start_at, line.stop_at, line.minutes = start_at, stop_at, stop_at - start_at
-
-
-def parse_claim(raw: object) -> Claim:
-    """Validate a JSON-shaped claim; raise ClaimError naming the first malformed field."""
+def _parse(raw: object, strict: bool) -> Claim:
+    """The short path: a validated claim, or a ClaimError at the first problem. `given` counts the
+    contract fields, as in `_line`."""
     if not isinstance(raw, Mapping):
-        raise ClaimError(f"claim: expected an object, got {_kind(raw)}")
+        raise _rejected("claim")
     claim = Claim()
     get = raw.get
+    given = 3
     claim_id = get("id", _MISSING)
     if claim_id.__class__ is not str or not claim_id:
-        if claim_id is _MISSING:
-            raise ClaimError("id: required")
-        if not _text(claim_id, "id"):
-            raise ClaimError("id: must not be empty")
+        claim_id = _claim_id(claim_id, "id")
     claim.id = claim_id
     kind = get("type", _MISSING)
     if kind != "professional" and kind != "institutional":
-        if kind is _MISSING:
-            raise ClaimError("type: required")
-        raise ClaimError(f"type: {_shown(_text(kind, 'type'))} is not 'professional' or 'institutional'")
+        kind = _claim_type(kind, "type")
     claim.type = kind
     pos = get("pos", _MISSING)
-    claim.pos = None if pos is _MISSING else _pattern(pos, "pos", _PLACE, "a two-digit place of service")
+    if pos is _MISSING:
+        claim.pos = None
+    else:
+        claim.pos = _place(pos, "pos")
+        given += 1
     claim.bill_type = claim.bill_class = None
     bill_type = get("bill_type", _MISSING)
     if bill_type is not _MISSING:
-        bill_type = _pattern(bill_type, "bill_type", _BILL_TYPE, "a 3- or 4-digit type of bill")
+        bill_type = _bill_type(bill_type, "bill_type")
         claim.bill_type = bill_type
         claim.bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
-    claim.member = _optional_text(raw, "member", "")
-    claim.provider = _optional_text(raw, "provider", "")
-    if "lines" not in raw:
-        raise ClaimError("lines: required")
-    listed = raw["lines"]
-    if not isinstance(listed, list):
-        raise ClaimError(f"lines: expected an array, got {_kind(listed)}")
-    if not 1 <= len(listed) <= 999:
-        raise ClaimError(f"lines: expected 1 to 999 lines, got {len(listed)}")
+        given += 1
+    member = get("member", _MISSING)
+    if member is _MISSING:
+        claim.member = None
+    else:
+        claim.member = _text(member, "member")
+        given += 1
+    provider = get("provider", _MISSING)
+    if provider is _MISSING:
+        claim.provider = None
+    else:
+        claim.provider = _text(provider, "provider")
+        given += 1
+    if strict and len(raw) != given:
+        raise _rejected("claim")
+    listed = _lines(get("lines", _MISSING), "lines")
     dates: set[str] = set()
     by_date: dict[str, list[Line]] = {}
     lines: list[Line] = []
     for number, item in enumerate(listed, 1):
-        line = _line(item, number, claim.pos, claim.provider, dates)
+        line = _line(item, number, claim.pos, claim.provider, dates, strict)
         lines.append(line)
         same_day = by_date.get(line.date)
         if same_day is None:
@@ -353,15 +452,120 @@ def parse_claim(raw: object) -> Claim:
     if claim.type == "professional" and claim.pos is None:
         for line in lines:
             if line.pos is None:
-                raise ClaimError(f"lines[{line.number}].pos: required on a professional claim without pos")
+                raise _rejected(f"lines[{line.number}].pos")
     claim.lines = tuple(lines)
     claim.by_date = by_date
     return claim
 
 
+# -- the long path: every problem of a claim, in path order
+
+
+def _unknown(key: object, prefix: str, fields: tuple[str, ...], derived: Mapping[str, str],
+             elsewhere: tuple[tuple[str, ...], str]) -> str:
+    """The message for a field the contract does not name, with the nearest field it does."""
+    path = f"{prefix}{key if isinstance(key, str) and key.isidentifier() else _shown(key)}"
+    if not isinstance(key, str):
+        return f"{path}: unknown field"
+    if key in derived:
+        return f"{path}: unknown field ({derived[key]})"
+    other_fields, where = elsewhere
+    if key in other_fields:
+        return f"{path}: unknown field ({where})"
+    near = difflib.get_close_matches(key, fields, 1, 0.6) or difflib.get_close_matches(key.lower(), fields, 1, 0.6)
+    if near:
+        return f'{path}: unknown field (did you mean "{near[0]}"?)'
+    return f"{path}: unknown field"
+
+
+def _fields(raw: Mapping[Any, Any], prefix: str, checks: Mapping[str, _Check],
+            required: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(field index, message) for each contract field of `raw` that is missing or malformed."""
+    problems = []
+    for index, (name, check) in enumerate(checks.items()):
+        value = raw.get(name, _MISSING)
+        if value is _MISSING:
+            if name in required:
+                problems.append((index, f"{prefix}{name}: required"))
+            continue
+        try:
+            check(value, prefix + name)
+        except ClaimError as error:
+            problems.append((index, str(error)))
+    return problems
+
+
+def _line_problems(raw: object, number: int, needs_pos: bool, strict: bool) -> list[str]:
+    prefix = f"lines[{number}]."
+    if not isinstance(raw, Mapping):
+        return [f"lines[{number}]: expected an object, got {_kind(raw)}"]
+    problems = _fields(raw, prefix, _LINE_CHECKS, ("code", "date"))
+    position = CONTRACT_LINE_FIELDS.index
+    has_start, has_stop = "start" in raw, "stop" in raw
+    if has_start != has_stop:
+        given, missing = ("start", "stop") if has_start else ("stop", "start")
+        problems.append((position(missing), f"{prefix}{missing}: required when {given} is given"))
+    elif (has_start and not any(index in (position("start"), position("stop")) for index, _ in problems)
+          and _stamp(raw["stop"], "") <= _stamp(raw["start"], "")):
+        problems.append((position("stop"), f"{prefix}stop: {_shown(raw['stop'])} is not after start "
+                                           f"{_shown(raw['start'])}"))
+    if needs_pos and "pos" not in raw:
+        problems.append((position("pos"), f"{prefix}pos: required on a professional claim without pos"))
+    problems.sort(key=lambda problem: problem[0])
+    messages = [message for _, message in problems]
+    if strict:
+        messages.extend(_unknown(key, prefix, CONTRACT_LINE_FIELDS, DERIVED_LINE_FIELDS,
+                                 (CONTRACT_CLAIM_FIELDS, "a claim field, not a line field"))
+                        for key in raw if key not in _LINE_KEYS)
+    return messages
+
+
+def claim_problems(raw: object, strict: bool = True) -> list[str]:
+    """Every problem of a claim, in path order: the claim's own fields in the contract's order,
+    then the fields it does not name, then each line in turn (its fields in the same order)."""
+    if not isinstance(raw, Mapping):
+        return [f"claim: expected an object, got {_kind(raw)}"]
+    messages = [message for _, message in _fields(raw, "", _CLAIM_CHECKS, ("id", "type", "lines"))]
+    if strict:
+        messages.extend(_unknown(key, "", CONTRACT_CLAIM_FIELDS, DERIVED_CLAIM_FIELDS,
+                                 (CONTRACT_LINE_FIELDS, "a line field: give it on each line"))
+                        for key in raw if key not in _CLAIM_KEYS)
+    listed = raw.get("lines")
+    if isinstance(listed, list) and 1 <= len(listed) <= 999:
+        needs_pos = raw.get("type") == "professional" and "pos" not in raw
+        for number, item in enumerate(listed, 1):
+            messages.extend(_line_problems(item, number, needs_pos, strict))
+    return messages
+
+
+def parse_claim(raw: object, unknown_fields: str = "error") -> Claim:
+    """Validate a JSON-shaped claim. A malformed claim raises one ClaimError naming every problem,
+    joined by "; " in path order. `unknown_fields="ignore"` accepts fields the contract does not
+    name; any other value than "error" or "ignore" is the caller's mistake (ValueError)."""
+    if unknown_fields == "error":
+        strict = True
+    elif unknown_fields == "ignore":
+        strict = False
+    else:
+        raise ValueError(f"unknown_fields must be 'error' or 'ignore', not {_shown(unknown_fields)}")
+    try:
+        return _parse(raw, strict)
+    except ClaimError as error:
+        problems = claim_problems(raw, strict)
+        raise ClaimError("; ".join(problems) if problems else str(error)) from None
+
+
+# -- what rules read of lines
+
+
 def same_provider(a: Line, b: Line) -> bool:
     """Lines whose effective rendering provider is absent match every provider."""
     return a.provider is None or b.provider is None or a.provider == b.provider
+
+
+def same_drug(a: Line, b: Line) -> bool:
+    """Both lines name a drug, and it is the same one."""
+    return a.drug is not None and a.drug == b.drug
 
 
 def overlapping(a: Line, b: Line) -> bool:
@@ -407,78 +611,94 @@ def expand_codes(singles: tuple[str, ...], runs: tuple[tuple[str, str], ...]) ->
     return frozenset(members)
 
 
-# ---------------------------------------------------------------- absent values
-# A comparison with an absent value is false; arithmetic with one is absent.
-
-
-def _eq(a: Any, b: Any) -> bool:
+def opt_eq(a: Any, b: Any) -> bool:
     return a is not None and b is not None and bool(a == b)
 
 
-def _ne(a: Any, b: Any) -> bool:
+def opt_ne(a: Any, b: Any) -> bool:
     return a is not None and b is not None and bool(a != b)
 
 
-def _lt(a: Any, b: Any) -> bool:
+def opt_lt(a: Any, b: Any) -> bool:
     return a is not None and b is not None and bool(a < b)
 
 
-def _le(a: Any, b: Any) -> bool:
+def opt_le(a: Any, b: Any) -> bool:
     return a is not None and b is not None and bool(a <= b)
 
 
-def _gt(a: Any, b: Any) -> bool:
+def opt_gt(a: Any, b: Any) -> bool:
     return a is not None and b is not None and bool(a > b)
 
 
-def _ge(a: Any, b: Any) -> bool:
+def opt_ge(a: Any, b: Any) -> bool:
     return a is not None and b is not None and bool(a >= b)
 
 
-def _member(item: Any, collection: Any, negated: bool) -> bool:
+def opt_in(item: Any, collection: Any, negated: bool) -> bool:
+    """`item in collection` (or `not in`); false when either is absent."""
     if item is None or collection is None:
         return False
     return (item in collection) != negated
 
 
-def _add(a: Any, b: Any) -> Any:
+def opt_add(a: Any, b: Any) -> Any:
     return None if a is None or b is None else a + b
 
 
-def _sub(a: Any, b: Any) -> Any:
+def opt_sub(a: Any, b: Any) -> Any:
     return None if a is None or b is None else a - b
 
 
-def _mul(a: Any, b: Any) -> Any:
+def opt_mul(a: Any, b: Any) -> Any:
     return None if a is None or b is None else a * b
 
 
-def _div(a: Any, b: Any) -> Any:
+def opt_div(a: Any, b: Any) -> Any:
     return None if a is None or b is None or b == 0 else a / b
 
 
-def _neg(a: Any) -> Any:
+def opt_neg(a: Any) -> Any:
     return None if a is None else -a
 
 
-def _opt_ceil(a: Any) -> Any:
+def opt_ceil(a: Any) -> Any:
     return None if a is None else math.ceil(a)
 
 
-def _opt_floor(a: Any) -> Any:
+def opt_floor(a: Any) -> Any:
     return None if a is None else math.floor(a)
 
 
-def _opt_abs(a: Any) -> Any:
+def opt_abs(a: Any) -> Any:
     return None if a is None else abs(a)
 
 
-def _opt_max(*values: Any) -> Any:
+def opt_max(*values: Any) -> Any:
     return None if any(v is None for v in values) else max(values)
 
 
-def _opt_min(*values: Any) -> Any:
+def opt_min(*values: Any) -> Any:
     return None if any(v is None for v in values) else min(values)
+
+
+def rank_table(levels: Sequence[tuple[Mapping[str, object], Sequence[str]]]) -> dict[str, tuple[int, ...]]:
+    """Each code's rank under a ranking: per level (a code table column and its categories, highest
+    first), the category's height. A code missing from any level has no rank (absent)."""
+    codes: set[str] = set()
+    for values, _ in levels:
+        codes.update(values)
+    table: dict[str, tuple[int, ...]] = {}
+    for code in sorted(codes):
+        rank: list[int] = []
+        for values, order in levels:
+            value = values.get(code)
+            if value not in order:
+                break
+            rank.append(len(order) - order.index(str(value)))
+        else:
+            table[code] = tuple(rank)
+    return table
 
 
 # ---------------------------------------------------------------- the pack
@@ -768,6 +988,64 @@ _SET_UNLISTED_CODES: frozenset[str] = frozenset(
 
 # ---------------------------------------------------------------- code tables, maps and rankings
 
+_ATTR_CATEGORY: dict[str, str] = {
+    '96360': 'hydration',
+    '96361': 'hydration',
+    '96365': 'therapeutic',
+    '96366': 'therapeutic',
+    '96367': 'therapeutic',
+    '96368': 'therapeutic',
+    '96369': 'therapeutic',
+    '96370': 'therapeutic',
+    '96371': 'therapeutic',
+    '96372': 'therapeutic',
+    '96373': 'therapeutic',
+    '96374': 'therapeutic',
+    '96375': 'therapeutic',
+    '96376': 'therapeutic',
+    '96377': 'therapeutic',
+    '96401': 'chemotherapy',
+    '96402': 'chemotherapy',
+    '96409': 'chemotherapy',
+    '96411': 'chemotherapy',
+    '96413': 'chemotherapy',
+    '96415': 'chemotherapy',
+    '96416': 'chemotherapy',
+    '96417': 'chemotherapy',
+    '96420': 'chemotherapy',
+    '96422': 'chemotherapy',
+    '96423': 'chemotherapy',
+    '96425': 'chemotherapy',
+}
+_ATTR_METHOD: dict[str, str] = {
+    '96360': 'infusion',
+    '96361': 'infusion',
+    '96365': 'infusion',
+    '96366': 'infusion',
+    '96367': 'infusion',
+    '96368': 'infusion',
+    '96369': 'infusion',
+    '96370': 'infusion',
+    '96371': 'infusion',
+    '96372': 'injection',
+    '96373': 'injection',
+    '96374': 'push',
+    '96375': 'push',
+    '96376': 'push',
+    '96377': 'injection',
+    '96401': 'injection',
+    '96402': 'injection',
+    '96409': 'push',
+    '96411': 'push',
+    '96413': 'infusion',
+    '96415': 'infusion',
+    '96416': 'infusion',
+    '96417': 'infusion',
+    '96420': 'push',
+    '96422': 'infusion',
+    '96423': 'infusion',
+    '96425': 'infusion',
+}
 _ATTR_PRIMARIES: dict[str, frozenset[str]] = {
     '96361': frozenset({'96360', '96365', '96374', '96409', '96413'}),
     '96366': frozenset({'96365', '96367', '96413'}),
@@ -815,35 +1093,12 @@ _MAP_HOUR_PRIMARY: dict[str, str] = {
     '96370': '96369',
     '96415': '96413',
 }
-_RANK_FACILITY_HIERARCHY: dict[str, tuple[int, ...]] = {
-    '96360': (1, 3),
-    '96361': (1, 3),
-    '96365': (2, 3),
-    '96366': (2, 3),
-    '96367': (2, 3),
-    '96368': (2, 3),
-    '96369': (2, 3),
-    '96370': (2, 3),
-    '96371': (2, 3),
-    '96372': (2, 1),
-    '96373': (2, 1),
-    '96374': (2, 2),
-    '96375': (2, 2),
-    '96376': (2, 2),
-    '96377': (2, 1),
-    '96401': (3, 1),
-    '96402': (3, 1),
-    '96409': (3, 2),
-    '96411': (3, 2),
-    '96413': (3, 3),
-    '96415': (3, 3),
-    '96416': (3, 3),
-    '96417': (3, 3),
-    '96420': (3, 2),
-    '96422': (3, 3),
-    '96423': (3, 3),
-    '96425': (3, 3),
-}
+_RANK_FACILITY_HIERARCHY: dict[str, tuple[int, ...]] = rank_table(
+    (
+        (_ATTR_CATEGORY, ('chemotherapy', 'therapeutic', 'hydration')),
+        (_ATTR_METHOD, ('infusion', 'push', 'injection'))
+    )
+)
 
 # ---------------------------------------------------------------- rules, in evaluation order
 
@@ -895,13 +1150,13 @@ def _rule_p04_sequential_new_substance(claim: Claim, line: Line) -> bool:
             any(
                 x is not line
                 and (x.code in _SET_INITIAL_CODES)
-                and (x.drug is not None and x.drug == line.drug)
+                and same_drug(x, line)
                 for x in claim.by_date[line.date]
             )
             or any(
                 x.number < line.number
                 and (x.code in _SET_SET_3)
-                and (x.drug is not None and x.drug == line.drug)
+                and same_drug(x, line)
                 for x in claim.by_date[line.date]
             )
         )
@@ -914,7 +1169,7 @@ def _rule_p05_short_infusion_is_push(claim: Claim, line: Line) -> bool:
     Policy: Definitions: Intravenous/Intra-arterial Push.
     Analyst notes: P05.
     Source: cpcp026.rules, line 244."""
-    return ((line.minutes is not None) and _le(line.minutes, 15))
+    return ((line.minutes is not None) and opt_le(line.minutes, 15))
 
 
 def _rule_p06_incidental_procedure(claim: Claim, line: Line) -> bool:
@@ -967,7 +1222,7 @@ def _rule_p10_hydration_of_drugs(claim: Claim, line: Line) -> bool:
     Policy: Coding and Billing: Hydration.
     Analyst notes: P10.
     Source: cpcp026.rules, line 293."""
-    return ((line.drug is not None) and _member(line.drug, _SET_INFUSION_FLUIDS, True))
+    return ((line.drug is not None) and opt_in(line.drug, _SET_INFUSION_FLUIDS, True))
 
 
 def _rule_p11_hydration_minimum(claim: Claim, line: Line) -> bool:
@@ -976,7 +1231,7 @@ def _rule_p11_hydration_minimum(claim: Claim, line: Line) -> bool:
     Policy: Coding and Billing: Hydration.
     Analyst notes: P11.
     Source: cpcp026.rules, line 302."""
-    return ((line.minutes is not None) and _lt(line.minutes, 31))
+    return ((line.minutes is not None) and opt_lt(line.minutes, 31))
 
 
 def _rule_p12_additional_hours(claim: Claim, line: Line) -> bool:
@@ -988,9 +1243,9 @@ def _rule_p12_additional_hours(claim: Claim, line: Line) -> bool:
     Source: cpcp026.rules, line 310."""
     return next(
         (
-            _gt(line.units, _opt_max(0, _opt_ceil(_div(_sub(p.minutes, 90), 60))))
+            opt_gt(line.units, opt_max(0, opt_ceil(opt_div(opt_sub(p.minutes, 90), 60))))
             for p in claim.by_date[line.date]
-            if _eq(p.code, _MAP_HOUR_PRIMARY.get(line.code))
+            if opt_eq(p.code, _MAP_HOUR_PRIMARY.get(line.code))
             and (p.minutes is not None)
         ),
         False
@@ -1021,7 +1276,10 @@ def _rule_p15_facility_hierarchy(claim: Claim, line: Line) -> bool:
         and any(
             x is not line
             and (x.code in _SET_SET_9)
-            and _gt(_RANK_FACILITY_HIERARCHY.get(x.code), _RANK_FACILITY_HIERARCHY.get(line.code))
+            and opt_gt(
+                _RANK_FACILITY_HIERARCHY.get(x.code),
+                _RANK_FACILITY_HIERARCHY.get(line.code)
+            )
             for x in claim.by_date[line.date]
         )
     )
@@ -1048,9 +1306,12 @@ def _rule_p16_one_initial_facility(claim: Claim, line: Line) -> bool:
             x is not line
             and (x.code in _SET_INITIAL_CODES)
             and (
-                _gt(_RANK_FACILITY_HIERARCHY.get(x.code), _RANK_FACILITY_HIERARCHY.get(line.code))
+                opt_gt(
+                    _RANK_FACILITY_HIERARCHY.get(x.code),
+                    _RANK_FACILITY_HIERARCHY.get(line.code)
+                )
                 or (
-                    _eq(
+                    opt_eq(
                         _RANK_FACILITY_HIERARCHY.get(x.code),
                         _RANK_FACILITY_HIERARCHY.get(line.code)
                     )
@@ -1098,7 +1359,7 @@ def _rule_p19_sequential_same_mix(claim: Claim, line: Line) -> bool:
         and any(
             x.number < line.number
             and (x.code == '96367')
-            and (x.drug is not None and x.drug == line.drug)
+            and same_drug(x, line)
             for x in claim.by_date[line.date]
         )
     )
@@ -1133,10 +1394,10 @@ def _rule_p22_addon_needs_primary(claim: Claim, line: Line) -> bool:
             x is not line
             and ((claim.type == 'institutional') or same_provider(x, line))
             and (
-                _member(x.code, _ATTR_PRIMARIES.get(line.code), False)
+                opt_in(x.code, _ATTR_PRIMARIES.get(line.code), False)
                 or (
                     (claim.type == 'professional')
-                    and _member(x.code, _ATTR_PRACTITIONER_PRIMARIES.get(line.code), False)
+                    and opt_in(x.code, _ATTR_PRACTITIONER_PRIMARIES.get(line.code), False)
                 )
             )
             for x in claim.by_date[line.date]
@@ -1230,7 +1491,7 @@ def _rule_p30_jw_and_jz_lines(claim: Claim, line: Line) -> bool:
             ('JW' in line.modifiers)
             and any(
                 x is not line
-                and (x.drug is not None and x.drug == line.drug)
+                and same_drug(x, line)
                 and (x.code in _SET_HCPCS_DRUGS)
                 and ('JZ' in x.modifiers)
                 for x in claim.by_date[line.date]
@@ -1240,7 +1501,7 @@ def _rule_p30_jw_and_jz_lines(claim: Claim, line: Line) -> bool:
             ('JZ' in line.modifiers)
             and any(
                 x is not line
-                and (x.drug is not None and x.drug == line.drug)
+                and same_drug(x, line)
                 and (x.code in _SET_HCPCS_DRUGS)
                 and ('JW' in x.modifiers)
                 for x in claim.by_date[line.date]
@@ -1267,7 +1528,7 @@ def _rule_p30_single_dose_without_modifier(claim: Claim, line: Line) -> bool:
     return (
         (
             (
-                (not ((line.pos in _SET_INPATIENT_PLACES) or _eq(claim.bill_class, '11')))
+                (not ((line.pos in _SET_INPATIENT_PLACES) or opt_eq(claim.bill_class, '11')))
                 and ('JW' not in line.modifiers)
             )
             and ('JZ' not in line.modifiers)
@@ -1275,7 +1536,7 @@ def _rule_p30_single_dose_without_modifier(claim: Claim, line: Line) -> bool:
         and (
             not any(
                 x is not line
-                and (x.drug is not None and x.drug == line.drug)
+                and same_drug(x, line)
                 and (x.code in _SET_HCPCS_DRUGS)
                 and ('JW' in x.modifiers)
                 for x in claim.by_date[line.date]
@@ -1292,7 +1553,7 @@ def _rule_p30_waste_modifier_not_drug(claim: Claim, line: Line) -> bool:
     Source: cpcp026.rules, line 498."""
     return (
         (('JW' in line.modifiers) or ('JZ' in line.modifiers))
-        and _member(line.code, _SET_HCPCS_DRUGS, True)
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
     )
 
 
@@ -1330,7 +1591,7 @@ def _rule_p33_member_supplied_charge(claim: Claim, line: Line) -> bool:
         Administration: Example.
     Analyst notes: P33.
     Source: cpcp026.rules, line 552."""
-    return ((line.member_supplied and (line.charge is not None)) and _ne(line.charge, 0))
+    return ((line.member_supplied and (line.charge is not None)) and opt_ne(line.charge, 0))
 
 
 def _rule_p34_home_infusion(claim: Claim, line: Line) -> bool:
@@ -1341,7 +1602,17 @@ def _rule_p34_home_infusion(claim: Claim, line: Line) -> bool:
     Source: cpcp026.rules, line 559."""
     return ((claim.type == 'professional') and (line.pos in _SET_HOME_PLACES))
 
-# ---------------------------------------------------------------- findings
+# ---------------------------------------------------------------- findings and their evidence
+
+
+def _evidence_p01_concurrent_once_per_day(claim: Claim, line: Line) -> tuple[int, ...]:
+    found: set[int] = set()
+    if any(x.number < line.number and (x.code == '96368') for x in claim.by_date[line.date]):
+        for x in claim.by_date[line.date]:
+            if x.number < line.number and (x.code == '96368'):
+                found.add(x.number)
+    found.discard(line.number)
+    return tuple(sorted(found))
 
 
 def _finding_p01_concurrent_once_per_day(claim: Claim, line: Line) -> Finding:
@@ -1351,9 +1622,22 @@ def _finding_p01_concurrent_once_per_day(claim: Claim, line: Line) -> Finding:
             'whatever the number of drugs.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p01_concurrent_once_per_day(claim, line)
     return Finding('P01-concurrent-once-per-day', line.number, 'deny', message,
-                   'Definitions: Concurrent Infusion', suggest)
+                   'Definitions: Concurrent Infusion', suggest, evidence)
+
+
+def _evidence_p02_hydration_not_concurrent(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.lines
+            if x is not line
+            and (x.code in _SET_DRUG_ADMINISTRATION)
+            and overlapping(x, line)
+        ]
+    )
 
 
 def _finding_p02_hydration_not_concurrent(claim: Claim, line: Line) -> Finding:
@@ -1365,9 +1649,34 @@ def _finding_p02_hydration_not_concurrent(claim: Claim, line: Line) -> Finding:
             'separately.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p02_hydration_not_concurrent(claim, line)
     return Finding('P02-hydration-not-concurrent', line.number, 'deny', message,
-                   'Definitions: Concurrent Infusion', suggest)
+                   'Definitions: Concurrent Infusion', suggest, evidence)
+
+
+def _evidence_p04_sequential_new_substance(claim: Claim, line: Line) -> tuple[int, ...]:
+    found: set[int] = set()
+    if any(
+        x is not line
+        and (x.code in _SET_INITIAL_CODES)
+        and same_drug(x, line)
+        for x in claim.by_date[line.date]
+    ):
+        for x in claim.by_date[line.date]:
+            if x is not line and (x.code in _SET_INITIAL_CODES) and same_drug(x, line):
+                found.add(x.number)
+    if any(
+        x.number < line.number
+        and (x.code in _SET_SET_3)
+        and same_drug(x, line)
+        for x in claim.by_date[line.date]
+    ):
+        for x in claim.by_date[line.date]:
+            if x.number < line.number and (x.code in _SET_SET_3) and same_drug(x, line):
+                found.add(x.number)
+    found.discard(line.number)
+    return tuple(sorted(found))
 
 
 def _finding_p04_sequential_new_substance(claim: Claim, line: Line) -> Finding:
@@ -1378,9 +1687,10 @@ def _finding_p04_sequential_new_substance(claim: Claim, line: Line) -> Finding:
         field_text(line.drug),
         ' already given that day; a sequential service needs a new substance.',
     ))
-    suggest = '96376' if ((claim.type == 'institutional') and (line.code == '96375')) else None
+    suggest: str | None = '96376' if ((claim.type == 'institutional') and (line.code == '96375')) else None
+    evidence = _evidence_p04_sequential_new_substance(claim, line)
     return Finding('P04-sequential-new-substance', line.number, 'deny', message,
-                   'Definitions: Sequential Infusion', suggest)
+                   'Definitions: Sequential Infusion', suggest, evidence)
 
 
 def _finding_p05_short_infusion_is_push(claim: Claim, line: Line) -> Finding:
@@ -1391,9 +1701,21 @@ def _finding_p05_short_infusion_is_push(claim: Claim, line: Line) -> Finding:
         field_text(line.minutes),
         ' minutes; an infusion of 15 minutes or less is reported as a push.',
     ))
-    suggest = _MAP_PUSH_CODE.get(line.code)
+    suggest: str | None = _MAP_PUSH_CODE.get(line.code)
+    evidence: tuple[int, ...] = ()
     return Finding('P05-short-infusion-is-push', line.number, 'deny', message,
-                   'Definitions: Intravenous/Intra-arterial Push', suggest)
+                   'Definitions: Intravenous/Intra-arterial Push', suggest, evidence)
+
+
+def _evidence_p06_incidental_procedure(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and (x.code in _SET_DRUG_ADMINISTRATION)
+        ]
+    )
 
 
 def _finding_p06_incidental_procedure(claim: Claim, line: Line) -> Finding:
@@ -1404,9 +1726,21 @@ def _finding_p06_incidental_procedure(claim: Claim, line: Line) -> Finding:
             'separately reimbursed.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p06_incidental_procedure(claim, line)
     return Finding('P06-incidental-procedure', line.number, 'deny', message,
-                   'Reimbursement Information: Services, Equipment and Supplies: Examples', suggest)
+                   'Reimbursement Information: Services, Equipment and Supplies: Examples', suggest, evidence)
+
+
+def _evidence_p07_supplies_non_facility(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and ((x.code in _SET_EM_SERVICES) or is_cpt(x.code))
+        ]
+    )
 
 
 def _finding_p07_supplies_non_facility(claim: Claim, line: Line) -> Finding:
@@ -1418,12 +1752,24 @@ def _finding_p07_supplies_non_facility(claim: Claim, line: Line) -> Finding:
             'non-facility place of service.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p07_supplies_non_facility(claim, line)
     return Finding('P07-supplies-non-facility', line.number, 'deny', message,
                    (
                        'Reimbursement Information: Services, Equipment and Supplies: HCPCS '
                        'supply codes'
-                   ), suggest)
+                   ), suggest, evidence)
+
+
+def _evidence_p08_supplies_integral(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and (x.code in _SET_DRUG_ADMINISTRATION)
+        ]
+    )
 
 
 def _finding_p08_supplies_integral(claim: Claim, line: Line) -> Finding:
@@ -1432,12 +1778,13 @@ def _finding_p08_supplies_integral(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' is integral to the injection or infusion billed the same day.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p08_supplies_integral(claim, line)
     return Finding('P08-supplies-integral', line.number, 'deny', message,
                    (
                        'Reimbursement Information: Services, Equipment and Supplies: Supplies '
                        'used during administration'
-                   ), suggest)
+                   ), suggest, evidence)
 
 
 def _finding_p10_hydration_of_drugs(claim: Claim, line: Line) -> Finding:
@@ -1448,9 +1795,10 @@ def _finding_p10_hydration_of_drugs(claim: Claim, line: Line) -> Finding:
         field_text(line.drug),
         '; hydration codes are for prepackaged fluids and electrolytes only.',
     ))
-    suggest = '96365'
+    suggest: str | None = '96365'
+    evidence: tuple[int, ...] = ()
     return Finding('P10-hydration-of-drugs', line.number, 'deny', message,
-                   'Coding and Billing: Hydration', suggest)
+                   'Coding and Billing: Hydration', suggest, evidence)
 
 
 def _finding_p11_hydration_minimum(claim: Claim, line: Line) -> Finding:
@@ -1459,9 +1807,20 @@ def _finding_p11_hydration_minimum(claim: Claim, line: Line) -> Finding:
         field_text(line.minutes),
         ' minutes; at least 31 minutes are needed to report 96360.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P11-hydration-minimum', line.number, 'deny', message,
-                   'Coding and Billing: Hydration', suggest)
+                   'Coding and Billing: Hydration', suggest, evidence)
+
+
+def _evidence_p12_additional_hours(claim: Claim, line: Line) -> tuple[int, ...]:
+    found: set[int] = set()
+    for p in claim.by_date[line.date]:
+        if opt_eq(p.code, _MAP_HOUR_PRIMARY.get(line.code)) and (p.minutes is not None):
+            found.add(p.number)
+            break
+    found.discard(line.number)
+    return tuple(sorted(found))
 
 
 def _finding_p12_additional_hours(claim: Claim, line: Line) -> Finding:
@@ -1471,12 +1830,19 @@ def _finding_p12_additional_hours(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' exceed the additional hours that the documented infusion time supports.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p12_additional_hours(claim, line)
     return Finding('P12-additional-hours', line.number, 'deny', message,
                    (
                        'Coding and Billing: Hydration; therapeutic and chemotherapy infusion '
                        'add-on hours'
-                   ), suggest)
+                   ), suggest, evidence)
+
+
+def _evidence_p13_incidental_hydration(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [x.number for x in claim.by_date[line.date] if x is not line and (x.code in _SET_SET_7)]
+    )
 
 
 def _finding_p13_incidental_hydration(claim: Claim, line: Line) -> Finding:
@@ -1488,12 +1854,28 @@ def _finding_p13_incidental_hydration(claim: Claim, line: Line) -> Finding:
             'hydration.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p13_incidental_hydration(claim, line)
     return Finding('P13-incidental-hydration', line.number, 'deny', message,
                    (
                        'Coding and Billing: Therapeutic, prophylactic, and diagnostic '
                        'injections and infusions'
-                   ), suggest)
+                   ), suggest, evidence)
+
+
+def _evidence_p15_facility_hierarchy(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and (x.code in _SET_SET_9)
+            and opt_gt(
+                _RANK_FACILITY_HIERARCHY.get(x.code),
+                _RANK_FACILITY_HIERARCHY.get(line.code)
+            )
+        ]
+    )
 
 
 def _finding_p15_facility_hierarchy(claim: Claim, line: Line) -> Finding:
@@ -1504,9 +1886,10 @@ def _finding_p15_facility_hierarchy(claim: Claim, line: Line) -> Finding:
             'and is not the initial service.'
         ),
     ))
-    suggest = _MAP_SUBSEQUENT_CODE.get(line.code)
+    suggest: str | None = _MAP_SUBSEQUENT_CODE.get(line.code)
+    evidence = _evidence_p15_facility_hierarchy(claim, line)
     return Finding('P15-facility-hierarchy', line.number, 'deny', message,
-                   'Coding and Billing: Facility reporting hierarchy', suggest)
+                   'Coding and Billing: Facility reporting hierarchy', suggest, evidence)
 
 
 def _finding_p16_initial_units(claim: Claim, line: Line) -> Finding:
@@ -1517,9 +1900,34 @@ def _finding_p16_initial_units(claim: Claim, line: Line) -> Finding:
         field_text(line.units),
         ' units; an initial service is reported once.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P16-initial-units', line.number, 'deny', message,
-                   'Coding and Billing: One initial service code per encounter', suggest)
+                   'Coding and Billing: One initial service code per encounter', suggest, evidence)
+
+
+def _evidence_p16_one_initial_facility(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and (x.code in _SET_INITIAL_CODES)
+            and (
+                opt_gt(
+                    _RANK_FACILITY_HIERARCHY.get(x.code),
+                    _RANK_FACILITY_HIERARCHY.get(line.code)
+                )
+                or (
+                    opt_eq(
+                        _RANK_FACILITY_HIERARCHY.get(x.code),
+                        _RANK_FACILITY_HIERARCHY.get(line.code)
+                    )
+                    and (x.number < line.number)
+                )
+            )
+        ]
+    )
 
 
 def _finding_p16_one_initial_facility(claim: Claim, line: Line) -> Finding:
@@ -1531,9 +1939,22 @@ def _finding_p16_one_initial_facility(claim: Claim, line: Line) -> Finding:
             'modifier.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p16_one_initial_facility(claim, line)
     return Finding('P16-one-initial-facility', line.number, 'deny', message,
-                   'Coding and Billing: One initial service code per encounter', suggest)
+                   'Coding and Billing: One initial service code per encounter', suggest, evidence)
+
+
+def _evidence_p16_one_initial_professional(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and x.number < line.number
+            and (x.code in _SET_INITIAL_CODES)
+        ]
+    )
 
 
 def _finding_p16_one_initial_professional(claim: Claim, line: Line) -> Finding:
@@ -1542,9 +1963,23 @@ def _finding_p16_one_initial_professional(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' follows another initial service without a distinct-service modifier.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p16_one_initial_professional(claim, line)
     return Finding('P16-one-initial-professional', line.number, 'deny', message,
-                   'Coding and Billing: One initial service code per encounter', suggest)
+                   'Coding and Billing: One initial service code per encounter', suggest, evidence)
+
+
+def _evidence_p19_sequential_same_mix(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and x.number < line.number
+            and (x.code == '96367')
+            and same_drug(x, line)
+        ]
+    )
 
 
 def _finding_p19_sequential_same_mix(claim: Claim, line: Line) -> Finding:
@@ -1553,9 +1988,10 @@ def _finding_p19_sequential_same_mix(claim: Claim, line: Line) -> Finding:
         field_text(line.drug),
         ' was already billed that day; it is billed once per fluid mix.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p19_sequential_same_mix(claim, line)
     return Finding('P19-sequential-same-mix', line.number, 'deny', message,
-                   'Coding and Billing: Sequential infusions', suggest)
+                   'Coding and Billing: Sequential infusions', suggest, evidence)
 
 
 def _finding_p20_facility_only(claim: Claim, line: Line) -> Finding:
@@ -1563,12 +1999,13 @@ def _finding_p20_facility_only(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' may be reported by a facility only.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P20-facility-only', line.number, 'deny', message,
                    (
                        'Coding and Billing: The following code may only be reported by a '
                        'facility'
-                   ), suggest)
+                   ), suggest, evidence)
 
 
 def _finding_p21_injection_without_supervision(claim: Claim, line: Line) -> Finding:
@@ -1578,9 +2015,10 @@ def _finding_p21_injection_without_supervision(claim: Claim, line: Line) -> Find
             '99211 instead.'
         ),
     ))
-    suggest = '99211'
+    suggest: str | None = '99211'
+    evidence: tuple[int, ...] = ()
     return Finding('P21-injection-without-supervision', line.number, 'deny', message,
-                   'Coding and Billing: Examples', suggest)
+                   'Coding and Billing: Examples', suggest, evidence)
 
 
 def _finding_p22_addon_needs_primary(claim: Claim, line: Line) -> Finding:
@@ -1589,9 +2027,22 @@ def _finding_p22_addon_needs_primary(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' is billed without one of its primary codes on the same date.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P22-addon-needs-primary', line.number, 'deny', message,
-                   'Definitions: Sequential Infusion', suggest)
+                   'Definitions: Sequential Infusion', suggest, evidence)
+
+
+def _evidence_p23_injection_with_em(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and (x.code in _SET_EM_SERVICES)
+            and same_provider(x, line)
+        ]
+    )
 
 
 def _finding_p23_injection_with_em(claim: Claim, line: Line) -> Finding:
@@ -1601,9 +2052,10 @@ def _finding_p23_injection_with_em(claim: Claim, line: Line) -> Finding:
             'rendering provider on the same date.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p23_injection_with_em(claim, line)
     return Finding('P23-injection-with-em', line.number, 'deny', message,
-                   'Coding and Billing: Examples', suggest)
+                   'Coding and Billing: Examples', suggest, evidence)
 
 
 def _finding_p24_physician_in_facility(claim: Claim, line: Line) -> Finding:
@@ -1616,15 +2068,42 @@ def _finding_p24_physician_in_facility(claim: Claim, line: Line) -> Finding:
         field_text(line.pos),
         '); it is included in the E/M service.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P24-physician-in-facility', line.number, 'deny', message,
                    (
                        'Coding and Billing: Codes not reported by a physician or other QHP in a '
                        'facility setting'
-                   ), suggest)
+                   ), suggest, evidence)
 
 
-def _finding_p26_em_needs_modifier_25(claim: Claim, line: Line) -> Finding:
+def _evidence_p26_em_needs_modifier_25(
+    claim: Claim,
+    line: Line,
+    flagged_p23_injection_with_em: Sequence[int],
+) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and ((claim.type == 'institutional') or same_provider(x, line))
+            and (
+                (
+                    (x.code in _SET_DRUG_ADMINISTRATION)
+                    and (x.number not in flagged_p23_injection_with_em)
+                )
+                or (x.code in _SET_IMMUNIZATION_ADMINISTRATION)
+            )
+        ]
+    )
+
+
+def _finding_p26_em_needs_modifier_25(
+    claim: Claim,
+    line: Line,
+    flagged_p23_injection_with_em: Sequence[int],
+) -> Finding:
     message = "".join((
         'E/M ',
         field_text(line.code),
@@ -1633,9 +2112,22 @@ def _finding_p26_em_needs_modifier_25(claim: Claim, line: Line) -> Finding:
             'separately only with modifier 25.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p26_em_needs_modifier_25(claim, line, flagged_p23_injection_with_em)
     return Finding('P26-em-needs-modifier-25', line.number, 'deny', message,
-                   'Modifiers: Modifier 25', suggest)
+                   'Modifiers: Modifier 25', suggest, evidence)
+
+
+def _evidence_p28_injection_modifier_59(claim: Claim, line: Line) -> tuple[int, ...]:
+    return tuple(
+        [
+            x.number
+            for x in claim.by_date[line.date]
+            if x is not line
+            and x.number < line.number
+            and (x.code == '96372')
+        ]
+    )
 
 
 def _finding_p28_injection_modifier_59(claim: Claim, line: Line) -> Finding:
@@ -1645,9 +2137,10 @@ def _finding_p28_injection_modifier_59(claim: Claim, line: Line) -> Finding:
             'XP, XU).'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p28_injection_modifier_59(claim, line)
     return Finding('P28-injection-modifier-59', line.number, 'deny', message,
-                   'Modifiers: Modifier 59: Example', suggest)
+                   'Modifiers: Modifier 59: Example', suggest, evidence)
 
 
 def _finding_p28_injection_units(claim: Claim, line: Line) -> Finding:
@@ -1656,9 +2149,52 @@ def _finding_p28_injection_units(claim: Claim, line: Line) -> Finding:
         field_text(line.units),
         ' units.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P28-injection-units', line.number, 'deny', message,
-                   'Modifiers: Modifier 59: Example', suggest)
+                   'Modifiers: Modifier 59: Example', suggest, evidence)
+
+
+def _evidence_p30_jw_and_jz_lines(claim: Claim, line: Line) -> tuple[int, ...]:
+    found: set[int] = set()
+    if (
+        ('JW' in line.modifiers)
+        and any(
+            x is not line
+            and same_drug(x, line)
+            and (x.code in _SET_HCPCS_DRUGS)
+            and ('JZ' in x.modifiers)
+            for x in claim.by_date[line.date]
+        )
+    ):
+        for x in claim.by_date[line.date]:
+            if (
+                x is not line
+                and same_drug(x, line)
+                and (x.code in _SET_HCPCS_DRUGS)
+                and ('JZ' in x.modifiers)
+            ):
+                found.add(x.number)
+    if (
+        ('JZ' in line.modifiers)
+        and any(
+            x is not line
+            and same_drug(x, line)
+            and (x.code in _SET_HCPCS_DRUGS)
+            and ('JW' in x.modifiers)
+            for x in claim.by_date[line.date]
+        )
+    ):
+        for x in claim.by_date[line.date]:
+            if (
+                x is not line
+                and same_drug(x, line)
+                and (x.code in _SET_HCPCS_DRUGS)
+                and ('JW' in x.modifiers)
+            ):
+                found.add(x.number)
+    found.discard(line.number)
+    return tuple(sorted(found))
 
 
 def _finding_p30_jw_and_jz_lines(claim: Claim, line: Line) -> Finding:
@@ -1670,9 +2206,10 @@ def _finding_p30_jw_and_jz_lines(claim: Claim, line: Line) -> Finding:
             'date.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence = _evidence_p30_jw_and_jz_lines(claim, line)
     return Finding('P30-jw-and-jz-lines', line.number, 'review', message,
-                   'Modifiers: Modifiers JW and JZ', suggest)
+                   'Modifiers: Modifiers JW and JZ', suggest, evidence)
 
 
 def _finding_p30_jw_and_jz_together(claim: Claim, line: Line) -> Finding:
@@ -1680,9 +2217,10 @@ def _finding_p30_jw_and_jz_together(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' carries both JW (drug discarded) and JZ (nothing discarded).',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P30-jw-and-jz-together', line.number, 'deny', message,
-                   'Modifiers: Modifiers JW and JZ', suggest)
+                   'Modifiers: Modifiers JW and JZ', suggest, evidence)
 
 
 def _finding_p30_single_dose_without_modifier(claim: Claim, line: Line) -> Finding:
@@ -1694,9 +2232,10 @@ def _finding_p30_single_dose_without_modifier(claim: Claim, line: Line) -> Findi
             'none was discarded.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P30-single-dose-without-modifier', line.number, 'info', message,
-                   'Modifiers: Modifiers JW and JZ', suggest)
+                   'Modifiers: Modifiers JW and JZ', suggest, evidence)
 
 
 def _finding_p30_waste_modifier_not_drug(claim: Claim, line: Line) -> Finding:
@@ -1705,9 +2244,10 @@ def _finding_p30_waste_modifier_not_drug(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' is not one.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P30-waste-modifier-not-drug', line.number, 'deny', message,
-                   'Modifiers: Modifiers JW and JZ', suggest)
+                   'Modifiers: Modifiers JW and JZ', suggest, evidence)
 
 
 def _finding_p31_drug_code_with_administration(claim: Claim, line: Line) -> Finding:
@@ -1719,9 +2259,10 @@ def _finding_p31_drug_code_with_administration(claim: Claim, line: Line) -> Find
             'its own code.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P31-drug-code-with-administration', line.number, 'info', message,
-                   'Modifiers: Modifiers JW and JZ: Example', suggest)
+                   'Modifiers: Modifiers JW and JZ: Example', suggest, evidence)
 
 
 def _finding_p32_unlisted_review(claim: Claim, line: Line) -> Finding:
@@ -1730,9 +2271,10 @@ def _finding_p32_unlisted_review(claim: Claim, line: Line) -> Finding:
         field_text(line.code),
         ' is reviewed against its description and supporting documentation.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P32-unlisted-review', line.number, 'review', message,
-                   'Unlisted/Not Otherwise Classified Codes', suggest)
+                   'Unlisted/Not Otherwise Classified Codes', suggest, evidence)
 
 
 def _finding_p32_unlisted_without_description(claim: Claim, line: Line) -> Finding:
@@ -1741,9 +2283,10 @@ def _finding_p32_unlisted_without_description(claim: Claim, line: Line) -> Findi
         field_text(line.code),
         ' was submitted without a description of the drug or service.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P32-unlisted-without-description', line.number, 'deny', message,
-                   'Unlisted/Not Otherwise Classified Codes', suggest)
+                   'Unlisted/Not Otherwise Classified Codes', suggest, evidence)
 
 
 def _finding_p33_member_supplied_charge(claim: Claim, line: Line) -> Finding:
@@ -1754,12 +2297,13 @@ def _finding_p33_member_supplied_charge(claim: Claim, line: Line) -> Finding:
         field_text(line.charge),
         '.',
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P33-member-supplied-charge', line.number, 'deny', message,
                    (
                        'Members Who Supply Their Own Drugs or No Cost to the Provider, for '
                        'Provider Administration: Example'
-                   ), suggest)
+                   ), suggest, evidence)
 
 
 def _finding_p34_home_infusion(claim: Claim, line: Line) -> Finding:
@@ -1771,9 +2315,10 @@ def _finding_p34_home_infusion(claim: Claim, line: Line) -> Finding:
             'policy, CPCP019.'
         ),
     ))
-    suggest = None
+    suggest: str | None = None
+    evidence: tuple[int, ...] = ()
     return Finding('P34-home-infusion', line.number, 'info', message,
-                   'Additional Resources: CPCP019 Home Infusion', suggest)
+                   'Additional Resources: CPCP019 Home Infusion', suggest, evidence)
 
 # ---------------------------------------------------------------- evaluation
 
@@ -1830,12 +2375,14 @@ def _dispatch_table() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
 _DISPATCH, _EVERYWHERE = _dispatch_table()
 
 
-def evaluate(claim: Mapping[str, Any]) -> list[Finding]:
+def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Finding]:
     """Findings for one claim, ordered by line number, then rule id.
 
-    Raises ClaimError (a ValueError) naming the field when the claim is malformed.
+    Raises ClaimError (a ValueError) naming every malformed field by its path, and every field the
+    contract does not name unless unknown_fields="ignore". Any other value of unknown_fields than
+    "error" and "ignore" raises ValueError.
     """
-    parsed = parse_claim(claim)
+    parsed = parse_claim(claim, unknown_fields)
     # The lines each rule looks at: those its target set holds, dated on or after EFFECTIVE.
     lines_for: dict[int, list[Line]] = {}
     for line in parsed.lines:
@@ -2088,7 +2635,11 @@ def evaluate(claim: Mapping[str, Any]) -> list[Finding]:
         ]
         if hits_p26_em_needs_modifier_25:
             findings.extend(
-                _finding_p26_em_needs_modifier_25(parsed, parsed.lines[n - 1])
+                _finding_p26_em_needs_modifier_25(
+                    parsed,
+                    parsed.lines[n - 1],
+                    hits_p23_injection_with_em
+                )
                 for n in hits_p26_em_needs_modifier_25
             )
     if 24 in lines_for:
