@@ -232,6 +232,8 @@ DERIVED_LINE_FIELDS: dict[str, str] = {
     "number": "derived from the line's position in lines",
     "minutes": "derived from start and stop; give those",
 }
+# Line fields the short path reads only when a line has more fields than the usual ones.
+_SELDOM_GIVEN = ("provider", "pos", "supervision", "member_supplied", "description")
 _CLAIM_KEYS = frozenset(CONTRACT_CLAIM_FIELDS)
 _LINE_KEYS = frozenset(CONTRACT_LINE_FIELDS)
 
@@ -332,18 +334,6 @@ def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str |
     else:
         line.units = _positive(units, f"lines[{number}].units")
         given += 1
-    provider = get("provider", _MISSING)
-    if provider is _MISSING:
-        line.provider = claim_provider
-    else:
-        line.provider = _text(provider, f"lines[{number}].provider")
-        given += 1
-    pos = get("pos", _MISSING)
-    if pos is _MISSING:
-        line.pos = claim_pos
-    else:
-        line.pos = _place(pos, f"lines[{number}].pos")
-        given += 1
     charge = get("charge", _MISSING)
     if charge is _MISSING:
         line.charge = None
@@ -371,24 +361,14 @@ def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str |
     else:
         line.drug = _drug(drug, f"lines[{number}].drug")
         given += 1
-    supervision = get("supervision", _MISSING)
-    if supervision is _MISSING:
-        line.supervision = "direct"
-    else:
-        line.supervision = _supervision(supervision, f"lines[{number}].supervision")
-        given += 1
-    member_supplied = get("member_supplied", _MISSING)
-    if member_supplied is _MISSING:
-        line.member_supplied = False
-    else:
-        line.member_supplied = _flag(member_supplied, f"lines[{number}].member_supplied")
-        given += 1
-    description = get("description", _MISSING)
-    if description is not _MISSING:
-        line.description = _description(description, f"lines[{number}].description")
-        given += 1
-    else:
-        line.description = None
+    line.provider, line.pos, line.supervision, line.member_supplied, line.description = (
+        claim_provider, claim_pos, "direct", False, None)
+    if len(raw) != given:  # the line has more: the fields lines seldom give, or unknown ones
+        for name in _SELDOM_GIVEN:
+            value = get(name, _MISSING)
+            if value is not _MISSING:
+                setattr(line, name, _LINE_CHECKS[name](value, f"lines[{number}].{name}"))
+                given += 1
     if strict and len(raw) != given:
         raise _rejected(f"lines[{number}]")
     return line

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.interpreter.evaluate import Interpreter
-from compiler.runtime.claims import ClaimError
+from compiler.runtime.claims import CONTRACT_CLAIM_FIELDS, CONTRACT_LINE_FIELDS, ClaimError
 from tests.claimgen import CPCP026_CODES, random_claim
 from tests.conftest import PACK, ROOT
 from tests.helpers import engines, run_cli
@@ -113,9 +113,8 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats() | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=12)
-FIELDS = ["id", "type", "pos", "bill_type", "provider", "member", "lines", "bill_class", "note", "code", "date",
-          "modifiers", "units", "charge", "start", "stop", "drug", "supervision", "member_supplied", "description",
-          "minutes", "modifier"]
+CLAIM_KEYS = [*CONTRACT_CLAIM_FIELDS, "bill_class", "note"]
+FIELDS = [*CLAIM_KEYS, *CONTRACT_LINE_FIELDS, "minutes", "modifier"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -123,7 +122,7 @@ FIELDS = ["id", "type", "pos", "bill_type", "provider", "member", "lines", "bill
 def test_any_json_value_in_any_field_gives_findings_or_claim_error(rng: random.Random, field: str,
                                                                   value: object) -> None:
     claim = random_claim(rng, malformed=0)
-    if field in ("id", "type", "pos", "bill_type", "provider", "member", "lines", "bill_class", "note"):
+    if field in CLAIM_KEYS:
         claim[field] = value
     else:
         rng.choice(claim["lines"])[field] = value

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import PACK, ROOT
-from tests.helpers import engines
+from tests.helpers import engines, run_cli
 
 _, CPCP026_INTERPRETER, CPCP026_MODULE = engines(PACK)
 _, INTERPRETER, MODULE = engines(ROOT / "tests" / "packs" / "evidence.rules")
@@ -74,3 +76,14 @@ def test_evidence_is_ascending_and_a_tuple() -> None:
         assert isinstance(finding.evidence, tuple)
         assert list(finding.evidence) == sorted(set(finding.evidence))
         assert finding.line not in finding.evidence
+
+
+def test_eval_writes_the_evidence(tmp_path: Path) -> None:
+    source = tmp_path / "claim.json"
+    source.write_text(json.dumps(claim(("99213", "2024-09-12"), ("96372", "2024-09-12"))), encoding="utf-8")
+    for engine in ("compiled", "interpreter"):
+        code, out, _ = run_cli("eval", str(PACK), "--input", str(source), "--engine", engine)
+        findings = json.loads(out)["findings"]
+        assert code == 0
+        assert {"rule": "P23-injection-with-em", "line": 2, "evidence": [1]}.items() <= next(
+            f for f in findings if f["rule"] == "P23-injection-with-em").items()

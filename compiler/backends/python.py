@@ -21,7 +21,7 @@ import jinja2
 
 from compiler import codes as code_shapes
 from compiler.backends.pycode import Namer, one_group, pydoc, pyrepr, pystr_wrapped, wrap_code
-from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS
+from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
@@ -146,7 +146,7 @@ class Emitter:
     def _neg(self, expr: ir.Neg) -> str:
         inner = self.emit(expr.operand)
         if expr.operand.type.optional:
-            return f"opt_neg({inner})"
+            return f"{opt_neg.__name__}({inner})"
         return f"-{inner}" if inner[0].isalnum() or inner[0] in "_(" else f"-({inner})"
 
     def _compare(self, expr: ir.Compare) -> str:
@@ -159,7 +159,7 @@ class Emitter:
     def _member(self, expr: ir.Member) -> str:
         item, collection = self.emit(expr.item), self.emit(expr.collection)
         if expr.negated or expr.collection.type.optional:
-            return f"opt_in({item}, {collection}, {expr.negated!r})"
+            return f"{opt_in.__name__}({item}, {collection}, {expr.negated!r})"
         return f"({item} in {collection})"
 
     def _given(self, expr: ir.Given) -> str:
@@ -441,7 +441,8 @@ def generate_python(plan: ir.Plan, source_text: str) -> str:
         if key in namer.names:
             levels = ", ".join(f"({namer.names[('attribute', name)]}, {pyrepr(order)})"
                                for name, order in ranking.levels)
-            rankings.append((namer.names[key], f"({levels},)" if len(ranking.levels) == 1 else f"({levels})"))
+            levels = f"({levels},)" if len(ranking.levels) == 1 else f"({levels})"
+            rankings.append((namer.names[key], f"{rank_table.__name__}({levels})"))
     policy = {"id": pack.policy, "pack": pack.name, "title": pack.title, "version": pack.version,
               "effective": pack.effective, "source": pack.source}
     rules_table = {r.id: {"title": r.title, "citation": r.citation, "disposition": r.disposition}
