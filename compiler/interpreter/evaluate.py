@@ -52,7 +52,9 @@ class Interpreter:
 
     # ------------------------------------------------------------ claims
     def evaluate(self, raw_claim: object, unknown_fields: str = "error") -> list[Finding]:
-        """Findings for one claim, as a generated module's `evaluate` returns them."""
+        """Findings for one claim, as a generated module's `evaluate` returns them: ClaimError for a
+        malformed claim or (unless unknown_fields="ignore") a field the contract does not name,
+        ValueError for any other unknown_fields than "error" and "ignore"."""
         claim = parse_claim(raw_claim, unknown_fields)
         run = _Run(claim)
         edited = [line for line in claim.lines if line.date >= self.pack.effective]
