@@ -91,8 +91,8 @@ def main() -> None:
     claims = [json.loads(t) for t in texts]
     lines = sum(len(c["lines"]) for c in claims)
     result = compile_pack(ROOT / "policies" / "cpcp026.rules", Sources())
-    assert result.pack is not None
-    interpreter = Interpreter(result.pack)
+    assert result.plan is not None
+    interpreter = Interpreter(result.plan)
     evaluate = cpcp026.evaluate
     sample = claims[: max(1, args.claims // 10)]
 

@@ -35,9 +35,15 @@ T = TypeVar("T")
 
 @dataclass
 class Compiled:
+    """One pack through the front end and analysis: its plan, or None when any error was found."""
+
     path: str
-    pack: ir.Pack | None
+    plan: ir.Plan | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def pack(self) -> ir.Pack | None:
+        return None if self.plan is None else self.plan.pack
 
 
 @dataclass(frozen=True)
@@ -55,17 +61,18 @@ def _too_deep(path: str, doing: str, detail: str = "") -> Diagnostic:
 
 
 def compile_pack(path: str | Path, sources: Sources) -> Compiled:
-    """Front end and analysis for one pack; `pack` is None when any error was found."""
+    """Front end and analysis for one pack; `plan` (and `pack`) are None when any error was found."""
     out = Collector()
+    plan = None
     try:
         pack = resolve(load_pack(path, out, sources), out)
         if pack is not None:
-            pack = analyze(pack, out)
+            plan = analyze(pack, out)
     except RecursionError:
-        pack = None
+        plan = None
         out.items.append(_too_deep(str(path), "compile"))
     diagnostics = sorted(out.items, key=sort_key)
-    return Compiled(str(path), None if out.has_errors else pack, diagnostics)
+    return Compiled(str(path), None if out.has_errors else plan, diagnostics)
 
 
 def compile_all(files: Iterable[str], sources: Sources) -> list[Compiled]:
@@ -81,14 +88,14 @@ def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
         return Stage(None, (_too_deep(pack.path, doing, str(error)),))
 
 
-def generate(pack: ir.Pack, sources: Sources) -> Stage[dict[str, str]]:
+def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
     """The files `rulesc build` writes for the pack, by name relative to the output folder."""
-    return _guarded(pack, "generate Python", lambda: outputs(pack, sources))
+    return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
 
 
-def load_module(pack: ir.Pack, sources: Sources) -> Stage[types.ModuleType]:
+def load_module(plan: ir.Plan, sources: Sources) -> Stage[types.ModuleType]:
     """The pack's generated module, compiled and imported in memory."""
-    return _guarded(pack, "generate Python", lambda: load_generated(pack, sources))
+    return _guarded(plan.pack, "generate Python", lambda: load_generated(plan, sources))
 
 
 def exit_code(diagnostics: Sequence[Diagnostic]) -> int:

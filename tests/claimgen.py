@@ -1,9 +1,12 @@
-"""Random claims for the equivalence tests: mostly valid, sometimes malformed in one field."""
+"""Random claims for the equivalence tests: mostly valid, sometimes malformed in one field or with
+a field the contract does not name."""
 
 from __future__ import annotations
 
 import random
 from typing import Any
+
+from compiler.runtime.claims import CONTRACT_LINE_FIELDS
 
 CPCP026_CODES = [
     "96360", "96361", "96365", "96366", "96367", "96368", "96369", "96370", "96371", "96372", "96373", "96374",
@@ -16,8 +19,7 @@ DATES = ["2024-07-29", "2024-07-30", "2024-09-12", "2024-09-12", "2024-09-12", "
 DURATIONS = [5, 10, 15, 16, 25, 30, 31, 60, 89, 90, 91, 120, 150, 151, 200]
 MODIFIERS = ["25", "59", "XS", "XE", "XU", "JW", "JZ", "76"]
 BAD_VALUES: list[Any] = ["9:00", -1, 0, "x", None, [], {}, True, "2024-13-01", 1.5, "", "ABCDEFG"]
-LINE_FIELDS = ["code", "date", "modifiers", "units", "provider", "pos", "charge", "start", "stop", "drug",
-               "supervision", "member_supplied", "description"]
+UNKNOWN_FIELDS = ["modifier", "minutes", "number", "diagnosis", "Units"]
 
 
 def _stamp(date: str, minutes: int) -> str:
@@ -65,7 +67,10 @@ def random_claim(rng: random.Random, codes: list[str] = CPCP026_CODES, dates: li
     claim["lines"] = [random_line(rng, codes, dates) for _ in range(rng.randint(1, 8))]
     if rng.random() < malformed:
         line = rng.choice(claim["lines"])
-        line[rng.choice(LINE_FIELDS)] = rng.choice(BAD_VALUES)
+        line[rng.choice(CONTRACT_LINE_FIELDS)] = rng.choice(BAD_VALUES)
+    if rng.random() < malformed / 4:
+        target = rng.choice([claim, *claim["lines"]])
+        target[rng.choice(UNKNOWN_FIELDS)] = rng.choice([1, "25", ["25"]])
     if rng.random() < malformed / 4:
         claim[rng.choice(["id", "type", "pos", "lines", "bill_type"])] = rng.choice(BAD_VALUES)
     return claim

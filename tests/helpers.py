@@ -15,16 +15,21 @@ from compiler.pipeline import compile_pack
 from compiler.semantics import ir
 
 
-def compile_ok(path: str | Path) -> tuple[ir.Pack, Sources]:
+def compile_plan(path: str | Path) -> tuple[ir.Plan, Sources]:
     sources = Sources()
     result = compile_pack(path, sources)
-    assert result.pack is not None, [d.message for d in result.diagnostics]
-    return result.pack, sources
+    assert result.plan is not None, [d.message for d in result.diagnostics]
+    return result.plan, sources
+
+
+def compile_ok(path: str | Path) -> tuple[ir.Pack, Sources]:
+    plan, sources = compile_plan(path)
+    return plan.pack, sources
 
 
 def engines(path: str | Path) -> tuple[ir.Pack, Interpreter, types.ModuleType]:
-    pack, sources = compile_ok(path)
-    return pack, Interpreter(pack), load_generated(pack, sources)
+    plan, sources = compile_plan(path)
+    return plan.pack, Interpreter(plan), load_generated(plan, sources)
 
 
 def run_cli(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import typing
@@ -11,11 +12,12 @@ import pytest
 
 from compiler.backends.loading import outputs
 from compiler.backends.pycode import Namer, pydoc, pyrepr, pystr_wrapped, wrap_code
-from compiler.backends.python import Emitter, generate_python
+from compiler.backends.python import TEMPLATES, Emitter, generate_python, runtime_source
 from compiler.interpreter.evaluate import Interpreter
+from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, rank_table
 from compiler.semantics import ir
 from tests.conftest import PACK, ROOT
-from tests.helpers import compile_ok, engines, run_cli
+from tests.helpers import compile_plan, engines, run_cli
 
 PACKS = ROOT / "tests" / "packs"
 
@@ -24,21 +26,21 @@ def test_every_ir_expression_has_a_generator_and_an_interpreter_case() -> None:
     kinds = set(typing.get_args(ir.Expr))
     emitter = Emitter(None, {}, {})  # type: ignore[arg-type]
     assert kinds == set(emitter.dispatch)
-    pack, _ = compile_ok(PACK)
-    assert kinds == set(Interpreter(pack)._dispatch)
+    plan, _ = compile_plan(PACK)
+    assert kinds == set(Interpreter(plan)._dispatch)
 
 
 def test_generation_is_deterministic() -> None:
-    pack, sources = compile_ok(PACK)
-    text = sources.text(pack.path) or ""
-    first = generate_python(pack, text)
-    pack_again, sources_again = compile_ok(PACK)
-    assert generate_python(pack_again, sources_again.text(pack_again.path) or "") == first
+    plan, sources = compile_plan(PACK)
+    text = sources.text(plan.pack.path) or ""
+    first = generate_python(plan, text)
+    plan_again, sources_again = compile_plan(PACK)
+    assert generate_python(plan_again, sources_again.text(plan_again.pack.path) or "") == first
 
 
 def test_committed_module_is_what_the_pack_generates() -> None:
-    pack, sources = compile_ok("policies/cpcp026.rules")
-    generated = outputs(pack, sources)["cpcp026.py"]
+    plan, sources = compile_plan("policies/cpcp026.rules")
+    generated = outputs(plan, sources)["cpcp026.py"]
     assert (ROOT / "generated" / "cpcp026.py").read_text(encoding="utf-8") == generated
     code, _, err = run_cli("build", "--check", "policies/cpcp026.rules")
     assert code == 0, err
@@ -79,7 +81,8 @@ def test_contract_api_of_the_committed_module() -> None:
         {"code": "96372", "date": "2024-09-12", "supervision": "none"}]})[0]
     assert finding.to_dict() == {"rule": "P21-injection-without-supervision", "line": 1, "disposition": "deny",
                                  "message": finding.message, "citation": "Coding and Billing: Examples",
-                                 "suggest": "99211"}
+                                 "suggest": "99211", "evidence": []}
+    assert finding.evidence == () and hash(finding) == hash(finding)
     with pytest.raises(cpcp026.ClaimError, match=r"^lines\[1\]\.start: '9:00' is not YYYY-MM-DDTHH:MM$"):
         cpcp026.evaluate({"id": "A", "type": "professional", "pos": "11", "lines": [
             {"code": "96372", "date": "2024-09-12", "start": "9:00", "stop": "2024-09-12T10:00"}]})
@@ -161,9 +164,52 @@ def test_generated_modules_match_their_golden_files(name: str) -> None:
     """Golden generated modules for the test packs (RULESC_REGEN=1 rewrites them after a deliberate change)."""
     import os
 
-    pack, sources = compile_ok(PACKS / f"{name}.rules")
-    text = outputs(pack, sources)[f"{pack.name}.py"]
-    golden = ROOT / "tests" / "golden" / f"{pack.name}.py.txt"
+    plan, sources = compile_plan(PACKS / f"{name}.rules")
+    text = outputs(plan, sources)[f"{plan.pack.name}.py"]
+    golden = ROOT / "tests" / "golden" / f"{plan.pack.name}.py.txt"
     if os.environ.get("RULESC_REGEN"):
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
+
+
+def test_the_template_holds_layout_and_the_runtime_the_operators() -> None:
+    """What operators mean is written once, in the runtime both engines use; the template only lays
+    out the module around it."""
+    template = (TEMPLATES / "module.py.j2").read_text(encoding="utf-8")
+    assert set(re.findall(r"^def (\w+)\(", template, re.MULTILINE)) == {"_dispatch_table", "evaluate",
+                                                                         "_finding_order"}
+    runtime = runtime_source()
+    for table in (COMPARISONS, ARITHMETIC, FUNCTIONS, RELATIONS):
+        for name, function in table.items():
+            if name != "date":  # a plain equality of two fields, written inline by both engines
+                assert f"\ndef {function.__name__}(" in runtime, name
+
+
+def test_rank_table() -> None:
+    category = {"a": "high", "b": "low", "c": "high", "d": "other"}
+    method = {"a": "slow", "c": "fast", "b": "fast"}
+    assert rank_table(((category, ("high", "low")),)) == {"a": (2,), "b": (1,), "c": (2,)}
+    assert rank_table(((category, ("high", "low")), (method, ("fast", "slow")))) == {
+        "a": (2, 1), "b": (1, 2), "c": (2, 2)}
+
+
+def test_a_rule_that_reads_a_documentation_entry_reads_no_findings(tmp_path: Path) -> None:
+    """A documentation entry decides nothing, so `x flagged by` it never holds, on either engine."""
+    source = (PACKS / "evidence.rules").read_text(encoding="utf-8")
+    (tmp_path / "doc.rules").write_text(source + '''
+documentation D01-doc "Documentation only"
+  covers D01
+  cite main
+  text "Nothing to check."
+
+rule D02-reads-doc "Beside a documented line"
+  covers D02
+  cite main
+  when any other line x where x flagged by D01-doc
+  deny "never"
+''', encoding="utf-8")
+    _, interpreter, module = engines(tmp_path / "doc.rules")
+    claim = {"id": "D", "type": "institutional", "lines": [{"code": "96372", "date": "2024-05-01"},
+                                                           {"code": "96372", "date": "2024-05-01"}]}
+    assert [f.to_dict() for f in module.evaluate(claim)] == [f.to_dict() for f in interpreter.evaluate(claim)]
+    assert "D02-reads-doc" not in {f.rule for f in module.evaluate(claim)}

@@ -7,7 +7,7 @@ import importlib.metadata
 import json
 import tomllib
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
@@ -174,16 +174,14 @@ def test_allow_unknown_fields_reaches_the_engine() -> None:
     assert run is evaluate.run and isinstance(options, evaluate.EvalOptions)
     assert options.unknown_fields == "ignore"
     assert cast(evaluate.EvalOptions, cli.parse(["eval", str(PACK), "--input", "-"])[1]).unknown_fields == "error"
-    seen: list[str] = []
-
-    def engine(claim: object, unknown_fields: str = "error") -> list[Any]:
-        seen.append(unknown_fields)
-        return []
-
-    bound = evaluate.bind_unknown_fields(engine, "ignore")
-    assert bound is not None and bound({}) == [] and seen == ["ignore"]
-    assert evaluate.bind_unknown_fields(engine, "error") is engine
-    assert evaluate.bind_unknown_fields(lambda claim: [], "ignore") is None
+    claim = {"id": "U", "type": "professional", "pos": "11", "diagnosis": "J45.909",
+             "lines": [{"code": "96372", "date": "2024-09-12", "ndc_quantity": 2}]}
+    for engine in ("compiled", "interpreter"):
+        code, out, _ = run_cli("eval", str(PACK), "--input", "-", "--engine", engine, stdin=json.dumps(claim))
+        assert code == 1 and "diagnosis: unknown field" in json.loads(out)["error"]
+        code, out, _ = run_cli("eval", str(PACK), "--input", "-", "--engine", engine, "--allow-unknown-fields",
+                               stdin=json.dumps(claim))
+        assert code == 0 and [f["rule"] for f in json.loads(out)["findings"]] == ["P31-drug-code-with-administration"]
 
 
 def test_commands_take_plain_options() -> None:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.interpreter.evaluate import Interpreter
-from compiler.runtime.claims import ClaimError
+from compiler.runtime.claims import CONTRACT_CLAIM_FIELDS, CONTRACT_LINE_FIELDS, ClaimError
 from tests.claimgen import CPCP026_CODES, random_claim
 from tests.conftest import PACK, ROOT
 from tests.helpers import engines, run_cli
@@ -23,9 +23,10 @@ CONSTRUCT_CODES = ["96360", "96361", "96365", "96366", "96367", "96372", "96374"
 CONSTRUCT_DATES = ["2023-12-31", "2024-01-01", "2024-05-01", "2024-05-01", "2024-06-01"]
 
 
-def outcome(engine: Any, error: type[Exception], claim: object) -> object:
+def outcome(engine: Any, error: type[Exception], claim: object, unknown_fields: str = "error") -> object:
+    """The findings (with their evidence) as dictionaries, or the error's message."""
     try:
-        return [f.to_dict() for f in engine(claim)]
+        return [f.to_dict() for f in engine(claim, unknown_fields=unknown_fields)]
     except error as caught:
         return ("error", str(caught))
 
@@ -35,6 +36,8 @@ def agree(interpreter: Interpreter, module: types.ModuleType, claim: object) -> 
     expected = outcome(interpreter.evaluate, ClaimError, claim)
     got = outcome(module.evaluate, module.ClaimError, claim)
     assert got == expected, json.dumps(claim)
+    lenient = outcome(module.evaluate, module.ClaimError, claim, "ignore")
+    assert lenient == outcome(interpreter.evaluate, ClaimError, claim, "ignore"), json.dumps(claim)
     assert json.dumps(claim, sort_keys=True, default=str) == snapshot, "evaluate changed its input"
     return got
 
@@ -55,7 +58,7 @@ def test_construct_pack_engines_agree(rng: random.Random) -> None:
     agree(CONSTRUCTS_INTERPRETER, CONSTRUCTS_MODULE, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
 
 
-@pytest.mark.parametrize("name", ["escaping", "contract"])
+@pytest.mark.parametrize("name", ["escaping", "contract", "evidence"])
 def test_other_packs_agree(name: str) -> None:
     _, interpreter, module = engines(ROOT / "tests" / "packs" / f"{name}.rules")
     rng = random.Random(name)
@@ -68,18 +71,22 @@ def test_random_claims_exercise_findings_and_errors() -> None:
     rng = random.Random(7)
     dispositions: set[str] = set()
     rules: set[str] = set()
-    errors = 0
+    evidence: set[int] = set()
+    errors: list[str] = []
     for _ in range(3000):
         result = outcome(CPCP026_MODULE.evaluate, CPCP026_MODULE.ClaimError, random_claim(rng))
         if isinstance(result, tuple):
-            errors += 1
+            errors.append(result[1])
             continue
         assert isinstance(result, list)
         dispositions.update(f["disposition"] for f in result)
         rules.update(f["rule"] for f in result)
+        evidence.update(len(f["evidence"]) for f in result)
     assert dispositions == {"deny", "review", "info"}
-    assert errors > 100
+    assert len(errors) > 100
+    assert any("unknown field" in e for e in errors) and any("; " in e for e in errors)
     assert len(rules) >= 25, sorted(rules)
+    assert {0, 1, 2} <= evidence, sorted(evidence)
 
 
 def test_eval_engines_agree_on_thousands_of_claims(tmp_path: Any) -> None:
@@ -106,8 +113,8 @@ json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**30, 10**30) | st.floats() | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=12)
-FIELDS = ["id", "type", "pos", "bill_type", "provider", "member", "lines", "code", "date", "modifiers", "units",
-          "charge", "start", "stop", "drug", "supervision", "member_supplied", "description"]
+CLAIM_KEYS = [*CONTRACT_CLAIM_FIELDS, "bill_class", "note"]
+FIELDS = [*CLAIM_KEYS, *CONTRACT_LINE_FIELDS, "minutes", "modifier"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -115,7 +122,7 @@ FIELDS = ["id", "type", "pos", "bill_type", "provider", "member", "lines", "code
 def test_any_json_value_in_any_field_gives_findings_or_claim_error(rng: random.Random, field: str,
                                                                   value: object) -> None:
     claim = random_claim(rng, malformed=0)
-    if field in ("id", "type", "pos", "bill_type", "provider", "member", "lines"):
+    if field in CLAIM_KEYS:
         claim[field] = value
     else:
         rng.choice(claim["lines"])[field] = value
@@ -126,3 +133,20 @@ def test_any_json_value_in_any_field_gives_findings_or_claim_error(rng: random.R
 @given(json_values)
 def test_any_json_value_as_the_claim(value: object) -> None:
     assert agree(CPCP026_INTERPRETER, CPCP026_MODULE, value) is not None
+
+
+@pytest.mark.parametrize("engine", ["interpreter", "compiled"])
+def test_both_engines_take_unknown_fields(engine: str) -> None:
+    evaluate = CPCP026_INTERPRETER.evaluate if engine == "interpreter" else CPCP026_MODULE.evaluate
+    error = ClaimError if engine == "interpreter" else CPCP026_MODULE.ClaimError
+    claim = {"id": "U", "type": "professional", "pos": "11", "diagnosis": "J45",
+             "lines": [{"code": "96372", "date": "2024-09-12", "supervision": "none", "modifier": ["25"]}]}
+    with pytest.raises(error) as rejected:
+        evaluate(claim)
+    assert str(rejected.value) == ('diagnosis: unknown field; '
+                                   'lines[1].modifier: unknown field (did you mean "modifiers"?)')
+    assert "P21-injection-without-supervision" in [f.rule for f in evaluate(claim, unknown_fields="ignore")]
+    with pytest.raises(ValueError) as caught:
+        evaluate(claim, unknown_fields="warn")
+    assert str(caught.value) == "unknown_fields must be 'error' or 'ignore', not 'warn'"
+    assert not isinstance(caught.value, error)

@@ -137,7 +137,7 @@ def _engine(claim: object) -> list[Finding]:
         claim = SCENARIOS[claim]
     if not isinstance(claim, dict):
         raise ClaimError("claim: expected an object")
-    return [Finding("R", len(claim.get("lines", [])), "info", str(claim.get("id")), "c", None)]
+    return [Finding("R", len(claim.get("lines", [])), "info", str(claim.get("id")), "c", None, ())]
 
 
 class _Clock:
@@ -190,7 +190,7 @@ def _peak(path: Path, count: int, array: bool) -> int:
             out.write("[\n" + ",\n".join(json.dumps(c, indent=2) for c in claims) + "\n]\n")
         else:
             out.writelines(json.dumps(c) + "\n" for c in claims)
-    findings = [Finding("R", 1, "deny", "message", "citation", None)]
+    findings = [Finding("R", 1, "deny", "message", "citation", None, ())]
     tracemalloc.start()
     try:
         with path.open(encoding="utf-8") as source, open(os.devnull, "w", encoding="utf-8") as sink:

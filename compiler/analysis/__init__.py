@@ -1,4 +1,7 @@
-"""Checks over the resolved pack, run in a fixed order; each may refine the pack it is given."""
+"""Checks over the resolved pack, run in a fixed order; each may refine the pack it is given.
+
+Analysis ends with a plan (the pack and its evaluation order), the only thing engines accept.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,21 @@ Check = Callable[[ir.Pack, Collector], ir.Pack]
 
 CHECKS: tuple[Check, ...] = (
     order.check_precedence,
-    order.check,
     coverage.check_rows,
+)
+# Warnings, run once the pack is known to be free of errors (so they never bury one).
+WARNINGS: tuple[Check, ...] = (
     coverage.check_examples,
 )
 
 
-def analyze(pack: ir.Pack, out: Collector) -> ir.Pack:
+def analyze(pack: ir.Pack, out: Collector) -> ir.Plan | None:
+    """Run every check, then plan the evaluation; None when the rules cannot be ordered."""
     for check in CHECKS:
         pack = check(pack, out)
-    return pack
+    plan = order.plan(pack, out)
+    if plan is None:
+        return None
+    for check in WARNINGS:
+        check(plan.pack, out)
+    return plan

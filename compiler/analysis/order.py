@@ -3,8 +3,6 @@ after every rule that takes precedence over it."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import networkx as nx
 
 from compiler.diagnostics import Collector, Label
@@ -24,13 +22,14 @@ def dependency_graph(pack: ir.Pack) -> nx.DiGraph:
     return graph
 
 
-def check(pack: ir.Pack, out: Collector) -> ir.Pack:
+def plan(pack: ir.Pack, out: Collector) -> ir.Plan | None:
+    """The pack with its evaluation order; None (and a diagnostic) when rules read each other in a cycle."""
     graph = dependency_graph(pack)
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
-        order = tuple(nx.lexicographical_topological_sort(graph))
-        return dataclasses.replace(pack, order=order)
+        edit_rules = {rule.id for rule in pack.rules if rule.edits}
+        return ir.Plan(pack, tuple(r for r in nx.lexicographical_topological_sort(graph) if r in edit_rules))
     labels = []
     for source, target in cycle:
         rule = pack.rule(target)
@@ -40,7 +39,7 @@ def check(pack: ir.Pack, out: Collector) -> ir.Pack:
               + " -> ".join([cycle[0][0], *(t for _, t in cycle)]), first.id_span,
               "break the cycle: one of these rules must decide without the other's findings",
               labels=labels)
-    return pack
+    return None
 
 
 def check_precedence(pack: ir.Pack, out: Collector) -> ir.Pack:

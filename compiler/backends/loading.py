@@ -15,15 +15,16 @@ from compiler.diagnostics import Sources
 from compiler.semantics import ir
 
 
-def outputs(pack: ir.Pack, sources: Sources) -> dict[str, str]:
+def outputs(plan: ir.Plan, sources: Sources) -> dict[str, str]:
     """Every file `rulesc build` writes for one pack, by name relative to the output folder."""
-    text = sources.text(pack.path) or ""
-    return {f"{pack.name}.py": generate_python(pack, text)}
+    text = sources.text(plan.pack.path) or ""
+    return {f"{plan.pack.name}.py": generate_python(plan, text)}
 
 
-def load_generated(pack: ir.Pack, sources: Sources) -> types.ModuleType:
+def load_generated(plan: ir.Plan, sources: Sources) -> types.ModuleType:
     """Compile the pack's module in memory and import it (without writing generated/)."""
-    source = outputs(pack, sources)[f"{pack.name}.py"]
+    pack = plan.pack
+    source = outputs(plan, sources)[f"{pack.name}.py"]
     spec = importlib.util.spec_from_loader(f"rulesc_generated_{pack.name}", loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)

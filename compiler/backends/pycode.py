@@ -157,6 +157,13 @@ def _split_top(inner: str) -> list[str]:
     return [p for p in pieces if p]
 
 
+def one_group(code: str) -> bool:
+    """Whether `code` is one bracketed group, or a name called on one: `(a and b)`, `any(...)`."""
+    top = [index for depth, index in _scan(code) if depth == 0]
+    return len(top) == 2 and top[1] == len(code) - 1 and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*|",
+                                                                      code[:top[0]]) is not None
+
+
 def wrap_code(code: str, indent: int, width: int = 100) -> str:
     """Break a generated expression over lines inside its outermost brackets so that no line is
     longer than `width`. Strings are never touched; an expression without brackets stays as it is."""

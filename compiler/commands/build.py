@@ -50,8 +50,8 @@ def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
     files: dict[str, str] = {}
     if not (Path(options.out) / "__init__.py").exists():
         files["__init__.py"] = PACKAGE_INIT
-    for pack in compiled.packs:
-        generated = generate(pack, compiled.sources)
+    for plan in compiled.plans:
+        generated = generate(plan, compiled.sources)
         show(generated.diagnostics, compiled.sources, options.style)
         if generated.value is None:
             return EXIT_ERRORS

@@ -21,8 +21,12 @@ class Style:
 
 @dataclass(frozen=True)
 class Packs:
-    packs: list[ir.Pack]
+    plans: list[ir.Plan]
     sources: Sources
+
+    @property
+    def packs(self) -> list[ir.Pack]:
+        return [plan.pack for plan in self.plans]
 
 
 def show(diagnostics: Sequence[Diagnostic], sources: Sources, style: Style) -> None:
@@ -36,6 +40,6 @@ def compile_or_report(files: Sequence[str], style: Style) -> Packs | int:
     results = compile_all(files, sources)
     diagnostics = [d for r in results for d in r.diagnostics]
     show(diagnostics, sources, style)
-    if any(r.pack is None for r in results):
+    if any(r.plan is None for r in results):
         return exit_code(diagnostics) or EXIT_ERRORS
-    return Packs([r.pack for r in results if r.pack is not None], sources)
+    return Packs([r.plan for r in results if r.plan is not None], sources)

@@ -9,7 +9,6 @@ summary (`N claims, K with findings, E errors`) and any progress go to standard 
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import re
 import sys
@@ -86,18 +85,6 @@ class Progress:
             self.stream.flush()
 
 
-def bind_unknown_fields(evaluate: Callable[..., Sequence[Any]], unknown_fields: UnknownFields) -> Engine | None:
-    """The engine's `evaluate` with the caller's choice for fields the contract does not name
-    (`--allow-unknown-fields` is "ignore"), or None when the engine cannot honour that choice."""
-    if unknown_fields == "error":
-        return evaluate
-    try:
-        accepts = "unknown_fields" in inspect.signature(evaluate).parameters
-    except (TypeError, ValueError):
-        accepts = False
-    return functools.partial(evaluate, unknown_fields=unknown_fields) if accepts else None
-
-
 def claim_id(value: object) -> Any:
     """The claim's id as the result echoes it; null for a record without a usable one."""
     if isinstance(value, dict):
@@ -146,22 +133,18 @@ def _engine(options: EvalOptions) -> tuple[Engine, tuple[type[Exception], ...]] 
     compiled = compile_or_report((options.file,), options.style)
     if isinstance(compiled, int):
         return compiled
-    (pack,), sources = compiled.packs, compiled.sources
+    (plan,), sources = compiled.plans, compiled.sources
     evaluate: Callable[..., Sequence[Any]]
     rejected: tuple[type[Exception], ...]
     if options.engine == "interpreter":
-        evaluate, rejected = Interpreter(pack).evaluate, (ClaimError,)
+        evaluate, rejected = Interpreter(plan).evaluate, (ClaimError,)
     else:
-        module = load_module(pack, sources)
+        module = load_module(plan, sources)
         show(module.diagnostics, sources, options.style)
         if module.value is None:
             return EXIT_ERRORS
         evaluate, rejected = module.value.evaluate, (ClaimError, module.value.ClaimError)
-    bound = bind_unknown_fields(evaluate, options.unknown_fields)
-    if bound is None:
-        sys.stderr.write(f"rulesc eval: the {options.engine} engine cannot ignore unknown fields\n")
-        return EXIT_USAGE
-    return bound, rejected
+    return functools.partial(evaluate, unknown_fields=options.unknown_fields), rejected
 
 
 def _source(options: EvalOptions, stack: ExitStack) -> Lines:

@@ -71,12 +71,12 @@ def expectation(example: ir.Example) -> Expectation:
     for e in example.expected:
         if e.kind == "finding":
             assert e.line is not None and e.disposition is not None  # the resolver guarantees both
-            wants.append(Want(e.line, e.disposition, e.rule, e.suggest, getattr(e, "evidence", None)))
+            wants.append(Want(e.line, e.disposition, e.rule, e.suggest, e.evidence))
     return Expectation(
         findings=tuple(wants),
         errors=tuple(e.text for e in example.expected if e.kind == "error"),
         no_suggestion=tuple(e.line for e in example.expected if e.kind == "nosuggest" and e.line is not None),
-        ignore_info=bool(getattr(example, "ignore_info", False)),
+        ignore_info=example.ignore_info,
     )
 
 
@@ -86,17 +86,18 @@ def outcome(evaluate: Callable[[object], Sequence[Any]], claim: object,
         findings = evaluate(claim)
     except rejected as error:
         return Outcome(error=str(error))
-    return Outcome(tuple(Got(f.rule, f.line, f.disposition, f.suggest, tuple(getattr(f, "evidence", ())))
+    return Outcome(tuple(Got(f.rule, f.line, f.disposition, f.suggest, f.evidence)
                          for f in findings))
 
 
-def _run_pack(pack: ir.Pack, sources: Sources, patterns: Sequence[str],
+def _run_pack(plan: ir.Plan, sources: Sources, patterns: Sequence[str],
               style: Style) -> list[Result] | int:
-    module = load_module(pack, sources)
+    pack = plan.pack
+    module = load_module(plan, sources)
     show(module.diagnostics, sources, style)
     if module.value is None:
         return EXIT_ERRORS
-    engines = {"interpreter": (Interpreter(pack).evaluate, (ClaimError,)),
+    engines = {"interpreter": (Interpreter(plan).evaluate, (ClaimError,)),
                "compiled": (module.value.evaluate, (ClaimError, module.value.ClaimError))}
     results = []
     for example in pack.examples:
@@ -117,9 +118,9 @@ def run(options: ExamplesOptions) -> int:
         return compiled
     results: list[Result] = []
     total = 0
-    for pack in compiled.packs:
-        total += len(pack.examples)
-        ran = _run_pack(pack, compiled.sources, options.patterns, style)
+    for plan in compiled.plans:
+        total += len(plan.pack.examples)
+        ran = _run_pack(plan, compiled.sources, options.patterns, style)
         if isinstance(ran, int):
             return ran
         results.extend(ran)

@@ -1,27 +1,18 @@
-"""The reference semantics: evaluate a resolved pack on a claim, straight from the IR.
+"""The reference semantics: evaluate an analyzed pack on a claim, straight from the IR.
 
-Generated modules must return exactly what this returns; the tests hold them to it.
+Generated modules must return exactly what this returns; the tests hold them to it. What each
+operator means is the runtime's (compiler/runtime), shared with generated modules; this module
+holds only the walk over the IR.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from compiler.runtime.claims import (
-    Claim,
-    ClaimError,
-    Finding,
-    Line,
-    field_text,
-    is_cpt,
-    is_hcpcs,
-    overlapping,
-    parse_claim,
-    same_provider,
-)
-from compiler.semantics import ir
+from compiler.runtime.claims import Claim, ClaimError, Finding, Line, field_text, parse_claim
+from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_in, opt_neg, rank_table
+from compiler.semantics import evidence, ir
 
 __all__ = ["ClaimError", "Finding", "Interpreter"]
 
@@ -38,11 +29,16 @@ class _Run:
 
 
 class Interpreter:
-    def __init__(self, pack: ir.Pack) -> None:
-        self.pack = pack
+    def __init__(self, plan: ir.Plan) -> None:
+        if not isinstance(plan, ir.Plan):
+            raise TypeError(f"Interpreter runs an analyzed plan (compiler.analysis.analyze returns one), "
+                            f"not {type(plan).__name__}")
+        self.plan = plan
+        pack = self.pack = plan.pack
         self._attributes = {a.name: a.lookup() for a in pack.attributes}
         self._maps = {m.name: dict(m.pairs) for m in pack.maps}
-        self._rankings = {r.name: r.levels for r in pack.rankings}
+        self._ranks = {r.name: rank_table(tuple((self._attributes[name], order) for name, order in r.levels))
+                       for r in pack.rankings}
         self._overriders = {r.id: pack.overriders(r.id) for r in pack.rules}
         self._rules = {r.id: r for r in pack.rules}
         self._dispatch: dict[type, Callable[[Any, Env, _Run], Any]] = {
@@ -55,11 +51,14 @@ class Interpreter:
         }
 
     # ------------------------------------------------------------ claims
-    def evaluate(self, raw_claim: object) -> list[Finding]:
-        claim = parse_claim(raw_claim)
+    def evaluate(self, raw_claim: object, unknown_fields: str = "error") -> list[Finding]:
+        """Findings for one claim, as a generated module's `evaluate` returns them: ClaimError for a
+        malformed claim or (unless unknown_fields="ignore") a field the contract does not name,
+        ValueError for any other unknown_fields than "error" and "ignore"."""
+        claim = parse_claim(raw_claim, unknown_fields)
         run = _Run(claim)
         edited = [line for line in claim.lines if line.date >= self.pack.effective]
-        for rule_id in self.pack.order:
+        for rule_id in self.plan.order:
             rule = self._rules[rule_id]
             run.raw[rule_id] = frozenset(line.number for line in edited if self._applies(rule, line, run))
         findings = []
@@ -96,8 +95,43 @@ class Interpreter:
         if rule.suggest is not None and (rule.suggest_if is None or self.eval(rule.suggest_if, env, run)):
             value = self.eval(rule.suggest, env, run)
             suggest = value if isinstance(value, str) else None
+        found = set() if rule.condition is None else self._evidence(rule.condition, env, run, True)
+        found.discard(line.number)
         assert rule.disposition is not None
-        return Finding(rule.id, line.number, rule.disposition, message, rule.citation, suggest)
+        return Finding(rule.id, line.number, rule.disposition, message, rule.citation, suggest,
+                       tuple(sorted(found)))
+
+    # ------------------------------------------------------------ evidence
+    def _evidence(self, expr: ir.Expr, env: Env, run: _Run, value: bool | None) -> set[int]:
+        """The lines `expr` rests on, given its value (None: compute it where it matters)."""
+        if value is None and evidence.decided_by_value(expr):
+            value = bool(self.eval(expr, env, run))
+        if not evidence.possible(expr, value):
+            return set()
+        if isinstance(expr, ir.Not):
+            return self._evidence(expr.operand, env, run, None if value is None else not value)
+        found: set[int] = set()
+        if isinstance(expr, ir.BoolOp):
+            assert value is not None
+            both = evidence.whole(expr, value)
+            for side in (expr.left, expr.right):
+                if both or bool(self.eval(side, env, run)) == value:
+                    found |= self._evidence(side, env, run, value)
+        elif isinstance(expr, ir.Quant):
+            inner_env = dict(env)
+            for line in _scoped(run.claim.lines, expr.scopes, env[expr.outer]):
+                inner_env[expr.var] = line
+                if self.eval(expr.condition, inner_env, run):
+                    found.add(line.number)
+                    found |= self._evidence(expr.condition, inner_env, run, True)
+                    if expr.kind == "first":
+                        assert expr.then is not None
+                        found |= self._evidence(expr.then, inner_env, run, None)
+                        break
+        else:
+            for operand in evidence.operands(expr):
+                found |= self._evidence(operand, env, run, None)
+        return found
 
     # ------------------------------------------------------------ expressions
     def eval(self, expr: ir.Expr, env: Env, run: _Run) -> Any:
@@ -119,86 +153,29 @@ class Interpreter:
         return getattr(run.claim, expr.field)
 
     def _code_attr(self, expr: ir.CodeAttr, env: Env, run: _Run) -> Any:
-        code = self.eval(expr.code, env, run)
-        value = self._attributes[expr.attribute].get(code) if code is not None else None
-        if value is None and expr.type.kind is ir.Kind.BOOL:
-            return False
-        return value
+        default = False if expr.type.kind is ir.Kind.BOOL else None
+        return self._attributes[expr.attribute].get(self.eval(expr.code, env, run), default)
 
     def _map_get(self, expr: ir.MapGet, env: Env, run: _Run) -> Any:
-        key = self.eval(expr.key, env, run)
-        return None if key is None else self._maps[expr.map].get(key)
+        return self._maps[expr.map].get(self.eval(expr.key, env, run))
 
     def _rank_of(self, expr: ir.RankOf, env: Env, run: _Run) -> Any:
-        code = self.eval(expr.code, env, run)
-        if code is None:
-            return None
-        rank = []
-        for attribute, order in self._rankings[expr.ranking]:
-            value = self._attributes[attribute].get(code)
-            if value not in order:
-                return None
-            rank.append(len(order) - order.index(str(value)))
-        return tuple(rank)
+        return self._ranks[expr.ranking].get(self.eval(expr.code, env, run))
 
     def _func(self, expr: ir.Func, env: Env, run: _Run) -> Any:
-        args = [self.eval(arg, env, run) for arg in expr.args]
-        if expr.name == "is_cpt":
-            return is_cpt(args[0])
-        if expr.name == "is_hcpcs":
-            return is_hcpcs(args[0])
-        if any(a is None for a in args):
-            return None
-        if expr.name == "ceil":
-            return math.ceil(args[0])
-        if expr.name == "floor":
-            return math.floor(args[0])
-        if expr.name == "abs":
-            return abs(args[0])
-        if expr.name == "max":
-            return max(args)
-        if expr.name == "min":
-            return min(args)
-        raise AssertionError(expr.name)
+        return FUNCTIONS[expr.name](*(self.eval(arg, env, run) for arg in expr.args))
 
     def _arith(self, expr: ir.Arith, env: Env, run: _Run) -> Any:
-        left, right = self.eval(expr.left, env, run), self.eval(expr.right, env, run)
-        if left is None or right is None:
-            return None
-        if expr.op == "+":
-            return left + right
-        if expr.op == "-":
-            return left - right
-        if expr.op == "*":
-            return left * right
-        return None if right == 0 else left / right
+        return ARITHMETIC[expr.op](self.eval(expr.left, env, run), self.eval(expr.right, env, run))
 
     def _neg(self, expr: ir.Neg, env: Env, run: _Run) -> Any:
-        value = self.eval(expr.operand, env, run)
-        return None if value is None else -value
+        return opt_neg(self.eval(expr.operand, env, run))
 
     def _compare(self, expr: ir.Compare, env: Env, run: _Run) -> Any:
-        left, right = self.eval(expr.left, env, run), self.eval(expr.right, env, run)
-        if left is None or right is None:
-            return False
-        op = expr.op
-        if op == "=":
-            return left == right
-        if op == "!=":
-            return left != right
-        if op == "<":
-            return left < right
-        if op == "<=":
-            return left <= right
-        if op == ">":
-            return left > right
-        return left >= right
+        return COMPARISONS[expr.op](self.eval(expr.left, env, run), self.eval(expr.right, env, run))
 
     def _member(self, expr: ir.Member, env: Env, run: _Run) -> Any:
-        item, collection = self.eval(expr.item, env, run), self.eval(expr.collection, env, run)
-        if item is None or collection is None:
-            return False
-        return (item in collection) != expr.negated
+        return opt_in(self.eval(expr.item, env, run), self.eval(expr.collection, env, run), expr.negated)
 
     def _given(self, expr: ir.Given, env: Env, run: _Run) -> Any:
         return (self.eval(expr.value, env, run) is None) == expr.negated
@@ -206,21 +183,14 @@ class Interpreter:
     def _has(self, expr: ir.Has, env: Env, run: _Run) -> Any:
         modifiers = self.eval(expr.modifiers, env, run)
         wanted = self.eval(expr.wanted, env, run)
-        found = any(m in wanted for m in modifiers) if expr.any_of else wanted in modifiers
+        found = not wanted.isdisjoint(modifiers) if expr.any_of else wanted in modifiers
         return found != expr.negated
 
     def _flagged(self, expr: ir.Flagged, env: Env, run: _Run) -> Any:
         return env[expr.var].number in self._final(expr.rule, run)
 
     def _relation(self, expr: ir.Relation, env: Env, run: _Run) -> Any:
-        inner, outer = env[expr.inner], env[expr.outer]
-        if expr.kind == "date":
-            return inner.date == outer.date
-        if expr.kind == "provider":
-            return same_provider(inner, outer)
-        if expr.kind == "drug":
-            return inner.drug is not None and inner.drug == outer.drug
-        return overlapping(inner, outer)
+        return RELATIONS[expr.kind](env[expr.inner], env[expr.outer])
 
     def _bool_op(self, expr: ir.BoolOp, env: Env, run: _Run) -> Any:
         if expr.op == "and":

@@ -480,7 +480,6 @@ class Pack:
     precedences: tuple[Precedence, ...]
     examples: tuple[Example, ...]
     removed: tuple[str, ...] = ()
-    order: tuple[str, ...] = ()  # evaluation order of the edit rules, set by analysis
     # The rows of the policy's specification the pack declares it covers (`rows P01..P36`),
     # expanded and in order; () when the header declares none.
     rows: tuple[str, ...] = ()
@@ -537,3 +536,32 @@ def walk(expr: Expr | None) -> Iterator[Expr]:
     elif isinstance(expr, Quant):
         yield from walk(expr.condition)
         yield from walk(expr.then)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An analyzed pack, ready to run: the pack and the order in which its edit rules are evaluated.
+
+    Analysis builds it (`compiler.analysis.analyze`); the interpreter and the backends take nothing
+    else, so a pack that skipped analysis cannot reach an engine. It never carries solver results:
+    running a pack must not wait for the conflict analyzer. Construction checks the order, so a
+    plan made by hand cannot silently evaluate fewer rules or read a rule's findings too early.
+    """
+
+    pack: Pack
+    order: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pack, Pack):
+            raise TypeError(f"a plan needs a resolved pack, not {type(self.pack).__name__}")
+        edit_rules = [rule for rule in self.pack.rules if rule.edits]
+        if sorted(self.order) != sorted(rule.id for rule in edit_rules):
+            raise ValueError(f"the evaluation order of {self.pack.name} must name each edit rule once: "
+                             f"{', '.join(self.order) or 'it names none'}")
+        position = {rule_id: index for index, rule_id in enumerate(self.order)}
+        for rule in edit_rules:
+            for reference in rule.references:
+                for earlier in (reference, *self.pack.overriders(reference)):
+                    if position.get(earlier, -1) > position[rule.id]:
+                        raise ValueError(f"{rule.id} reads the findings of {reference}, so {earlier} must be "
+                                         "evaluated before it")
