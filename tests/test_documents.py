@@ -8,6 +8,8 @@ import json
 import os
 import re
 import struct
+import subprocess
+import sys
 import typing
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -25,7 +27,7 @@ from compiler.backends.document import build_model, generate_documents
 from compiler.backends.english import English
 from compiler.backends.examples import evaluate_examples
 from compiler.backends.layout import layout
-from compiler.backends.markup import Anchors, Ref, md_phrase, md_text, plain
+from compiler.backends.markup import Anchors, Ref, md_fence, md_phrase, md_text, plain
 from compiler.backends.report import ReportError, parse_report
 from compiler.semantics import ir
 from tests.conftest import PACK, ROOT
@@ -52,6 +54,16 @@ def cpcp026() -> tuple[ir.Pack, str, str]:
 @pytest.fixture(scope="module")
 def escaping() -> tuple[ir.Pack, str, str]:
     return documents(PACKS / "escaping.rules")
+
+
+@pytest.fixture(scope="module")
+def contract() -> tuple[ir.Pack, str, str]:
+    return documents(PACKS / "contract.rules")
+
+
+@pytest.fixture(scope="module")
+def constructs() -> tuple[ir.Pack, str, str]:
+    return documents(PACKS / "constructs.rules")
 
 
 def markdown_parser() -> MarkdownIt:
@@ -382,13 +394,45 @@ def _markdown_links_and_ids(markdown: str) -> tuple[list[str], list[str]]:
     return links, ids
 
 
-@pytest.mark.parametrize("which", ["cpcp026", "escaping"])
+@pytest.mark.parametrize("which", ["cpcp026", "escaping", "contract", "constructs"])
 def test_every_markdown_link_resolves(which: str, request: pytest.FixtureRequest) -> None:
     _, markdown, _ = request.getfixturevalue(which)
     links, ids = _markdown_links_and_ids(markdown)
     assert len(ids) == len(set(ids)), "anchors are unique"
     assert links and all(link.startswith("#") for link in links)
     assert {link[1:] for link in links} <= set(ids)
+
+
+def test_anchors_are_unique_and_safe() -> None:
+    anchors = Anchors()
+    anchors.reserve("rules")
+    assert [anchors.get("rule", k) for k in ("P01-x", "p01_x", "P01 x", "<script>", "")] == \
+        ["rule-p01-x", "rule-p01-x-2", "rule-p01-x-3", "rule-script", "rule-x"]
+    assert anchors.get("rule", "P01-x") == "rule-p01-x"
+    with pytest.raises(ValueError):
+        anchors.reserve("rules")
+
+
+def test_a_fence_holds_any_backticks() -> None:
+    text = "```\n````` and `x`"
+    fenced = md_fence(text, "text")
+    tokens = markdown_parser().parse(fenced)
+    assert [t.type for t in tokens] == ["fence"] and tokens[0].content == text + "\n"
+
+
+def test_sentences_end_once(cpcp026: tuple[ir.Pack, str, str]) -> None:
+    _, markdown, page = cpcp026
+    assert "whatever the number of drugs.”\n" in markdown and "drugs.”." not in markdown + page
+    assert "a sequential service needs a new substance.” It suggests code 96376" in page
+
+
+def test_rules_of_a_base_pack_say_where_they_are_declared(contract: tuple[ir.Pack, str, str]) -> None:
+    pack, markdown, _ = contract
+    assert "- **Removes:** P34-home-infusion" in markdown
+    assert "- **Declared in:** cpcp026.rules" in _card(markdown, "p02-hydration-not-concurrent")
+    replaced = _card(markdown, "p21-injection-without-supervision")
+    assert "Declared in" not in replaced and "As written (contract.rules, line 12):" in replaced
+    assert "P34-home-infusion" not in {r.id for r in pack.rules}
 
 
 def test_the_markdown_link_check_can_fail() -> None:
@@ -436,7 +480,7 @@ def _balance(page: str) -> _Balance:
     return checker
 
 
-@pytest.mark.parametrize("which", ["cpcp026", "escaping"])
+@pytest.mark.parametrize("which", ["cpcp026", "escaping", "contract", "constructs"])
 def test_html_is_well_formed_and_self_contained(which: str, request: pytest.FixtureRequest) -> None:
     _, _, page = request.getfixturevalue(which)
     ET.fromstring(page.split("\n", 1)[1] if page.startswith("<!DOCTYPE html>") else page)
@@ -664,6 +708,19 @@ def test_a_screenshot_is_a_png_of_the_requested_size(tmp_path: Path, cpcp026: tu
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (640, 480)
+
+
+@needs_chromium
+def test_the_screenshot_tool_builds_and_shoots_a_pack(tmp_path: Path) -> None:
+    png = tmp_path / "first.png"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "screenshot.py"), str(PACKS / "escaping.rules"),
+                             str(png), "--width", "800", "--height", "600"], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    assert struct.unpack(">II", png.read_bytes()[16:24]) == (800, 600)
+    bad = subprocess.run([sys.executable, str(ROOT / "tools" / "screenshot.py"), str(tmp_path / "none.rules"),
+                          str(png)], capture_output=True, text=True, check=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("screenshot: ") and "Traceback" not in bad.stderr
 
 
 def test_a_missing_browser_is_reported_with_the_install_command(monkeypatch: pytest.MonkeyPatch,

@@ -402,6 +402,8 @@ class _Builder:
                 facts.append(Fact(label, self.rule_refs([self.graph.nodes[o]["name"] for o in others])))
         for resolution in rule.resolves:
             facts.append(Fact(f"Resolves {resolution.conflict}", (resolution.rationale,)))
+        if rule.span.path != self.pack.path:
+            facts.append(Fact("Declared in", (Path(rule.origin or rule.span.path).name,)))
         return tuple(facts)
 
     def section_views(self) -> tuple[SectionView, ...]:

@@ -27,6 +27,7 @@ HEADER = 36
 CHAR_WIDTH_FIFTHS = 36  # 7.2 px per character of 12 px monospace, in fifths of a pixel
 TEXT_PAD = 14
 MAX_LABEL = 40
+HEADING_CHAR_WIDTH = 9
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,11 @@ def label_of(name: str) -> str:
 
 def text_width(text: str) -> int:
     return TEXT_PAD + (len(text) * CHAR_WIDTH_FIFTHS + 4) // 5
+
+
+def heading_width(text: str) -> int:
+    """Column headings are set in bold capitals with letter spacing: about 9 px a character."""
+    return len(text) * HEADING_CHAR_WIDTH
 
 
 def _generations(graph: nx.DiGraph, nodes: list[str]) -> dict[str, int]:
@@ -135,31 +141,36 @@ def _order(graph: nx.DiGraph, columns: list[list[str]]) -> list[list[str]]:
     return ordered
 
 
-def column_title(graph: nx.DiGraph, column: list[str], index: int) -> str:
-    kinds = {graph.nodes[n]["kind"] for n in column}
-    if kinds == {"row"}:
-        return "Rows"
-    if kinds <= set(DATA_KINDS):
-        return "Data"
-    return "Rules" if index <= 1 else "Overridden or reading"
+def column_titles(graph: nx.DiGraph, columns: list[list[str]]) -> list[str]:
+    titles = []
+    for column in columns:
+        kinds = {graph.nodes[n]["kind"] for n in column}
+        if kinds == {"row"}:
+            titles.append("Rows")
+        elif kinds <= set(DATA_KINDS):
+            titles.append("Data")
+        else:
+            titles.append("Overridden or reading" if "Rules" in titles else "Rules")
+    return titles
 
 
 def layout(graph: nx.DiGraph) -> Picture:
     columns = _order(graph, columns_of(graph))
+    titles = column_titles(graph, columns)
     widths = [max(text_width(label_of(graph.nodes[n]["name"])) for n in column) for column in columns]
     heights = [len(column) * (NODE_HEIGHT + NODE_GAP) - NODE_GAP for column in columns]
     tallest = max(heights, default=0)
     boxes: dict[str, Box] = {}
     headings = []
     x = MARGIN
-    for index, (column, width, height) in enumerate(zip(columns, widths, heights, strict=True)):
-        headings.append(Heading(x, column_title(graph, column, index)))
+    for column, width, height, title in zip(columns, widths, heights, titles, strict=True):
+        headings.append(Heading(x, title))
         y = MARGIN + HEADER + (tallest - height) // 2
         for node in column:
             data = graph.nodes[node]
             boxes[node] = Box(node, data["kind"], label_of(data["name"]), data["title"], x, y, width, NODE_HEIGHT)
             y += NODE_HEIGHT + NODE_GAP
-        x += width + COLUMN_GAP
+        x += max(width, heading_width(title)) + COLUMN_GAP
     wires = tuple(_wire(graph, boxes, s, t) for s, t in graph.edges)
     width = x - COLUMN_GAP + MARGIN if columns else 2 * MARGIN
     if any(boxes[s].x == boxes[t].x for s, t in graph.edges):
