@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import json
@@ -27,7 +28,7 @@ from compiler.backends.document import build_model, generate_documents
 from compiler.backends.english import English
 from compiler.backends.examples import evaluate_examples
 from compiler.backends.layout import layout
-from compiler.backends.markup import Anchors, Ref, md_fence, md_phrase, md_text, plain
+from compiler.backends.markup import Anchors, Ref, html_phrase, md_fence, md_phrase, md_text, plain
 from compiler.backends.report import ReportError, parse_report
 from compiler.semantics import ir
 from tests.conftest import PACK, ROOT
@@ -247,6 +248,45 @@ def test_markdown_table_cells_stay_cells(text: str) -> None:
     tokens = markdown_parser().parse(table)
     cells = [t for t in tokens if t.type == "td_open"]
     assert len(cells) == 2
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_html_phrases_render_any_text_as_that_text(text: str, link: str) -> None:
+    parser = _Text()
+    parser.feed(str(html_phrase((text, Ref(link, "rule-x"), text))))
+    parser.close()
+    assert "".join(parser.text) == text + link + text
+    assert parser.tags == ["a"]
+
+
+def test_examples_with_one_name_get_their_own_anchors() -> None:
+    pack, sources = compile_ok(PACKS / "escaping.rules")
+    twice = dataclasses.replace(pack, examples=pack.examples * 2)
+    docs = generate_documents(twice, sources.text(pack.path) or "")
+    links, ids = _markdown_links_and_ids(docs["escaping.md"])
+    assert len(ids) == len(set(ids)) and {"example-strings-come-back-unchanged",
+                                          "example-strings-come-back-unchanged-1"} <= set(ids)
+    assert {link[1:] for link in links} <= set(ids)
+
+
+def test_documents_without_source_text_leave_out_the_rules_as_written() -> None:
+    pack, _ = compile_ok(PACKS / "escaping.rules")
+    docs = generate_documents(pack, "")
+    assert "As written" not in docs["escaping.md"] and "As written" not in docs["escaping.html"]
 
 
 # ---------------------------------------------------------------- the CPCP026 documents
@@ -649,6 +689,17 @@ def test_documents_show_the_analyzers_entries_without_timings() -> None:
     assert '<div class="entry severity-info resolved" id="entry-1">' in page
     links, ids = _markdown_links_and_ids(markdown)
     assert {link[1:] for link in links} <= set(ids)
+
+
+def test_an_entry_that_names_a_precedence_shows_on_both_cards() -> None:
+    report = _test_report()
+    report["conflicts"] = [dict(report["conflicts"][1], kind="unneeded-precedence", rules=[
+        "P16-second-site-or-encounter over P15-facility-hierarchy"], message="never meets it")]
+    _, markdown, _ = documents(PACK, report)
+    for slug in ("p16-second-site-or-encounter", "p15-facility-hierarchy"):
+        assert ("- **Analyzer:** unneeded-precedence (warning) with [P16-second-site-or-encounter]"
+                "(#rule-p16-second-site-or-encounter) over [P15-facility-hierarchy](#rule-p15-facility-hierarchy)"
+                ": never meets it") in _card(markdown, slug)
 
 
 @pytest.mark.parametrize(("change", "message"), [

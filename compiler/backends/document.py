@@ -251,6 +251,13 @@ class _Builder:
             self.anchors.get("map", code_map.name)
         for ranking in self.pack.rankings:
             self.anchors.get("ranking", ranking.name)
+        self.example_anchors: dict[int, str] = {}
+        seen: set[str] = set()
+        for index, example in enumerate(self.examples):
+            if example.source == "example":
+                key = example.name if example.name not in seen else f"{example.name} {index}"
+                seen.add(example.name)
+                self.example_anchors[id(example)] = self.anchors.get("example", key)
 
     # ------------------------------------------------------------ small helpers
 
@@ -314,7 +321,7 @@ class _Builder:
             anchor = f"{self.anchors.get('entry', str(entry.index))}-witness"
             title: Phrase = (f"Witness of {entry.kind}",)
         else:
-            anchor = self.anchors.get("example", example.name)
+            anchor = self.example_anchors.get(id(example)) or self.anchors.get("example", example.name)
             title = (f"Example “{example.name}”",)
         decided = tuple(phrase("without the precedence of ", self.rule_ref(d.winner), " over ",
                                self.rule_ref(d.loser), f", line {d.finding.line} would also get: ",
@@ -351,17 +358,18 @@ class _Builder:
         if self.report is not None:
             status = tuple(self.entry_view(e) for e in self.report.for_rule(rule.id))
         mine = examples_for(rule.id, self.examples)
-        shown = [e for e in mine if e.source == "witness" or len(e.rules) > 0][:EXAMPLES_PER_CARD]
+        shown = mine[:EXAMPLES_PER_CARD]
         shown_examples = tuple(self.example_view(e, self._entry_of(e)) for e in shown)
         rest = [e for e in mine if e not in shown]
         more = None
         if rest:
-            more = phrase("Also on ", join([(Ref(e.name, self.anchors.get("example", e.name)),)
-                                            for e in rest if e.source == "example"]))
+            more = phrase("Also on ", join([(Ref(e.name, self.example_anchors[id(e)]),)
+                                            for e in rest if id(e) in self.example_anchors]))
         source = None
         label = Path(rule.span.path).name
-        if rule.span.path == self.pack.path and rule.span.end > rule.span.start:
-            source = _dedent(self.source_text[rule.span.start:rule.span.end])
+        written = self.source_text[rule.span.start:rule.span.end] if rule.span.path == self.pack.path else ""
+        if written.strip():
+            source = _dedent(written)
             label = f"{Path(self.pack.path).name}, line {self.line_of(rule.span.start)}"
         return Card(rule.id, self.anchors.get("rule", rule.id), str(rule.kind), KIND_LABELS.get(str(rule.kind), "Rule"),
                     rule.title, rule.disposition, self.english.statement(rule), facts,

@@ -59,6 +59,14 @@ def _run(interpreter: Interpreter, claim: object) -> tuple[tuple[Finding, ...], 
         return (), str(error)
 
 
+def rules_named(ids: Sequence[object]) -> set[str]:
+    """The rule ids an entry names: a precedence appears as `WINNER over LOSER` and names both."""
+    out: set[str] = set()
+    for item in ids:
+        out.update(part.strip() for part in str(item).split(" over "))
+    return out
+
+
 def report_entries(analysis: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
     """The analyzer's entries in the report's own order (kind, then rules), whatever order they
     arrive in; an entry that is not an object is left out here and refused by the report parser."""
@@ -92,7 +100,7 @@ def evaluate_examples(pack: ir.Pack, analysis: Mapping[str, Any] | None = None) 
         if witness is None:
             continue
         findings, error = _run(interpreter, witness)
-        involved = tuple(sorted({str(r) for r in entry.get("rules") or []} & known))
+        involved = tuple(sorted(rules_named(entry.get("rules") or []) & known))
         results.append(WorkedExample("witness", str(index), None, witness, findings, error, involved))
     return results
 

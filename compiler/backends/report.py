@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from compiler.backends.examples import entry_order
+from compiler.backends.examples import entry_order, rules_named
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -55,7 +55,7 @@ class Report:
     entries: tuple[Entry, ...]
 
     def for_rule(self, rule_id: str) -> list[Entry]:
-        return [e for e in self.entries if rule_id in e.rules]
+        return [e for e in self.entries if rule_id in rules_named(e.rules)]
 
 
 def _text(value: object, where: str, optional: bool = False) -> str | None:
