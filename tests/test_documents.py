@@ -670,9 +670,10 @@ def test_documents_show_the_analyzers_entries_without_timings() -> None:
     p02 = _card(markdown, "p02-hydration-not-concurrent")
     assert ("- **Analyzer:** suggestion-denied (info, resolved) with [P15-facility-hierarchy]"
             "(#rule-p15-facility-hierarchy), [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent)") in p02
-    assert "resolved by the precedence [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent) over " \
-           "[P15-facility-hierarchy](#rule-p15-facility-hierarchy) (resolves K1): A concurrent hydration" in p02
-    assert "**Witness of suggestion-denied**" in p02
+    assert ("P02 denies it. Resolved by the precedence [P02-hydration-not-concurrent]"
+            "(#rule-p02-hydration-not-concurrent) over [P15-facility-hierarchy](#rule-p15-facility-hierarchy) "
+            "(resolves K1): A concurrent hydration") in p02
+    assert "**Witness of suggestion-denied, line 2**" in p02
     assert "| 2 | 96360 | 2024-09-12 |  |  | 2024-09-12T09:00 | 2024-09-12T10:00 | deny by " \
            "[P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent)<br>deny by " \
            "[P16-one-initial-facility](#rule-p16-one-initial-facility) |" in p02
@@ -699,7 +700,7 @@ def test_an_entry_that_names_a_precedence_shows_on_both_cards() -> None:
     for slug in ("p16-second-site-or-encounter", "p15-facility-hierarchy"):
         assert ("- **Analyzer:** unneeded-precedence (warning) with [P16-second-site-or-encounter]"
                 "(#rule-p16-second-site-or-encounter) over [P15-facility-hierarchy](#rule-p15-facility-hierarchy)"
-                ": never meets it") in _card(markdown, slug)
+                ": never meets it. ([entry]") in _card(markdown, slug)
 
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -319,7 +319,8 @@ class _Builder:
     def example_view(self, example: WorkedExample, entry: Entry | None = None) -> ExampleView:
         if example.source == "witness" and entry is not None:
             anchor = f"{self.anchors.get('entry', str(entry.index))}-witness"
-            title: Phrase = (f"Witness of {entry.kind}",)
+            at = f", line {entry.line}" if entry.line is not None else ""
+            title: Phrase = (f"Witness of {entry.kind}{at}",)
         else:
             anchor = self.example_anchors.get(id(example)) or self.anchors.get("example", example.name)
             title = (f"Example “{example.name}”",)
@@ -817,9 +818,15 @@ def sentence(value: Phrase) -> Phrase:
     return value if text.endswith((".", "!", "?")) else (*value, ".")
 
 
+def period(text: str) -> str:
+    """The text ended with a full stop, unless it ends a sentence already."""
+    return text if text.rstrip("”\"' ").endswith((".", "!", "?")) or not text else text + "."
+
+
 def _common(env: jinja2.Environment) -> jinja2.Environment:
     env.filters["cap"] = capitalized
     env.filters["sentence"] = sentence
+    env.filters["period"] = period
     return env
 
 
