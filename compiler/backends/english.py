@@ -66,6 +66,8 @@ DISPOSITION_VERBS = {"deny": ("denies", "does not deny"), "review": ("sends", "d
                      "allow": ("allows", "does not allow")}
 RESULTS = {"deny": "the line is denied", "review": "the line is sent to review",
            "info": "the line gets an information finding"}
+_PLACE_WORDS = {(False, True): "is in", (False, False): "is one of", (True, True): "is not in (or is not given)",
+                (True, False): "is none of (or is not given)"}
 _SHOWN_RUNS = 12
 _SHOWN_PAIRS = 6
 
@@ -159,9 +161,7 @@ class English:
         if rule.claim_types is not None:
             parts.append((f"on {' and '.join(rule.claim_types)} claims",))
         if rule.places is not None:
-            where = "is in" if rule.places.name else "is one of"
-            where = "is not in (or is not given)" if rule.places_negated and rule.places.name else \
-                "is none of (or is not given)" if rule.places_negated else where
+            where = _PLACE_WORDS[rule.places_negated, rule.places.name is not None]
             parts.append(phrase(f"whose place of service {where} ", self.set_ref(rule.places)))
         return join(parts)
 
