@@ -1,0 +1,870 @@
+"""Policy documents: the pack as a readable, checkable document in Markdown and HTML.
+
+`build_model` turns the IR (and, when given, the analyzer's report and evaluated examples) into
+plain values: every text is still raw, every cross-reference an anchor from one `Anchors`
+registry. Two jinja environments then lay the same model out: HTML with autoescaping, Markdown with
+an explicit escape filter; both with `StrictUndefined`. Nothing in the model depends on the clock,
+the machine or hash order, so the documents are the same bytes from build to build.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from compiler import codes as code_shapes
+from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions, to_mermaid
+from compiler.backends.english import English, Statement, codes_text, number_text
+from compiler.backends.examples import WorkedExample, evaluate_examples, examples_for
+from compiler.backends.layout import Picture, layout
+from compiler.backends.markup import (
+    Anchors,
+    Phrase,
+    Piece,
+    Ref,
+    html_phrase,
+    html_text,
+    join,
+    md_fence,
+    md_phrase,
+    md_text,
+    phrase,
+    plain,
+)
+from compiler.backends.report import Entry, Report, parse_report
+from compiler.runtime.claims import Finding
+from compiler.semantics import ir
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+EXAMPLES_PER_CARD = 4
+TOP_LEVEL = ("top", "contents", "overview", "graph", "rules", "conflicts", "analysis", "coverage", "code-index",
+             "code-sets", "tables", "hierarchy", "documentation", "examples")
+KIND_LABELS = {"rule": "Rule", "exception": "Exception", "documentation": "Documentation"}
+LINE_COLUMNS = ("code", "date", "modifiers", "units", "provider", "pos", "drug", "start", "stop", "charge",
+                "supervision", "member_supplied", "description")
+CLAIM_FIELDS = ("id", "type", "pos", "provider", "bill_type", "member")
+SUMMARY_ORDER = ("error", "warning", "info", "resolved", "unknown")
+_ANCHOR_KINDS = {"codes": "set", "values": "set", "exception": "rule", "documentation": "rule"}
+
+
+# ---------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: Phrase
+
+
+@dataclass(frozen=True)
+class LineRow:
+    cells: tuple[str, ...]
+    findings: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class ClaimTable:
+    header: tuple[Fact, ...]
+    columns: tuple[str, ...]
+    rows: tuple[LineRow, ...]
+    raw: str | None  # the claim as JSON when it is not an object with a list of lines
+    error: str | None
+    stray: tuple[Phrase, ...]  # findings on lines the table does not show
+
+
+@dataclass(frozen=True)
+class ExampleView:
+    anchor: str
+    title: Phrase
+    note: str | None
+    table: ClaimTable
+    expected: tuple[str, ...]
+    decided: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class EntryView:
+    anchor: str
+    kind: str
+    severity: str
+    resolved: bool
+    rules: Phrase
+    message: str
+    hint: str | None
+    resolution: Phrase | None
+    rationale: str | None
+    location: str | None
+    witness: ExampleView | None
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    anchor: str
+    kind: str
+    kind_label: str
+    title: str
+    disposition: str | None
+    statement: Statement
+    facts: tuple[Fact, ...]
+    quotes: tuple[str, ...]
+    notes: tuple[str, ...]
+    source: str | None
+    source_label: str
+    status: tuple[EntryView, ...] | None
+    examples: tuple[ExampleView, ...]
+    more_examples: Phrase | None
+
+
+@dataclass(frozen=True)
+class SectionView:
+    anchor: str
+    heading: str
+    paragraphs: tuple[str, ...]
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class ResolutionView:
+    anchor: str
+    label: str
+    declaration: str
+    decides: Phrase
+    rationale: str
+    entries: Phrase | None
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    anchor: str
+    row: str
+    rules: Phrase
+    exceptions: Phrase
+    documentation: Phrase
+    covered: bool
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    codes: str
+    count: int
+    description: str
+    sets: Phrase
+    targeted: Phrase
+    named: Phrase
+    suggested: Phrase
+
+
+@dataclass(frozen=True)
+class DataView:
+    """A code set, value set, map or ranking as the policy gives it."""
+
+    anchor: str
+    kind: str
+    name: str
+    title: str
+    source: str | None
+    summary: str
+    used_by: Phrase
+
+
+@dataclass(frozen=True)
+class TableView:
+    anchor: str
+    name: str
+    title: str
+    source: str | None
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    used_by: Phrase
+
+
+@dataclass(frozen=True)
+class Node:
+    anchor: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Model:
+    pack: ir.Pack
+    title: str
+    facts: tuple[Fact, ...]
+    counts: tuple[Fact, ...]
+    toc: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]
+    sections: tuple[SectionView, ...]
+    picture: Picture
+    nodes: dict[str, Node]
+    mermaid: str
+    resolutions: tuple[ResolutionView, ...]
+    other_precedences: tuple[Phrase, ...]
+    report: Report | None
+    report_facts: tuple[Fact, ...]
+    entries: tuple[EntryView, ...]
+    coverage: tuple[CoverageRow, ...]
+    code_rows: tuple[CodeRow, ...]
+    code_sets: tuple[DataView, ...]
+    value_sets: tuple[DataView, ...]
+    tables: tuple[TableView, ...]
+    maps: tuple[DataView, ...]
+    rankings: tuple[DataView, ...]
+    ranked: tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]
+    documentation: tuple[Card, ...]
+    examples: tuple[ExampleView, ...]
+
+
+class _Builder:
+    def __init__(self, pack: ir.Pack, source_text: str, report: Report | None,
+                 examples: Sequence[WorkedExample]) -> None:
+        self.pack = pack
+        self.source_text = source_text
+        self.report = report
+        self.examples = list(examples)
+        self.anchors = Anchors()
+        self.anchors.reserve(*TOP_LEVEL)
+        self.english = English(pack, self.anchors)
+        self.rules = {r.id: r for r in pack.rules}
+        self.sections = {s.name: s for s in pack.sections}
+        self.graph = pack_graph(pack, source_text)
+        self._register_anchors()
+
+    def _register_anchors(self) -> None:
+        """Anchors in one fixed order, so that a collision always resolves the same way."""
+        for section in self.pack.sections:
+            self.anchors.get("section", section.name)
+        for rule in self.pack.rules:
+            self.anchors.get("rule", rule.id)
+        for row in declared_rows(self.pack):
+            self.anchors.get("row", row)
+        tables = {t.name for t in self.pack.tables}
+        for codes in self.pack.sets:
+            if codes.name is not None and codes.name not in tables:
+                self.anchors.get("set", codes.name)
+        for table in self.pack.tables:
+            self.anchors.get("table", table.name)
+        for code_map in self.pack.maps:
+            self.anchors.get("map", code_map.name)
+        for ranking in self.pack.rankings:
+            self.anchors.get("ranking", ranking.name)
+        self.example_anchors: dict[int, str] = {}
+        seen: set[str] = set()
+        for index, example in enumerate(self.examples):
+            if example.source == "example":
+                key = example.name if example.name not in seen else f"{example.name} {index}"
+                seen.add(example.name)
+                self.example_anchors[id(example)] = self.anchors.get("example", key)
+
+    # ------------------------------------------------------------ small helpers
+
+    def rule_ref(self, rule_id: str) -> Phrase:
+        return self.english.rule_ref(rule_id)
+
+    def rule_refs(self, rule_ids: Sequence[str]) -> Phrase:
+        return join([self.rule_ref(r) for r in rule_ids])
+
+    def row_refs(self, rows: Sequence[str]) -> Phrase:
+        return join([(Ref(row, self.anchors.get("row", row)),) for row in rows])
+
+    def line_of(self, offset: int) -> int:
+        return self.source_text.count("\n", 0, offset) + 1
+
+    def used_by(self, node: str) -> Phrase:
+        users = [u for u in self.graph.predecessors(node) if self.graph.nodes[u]["kind"] in KIND_LABELS
+                 or self.graph.nodes[u]["kind"] == "ranking"]
+        refs: list[Phrase] = []
+        for user in users:
+            data = self.graph.nodes[user]
+            if data["kind"] == "ranking":
+                refs.append((Ref(data["title"] or data["name"], self.anchors.get("ranking", data["name"])),))
+            else:
+                refs.append(self.rule_ref(data["name"]))
+        return join(refs) if refs else ("no rule",)
+
+    # ------------------------------------------------------------ claims
+
+    def finding_phrase(self, finding: Finding) -> Phrase:
+        parts: list[Piece | Phrase] = [f"{finding.disposition} by ", self.rule_ref(finding.rule)]
+        if finding.suggest is not None:
+            parts.append(f", suggests {finding.suggest}")
+        evidence = getattr(finding, "evidence", None)
+        if evidence:
+            parts.append(", evidence: line " + ", ".join(str(e) for e in evidence))
+        return phrase(*parts)
+
+    def claim_table(self, claim: object, findings: Sequence[Finding], error: str | None) -> ClaimTable:
+        lines = claim.get("lines") if isinstance(claim, Mapping) else None
+        if not isinstance(claim, Mapping) or not isinstance(lines, list) or \
+                not all(isinstance(line, Mapping) for line in lines):
+            stray = tuple(self.finding_phrase(f) for f in findings)
+            return ClaimTable((), (), (), _json(claim), error, stray)
+        header_keys = [k for k in CLAIM_FIELDS if k in claim]
+        header_keys += sorted(str(k) for k in claim if k not in CLAIM_FIELDS and k != "lines")
+        header = tuple(Fact(k, (_value(claim[k]),)) for k in header_keys)
+        present = {str(k) for line in lines for k in line}
+        columns = [c for c in LINE_COLUMNS if c in present] + sorted(present - set(LINE_COLUMNS))
+        by_line: dict[int, list[Phrase]] = {}
+        for finding in findings:
+            by_line.setdefault(finding.line, []).append(self.finding_phrase(finding))
+        rows = tuple(LineRow((str(n), *(_value(line[c]) if c in line else "" for c in columns)),
+                             tuple(by_line.pop(n, ())))
+                     for n, line in enumerate(lines, 1))
+        stray = tuple(p for n in sorted(by_line) for p in by_line[n])
+        return ClaimTable(header, ("line", *columns), rows, None, error, stray)
+
+    def example_view(self, example: WorkedExample, entry: Entry | None = None) -> ExampleView:
+        if example.source == "witness" and entry is not None:
+            anchor = f"{self.anchors.get('entry', str(entry.index))}-witness"
+            at = f", line {entry.line}" if entry.line is not None else ""
+            title: Phrase = (f"Witness of {entry.kind}{at}",)
+        else:
+            anchor = self.example_anchors.get(id(example)) or self.anchors.get("example", example.name)
+            title = (f"Example “{example.name}”",)
+        decided = tuple(phrase("without the precedence of ", self.rule_ref(d.winner), " over ",
+                               self.rule_ref(d.loser), f", line {d.finding.line} would also get: ",
+                               self.finding_phrase(d.finding))
+                        for d in example.decided)
+        return ExampleView(anchor, title, example.note,
+                           self.claim_table(example.claim, example.findings, example.error),
+                           tuple(_expectation(e) for e in example.expected), decided)
+
+    # ------------------------------------------------------------ the analyzer's entries
+
+    def entry_view(self, entry: Entry) -> EntryView:
+        witness = None
+        if entry.has_witness:
+            found = next((e for e in self.examples if e.source == "witness" and e.name == str(entry.index)), None)
+            if found is not None:
+                witness = self.example_view(found, entry)
+        resolution = None
+        rationale = None
+        if entry.resolved_by is not None:
+            by = entry.resolved_by
+            label = f" (resolves {by.resolves})" if by.resolves else ""
+            resolution = phrase(f"resolved by the {by.declaration} ", _id_phrase(self, by.id), label)
+            rationale = by.rationale
+        return EntryView(self.anchors.get("entry", str(entry.index)), entry.kind, entry.severity,
+                         entry.resolved_by is not None, join([_id_phrase(self, r) for r in entry.rules]),
+                         entry.message, entry.hint, resolution, rationale, entry.location, witness)
+
+    # ------------------------------------------------------------ cards
+
+    def card(self, rule: ir.Rule) -> Card:
+        facts = self.card_facts(rule)
+        status = None
+        if self.report is not None:
+            status = tuple(self.entry_view(e) for e in self.report.for_rule(rule.id))
+        mine = examples_for(rule.id, self.examples)
+        shown = mine[:EXAMPLES_PER_CARD]
+        shown_examples = tuple(self.example_view(e, self._entry_of(e)) for e in shown)
+        rest = [e for e in mine if e not in shown]
+        more = None
+        if rest:
+            more = phrase("Also on ", join([(Ref(e.name, self.example_anchors[id(e)]),)
+                                            for e in rest if id(e) in self.example_anchors]))
+        source = None
+        label = Path(rule.span.path).name
+        written = self.source_text[rule.span.start:rule.span.end] if rule.span.path == self.pack.path else ""
+        if written.strip():
+            source = _dedent(written)
+            label = f"{Path(self.pack.path).name}, line {self.line_of(rule.span.start)}"
+        return Card(rule.id, self.anchors.get("rule", rule.id), str(rule.kind), KIND_LABELS.get(str(rule.kind), "Rule"),
+                    rule.title, rule.disposition, self.english.statement(rule), facts,
+                    tuple(q.text for q in rule.quotes), rule.texts, source, label, status, shown_examples, more)
+
+    def _entry_of(self, example: WorkedExample) -> Entry | None:
+        if example.source != "witness" or self.report is None:
+            return None
+        return next((e for e in self.report.entries if str(e.index) == example.name), None)
+
+    def card_facts(self, rule: ir.Rule) -> tuple[Fact, ...]:
+        facts = []
+        if rule.disposition is not None:
+            facts.append(Fact("Disposition", (rule.disposition,)))
+        if rule.suggest is not None:
+            facts.append(Fact("Suggests", _suggested_codes(self.pack, rule)))
+        section = self.sections.get(rule.section or "")
+        if section is not None:
+            detail = rule.citation[len(section.heading) + 2:] if rule.citation.startswith(section.heading + ": ") \
+                else ""
+            facts.append(Fact("Policy section", phrase(Ref(section.heading, self.anchors.get("section", section.name)),
+                                                      f": {detail}" if detail else "")))
+        elif rule.citation:
+            facts.append(Fact("Policy section", (rule.citation,)))
+        if rule.covers:
+            facts.append(Fact("Rows", self.row_refs(rule.covers)))
+        me = node_id(str(rule.kind), rule.id)
+        relations = [
+            ("Takes precedence over", "out", ("precedence", "overrides")),
+            ("Yields to", "in", ("precedence", "overrides")),
+            ("Reads the findings of", "out", ("reads",)),
+            ("Its findings are read by", "in", ("reads",)),
+        ]
+        for label, direction, kinds in relations:
+            edges = self.graph.out_edges(me, data=True) if direction == "out" else self.graph.in_edges(me, data=True)
+            others = [(t if direction == "out" else s) for s, t, d in edges if d["kind"] in kinds]
+            if others:
+                facts.append(Fact(label, self.rule_refs([self.graph.nodes[o]["name"] for o in others])))
+        for resolution in rule.resolves:
+            facts.append(Fact(f"Resolves {resolution.conflict}", (resolution.rationale,)))
+        if rule.span.path != self.pack.path:
+            facts.append(Fact("Declared in", (Path(rule.origin or rule.span.path).name,)))
+        return tuple(facts)
+
+    def section_views(self) -> tuple[SectionView, ...]:
+        by_section: dict[str | None, list[ir.Rule]] = {}
+        for rule in self.pack.rules:
+            key = rule.section if rule.section in self.sections else None
+            by_section.setdefault(key, []).append(rule)
+        views = [SectionView(self.anchors.get("section", s.name), s.heading, s.paragraphs,
+                             tuple(self.card(r) for r in by_section.get(s.name, ())))
+                 for s in self.pack.sections]
+        if None in by_section:
+            views.append(SectionView(self.anchors.get("section", "other-rules"), "Rules without a policy section",
+                                     (), tuple(self.card(r) for r in by_section[None])))
+        return tuple(views)
+
+    # ------------------------------------------------------------ conflicts and resolutions
+
+    def resolutions(self) -> tuple[tuple[ResolutionView, ...], tuple[Phrase, ...]]:
+        groups: dict[tuple[str, str, str], tuple[list[str], str]] = {}
+        undeclared: list[Phrase] = []
+        for precedence in self.pack.precedences:
+            declaration = "exception" if precedence.declared_by == "overrides" else "precedence"
+            if not precedence.resolves:
+                by = "an exception" if declaration == "exception" else "a precedence"
+                undeclared.append(phrase(self.rule_ref(precedence.winner), " over ", self.rule_ref(precedence.loser),
+                                         f" (declared by {by})"))
+            for resolution in precedence.resolves:
+                key = (resolution.conflict, declaration, precedence.winner)
+                losers, _ = groups.get(key, ([], resolution.rationale))
+                groups[key] = ([*losers, precedence.loser], resolution.rationale)
+        for rule in self.pack.rules:
+            for resolution in rule.resolves:
+                if any(k[0] == resolution.conflict and k[2] == rule.id for k in groups):
+                    continue
+                declaration = "exception" if rule.kind == "exception" else "condition"
+                groups[(resolution.conflict, declaration, rule.id)] = (list(rule.references), resolution.rationale)
+        views = []
+        for (label, declaration, winner), (others, rationale) in sorted(
+                groups.items(), key=lambda item: (row_key(item[0][0]), item[0][1], item[0][2])):
+            views.append(ResolutionView(self.anchors.get("resolution", f"{label}-{winner}"), label, declaration,
+                                        self._decides(declaration, winner, others), rationale,
+                                        self._resolution_entries(label)))
+        return tuple(views), tuple(undeclared)
+
+    def _decides(self, declaration: str, winner: str, others: list[str]) -> Phrase:
+        if declaration == "precedence":
+            return phrase(self.rule_ref(winner), " takes precedence over ", self.rule_refs(sorted(others)))
+        if declaration == "exception":
+            return phrase("the exception ", self.rule_ref(winner), " overrides ", self.rule_refs(sorted(others)))
+        if others:
+            return phrase("a condition of ", self.rule_ref(winner), " that reads ", self.rule_refs(sorted(others)))
+        return phrase("a condition of ", self.rule_ref(winner))
+
+    def _resolution_entries(self, label: str) -> Phrase | None:
+        if self.report is None:
+            return None
+        found = [e for e in self.report.entries if e.resolved_by is not None and e.resolved_by.resolves == label]
+        if not found:
+            return ("no entry of the analyzer's report names it",)
+        return join([(Ref(f"{e.kind} of {', '.join(e.rules)}", self.anchors.get("entry", str(e.index))),)
+                     for e in found])
+
+    # ------------------------------------------------------------ indexes
+
+    def coverage(self) -> tuple[CoverageRow, ...]:
+        rows = []
+        for row in declared_rows(self.pack):
+            by_kind: dict[str, list[str]] = {"rule": [], "exception": [], "documentation": []}
+            for rule in self.pack.rules:
+                if row in rule.covers:
+                    by_kind.setdefault(str(rule.kind), []).append(rule.id)
+            rows.append(CoverageRow(self.anchors.get("row", row), row, self.rule_refs(by_kind["rule"]),
+                                    self.rule_refs(by_kind["exception"]), self.rule_refs(by_kind["documentation"]),
+                                    any(by_kind.values())))
+        return tuple(rows)
+
+    def code_rows(self) -> tuple[CodeRow, ...]:
+        roles = _code_roles(self.pack)
+        descriptions = _descriptions(self.pack)
+        tables = {t.name for t in self.pack.tables}
+        member_of: dict[str, list[str]] = {}
+        for codes in self.pack.sets:
+            if codes.name is not None and not codes.texts and codes.name not in tables:
+                for code in codes.members:
+                    member_of.setdefault(code, []).append(codes.name)
+        signature: Callable[[str], tuple[Any, ...]] = lambda code: (  # noqa: E731
+            tuple(sorted(roles.get(code, {}).items())), tuple(member_of.get(code, ())), descriptions.get(code, ""))
+        out = []
+        for run in _runs(sorted(roles, key=code_shapes.shape), signature):
+            first = run[0]
+            rule_roles = roles[first]
+            pick = [r for r in self.pack.rules if r.id in rule_roles]
+
+            def with_role(role: str, pick: list[ir.Rule] = pick, rule_roles: dict[str, tuple[str, ...]] = rule_roles
+                          ) -> Phrase:
+                return self.rule_refs([r.id for r in pick if role in rule_roles[r.id]])
+
+            names = member_of.get(first, [])
+            set_refs = join([(Ref(_title_of(self.pack, n), self.anchors.get("set", n)),) for n in names])
+            text = first if len(run) == 1 else f"{first}–{run[-1]}"
+            out.append(CodeRow(text, len(run), descriptions.get(first, ""), set_refs, with_role("targets"),
+                               with_role("names"), with_role("suggests")))
+        return tuple(out)
+
+    def data_views(self) -> tuple[tuple[DataView, ...], tuple[DataView, ...], tuple[DataView, ...],
+                                  tuple[DataView, ...]]:
+        tables = {t.name for t in self.pack.tables}
+        code_sets: list[DataView] = []
+        value_sets: list[DataView] = []
+        for codes in self.pack.sets:
+            if codes.name is None or codes.name in tables:
+                continue
+            kind = "values" if codes.texts else "codes"
+            view = DataView(self.anchors.get("set", codes.name), kind, codes.name, codes.title or "", codes.source,
+                            f"{codes_text(codes.members, codes.texts, limit=10_000)} ({len(codes.members)})",
+                            self.used_by(node_id(kind, codes.name)))
+            (value_sets if codes.texts else code_sets).append(view)
+        maps = [DataView(self.anchors.get("map", m.name), "map", m.name, m.title or "", m.source,
+                         ", ".join(f"{k} → {v}" for k, v in m.pairs), self.used_by(node_id("map", m.name)))
+                for m in self.pack.maps]
+        rankings = [DataView(self.anchors.get("ranking", r.name), "ranking", r.name, r.title or "", None,
+                             "; then ".join(f"by {attr}: {' > '.join(order)}" for attr, order in r.levels),
+                             self.used_by(node_id("ranking", r.name)))
+                    for r in self.pack.rankings]
+        return tuple(code_sets), tuple(value_sets), tuple(maps), tuple(rankings)
+
+    def table_views(self) -> tuple[TableView, ...]:
+        views = []
+        for table in self.pack.tables:
+            rows = tuple((row.code, *(_cell(c) for c in row.cells)) for row in table.rows)
+            views.append(TableView(self.anchors.get("table", table.name), table.name, table.title or "", table.source,
+                                   ("code", *(name for name, _ in table.columns)), rows,
+                                   self.used_by(node_id("table", table.name))))
+        return tuple(views)
+
+    def ranked(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
+        """Each ranking's codes, highest first: the facility hierarchy as a table."""
+        out = []
+        descriptions = _descriptions(self.pack)
+        for ranking in self.pack.rankings:
+            values = {attr: self.pack.attribute(attr).lookup() for attr, _ in ranking.levels
+                      if any(a.name == attr for a in self.pack.attributes)}
+            ranks: list[tuple[tuple[int, ...], str]] = []
+            codes = sorted(set().union(*(v.keys() for v in values.values())) if values else set(),
+                           key=code_shapes.shape)
+            for code in codes:
+                rank = []
+                for attr, order in ranking.levels:
+                    value = values.get(attr, {}).get(code)
+                    if value not in order:
+                        break
+                    rank.append(order.index(str(value)))
+                else:
+                    ranks.append((tuple(rank), code))
+            rows = tuple((str(position), code, *(str(values[a][code]) for a, _ in ranking.levels),
+                          descriptions.get(code, ""))
+                         for position, (_, code) in enumerate(sorted(ranks), 1))
+            out.append((self.anchors.get("ranking", ranking.name), rows,
+                        ("rank", "code", *(a for a, _ in ranking.levels), "description")))
+        return tuple(out)
+
+    # ------------------------------------------------------------ the whole
+
+    def build(self) -> Model:
+        pack = self.pack
+        picture = layout(self.graph)
+        nodes = {}
+        for node, data in self.graph.nodes(data=True):
+            kind = data["kind"]
+            anchor_kind = _ANCHOR_KINDS.get(kind, kind)
+            title = f"{data['name']}: {data['title']}" if data["title"] else data["name"]
+            nodes[node] = Node(self.anchors.get(anchor_kind, data["name"]), title)
+        resolutions, undeclared = self.resolutions()
+        code_sets, value_sets, maps, rankings = self.data_views()
+        sections = self.section_views()
+        documentation = tuple(c for s in sections for c in s.cards if c.kind == "documentation")
+        entries = tuple(self.entry_view(e) for e in self.report.entries) if self.report is not None else ()
+        examples = tuple(self.example_view(e) for e in self.examples if e.source == "example")
+        return Model(
+            pack=pack, title=f"{pack.policy}: {pack.title}" if pack.policy else pack.title,
+            facts=self.header_facts(), counts=self.counts(), toc=self.toc(sections),
+            sections=sections, picture=picture, nodes=nodes, mermaid=to_mermaid(self.graph),
+            resolutions=resolutions, other_precedences=undeclared, report=self.report,
+            report_facts=self.report_facts(), entries=entries, coverage=self.coverage(),
+            code_rows=self.code_rows(), code_sets=code_sets, value_sets=value_sets, tables=self.table_views(),
+            maps=maps, rankings=rankings, ranked=self.ranked(), documentation=documentation, examples=examples)
+
+    def header_facts(self) -> tuple[Fact, ...]:
+        pack = self.pack
+        facts = [Fact("Policy", (pack.policy,)), Fact("Version", (pack.version,)),
+                 Fact("Effective", (pack.effective,)),
+                 Fact("Source", (pack.source,)), Fact("Rules file", (f"{Path(pack.path).name} (pack {pack.name})",)),
+                 Fact("SHA-256", (pack.digest,))]
+        if pack.extends:
+            facts.append(Fact("Extends", (Path(pack.extends).name,)))
+        if pack.removed:
+            facts.append(Fact("Removes", (", ".join(pack.removed),)))
+        return tuple(facts)
+
+    def counts(self) -> tuple[Fact, ...]:
+        kinds = [str(r.kind) for r in self.pack.rules]
+        rows = declared_rows(self.pack)
+        covered = {row for r in self.pack.rules for row in r.covers}
+        facts = [Fact("Rules", (str(kinds.count("rule")),)), Fact("Exceptions", (str(kinds.count("exception")),)),
+                 Fact("Documentation entries", (str(kinds.count("documentation")),)),
+                 Fact("Rows covered", (f"{len([r for r in rows if r in covered])} of {len(rows)}",)),
+                 Fact("Declared resolutions", (str(sum(len(p.resolves) > 0 for p in self.pack.precedences)
+                                                   + sum(len(r.resolves) > 0 for r in self.pack.rules
+                                                         if r.kind != "exception")),)),
+                 Fact("Examples", (str(len(self.pack.examples)),))]
+        return tuple(facts)
+
+    def report_facts(self) -> tuple[Fact, ...]:
+        if self.report is None:
+            return ()
+        report = self.report
+        counts = dict(report.summary)
+        ordered = [k for k in SUMMARY_ORDER if k in counts] + [k for k in counts if k not in SUMMARY_ORDER]
+        facts = [Fact(k.capitalize(), (str(counts[k]),)) for k in ordered]
+        if report.bound_lines is not None:
+            complete = " (complete: holds for claims of any size)" if report.complete else " (bounded)"
+            facts.append(Fact("Claim size searched", (f"up to {report.bound_lines} lines{complete}",)))
+        if report.errors:
+            facts.append(Fact("Pack errors", (str(report.errors),)))
+        return tuple(facts)
+
+    def toc(self, sections: Sequence[SectionView]) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
+        rules = tuple((s.anchor, s.heading) for s in sections)
+        items = [("overview", "Overview", ()), ("graph", "The rule graph", ()),
+                 ("rules", "Rules by policy section", rules), ("conflicts", "Conflicts and resolutions", ())]
+        if self.report is not None:
+            items.append(("analysis", "The analyzer's report", ()))
+        items += [("coverage", "Coverage of the analyst notes", ()), ("code-index", "Code index", ()),
+                  ("code-sets", "Code sets", ()), ("tables", "Tables and maps", ()),
+                  ("hierarchy", "Rankings", ()), ("documentation", "Documentation requirements", ()),
+                  ("examples", "Examples", ())]
+        return tuple(items)
+
+
+def _id_phrase(builder: _Builder, rule_id: str) -> Phrase:
+    """A rule id as a link; `A over B` (a precedence in the report) as two links."""
+    if " over " in rule_id:
+        winner, loser = rule_id.split(" over ", 1)
+        return phrase(builder.rule_ref(winner), " over ", builder.rule_ref(loser))
+    return builder.rule_ref(rule_id)
+
+
+def _title_of(pack: ir.Pack, name: str) -> str:
+    found = next((s for s in pack.sets if s.name == name), None)
+    return (found.title if found is not None and found.title else name)
+
+
+def _suggested_codes(pack: ir.Pack, rule: ir.Rule) -> Phrase:
+    codes = sorted(_suggests(pack, rule), key=code_shapes.shape)
+    text = ", ".join(codes) if codes else "a computed code"
+    return (f"{text} (when {'its suggestion condition holds' if rule.suggest_if is not None else 'it applies'})",)
+
+
+def _suggests(pack: ir.Pack, rule: ir.Rule) -> set[str]:
+    out: set[str] = set()
+    if rule.suggest is None:
+        return out
+    maps = {m.name: m for m in pack.maps}
+    for expr in subexpressions(rule.suggest):
+        if isinstance(expr, ir.Const) and expr.type.kind == ir.Kind.CODE:
+            out.add(str(expr.value))
+        elif isinstance(expr, ir.MapGet) and expr.map in maps:
+            out.update(v for _, v in maps[expr.map].pairs)
+    return out
+
+
+def _code_roles(pack: ir.Pack) -> dict[str, dict[str, tuple[str, ...]]]:
+    """For every code some rule touches: which rules, and how (targets, names, suggests)."""
+    maps = {m.name: m for m in pack.maps}
+    attributes = {a.name: a for a in pack.attributes}
+    rankings = {r.name: r for r in pack.rankings}
+    found: dict[str, dict[str, set[str]]] = {}
+
+    def mark(codes: Iterable[str], rule: str, role: str) -> None:
+        for code in codes:
+            found.setdefault(code, {}).setdefault(rule, set()).add(role)
+
+    for rule in pack.rules:
+        if rule.target is not None:
+            mark(rule.target.members, rule.id, "targets")
+        mark(_suggests(pack, rule), rule.id, "suggests")
+        for root in (rule.condition, rule.suggest_if):
+            for expr in subexpressions(root) if root is not None else ():
+                mark(_named_codes(expr, maps, attributes, rankings), rule.id, "names")
+    return {code: {rule: tuple(sorted(r)) for rule, r in by_rule.items()} for code, by_rule in found.items()}
+
+
+def _named_codes(expr: ir.Expr, maps: Mapping[str, ir.CodeMap], attributes: Mapping[str, ir.Attribute],
+                 rankings: Mapping[str, ir.Ranking]) -> set[str]:
+    """The codes a condition names through one expression node (a set, a code, a map, a table, a ranking)."""
+    if isinstance(expr, ir.SetValue) and not expr.codes.texts:
+        return set(expr.codes.members)
+    if isinstance(expr, ir.Const) and expr.type.kind == ir.Kind.CODE:
+        return {str(expr.value)}
+    if isinstance(expr, ir.MapGet) and expr.map in maps:
+        return {c for pair in maps[expr.map].pairs for c in pair}
+    if isinstance(expr, ir.CodeAttr) and expr.attribute in attributes:
+        out = set()
+        for code, value in attributes[expr.attribute].values:
+            out.add(code)
+            if isinstance(value, frozenset):
+                out.update(value)
+        return out
+    if isinstance(expr, ir.RankOf) and expr.ranking in rankings:
+        return {code for attr, _ in rankings[expr.ranking].levels if attr in attributes
+                for code, _ in attributes[attr].values}
+    return set()
+
+
+def _descriptions(pack: ir.Pack) -> dict[str, str]:
+    """A code's description: the text columns of the tables that list it, in table order."""
+    out: dict[str, list[str]] = {}
+    for table in pack.tables:
+        texts = [i for i, (_, kind) in enumerate(table.columns) if kind == "text"]
+        for row in table.rows:
+            for index in texts:
+                value = row.cells[index] if index < len(row.cells) else None
+                if isinstance(value, str) and value and value not in out.get(row.code, []):
+                    out.setdefault(row.code, []).append(value)
+    return {code: "; ".join(values) for code, values in out.items()}
+
+
+def _runs(codes: Sequence[str], signature: Callable[[str], tuple[Any, ...]]) -> list[list[str]]:
+    """Consecutive codes of one shape with the same signature, as runs."""
+    runs: list[list[str]] = []
+    for code in codes:
+        if runs:
+            last = runs[-1][-1]
+            a, b = code_shapes.shape(last), code_shapes.shape(code)
+            if a[:2] == b[:2] and a[2] + 1 == b[2] and signature(last) == signature(code):
+                runs[-1].append(code)
+                continue
+        runs.append([code])
+    return runs
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return number_text(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(value)
+    return _json(value)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, frozenset):
+        return codes_text(value, False, limit=10_000) if value else "none"
+    return _value(value)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _expectation(expected: ir.Expected) -> str:
+    if expected.kind == "nothing":
+        return "expects no deny or review finding"
+    if expected.kind == "nosuggest":
+        return f"expects no suggestion on line {expected.line}"
+    if expected.kind == "error":
+        return f"expects the claim to be rejected: “{expected.text}”"
+    text = f"expects line {expected.line} {expected.disposition}"
+    if expected.rule:
+        text += f" by {expected.rule}"
+    if expected.suggest:
+        text += f", suggesting {expected.suggest}"
+    return text
+
+
+def _dedent(text: str) -> str:
+    lines = text.rstrip().split("\n")
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines[1:] if line.strip()]
+    cut = min(indents, default=0)
+    if cut > 2:
+        lines = [lines[0]] + [line[cut - 2:] for line in lines[1:]]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def capitalized(value: Phrase) -> Phrase:
+    """The phrase with its first letter in upper case (statements start sentences)."""
+    if value and isinstance(value[0], str) and value[0]:
+        return (value[0][0].upper() + value[0][1:], *value[1:])
+    return value
+
+
+def sentence(value: Phrase) -> Phrase:
+    """The phrase ended with a full stop, unless it already ends a sentence (a quoted message may)."""
+    text = plain(value).rstrip("”\"' ")
+    return value if text.endswith((".", "!", "?")) else (*value, ".")
+
+
+def period(text: str) -> str:
+    """The text ended with a full stop, unless it ends a sentence already."""
+    return text if text.rstrip("”\"' ").endswith((".", "!", "?")) or not text else text + "."
+
+
+def _common(env: jinja2.Environment) -> jinja2.Environment:
+    env.filters["cap"] = capitalized
+    env.filters["sentence"] = sentence
+    env.filters["period"] = period
+    return env
+
+
+def markdown_environment() -> jinja2.Environment:
+    """Markdown: no autoescape (it would write HTML entities); every string goes through `md`."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["md"] = md_text
+    env.filters["mdp"] = md_phrase
+    env.filters["fence"] = md_fence
+    return _common(env)
+
+
+def html_environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["p"] = html_phrase
+    env.filters["lines"] = html_text
+    return _common(env)
+
+
+def build_model(pack: ir.Pack, source_text: str, analysis: Mapping[str, Any] | None = None,
+                examples: Sequence[WorkedExample] | None = None) -> Model:
+    report = parse_report(analysis) if analysis is not None else None
+    worked = list(examples) if examples is not None else evaluate_examples(pack, analysis)
+    return _Builder(pack, source_text, report, worked).build()
+
+
+def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Mapping[str, Any] | None = None,
+                       examples: Sequence[WorkedExample] | None = None) -> dict[str, str]:
+    """The pack's policy documents, `{"<pack>.md": ..., "<pack>.html": ...}`.
+
+    `analysis` is the analyzer's JSON report (contract/ANALYSIS.md), shown when given; `examples`
+    are the evaluated examples and witnesses (`evaluate_examples`), evaluated here when omitted.
+    """
+    model = build_model(pack, source_text, analysis, examples)
+    markdown = markdown_environment().get_template("policy.md.j2").render(m=model)
+    html = html_environment().get_template("policy.html.j2").render(m=model)
+    return {f"{pack.name}.md": markdown, f"{pack.name}.html": html}
