@@ -10,12 +10,13 @@ needs to know about it. It also owns the exit codes every command returns.
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from compiler.analysis import analyze
+from compiler.backends.document import generate_documents
 from compiler.backends.loading import load_generated, outputs
 from compiler.backends.python import GenerationError
 from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
@@ -89,8 +90,15 @@ def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
 
 
 def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
-    """The files `rulesc build` writes for the pack, by name relative to the output folder."""
+    """The pack's edit module, by name relative to the output folder."""
     return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
+
+
+def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None = None) -> Stage[dict[str, str]]:
+    """The pack's policy documents (Markdown and HTML), showing the analyzer's report when given."""
+    text = sources.text(plan.pack.path) or ""
+    return _guarded(plan.pack, "write the policy documents",
+                    lambda: generate_documents(plan.pack, text, analysis=analysis))
 
 
 def load_module(plan: ir.Plan, sources: Sources) -> Stage[types.ModuleType]:

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.analysis import order
+from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError, Finding
 from compiler.semantics import ir
@@ -48,8 +50,13 @@ class WorkedExample:
 
 
 def _interpreter(pack: ir.Pack) -> Interpreter:
-    """The reference interpreter for `pack` (the one place that builds it)."""
-    return Interpreter(pack)
+    """The reference interpreter for `pack` (the one place that builds it). The pack may be a
+    copy with a declaration taken out, so it is planned here; removing a precedence never makes
+    a pack unorderable, so a plan always exists for the packs this module builds."""
+    plan = order.plan(pack, Collector())
+    if plan is None:
+        raise ValueError(f"{pack.name}: its rules read each other's findings in a cycle")
+    return Interpreter(plan)
 
 
 def _run(interpreter: Interpreter, claim: object) -> tuple[tuple[Finding, ...], str | None]:
