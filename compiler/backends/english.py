@@ -17,6 +17,7 @@ from typing import Any
 from compiler import codes as code_shapes
 from compiler.backends.markup import Anchors, Phrase, Ref, join, phrase
 from compiler.semantics import ir
+from compiler.syntax.vocabulary import CompareOp
 
 
 class EnglishError(Exception):
@@ -59,7 +60,7 @@ _TIME_OPS = {"=": "is", "!=": "is not", "<": "is before", "<=": "is on or before
              ">=": "is on or after"}
 _RANK_OPS = {"=": "ranks the same as", "!=": "does not rank the same as", "<": "ranks below",
              "<=": "ranks no higher than", ">": "ranks above", ">=": "ranks at least as high as"}
-NEGATED_OP = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+NEGATED_OP: dict[CompareOp, CompareOp] = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
 _ARITH_WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "divided by"}
 DISPOSITION_VERBS = {"deny": ("denies", "does not deny"), "review": ("sends", "does not send"),
                      "info": ("gives an information finding on", "gives no information finding on"),
