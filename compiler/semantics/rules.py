@@ -142,6 +142,11 @@ class _RulePass:
                                    clause.span, "join the two into one clause",
                                    labels=(Label(seen[clause.kind], "the first one"),))
                 seen.setdefault(clause.kind, clause.span)
+        if "at" in seen and "outside" in seen:
+            first, second = sorted((seen["at"], seen["outside"]), key=lambda span: span.start)
+            self.out.error("duplicate-clause", f"this {decl.kind} has both `at` and `outside`", second,
+                           "keep one: a rule applies at some places of service, or outside them",
+                           labels=(Label(first, "the first one"),))
         allowed = _ALLOWED[decl.kind]
         self._check_order(decl, allowed)
         article = "an" if decl.kind == "exception" else "a"
