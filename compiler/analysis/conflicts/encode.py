@@ -18,12 +18,16 @@ from typing import Any
 import z3
 
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
-from compiler.analysis.conflicts.universe import CODE_SHAPE, Universe, Unsupported, is_cpt, is_hcpcs, merge_ranges
+from compiler.analysis.conflicts.universe import (
+    CODE_SHAPE,
+    Universe,
+    Unsupported,
+    is_cpt,
+    is_drug_code,
+    is_hcpcs,
+    merge_ranges,
+)
 from compiler.semantics import ir
-
-FALSE = z3.BoolVal(False)
-TRUE = z3.BoolVal(True)
-
 
 # ---------------------------------------------------------------- symbolic values
 
@@ -75,10 +79,10 @@ class LineRef:
 Value = Z3 | Atom | Num | Ordinal | Rank | Members | Mods | LineRef
 
 
-def absent_of(value: Value) -> Z3:
+def absent_of(value: Value, ctx: Any) -> Z3:
     if isinstance(value, (Atom, Num, Ordinal, Rank, Members)):
         return value.absent
-    return FALSE
+    return z3.BoolVal(False, ctx)
 
 
 # ---------------------------------------------------------------- variants and views
@@ -147,6 +151,9 @@ class Encoder:
         self.u = universe
         self.claim = claim
         self.variant = variant
+        self.ctx = claim.ctx
+        self.false = z3.BoolVal(False, self.ctx)
+        self.true = z3.BoolVal(True, self.ctx)
         self.rules = {r.id: r for r in pack.rules if r.edits}
         self._conditions: dict[str, ir.Expr | None] = {}
         self._raw: dict[tuple[str, int, tuple[Any, ...]], Z3] = {}
@@ -214,12 +221,12 @@ class Encoder:
         """The code the rule's finding on the slot suggests (absent: no suggestion)."""
         rule = self.rules[rule_id]
         if rule.suggest is None:
-            return Atom(z3.IntVal(-1), TRUE)
+            return Atom(z3.IntVal(-1, self.ctx), self.true)
         env = {"line": slot}
         value = self.value(rule.suggest, env, view)
         if not isinstance(value, Atom):
             raise Unsupported("a suggestion that is not a code")
-        guard = TRUE
+        guard = self.true
         if rule.suggest_if is not None and rule.id not in self.variant.unguarded:
             guard = self.boolean(rule.suggest_if, env, view)
         # a suggestion that is not a code the claim can carry (a text) is no suggestion
@@ -230,7 +237,7 @@ class Encoder:
         """Whether line `other` is in the evidence of the rule's finding on `slot`."""
         condition = self.condition(self.rules[rule_id])
         if condition is None or other == slot:
-            return FALSE
+            return self.false
         return self._evidence(condition, {"line": slot}, view, other)
 
     # ------------------------------------------------------------ line fields under a view
@@ -277,22 +284,22 @@ class Encoder:
     def _const(self, expr: ir.Const, env: dict[str, int], view: View) -> Value:
         kind, value = expr.type.kind, expr.value
         if kind is ir.Kind.BOOL:
-            return z3.BoolVal(bool(value))
+            return z3.BoolVal(bool(value), self.ctx)
         if kind is ir.Kind.NUMBER:
-            return Num(z3.RealVal(str(value)), FALSE)
+            return Num(z3.RealVal(str(value), self.ctx), self.false)
         if kind is ir.Kind.DATE:
             import datetime
 
-            return Ordinal(z3.IntVal(datetime.date.fromisoformat(str(value)).toordinal()), FALSE)
+            return Ordinal(z3.IntVal(datetime.date.fromisoformat(str(value)).toordinal(), self.ctx), self.false)
         if kind is ir.Kind.CODE:
-            return Atom(z3.IntVal(self.u.code_id(str(value))), FALSE)
+            return Atom(z3.IntVal(self.u.code_id(str(value)), self.ctx), self.false)
         if kind is ir.Kind.TEXT:
-            return Atom(z3.IntVal(self.u.text_id(str(value))), FALSE)
+            return Atom(z3.IntVal(self.u.text_id(str(value)), self.ctx), self.false)
         raise Unsupported(f"a constant of kind {kind.value}")
 
     def _set_value(self, expr: ir.SetValue, env: dict[str, int], view: View) -> Value:
         ranges = self.u.set_ranges(expr.codes.members, expr.codes.texts)
-        return Members(lambda atom: self.within(atom.id, ranges), FALSE)
+        return Members(lambda atom: self.within(atom.id, ranges), self.false)
 
     def _line_var(self, expr: ir.LineVar, env: dict[str, int], view: View) -> Value:
         return LineRef(env[expr.var])
@@ -302,15 +309,15 @@ class Encoder:
         s = self.claim.slots[slot]
         name = expr.field
         if name == "number":
-            return Num(z3.RealVal(slot + 1), FALSE)
+            return Num(z3.RealVal(slot + 1, self.ctx), self.false)
         if name == "code":
-            return Atom(self.code(slot, view), FALSE)
+            return Atom(self.code(slot, view), self.false)
         if name == "date":
-            return Ordinal(s.date, FALSE)
+            return Ordinal(s.date, self.false)
         if name == "modifiers":
             return Mods(s.modifiers)
         if name == "units":
-            return Num(s.units, FALSE)
+            return Num(s.units, self.false)
         if name == "provider":
             return Atom(s.provider, s.provider_absent)
         if name == "pos":
@@ -324,7 +331,7 @@ class Encoder:
         if name == "drug":
             return self.drug(slot, view)
         if name == "supervision":
-            return Atom(z3.If(s.unsupervised, self.u.literals["none"], self.u.literals["direct"]), FALSE)
+            return Atom(z3.If(s.unsupervised, self.u.literals["none"], self.u.literals["direct"]), self.false)
         if name == "member_supplied":
             return s.member_supplied
         if name == "description":
@@ -333,7 +340,7 @@ class Encoder:
 
     def _claim_field(self, expr: ir.ClaimField, env: dict[str, int], view: View) -> Value:
         h = self.claim.header
-        fields = {"id": Atom(h.id, FALSE), "type": Atom(h.type, FALSE), "pos": Atom(h.pos, h.pos_absent),
+        fields = {"id": Atom(h.id, self.false), "type": Atom(h.type, self.false), "pos": Atom(h.pos, h.pos_absent),
                   "bill_type": Atom(h.bill_type, h.bill_absent), "bill_class": Atom(h.bill_class, h.bill_absent),
                   "member": Atom(h.member, h.member_absent), "provider": Atom(h.provider, h.provider_absent)}
         if expr.field not in fields:
@@ -373,25 +380,26 @@ class Encoder:
             raise Unsupported(f"the attribute {expr.attribute}")
         lookup = attribute.lookup()
         cases = self._by_group(("attribute", expr.attribute), lookup.get)
-        known = z3.And(z3.Not(code.absent), z3.Or(*[self.within(code.id, r) for _, r in cases])) if cases else FALSE
+        listed = [self.within(code.id, r) for _, r in cases]
+        known = z3.And(z3.Not(code.absent), z3.Or(*listed)) if listed else self.false
         kind = expr.type.kind
         if kind is ir.Kind.BOOL:
             return z3.And(z3.Not(code.absent), z3.Or(*[self.within(code.id, r) for v, r in cases if v])) \
-                if any(v for v, _ in cases) else FALSE
+                if any(v for v, _ in cases) else self.false
         if kind is ir.Kind.CODES:
             def test(item: Atom) -> Z3:
                 options = [z3.And(self.within(code.id, r), self.within(item.id, self.u.set_ranges(v, False)))
                            for v, r in cases]
-                return z3.Or(*options) if options else FALSE
+                return z3.Or(*options) if options else self.false
 
             return Members(test, z3.Not(known))
         if kind is ir.Kind.NUMBER:
-            result: Z3 = z3.RealVal(0)
+            result: Z3 = z3.RealVal(0, self.ctx)
             for v, r in reversed(cases):
-                result = z3.If(self.within(code.id, r), z3.RealVal(str(v)), result)
+                result = z3.If(self.within(code.id, r), z3.RealVal(str(v), self.ctx), result)
             return Num(result, z3.Not(known))
         if kind is ir.Kind.TEXT:
-            atom: Z3 = z3.IntVal(-1)
+            atom: Z3 = z3.IntVal(-1, self.ctx)
             for v, r in reversed(cases):
                 atom = z3.If(self.within(code.id, r), self.u.text_id(str(v)), atom)
             return Atom(atom, z3.Not(known))
@@ -401,10 +409,10 @@ class Encoder:
         key = self._atom(expr.key, env, view)
         table = self._maps[expr.map]
         cases = self._by_group(("map", expr.map), table.get)
-        result: Z3 = z3.IntVal(-1)
+        result: Z3 = z3.IntVal(-1, self.ctx)
         for v, r in reversed(cases):
             result = z3.If(self.within(key.id, r), self.u.code_id(v), result)
-        known = z3.Or(*[self.within(key.id, r) for _, r in cases]) if cases else FALSE
+        known = z3.Or(*[self.within(key.id, r) for _, r in cases]) if cases else self.false
         return Atom(result, z3.Or(key.absent, z3.Not(known)))
 
     def _rank_of(self, expr: ir.RankOf, env: dict[str, int], view: View) -> Value:
@@ -425,11 +433,11 @@ class Encoder:
         cases = self._by_group(("rank", expr.ranking), rank)
         levels = []
         for level in range(len(lookups)):
-            result: Z3 = z3.IntVal(0)
+            result: Z3 = z3.IntVal(0, self.ctx)
             for v, r in reversed(cases):
                 result = z3.If(self.within(code.id, r), v[level], result)
             levels.append(result)
-        known = z3.Or(*[self.within(code.id, r) for _, r in cases]) if cases else FALSE
+        known = z3.Or(*[self.within(code.id, r) for _, r in cases]) if cases else self.false
         return Rank(tuple(levels), z3.Or(code.absent, z3.Not(known)))
 
     def _number(self, expr: ir.Expr, env: dict[str, int], view: View) -> Num:
@@ -471,8 +479,8 @@ class Encoder:
             return Num(left.value * right.value, absent)
         if expr.op == "/":
             zero = right.value == 0
-            return Num(z3.If(zero, z3.RealVal(0), left.value / z3.If(zero, z3.RealVal(1), right.value)),
-                       z3.Or(absent, zero))
+            safe = z3.If(zero, z3.RealVal(1, self.ctx), right.value)
+            return Num(z3.If(zero, z3.RealVal(0, self.ctx), left.value / safe), z3.Or(absent, zero))
         raise Unsupported(f"the operator {expr.op}")
 
     def _neg(self, expr: ir.Neg, env: dict[str, int], view: View) -> Value:
@@ -482,7 +490,7 @@ class Encoder:
     def _compare(self, expr: ir.Compare, env: dict[str, int], view: View) -> Value:
         left, right = self.value(expr.left, env, view), self.value(expr.right, env, view)
         op = expr.op
-        absent = z3.Or(absent_of(left), absent_of(right))
+        absent = z3.Or(absent_of(left, self.ctx), absent_of(right, self.ctx))
         if isinstance(left, (Num, Ordinal)) and isinstance(right, (Num, Ordinal)):
             core = _order(op, left.value, right.value)
         elif isinstance(left, Atom) and isinstance(right, Atom):
@@ -490,7 +498,7 @@ class Encoder:
                 raise Unsupported(f"`{op}` between codes or texts")
             core = left.id == right.id if op == "=" else left.id != right.id
         elif isinstance(left, Rank) and isinstance(right, Rank):
-            core = _lexicographic(op, left.levels, right.levels)
+            core = _lexicographic(op, left.levels, right.levels, self.ctx)
         elif z3.is_bool(left) and z3.is_bool(right):
             if op not in ("=", "!="):
                 raise Unsupported(f"`{op}` between conditions")
@@ -508,7 +516,7 @@ class Encoder:
         return z3.And(z3.Not(item.absent), z3.Not(collection.absent), z3.Not(inside) if expr.negated else inside)
 
     def _given(self, expr: ir.Given, env: dict[str, int], view: View) -> Value:
-        absent = absent_of(self.value(expr.value, env, view))
+        absent = absent_of(self.value(expr.value, env, view), self.ctx)
         return absent if expr.negated else z3.Not(absent)
 
     def _has(self, expr: ir.Has, env: dict[str, int], view: View) -> Value:
@@ -523,7 +531,7 @@ class Encoder:
         else:
             raise Unsupported("`has` with a computed modifier")
         flags = [modifiers.flags[n] for n in names if n in modifiers.flags]
-        found = z3.Or(*flags) if flags else FALSE
+        found = z3.Or(*flags) if flags else self.false
         return z3.Not(found) if expr.negated else found
 
     def _flagged(self, expr: ir.Flagged, env: dict[str, int], view: View) -> Value:
@@ -577,15 +585,15 @@ class Encoder:
     def _quant(self, expr: ir.Quant, env: dict[str, int], view: View) -> Value:
         holds = self._holds(expr, env, view)
         if expr.kind == "any":
-            return z3.Or(*[h for _, h in holds]) if holds else FALSE
+            return z3.Or(*[h for _, h in holds]) if holds else self.false
         if expr.kind == "no":
-            return z3.Not(z3.Or(*[h for _, h in holds])) if holds else TRUE
+            return z3.Not(z3.Or(*[h for _, h in holds])) if holds else self.true
         if expr.kind == "count":
-            total = z3.Sum([z3.If(h, 1, 0) for _, h in holds]) if holds else z3.IntVal(0)
-            return Num(z3.ToReal(total), FALSE)
+            total = z3.Sum([z3.If(h, 1, 0) for _, h in holds]) if holds else z3.IntVal(0, self.ctx)
+            return Num(z3.ToReal(total), self.false)
         if expr.kind == "first":
             assert expr.then is not None
-            result: Z3 = FALSE
+            result: Z3 = self.false
             for j, h in reversed(holds):
                 result = z3.If(h, self.boolean(expr.then, {**env, expr.var: j}, view), result)
             return result
@@ -610,16 +618,16 @@ class Encoder:
                 earlier: list[Z3] = []
                 for j, h in self._holds(expr, env, view):
                     inner = {**env, expr.var: j}
-                    found = TRUE if j == other else z3.Or(self._evidence(expr.condition, inner, view, other),
+                    found = self.true if j == other else z3.Or(self._evidence(expr.condition, inner, view, other),
                                                           self._evidence(expr.then, inner, view, other))
-                    options.append(z3.And(h, z3.Not(z3.Or(*earlier)) if earlier else TRUE, found))
+                    options.append(z3.And(h, z3.Not(z3.Or(*earlier)) if earlier else self.true, found))
                     earlier.append(h)
-                return z3.Or(*options) if options else FALSE
-            return FALSE
+                return z3.Or(*options) if options else self.false
+            return self.false
         if isinstance(expr, (ir.Compare, ir.Arith, ir.Func, ir.Neg)):
             counts = [self._counted(q, env, view, other) for q in _counts(expr)]
-            return z3.Or(*counts) if counts else FALSE
-        return FALSE
+            return z3.Or(*counts) if counts else self.false
+        return self.false
 
     def _counted(self, expr: ir.Quant, env: dict[str, int], view: View, other: int) -> Z3:
         options = []
@@ -628,7 +636,7 @@ class Encoder:
                 options.append(h)
             else:
                 options.append(z3.And(h, self._evidence(expr.condition, {**env, expr.var: j}, view, other)))
-        return z3.Or(*options) if options else FALSE
+        return z3.Or(*options) if options else self.false
 
 
 def _counts(expr: ir.Expr) -> list[ir.Quant]:
@@ -645,8 +653,6 @@ def _counts(expr: ir.Expr) -> list[ir.Quant]:
 
 
 def _drug(code: str) -> bool:
-    from compiler.analysis.conflicts.universe import is_drug_code
-
     return bool(CODE_SHAPE.match(code)) and is_drug_code(code)
 
 
@@ -666,22 +672,20 @@ def _order(op: str, left: Z3, right: Z3) -> Z3:
     raise Unsupported(f"the comparison {op}")
 
 
-def _lexicographic(op: str, left: tuple[Z3, ...], right: tuple[Z3, ...]) -> Z3:
+def _lexicographic(op: str, left: tuple[Z3, ...], right: tuple[Z3, ...], ctx: Any) -> Z3:
     """Python's tuple comparison of two rank tuples."""
     if op in ("=", "!="):
-        same = z3.BoolVal(len(left) == len(right))
-        if len(left) == len(right):
-            same = z3.And(*[a == b for a, b in zip(left, right, strict=True)]) if left else TRUE
+        same = z3.BoolVal(len(left) == len(right), ctx)
+        if len(left) == len(right) and left:
+            same = z3.And(*[a == b for a, b in zip(left, right, strict=True)])
         return same if op == "=" else z3.Not(same)
     if op in (">", ">="):
-        return _lexicographic("<" if op == ">" else "<=", right, left)
+        return _lexicographic("<" if op == ">" else "<=", right, left, ctx)
 
     def less(a: tuple[Z3, ...], b: tuple[Z3, ...]) -> Z3:
-        if not a:
-            return z3.BoolVal(bool(b))
-        if not b:
-            return FALSE
+        if not a or not b:
+            return z3.BoolVal(not a and bool(b), ctx)
         return z3.Or(a[0] < b[0], z3.And(a[0] == b[0], less(a[1:], b[1:])))
 
     strictly = less(left, right)
-    return strictly if op == "<" else z3.Or(strictly, _lexicographic("=", left, right))
+    return strictly if op == "<" else z3.Or(strictly, _lexicographic("=", left, right, ctx))

@@ -22,7 +22,7 @@ Z3 = Any
 def in_ranges(value: Z3, ranges: list[tuple[int, int]]) -> Z3:
     parts = [value == lo if lo == hi else z3.And(value >= lo, value <= hi) for lo, hi in ranges]
     if not parts:
-        return z3.BoolVal(False)
+        return z3.BoolVal(False, value.ctx)
     return parts[0] if len(parts) == 1 else z3.Or(*parts)
 
 
@@ -69,7 +69,8 @@ class ClaimHeader:
 class SymbolicClaim:
     """K slots and the claim header, with the constraints every valid claim satisfies."""
 
-    def __init__(self, universe: Universe, size: int) -> None:
+    def __init__(self, universe: Universe, size: int, ctx: Any) -> None:
+        self.ctx = ctx
         self.universe = universe
         self.size = size
         self.header = self._header()
@@ -78,10 +79,10 @@ class SymbolicClaim:
 
     def _header(self) -> ClaimHeader:
         def atom(name: str) -> Z3:
-            return z3.Int(f"claim.{name}")
+            return z3.Int(f"claim.{name}", self.ctx)
 
         def flag(name: str) -> Z3:
-            return z3.Bool(f"claim.{name}")
+            return z3.Bool(f"claim.{name}", self.ctx)
 
         return ClaimHeader(atom("id"), atom("type"), atom("pos"), flag("pos_absent"), atom("bill_type"),
                            atom("bill_class"), flag("bill_absent"), atom("member"), flag("member_absent"),
@@ -91,14 +92,24 @@ class SymbolicClaim:
         def name(field: str) -> str:
             return f"l{i + 1}.{field}"
 
-        modifiers = {m: z3.Bool(name(f"mod_{m}")) for m in self.universe.modifiers}
+        ctx = self.ctx
+
+        def atom(field: str) -> Z3:
+            return z3.Int(name(field), ctx)
+
+        def flag(field: str) -> Z3:
+            return z3.Bool(name(field), ctx)
+
+        def real(field: str) -> Z3:
+            return z3.Real(name(field), ctx)
+
+        modifiers = {m: flag(f"mod_{m}") for m in self.universe.modifiers}
         return Slot(
-            i, z3.BoolVal(True) if i == 0 else z3.Bool(name("active")), z3.Int(name("code")), z3.Int(name("date")),
-            modifiers, z3.Real(name("units")), z3.Int(name("provider")), z3.Bool(name("provider_absent")),
-            z3.Int(name("pos")), z3.Bool(name("pos_absent")), z3.Real(name("charge")), z3.Bool(name("charge_absent")),
-            z3.Bool(name("timed")), z3.Int(name("start")), z3.Int(name("stop")), z3.Bool(name("drug_given")),
-            z3.Int(name("drug")), z3.Bool(name("unsupervised")), z3.Bool(name("member_supplied")),
-            z3.Int(name("description")), z3.Bool(name("description_absent")))
+            i, z3.BoolVal(True, ctx) if i == 0 else flag("active"), atom("code"), atom("date"), modifiers,
+            real("units"), atom("provider"), flag("provider_absent"), atom("pos"), flag("pos_absent"),
+            real("charge"), flag("charge_absent"), flag("timed"), atom("start"), atom("stop"), flag("drug_given"),
+            atom("drug"), flag("unsupervised"), flag("member_supplied"), atom("description"),
+            flag("description_absent"))
 
     # ------------------------------------------------------------ validity
     def _constraints(self) -> list[Z3]:

@@ -168,6 +168,7 @@ class Analysis:
         self.used: set[Declaration] = set()
         self.replay = Replay(pack)
         self.locate = Locator(self.sources)
+        self.ctx = z3.Context()  # each analysis its own solver state: the same pack, the same answers
         self._claims: dict[int, SymbolicClaim] = {}
         self._solvers: dict[int, Any] = {}
         self._encoders: dict[tuple[int, Variant], Encoder] = {}
@@ -176,8 +177,8 @@ class Analysis:
     # ------------------------------------------------------------ solving
     def claim(self, size: int) -> SymbolicClaim:
         if size not in self._claims:
-            self._claims[size] = SymbolicClaim(self.universe, size)
-            solver = z3.Solver()
+            self._claims[size] = SymbolicClaim(self.universe, size, self.ctx)
+            solver = z3.Solver(ctx=self.ctx)
             solver.set("rlimit", self.rlimit)
             solver.add(*self._claims[size].constraints)
             self._solvers[size] = solver
@@ -323,7 +324,7 @@ class Analysis:
         hint: str | None = None
         if conflict.kind == "exception":
             message = (f"exception {a} allows line {line} ({code}), which {b} would "
-                       f"{self.rules[b].disposition}")
+                       f"{self.rules[b].disposition} otherwise.")
             rules = [b, a]
             span = self.rules[b].id_span
         elif conflict.kind in ("overlap", "redundant"):
@@ -430,9 +431,13 @@ def _overlap_message(first: str, second: str, f1: Any, f2: Any, line: int, code:
     if kind == "redundant":
         return (f"{first} and {second} both {f1.disposition} line {line} ({code}); one finding says what both say.")
     if f1.disposition != f2.disposition:
-        return f"{first} {f1.disposition}s line {line} ({code}) and {second} {f2.disposition}s it."
+        return f"{first} {_verb(f1.disposition)} line {line} ({code}) and {second} {_verb(f2.disposition)} it."
     return (f"{first} and {second} both {f1.disposition} line {line} ({code}), suggesting {f1.suggest} and "
             f"{f2.suggest}.")
+
+
+def _verb(disposition: str) -> str:
+    return {"deny": "denies", "review": "reviews"}.get(disposition, disposition)
 
 
 def _codes_of(expr: ir.Expr, var: str, pack: ir.Pack) -> frozenset[str] | None:

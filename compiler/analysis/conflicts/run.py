@@ -62,7 +62,7 @@ def _single_rules(analysis: Analysis) -> set[str]:
             elif effective.status == "unsat":
                 analysis.entries.append(Entry(
                     "masked-rule", [rid, *winners], f"{rid} never gives a finding: wherever it applies, "
-                    f"{' or '.join(winners)} (which take precedence over it) applies too"
+                    f"{' or '.join(winners)} (taking precedence over it) applies too"
                     + _bound_note(effective.complete, effective.lines) + ".", analysis.locate(rule.id_span),
                     hint="remove the rule, or narrow the precedence or exception that covers it"))
         except Unsupported as problem:
@@ -202,8 +202,8 @@ def _mutual(analysis: Analysis, dead: set[str]) -> None:
             if a <= b and reaches(a, b) and reaches(b, a):
                 pairs.add((a, b))
     for a, b in sorted(pairs):
+        # the evidence of a finding is made of the witnesses of its condition: no lines beyond them
         shape = analysis.shapes.effective(a) + analysis.shapes.effective(b)
-        shape = shape + shape  # the evidence walks the same quantifiers again
 
         def build(enc: Encoder, slots: tuple[int, ...], a: str = a, b: str = b) -> Z3:
             x, y = slots
