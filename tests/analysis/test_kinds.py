@@ -231,3 +231,34 @@ def test_max_lines_bounds_every_question() -> None:
     assert bounded.lines == 1 and not bounded.complete
     entry = next(e for e in bounded.conflicts if e.kind == "dead-rule")
     assert entry.rules == ["B-em-modifier"] and "up to 1 lines" in entry.message
+
+
+def test_a_construct_that_cannot_be_encoded_gives_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never a silent pass: a question whose formula cannot be built is an `unknown` entry."""
+    from compiler.analysis.conflicts import encode
+    from compiler.analysis.conflicts.universe import Unsupported
+
+    def refuse(self: object, expr: object, env: object, view: object) -> object:
+        raise Unsupported("a test construct")
+
+    monkeypatch.setattr(encode.Encoder, "_relation", refuse)
+    _, report = analyzed("mutual_denial")
+    assert report.conflicts and all(e.kind == "unknown" for e in report.conflicts)
+    assert any("cannot encode: a test construct" in e.message for e in report.conflicts)
+    assert {r for e in report.conflicts for r in e.rules} == {"A-injection-with-em", "B-em-with-injection"}
+
+
+def test_mutual_denial_witnesses_carry_the_evidence_both_ways() -> None:
+    """Each finding of a mutual-denial witness names the other line as its evidence."""
+    from compiler.runtime.claims import Finding
+
+    if "evidence" not in getattr(Finding, "__dataclass_fields__", {}):
+        pytest.skip("Finding.evidence is not part of the interpreter's findings yet")
+    from compiler.interpreter.evaluate import Interpreter
+
+    pack, report = analyzed("mutual_denial")
+    entry = report.conflicts[0]
+    assert entry.witness is not None
+    findings = Interpreter(pack).evaluate(entry.witness)
+    by_line = {f.line: f for f in findings}
+    assert by_line[1].evidence == (2,) and by_line[2].evidence == (1,)  # type: ignore[attr-defined]

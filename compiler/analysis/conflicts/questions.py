@@ -307,8 +307,9 @@ class Analysis:
 
     def _entry(self, conflict: Conflict, claim: Claim, line: int, declaration: Declaration | None,
                naive: Variant | None) -> Entry:
-        declared = self.replay.findings(Variant(), claim) or []
-        shown = self.replay.findings(naive, claim) or [] if naive is not None else declared
+        focus = conflict.focus  # the findings of the rules involved and of the rules they depend on
+        declared = self.replay.findings(Variant(), claim, focus) or []
+        shown = self.replay.findings(naive, claim, focus) or [] if naive is not None else declared
         a, b = conflict.a, conflict.b
         fa = next((f for f in shown if f.rule == a and f.line == line), None)
         fb = next((f for f in shown if f.rule == b and f.line == line), None)
@@ -346,7 +347,7 @@ class Analysis:
             rule_a = self.rules[a]
             span = rule_a.suggest.span if rule_a.suggest is not None else rule_a.id_span
             if fa is not None and fa.suggest is not None:
-                rebilled = describe(self.replay.findings(naive or Variant(), rebill(claim, line, fa.suggest)))
+                rebilled = describe(self.replay.findings(naive or Variant(), rebill(claim, line, fa.suggest), focus))
             if declaration is None:
                 hint = (f"guard the suggestion (`suggest ... if ...` with `resolves`), or declare "
                         f"`precedence {b} over {a}` where {b} should decide the line as billed")

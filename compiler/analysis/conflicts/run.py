@@ -195,12 +195,22 @@ def _mutual(analysis: Analysis, dead: set[str]) -> None:
             return False
         return ev is None or target is None or bool(ev & target)
 
-    pairs = set()
     with_evidence = sorted(rid for rid, ev in evidence.items() if ev is None or ev)
+    by_group: dict[int, set[str]] = {}
+    untargeted: set[str] = set()
+    for rid in with_evidence:
+        if targets[rid] is None:
+            untargeted.add(rid)
+        else:
+            for group in targets[rid] or ():
+                by_group.setdefault(group, set()).add(rid)
+    pairs = set()
     for a in with_evidence:
-        for b in with_evidence:
-            if a <= b and reaches(a, b) and reaches(b, a):
-                pairs.add((a, b))
+        ev = evidence[a]
+        reached = set(with_evidence) if ev is None else untargeted.union(*(by_group.get(g, set()) for g in ev))
+        for b in reached:
+            if reaches(b, a):
+                pairs.add((min(a, b), max(a, b)))
     for a, b in sorted(pairs):
         # the evidence of a finding is made of the witnesses of its condition: no lines beyond them
         shape = analysis.shapes.effective(a) + analysis.shapes.effective(b)

@@ -4,6 +4,7 @@ interpreter, and shrunk while the interpreter still shows what the entry states.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,12 +25,34 @@ Claim = dict[str, Any]
 # ---------------------------------------------------------------- the interpreter, in one place
 
 
-def engine_for(pack: ir.Pack) -> Interpreter:
-    """The reference interpreter for a pack or a variant of it (declarations taken away).
+def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None) -> Interpreter:
+    """The reference interpreter for a pack or a variant of it (declarations taken away), reduced to
+    the rules `focus` names and the rules their decisions depend on (`flagged by` references and the
+    rules that take precedence), which decide exactly as they do in the whole pack.
 
-    A variant only removes precedences and `flagged by` references, so the pack's evaluation order
-    stays valid for it."""
+    The one place the analyzer builds an interpreter. A variant or a slice only removes rules,
+    precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid."""
+    if focus is not None:
+        keep = dependencies(pack, focus)
+        pack = dataclasses.replace(
+            pack, rules=tuple(r for r in pack.rules if r.id in keep),
+            precedences=tuple(p for p in pack.precedences if p.winner in keep and p.loser in keep),
+            order=tuple(r for r in pack.order if r in keep))
     return Interpreter(pack)
+
+
+def dependencies(pack: ir.Pack, focus: frozenset[str]) -> set[str]:
+    """The rules whose decisions the rules in `focus` read, directly or not, and the rules themselves."""
+    rules = {r.id: r for r in pack.rules}
+    keep: set[str] = set()
+    todo = [r for r in sorted(focus) if r in rules]
+    while todo:
+        rule_id = todo.pop()
+        if rule_id in keep:
+            continue
+        keep.add(rule_id)
+        todo.extend(r for r in (*rules[rule_id].references, *pack.overriders(rule_id)) if r in rules)
+    return keep
 
 
 def finding_evidence(finding: Finding) -> tuple[int, ...] | None:
@@ -43,13 +66,15 @@ class Replay:
 
     def __init__(self, pack: ir.Pack) -> None:
         self.pack = pack
-        self._engines: dict[Variant, Interpreter] = {}
+        self._engines: dict[tuple[Variant, frozenset[str] | None], Interpreter] = {}
 
-    def findings(self, variant: Variant, claim: Claim) -> list[Finding] | None:
-        if variant not in self._engines:
-            self._engines[variant] = engine_for(variant.apply(self.pack))
+    def findings(self, variant: Variant, claim: Claim, focus: frozenset[str] | None = None) -> list[Finding] | None:
+        """The findings of the rules in `focus` (all rules: None) and of those they depend on."""
+        key = (variant, focus)
+        if key not in self._engines:
+            self._engines[key] = engine_for(variant.apply(self.pack), focus)
         try:
-            return self._engines[variant].evaluate(claim)
+            return self._engines[key].evaluate(claim)
         except ClaimError:
             return None
 
@@ -65,8 +90,12 @@ class Conflict:
     a: str
     b: str
 
+    @property
+    def focus(self) -> frozenset[str]:
+        return frozenset({self.a, self.b})
+
     def lines(self, replay: Replay, variant: Variant, claim: Claim) -> set[int]:
-        findings = replay.findings(variant, claim)
+        findings = replay.findings(variant, claim, self.focus)
         if findings is None:
             return set()
         by_rule: dict[tuple[str, int], Finding] = {(f.rule, f.line): f for f in findings}
@@ -91,7 +120,7 @@ class Conflict:
                 fa = by_rule.get((self.a, line))
                 if fa is None or fa.disposition != "deny" or fa.suggest is None:
                     continue
-                again = replay.findings(variant, rebill(claim, line, fa.suggest))
+                again = replay.findings(variant, rebill(claim, line, fa.suggest), self.focus)
                 if again and any(f.rule == self.b and f.line == line and f.disposition == "deny" for f in again):
                     found.add(line)
             return found
