@@ -19,10 +19,10 @@ from typing import Any
 import z3
 
 from compiler.analysis.conflicts.encode import Encoder, Variant
-from compiler.analysis.conflicts.model import Z3, SymbolicClaim
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
 from compiler.analysis.conflicts.report import Entry, Location
 from compiler.analysis.conflicts.shape import Shape, Shapes
-from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe
+from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe, is_drug_code
 from compiler.analysis.conflicts.witness import (
     Claim,
     Conflict,
@@ -218,22 +218,34 @@ class Analysis:
                 self.complete = self.complete and complete
                 return Answer("unsat", size, complete)
             model = solver.model()
-            solver.push()
-            solver.add(*self._pleasant(symbolic))
-            if solver.check() == z3.sat:
-                model = solver.model()
-            solver.pop()
+            for preferences in (self._pleasant(symbolic, True), self._pleasant(symbolic, False)):
+                solver.push()
+                solver.add(*preferences)
+                better = solver.check() == z3.sat
+                if better:
+                    model = solver.model()
+                solver.pop()
+                if better:
+                    break
             return Answer("sat", size, complete, claim_from_model(model, symbolic))
         finally:
             solver.pop()
 
-    def _pleasant(self, symbolic: SymbolicClaim) -> list[Z3]:
+    def _pleasant(self, symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
         """Preferences for readable witnesses: whole units and dollars, dates in the effective period,
-        times within the line's day."""
+        drugs that look like drugs, texts from their own families; `fully` adds round times of day."""
+        u = self.universe
+        drugs = [u.families["drug"], *u.code_ranges(is_drug_code)]
         out = []
         for slot in symbolic.slots:
-            out += [z3.IsInt(slot.units), z3.IsInt(slot.charge), slot.date >= self.universe.effective,
-                    slot.start >= slot.date * 1440 + 8 * 60, slot.stop <= slot.date * 1440 + 22 * 60]
+            out += [z3.IsInt(slot.units), z3.IsInt(slot.charge), slot.date >= u.effective,
+                    in_ranges(slot.drug, drugs), in_ranges(slot.provider, [u.families["provider"]]),
+                    in_ranges(slot.description, [u.families["text"]])]
+            if fully:
+                out += [slot.start >= slot.date * 1440 + 8 * 60, slot.stop <= slot.date * 1440 + 20 * 60,
+                        slot.start % 15 == 0, (slot.stop - slot.start) % 5 == 0, slot.stop - slot.start <= 90]
+        header = symbolic.header
+        out += [in_ranges(header.provider, [u.families["provider"]]), in_ranges(header.member, [u.families["text"]])]
         return out
 
     # ------------------------------------------------------------ entries
