@@ -54,7 +54,8 @@ def analyze_conflicts(pack: ir.Pack, *, max_lines: int | None = None, rlimit: in
     enabled = solver_enabled() if solver is None else solver
     options = {"max_lines": max_lines, "rlimit": rlimit, "solver": enabled}
     folder = cache_dir or cache.cache_dir()
-    key = cache.cache_key(pack.digest, ANALYZER_VERSION, options)
+    # the path is part of the key: locations in the report name the file as the run saw it
+    key = cache.cache_key(pack.digest, ANALYZER_VERSION, {**options, "path": pack.path})
     if use_cache:
         cached = cache.load(folder, key)
         if cached is not None:

@@ -235,7 +235,7 @@ class Analysis:
         """Preferences for readable witnesses: whole units and dollars, dates in the effective period,
         drugs that look like drugs, texts from their own families; `fully` adds round times of day."""
         u = self.universe
-        drugs = [u.families["drug"], *u.code_ranges(is_drug_code)]
+        drugs = [u.families["drug"], *u.code_ranges(is_drug_code)]  # (memoized by the universe)
         out = []
         for slot in symbolic.slots:
             out += [z3.IsInt(slot.units), z3.IsInt(slot.charge), slot.date >= u.effective,

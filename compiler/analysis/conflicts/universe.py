@@ -10,6 +10,7 @@ come from generic families of ids that render as readable, distinct strings.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 from collections.abc import Iterable, Iterator
@@ -67,6 +68,8 @@ class Universe:
     day_hi: int
     capacity: int
     bill_classes: dict[str, str] = field(default_factory=dict)  # bill-type literal -> its class
+    _predicates: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
+    _starts: list[int] = field(default_factory=list)
 
     # ------------------------------------------------------------ lookups
     def code_id(self, code: str) -> int:
@@ -89,7 +92,9 @@ class Universe:
 
     def code_ranges(self, predicate: Any) -> list[tuple[int, int]]:
         """Id ranges of the groups whose codes satisfy `predicate` (a function of a code)."""
-        return merge_ranges((g.lo, g.hi) for g in self.groups if predicate(g.sample))
+        if predicate not in self._predicates:
+            self._predicates[predicate] = merge_ranges((g.lo, g.hi) for g in self.groups if predicate(g.sample))
+        return self._predicates[predicate]
 
     def set_ranges(self, members: frozenset[str], texts: bool) -> list[tuple[int, int]]:
         """Id ranges of the atoms in a set of codes or text values."""
@@ -124,9 +129,11 @@ class Universe:
 
     # ------------------------------------------------------------ rendering
     def group_at(self, atom: int) -> Group | None:
-        for group in self.groups:
-            if group.lo <= atom <= group.hi:
-                return group
+        if not self._starts:
+            self._starts = [g.lo for g in self.groups]
+        index = bisect.bisect_right(self._starts, atom) - 1
+        if index >= 0 and self.groups[index].lo <= atom <= self.groups[index].hi:
+            return self.groups[index]
         return None
 
     def family_at(self, atom: int) -> str | None:

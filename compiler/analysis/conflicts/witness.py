@@ -33,17 +33,25 @@ def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None) -> Interprete
     The one place the analyzer builds an interpreter. A variant or a slice only removes rules,
     precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid."""
     if focus is not None:
-        keep = dependencies(pack, focus)
-        pack = dataclasses.replace(
-            pack, rules=tuple(r for r in pack.rules if r.id in keep),
-            precedences=tuple(p for p in pack.precedences if p.winner in keep and p.loser in keep),
-            order=tuple(r for r in pack.order if r in keep))
+        pack = sliced(pack, dependencies(pack, focus))
     return Interpreter(pack)
 
 
-def dependencies(pack: ir.Pack, focus: frozenset[str]) -> set[str]:
+def sliced(pack: ir.Pack, keep: set[str]) -> ir.Pack:
+    return dataclasses.replace(
+        pack, rules=tuple(r for r in pack.rules if r.id in keep),
+        precedences=tuple(p for p in pack.precedences if p.winner in keep and p.loser in keep),
+        order=tuple(r for r in pack.order if r in keep))
+
+
+def dependencies(pack: ir.Pack, focus: frozenset[str], rules: dict[str, ir.Rule] | None = None,
+                 overriders: dict[str, list[str]] | None = None) -> set[str]:
     """The rules whose decisions the rules in `focus` read, directly or not, and the rules themselves."""
-    rules = {r.id: r for r in pack.rules}
+    rules = rules if rules is not None else {r.id: r for r in pack.rules}
+    if overriders is None:
+        overriders = {}
+        for p in pack.precedences:
+            overriders.setdefault(p.loser, []).append(p.winner)
     keep: set[str] = set()
     todo = [r for r in sorted(focus) if r in rules]
     while todo:
@@ -51,7 +59,7 @@ def dependencies(pack: ir.Pack, focus: frozenset[str]) -> set[str]:
         if rule_id in keep:
             continue
         keep.add(rule_id)
-        todo.extend(r for r in (*rules[rule_id].references, *pack.overriders(rule_id)) if r in rules)
+        todo.extend(r for r in (*rules[rule_id].references, *overriders.get(rule_id, ())) if r in rules)
     return keep
 
 
@@ -67,12 +75,19 @@ class Replay:
     def __init__(self, pack: ir.Pack) -> None:
         self.pack = pack
         self._engines: dict[tuple[Variant, frozenset[str] | None], Interpreter] = {}
+        self._rules = {r.id: r for r in pack.rules}
+        self._overriders: dict[str, list[str]] = {}
+        for p in pack.precedences:
+            self._overriders.setdefault(p.loser, []).append(p.winner)
 
     def findings(self, variant: Variant, claim: Claim, focus: frozenset[str] | None = None) -> list[Finding] | None:
         """The findings of the rules in `focus` (all rules: None) and of those they depend on."""
         key = (variant, focus)
         if key not in self._engines:
-            self._engines[key] = engine_for(variant.apply(self.pack), focus)
+            pack = self.pack
+            if focus is not None:  # slice first (cheap for large packs); a variant only removes edges
+                pack = sliced(pack, dependencies(pack, focus, self._rules, self._overriders))
+            self._engines[key] = engine_for(variant.apply(pack))
         try:
             return self._engines[key].evaluate(claim)
         except ClaimError:
