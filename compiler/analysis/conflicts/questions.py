@@ -205,7 +205,10 @@ class Analysis:
         encoder = self.encoder(size, variant)
         # the rules' answer depends on where the decided lines stand only when the formula is ordered
         choices = list(itertools.permutations(range(size), anchors)) if shape.ordered else [tuple(range(anchors))]
-        formula = z3.Or(*[build(encoder, choice) for choice in choices])
+        try:
+            formula = z3.Or(*[build(encoder, choice) for choice in choices])
+        except (z3.Z3Exception, RecursionError) as problem:  # never a traceback: the question is unanswered
+            raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
         solver = self._solvers[size]
         solver.push()
         try:
