@@ -1,0 +1,691 @@
+"""IR expressions as solver formulas over a symbolic claim, with the interpreter's semantics.
+
+The encoding follows `compiler/interpreter/evaluate.py` construct by construct: a comparison with
+an absent value is false, arithmetic with one is absent, division by zero is absent, `same provider`
+holds when either provider is absent, `flagged by` is the named rule's effective decision on that
+line (its raw decision less the rules that take precedence over it). A rule fires raw on a slot when
+the slot is a line dated on or after the effective date, its code is in the target, the claim type
+and place match and the condition holds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
+from compiler.analysis.conflicts.universe import (
+    CODE_SHAPE,
+    Universe,
+    Unsupported,
+    is_cpt,
+    is_drug_code,
+    is_hcpcs,
+    merge_ranges,
+)
+from compiler.semantics import ir
+
+# ---------------------------------------------------------------- symbolic values
+
+
+@dataclass(frozen=True)
+class Atom:
+    """A code or text value: an id of the universe, or absent."""
+
+    id: Z3
+    absent: Z3
+
+
+@dataclass(frozen=True)
+class Num:
+    value: Z3  # real
+    absent: Z3
+
+
+@dataclass(frozen=True)
+class Ordinal:
+    """A date (day number) or a time stamp (minutes)."""
+
+    value: Z3
+    absent: Z3
+
+
+@dataclass(frozen=True)
+class Rank:
+    levels: tuple[Z3, ...]
+    absent: Z3
+
+
+@dataclass(frozen=True)
+class Members:
+    test: Callable[[Atom], Z3]
+    absent: Z3
+
+
+@dataclass(frozen=True)
+class Mods:
+    flags: dict[str, Z3]
+
+
+@dataclass(frozen=True)
+class LineRef:
+    slot: int
+
+
+Value = Z3 | Atom | Num | Ordinal | Rank | Members | Mods | LineRef
+
+
+def absent_of(value: Value, ctx: Any) -> Z3:
+    if isinstance(value, (Atom, Num, Ordinal, Rank, Members)):
+        return value.absent
+    return z3.BoolVal(False, ctx)
+
+
+# ---------------------------------------------------------------- variants and views
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The pack with some declarations taken away (the naive rules of a resolved conflict)."""
+
+    dropped: frozenset[tuple[str, str]] = frozenset()  # (winner, loser) precedences ignored
+    stripped: frozenset[tuple[str, str]] = frozenset()  # (rule, other): `not (x flagged by other)` ignored
+    unguarded: frozenset[str] = frozenset()  # rules whose suggestion guard is ignored
+
+    def apply(self, pack: ir.Pack) -> ir.Pack:
+        """The same variant as a pack the interpreter can run."""
+        if not (self.dropped or self.stripped or self.unguarded):
+            return pack
+        rules = []
+        for rule in pack.rules:
+            others = {other for (rid, other) in self.stripped if rid == rule.id}
+            if others and rule.condition is not None:
+                rule = dataclasses.replace(rule, condition=strip_flagged(rule.condition, others))
+            if rule.id in self.unguarded:
+                rule = dataclasses.replace(rule, suggest_if=None)
+            rules.append(rule)
+        precedences = tuple(p for p in pack.precedences if (p.winner, p.loser) not in self.dropped)
+        return dataclasses.replace(pack, rules=tuple(rules), precedences=precedences)
+
+
+def strip_flagged(expr: ir.Expr, others: set[str]) -> ir.Expr:
+    """The condition with each `not (x flagged by OTHER)` replaced by true."""
+    if isinstance(expr, ir.Not) and isinstance(expr.operand, ir.Flagged) and expr.operand.rule in others:
+        return ir.Const(True, ir.BOOL, expr.span)
+    if isinstance(expr, ir.BoolOp):
+        return dataclasses.replace(expr, left=strip_flagged(expr.left, others),
+                                   right=strip_flagged(expr.right, others))
+    if isinstance(expr, ir.Not):
+        return dataclasses.replace(expr, operand=strip_flagged(expr.operand, others))
+    if isinstance(expr, ir.Quant):
+        then = strip_flagged(expr.then, others) if expr.then is not None else None
+        return dataclasses.replace(expr, condition=strip_flagged(expr.condition, others), then=then)
+    return expr
+
+
+@dataclass(frozen=True)
+class View:
+    """The claim as the rules see it: the symbolic claim itself, or the same claim with one line
+    billed as another code (its derived `drug` recomputed)."""
+
+    key: tuple[Any, ...] = ()
+    rebilled: int | None = None
+    code: Z3 = None
+
+
+BASE = View()
+
+
+# ---------------------------------------------------------------- the encoder
+
+
+class Encoder:
+    """Formulas for one symbolic claim and one variant of the pack, memoized per rule and slot."""
+
+    def __init__(self, pack: ir.Pack, universe: Universe, claim: SymbolicClaim, variant: Variant) -> None:
+        self.pack = pack
+        self.u = universe
+        self.claim = claim
+        self.variant = variant
+        self.ctx = claim.ctx
+        self.false = z3.BoolVal(False, self.ctx)
+        self.true = z3.BoolVal(True, self.ctx)
+        self.rules = {r.id: r for r in pack.rules if r.edits}
+        self._conditions: dict[str, ir.Expr | None] = {}
+        self._raw: dict[tuple[str, int, tuple[Any, ...]], Z3] = {}
+        self._effective: dict[tuple[str, int, tuple[Any, ...]], Z3] = {}
+        self._values: dict[tuple[int, tuple[tuple[str, int], ...], tuple[Any, ...]], tuple[ir.Expr, Value]] = {}
+        self._ranges: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[Z3, Z3]] = {}
+        self._cases: dict[tuple[str, str], list[tuple[Any, list[tuple[int, int]]]]] = {}
+        self._attributes = {a.name: a for a in pack.attributes}
+        self._maps = {m.name: dict(m.pairs) for m in pack.maps}
+        self._rankings = {r.name: r for r in pack.rankings}
+        self._drug_ranges = universe.code_ranges(_drug)
+        self._dispatch: dict[type, Callable[[Any, dict[str, int], View], Value]] = {
+            ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
+            ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
+            ir.MapGet: self._map_get, ir.RankOf: self._rank_of, ir.Func: self._func, ir.Arith: self._arith,
+            ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
+            ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
+            ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+        }
+
+    # ------------------------------------------------------------ rules
+    def overriders(self, rule_id: str) -> tuple[str, ...]:
+        return tuple(w for w in self.pack.overriders(rule_id)
+                     if (w, rule_id) not in self.variant.dropped and w in self.rules)
+
+    def condition(self, rule: ir.Rule) -> ir.Expr | None:
+        if rule.id not in self._conditions:
+            others = {o for (rid, o) in self.variant.stripped if rid == rule.id}
+            condition = rule.condition
+            if others and condition is not None:
+                condition = strip_flagged(condition, others)
+            self._conditions[rule.id] = condition
+        return self._conditions[rule.id]
+
+    def raw(self, rule_id: str, slot: int, view: View = BASE) -> Z3:
+        key = (rule_id, slot, view.key)
+        if key not in self._raw:
+            self._raw[key] = self._encode_raw(self.rules[rule_id], slot, view)
+        return self._raw[key]
+
+    def _encode_raw(self, rule: ir.Rule, slot: int, view: View) -> Z3:
+        s = self.claim.slots[slot]
+        parts = [s.active, s.date >= self.u.effective]
+        if rule.target is not None:
+            parts.append(self.within(self.code(slot, view), self.u.set_ranges(rule.target.members, False)))
+        if rule.claim_types is not None:
+            parts.append(self.within(self.claim.header.type, [(self.u.literals[t],) * 2 for t in rule.claim_types]))
+        if rule.places is not None:
+            inside = z3.And(z3.Not(s.pos_absent), self.within(s.pos, self.u.set_ranges(rule.places.members, True)))
+            parts.append(z3.Not(inside) if rule.places_negated else inside)
+        condition = self.condition(rule)
+        if condition is not None:
+            parts.append(self.boolean(condition, {"line": slot}, view))
+        return z3.And(*parts)
+
+    def effective(self, rule_id: str, slot: int, view: View = BASE) -> Z3:
+        key = (rule_id, slot, view.key)
+        if key not in self._effective:
+            winners = [self.raw(w, slot, view) for w in self.overriders(rule_id)]
+            raw = self.raw(rule_id, slot, view)
+            self._effective[key] = z3.And(raw, z3.Not(z3.Or(*winners))) if winners else raw
+        return self._effective[key]
+
+    def suggestion(self, rule_id: str, slot: int, view: View = BASE) -> Atom:
+        """The code the rule's finding on the slot suggests (absent: no suggestion)."""
+        rule = self.rules[rule_id]
+        if rule.suggest is None:
+            return Atom(z3.IntVal(-1, self.ctx), self.true)
+        env = {"line": slot}
+        value = self.value(rule.suggest, env, view)
+        if not isinstance(value, Atom):
+            raise Unsupported("a suggestion that is not a code")
+        guard = self.true
+        if rule.suggest_if is not None and rule.id not in self.variant.unguarded:
+            guard = self.boolean(rule.suggest_if, env, view)
+        # a suggestion that is not a code the claim can carry (a text) is no suggestion
+        is_code = self.within(value.id, [self.u.code_span])
+        return Atom(value.id, z3.Or(value.absent, z3.Not(guard), z3.Not(is_code)))
+
+    def evidence(self, rule_id: str, slot: int, other: int, view: View = BASE) -> Z3:
+        """Whether line `other` is in the evidence of the rule's finding on `slot`."""
+        condition = self.condition(self.rules[rule_id])
+        if condition is None or other == slot:
+            return self.false
+        return self._evidence(condition, {"line": slot}, view, other)
+
+    # ------------------------------------------------------------ line fields under a view
+    def code(self, slot: int, view: View) -> Z3:
+        return view.code if view.rebilled == slot else self.claim.slots[slot].code
+
+    def drug(self, slot: int, view: View) -> Atom:
+        s = self.claim.slots[slot]
+        code = self.code(slot, view)
+        return Atom(z3.If(s.drug_given, s.drug, code),
+                    z3.And(z3.Not(s.drug_given), z3.Not(self.within(code, self._drug_ranges))))
+
+    def rebilled(self, slot: int, code: Atom, key: tuple[Any, ...]) -> View:
+        return View(("rebilled", slot, *key), slot, code.id)
+
+    # ------------------------------------------------------------ expressions
+    def value(self, expr: ir.Expr, env: dict[str, int], view: View) -> Value:
+        key = (id(expr), tuple(sorted(env.items())), view.key)
+        cached = self._values.get(key)
+        if cached is not None:
+            return cached[1]
+        method = self._dispatch.get(type(expr))
+        if method is None:
+            raise Unsupported(f"cannot encode {type(expr).__name__}")
+        result = method(expr, env, view)
+        self._values[key] = (expr, result)  # the expression is kept so that its id stays its own
+        return result
+
+    def within(self, value: Z3, ranges: list[tuple[int, int]]) -> Z3:
+        """`in_ranges`, memoized: the same test of the same value is built once."""
+        key = (value.get_id(), tuple(ranges))
+        cached = self._ranges.get(key)
+        if cached is None:
+            cached = (value, in_ranges(value, ranges))
+            self._ranges[key] = cached
+        return cached[1]
+
+    def boolean(self, expr: ir.Expr, env: dict[str, int], view: View) -> Z3:
+        value = self.value(expr, env, view)
+        if isinstance(value, (Atom, Num, Ordinal, Rank, Members, Mods, LineRef)):
+            raise Unsupported(f"{type(expr).__name__} used as a condition")
+        return value
+
+    def _const(self, expr: ir.Const, env: dict[str, int], view: View) -> Value:
+        kind, value = expr.type.kind, expr.value
+        if kind is ir.Kind.BOOL:
+            return z3.BoolVal(bool(value), self.ctx)
+        if kind is ir.Kind.NUMBER:
+            return Num(z3.RealVal(str(value), self.ctx), self.false)
+        if kind is ir.Kind.DATE:
+            import datetime
+
+            return Ordinal(z3.IntVal(datetime.date.fromisoformat(str(value)).toordinal(), self.ctx), self.false)
+        if kind is ir.Kind.CODE:
+            return Atom(z3.IntVal(self.u.code_id(str(value)), self.ctx), self.false)
+        if kind is ir.Kind.TEXT:
+            return Atom(z3.IntVal(self.u.text_id(str(value)), self.ctx), self.false)
+        raise Unsupported(f"a constant of kind {kind.value}")
+
+    def _set_value(self, expr: ir.SetValue, env: dict[str, int], view: View) -> Value:
+        ranges = self.u.set_ranges(expr.codes.members, expr.codes.texts)
+        return Members(lambda atom: self.within(atom.id, ranges), self.false)
+
+    def _line_var(self, expr: ir.LineVar, env: dict[str, int], view: View) -> Value:
+        return LineRef(env[expr.var])
+
+    def _line_field(self, expr: ir.LineField, env: dict[str, int], view: View) -> Value:
+        slot = env[expr.var]
+        s = self.claim.slots[slot]
+        name = expr.field
+        if name == "number":
+            return Num(z3.RealVal(slot + 1, self.ctx), self.false)
+        if name == "code":
+            return Atom(self.code(slot, view), self.false)
+        if name == "date":
+            return Ordinal(s.date, self.false)
+        if name == "modifiers":
+            return Mods(s.modifiers)
+        if name == "units":
+            return Num(s.units, self.false)
+        if name == "provider":
+            return Atom(s.provider, s.provider_absent)
+        if name == "pos":
+            return Atom(s.pos, s.pos_absent)
+        if name == "charge":
+            return Num(s.charge, s.charge_absent)
+        if name in ("start", "stop"):
+            return Ordinal(s.start if name == "start" else s.stop, z3.Not(s.timed))
+        if name == "minutes":
+            return Num(z3.ToReal(s.stop - s.start), z3.Not(s.timed))
+        if name == "drug":
+            return self.drug(slot, view)
+        if name == "supervision":
+            return Atom(z3.If(s.unsupervised, self.u.literals["none"], self.u.literals["direct"]), self.false)
+        if name == "member_supplied":
+            return s.member_supplied
+        if name == "description":
+            return Atom(s.description, s.description_absent)
+        raise Unsupported(f"the line field {name}")
+
+    def _claim_field(self, expr: ir.ClaimField, env: dict[str, int], view: View) -> Value:
+        h = self.claim.header
+        fields = {"id": Atom(h.id, self.false), "type": Atom(h.type, self.false), "pos": Atom(h.pos, h.pos_absent),
+                  "bill_type": Atom(h.bill_type, h.bill_absent), "bill_class": Atom(h.bill_class, h.bill_absent),
+                  "member": Atom(h.member, h.member_absent), "provider": Atom(h.provider, h.provider_absent)}
+        if expr.field not in fields:
+            raise Unsupported(f"the claim field {expr.field}")
+        return fields[expr.field]
+
+    def _atom(self, expr: ir.Expr, env: dict[str, int], view: View) -> Atom:
+        value = self.value(expr, env, view)
+        if not isinstance(value, Atom):
+            raise Unsupported(f"{type(expr).__name__} where a code is expected")
+        return value
+
+    def _by_group(self, name: tuple[str, str],
+                  value_of: Callable[[str], Any]) -> list[tuple[Any, list[tuple[int, int]]]]:
+        """The distinct values `value_of` gives the code groups, each with the id ranges giving it."""
+        if name in self._cases:
+            return self._cases[name]
+        cases: dict[Any, list[tuple[int, int]]] = {}
+        order: list[Any] = []
+        for group in self.u.groups:
+            value = value_of(group.sample)
+            if value is None:
+                continue
+            key = tuple(sorted(value)) if isinstance(value, frozenset) else value
+            if key not in cases:
+                cases[key] = []
+                order.append((key, value))
+            cases[key].append((group.lo, group.hi))
+        result = [(value, merge_ranges(cases[key])) for key, value in order]
+        self._cases[name] = result
+        return result
+
+    def _code_attr(self, expr: ir.CodeAttr, env: dict[str, int], view: View) -> Value:
+        code = self._atom(expr.code, env, view)
+        attribute = self._attributes.get(expr.attribute)
+        if attribute is None:
+            raise Unsupported(f"the attribute {expr.attribute}")
+        lookup = attribute.lookup()
+        cases = self._by_group(("attribute", expr.attribute), lookup.get)
+        listed = [self.within(code.id, r) for _, r in cases]
+        known = z3.And(z3.Not(code.absent), z3.Or(*listed)) if listed else self.false
+        kind = expr.type.kind
+        if kind is ir.Kind.BOOL:
+            return z3.And(z3.Not(code.absent), z3.Or(*[self.within(code.id, r) for v, r in cases if v])) \
+                if any(v for v, _ in cases) else self.false
+        if kind is ir.Kind.CODES:
+            def test(item: Atom) -> Z3:
+                options = [z3.And(self.within(code.id, r), self.within(item.id, self.u.set_ranges(v, False)))
+                           for v, r in cases]
+                return z3.Or(*options) if options else self.false
+
+            return Members(test, z3.Not(known))
+        if kind is ir.Kind.NUMBER:
+            result: Z3 = z3.RealVal(0, self.ctx)
+            for v, r in reversed(cases):
+                result = z3.If(self.within(code.id, r), z3.RealVal(str(v), self.ctx), result)
+            return Num(result, z3.Not(known))
+        if kind is ir.Kind.TEXT:
+            atom: Z3 = z3.IntVal(-1, self.ctx)
+            for v, r in reversed(cases):
+                atom = z3.If(self.within(code.id, r), self.u.text_id(str(v)), atom)
+            return Atom(atom, z3.Not(known))
+        raise Unsupported(f"an attribute of kind {kind.value}")
+
+    def _map_get(self, expr: ir.MapGet, env: dict[str, int], view: View) -> Value:
+        key = self._atom(expr.key, env, view)
+        table = self._maps[expr.map]
+        cases = self._by_group(("map", expr.map), table.get)
+        result: Z3 = z3.IntVal(-1, self.ctx)
+        for v, r in reversed(cases):
+            result = z3.If(self.within(key.id, r), self.u.code_id(v), result)
+        known = z3.Or(*[self.within(key.id, r) for _, r in cases]) if cases else self.false
+        return Atom(result, z3.Or(key.absent, z3.Not(known)))
+
+    def _rank_of(self, expr: ir.RankOf, env: dict[str, int], view: View) -> Value:
+        code = self._atom(expr.code, env, view)
+        ranking = self._rankings[expr.ranking]
+        lookups = [(self._attributes[attr].lookup() if attr in self._attributes else {}, order)
+                   for attr, order in ranking.levels]
+
+        def rank(sample: str) -> tuple[int, ...] | None:
+            levels = []
+            for lookup, order in lookups:
+                value = lookup.get(sample)
+                if value not in order:
+                    return None
+                levels.append(len(order) - order.index(str(value)))
+            return tuple(levels)
+
+        cases = self._by_group(("rank", expr.ranking), rank)
+        levels = []
+        for level in range(len(lookups)):
+            result: Z3 = z3.IntVal(0, self.ctx)
+            for v, r in reversed(cases):
+                result = z3.If(self.within(code.id, r), v[level], result)
+            levels.append(result)
+        known = z3.Or(*[self.within(code.id, r) for _, r in cases]) if cases else self.false
+        return Rank(tuple(levels), z3.Or(code.absent, z3.Not(known)))
+
+    def _number(self, expr: ir.Expr, env: dict[str, int], view: View) -> Num:
+        value = self.value(expr, env, view)
+        if not isinstance(value, Num):
+            raise Unsupported(f"{type(expr).__name__} where a number is expected")
+        return value
+
+    def _func(self, expr: ir.Func, env: dict[str, int], view: View) -> Value:
+        if expr.name in ("is_cpt", "is_hcpcs"):
+            atom = self._atom(expr.args[0], env, view)
+            predicate = is_cpt if expr.name == "is_cpt" else is_hcpcs
+            return z3.And(z3.Not(atom.absent), self.within(atom.id, self.u.code_ranges(predicate)))
+        args = [self._number(a, env, view) for a in expr.args]
+        absent = z3.Or(*[a.absent for a in args])
+        first = args[0].value
+        if expr.name == "ceil":
+            return Num(z3.ToReal(-z3.ToInt(-first)), absent)
+        if expr.name == "floor":
+            return Num(z3.ToReal(z3.ToInt(first)), absent)
+        if expr.name == "abs":
+            return Num(z3.If(first >= 0, first, -first), absent)
+        if expr.name in ("max", "min"):
+            result = first
+            for arg in args[1:]:
+                better = arg.value > result if expr.name == "max" else arg.value < result
+                result = z3.If(better, arg.value, result)
+            return Num(result, absent)
+        raise Unsupported(f"the function {expr.name}")
+
+    def _arith(self, expr: ir.Arith, env: dict[str, int], view: View) -> Value:
+        left, right = self._number(expr.left, env, view), self._number(expr.right, env, view)
+        absent = z3.Or(left.absent, right.absent)
+        if expr.op == "+":
+            return Num(left.value + right.value, absent)
+        if expr.op == "-":
+            return Num(left.value - right.value, absent)
+        if expr.op == "*":
+            return Num(left.value * right.value, absent)
+        if expr.op == "/":
+            zero = right.value == 0
+            safe = z3.If(zero, z3.RealVal(1, self.ctx), right.value)
+            return Num(z3.If(zero, z3.RealVal(0, self.ctx), left.value / safe), z3.Or(absent, zero))
+        raise Unsupported(f"the operator {expr.op}")
+
+    def _neg(self, expr: ir.Neg, env: dict[str, int], view: View) -> Value:
+        operand = self._number(expr.operand, env, view)
+        return Num(-operand.value, operand.absent)
+
+    def _compare(self, expr: ir.Compare, env: dict[str, int], view: View) -> Value:
+        left, right = self.value(expr.left, env, view), self.value(expr.right, env, view)
+        op = expr.op
+        absent = z3.Or(absent_of(left, self.ctx), absent_of(right, self.ctx))
+        if isinstance(left, (Num, Ordinal)) and isinstance(right, (Num, Ordinal)):
+            core = _order(op, left.value, right.value)
+        elif isinstance(left, Atom) and isinstance(right, Atom):
+            if op not in ("=", "!="):
+                raise Unsupported(f"`{op}` between codes or texts")
+            core = left.id == right.id if op == "=" else left.id != right.id
+        elif isinstance(left, Rank) and isinstance(right, Rank):
+            core = _lexicographic(op, left.levels, right.levels, self.ctx)
+        elif z3.is_bool(left) and z3.is_bool(right):
+            if op not in ("=", "!="):
+                raise Unsupported(f"`{op}` between conditions")
+            core = left == right if op == "=" else left != right
+        else:
+            raise Unsupported(f"a comparison of {type(left).__name__} with {type(right).__name__}")
+        return z3.And(z3.Not(absent), core)
+
+    def _member(self, expr: ir.Member, env: dict[str, int], view: View) -> Value:
+        item = self._atom(expr.item, env, view)
+        collection = self.value(expr.collection, env, view)
+        if not isinstance(collection, Members):
+            raise Unsupported("`in` over something that is not a set")
+        inside = collection.test(item)
+        return z3.And(z3.Not(item.absent), z3.Not(collection.absent), z3.Not(inside) if expr.negated else inside)
+
+    def _given(self, expr: ir.Given, env: dict[str, int], view: View) -> Value:
+        absent = absent_of(self.value(expr.value, env, view), self.ctx)
+        return absent if expr.negated else z3.Not(absent)
+
+    def _has(self, expr: ir.Has, env: dict[str, int], view: View) -> Value:
+        modifiers = self.value(expr.modifiers, env, view)
+        if not isinstance(modifiers, Mods):
+            raise Unsupported("`has` on something that is not a line's modifiers")
+        wanted = expr.wanted
+        if isinstance(wanted, ir.Const):
+            names = [str(wanted.value)]
+        elif isinstance(wanted, ir.SetValue):
+            names = sorted(wanted.codes.members)
+        else:
+            raise Unsupported("`has` with a computed modifier")
+        flags = [modifiers.flags[n] for n in names if n in modifiers.flags]
+        found = z3.Or(*flags) if flags else self.false
+        return z3.Not(found) if expr.negated else found
+
+    def _flagged(self, expr: ir.Flagged, env: dict[str, int], view: View) -> Value:
+        if expr.rule not in self.rules:
+            raise Unsupported(f"`flagged by {expr.rule}`, which is not an edit rule")
+        return self.effective(expr.rule, env[expr.var], view)
+
+    def _relation(self, expr: ir.Relation, env: dict[str, int], view: View) -> Value:
+        i, o = env[expr.inner], env[expr.outer]
+        a, b = self.claim.slots[i], self.claim.slots[o]
+        if expr.kind == "date":
+            return a.date == b.date
+        if expr.kind == "provider":
+            return z3.Or(a.provider_absent, b.provider_absent, a.provider == b.provider)
+        if expr.kind == "drug":
+            da, db = self.drug(i, view), self.drug(o, view)
+            return z3.And(z3.Not(da.absent), z3.Not(db.absent), da.id == db.id)
+        if expr.kind == "overlapping":
+            later_start = z3.If(a.start >= b.start, a.start, b.start)
+            earlier_stop = z3.If(a.stop <= b.stop, a.stop, b.stop)
+            return z3.And(a.timed, b.timed, later_start < earlier_stop)
+        raise Unsupported(f"the relation {expr.kind}")
+
+    def _bool_op(self, expr: ir.BoolOp, env: dict[str, int], view: View) -> Value:
+        left, right = self.boolean(expr.left, env, view), self.boolean(expr.right, env, view)
+        return z3.And(left, right) if expr.op == "and" else z3.Or(left, right)
+
+    def _not(self, expr: ir.Not, env: dict[str, int], view: View) -> Value:
+        return z3.Not(self.boolean(expr.operand, env, view))
+
+    def scope(self, expr: ir.Quant, env: dict[str, int]) -> list[int]:
+        outer = env[expr.outer]
+        slots = []
+        for j in range(self.claim.size):
+            if "other" in expr.scopes and j == outer:
+                continue
+            if "earlier" in expr.scopes and j >= outer:
+                continue
+            if "later" in expr.scopes and j <= outer:
+                continue
+            slots.append(j)
+        return slots
+
+    def _holds(self, expr: ir.Quant, env: dict[str, int], view: View) -> list[tuple[int, Z3]]:
+        result = []
+        for j in self.scope(expr, env):
+            inner = {**env, expr.var: j}
+            result.append((j, z3.And(self.claim.slots[j].active, self.boolean(expr.condition, inner, view))))
+        return result
+
+    def _quant(self, expr: ir.Quant, env: dict[str, int], view: View) -> Value:
+        holds = self._holds(expr, env, view)
+        if expr.kind == "any":
+            return z3.Or(*[h for _, h in holds]) if holds else self.false
+        if expr.kind == "no":
+            return z3.Not(z3.Or(*[h for _, h in holds])) if holds else self.true
+        if expr.kind == "count":
+            total = z3.Sum([z3.If(h, 1, 0) for _, h in holds]) if holds else z3.IntVal(0, self.ctx)
+            return Num(z3.ToReal(total), self.false)
+        if expr.kind == "first":
+            assert expr.then is not None
+            result: Z3 = self.false
+            for j, h in reversed(holds):
+                result = z3.If(h, self.boolean(expr.then, {**env, expr.var: j}, view), result)
+            return result
+        raise Unsupported(f"the quantifier {expr.kind}")
+
+    # ------------------------------------------------------------ evidence
+    def _evidence(self, expr: ir.Expr, env: dict[str, int], view: View, other: int) -> Z3:
+        """Whether line `other` is in the evidence of `expr`, evaluated true under `env`."""
+        if isinstance(expr, ir.BoolOp):
+            left = self._evidence(expr.left, env, view, other)
+            right = self._evidence(expr.right, env, view, other)
+            if expr.op == "and":
+                return z3.Or(left, right)
+            return z3.Or(z3.And(self.boolean(expr.left, env, view), left),
+                         z3.And(self.boolean(expr.right, env, view), right))
+        if isinstance(expr, ir.Quant):
+            if expr.kind in ("any", "count"):
+                return self._counted(expr, env, view, other)
+            if expr.kind == "first":
+                assert expr.then is not None
+                options: list[Z3] = []
+                earlier: list[Z3] = []
+                for j, h in self._holds(expr, env, view):
+                    inner = {**env, expr.var: j}
+                    found = self.true if j == other else z3.Or(self._evidence(expr.condition, inner, view, other),
+                                                          self._evidence(expr.then, inner, view, other))
+                    options.append(z3.And(h, z3.Not(z3.Or(*earlier)) if earlier else self.true, found))
+                    earlier.append(h)
+                return z3.Or(*options) if options else self.false
+            return self.false
+        if isinstance(expr, (ir.Compare, ir.Arith, ir.Func, ir.Neg)):
+            counts = [self._counted(q, env, view, other) for q in _counts(expr)]
+            return z3.Or(*counts) if counts else self.false
+        return self.false
+
+    def _counted(self, expr: ir.Quant, env: dict[str, int], view: View, other: int) -> Z3:
+        options = []
+        for j, h in self._holds(expr, env, view):
+            if j == other:
+                options.append(h)
+            else:
+                options.append(z3.And(h, self._evidence(expr.condition, {**env, expr.var: j}, view, other)))
+        return z3.Or(*options) if options else self.false
+
+
+def _counts(expr: ir.Expr) -> list[ir.Quant]:
+    """The `count` quantifiers of an arithmetic expression or comparison."""
+    if isinstance(expr, ir.Quant):
+        return [expr] if expr.kind == "count" else []
+    if isinstance(expr, (ir.Compare, ir.Arith)):
+        return [*_counts(expr.left), *_counts(expr.right)]
+    if isinstance(expr, ir.Neg):
+        return _counts(expr.operand)
+    if isinstance(expr, ir.Func):
+        return [q for a in expr.args for q in _counts(a)]
+    return []
+
+
+def _drug(code: str) -> bool:
+    return bool(CODE_SHAPE.match(code)) and is_drug_code(code)
+
+
+def _order(op: str, left: Z3, right: Z3) -> Z3:
+    if op == "=":
+        return left == right
+    if op == "!=":
+        return left != right
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == ">":
+        return left > right
+    if op == ">=":
+        return left >= right
+    raise Unsupported(f"the comparison {op}")
+
+
+def _lexicographic(op: str, left: tuple[Z3, ...], right: tuple[Z3, ...], ctx: Any) -> Z3:
+    """Python's tuple comparison of two rank tuples."""
+    if op in ("=", "!="):
+        same = z3.BoolVal(len(left) == len(right), ctx)
+        if len(left) == len(right) and left:
+            same = z3.And(*[a == b for a, b in zip(left, right, strict=True)])
+        return same if op == "=" else z3.Not(same)
+    if op in (">", ">="):
+        return _lexicographic("<" if op == ">" else "<=", right, left, ctx)
+
+    def less(a: tuple[Z3, ...], b: tuple[Z3, ...]) -> Z3:
+        if not a or not b:
+            return z3.BoolVal(not a and bool(b), ctx)
+        return z3.Or(a[0] < b[0], z3.And(a[0] == b[0], less(a[1:], b[1:])))
+
+    strictly = less(left, right)
+    return strictly if op == "<" else z3.Or(strictly, _lexicographic("=", left, right, ctx))

@@ -1,0 +1,482 @@
+"""The questions of contract/ANALYSIS.md, asked of the solver and answered with replayed witnesses.
+
+Each pairwise question is first asked of the naive rules: the pack without the declarations that
+stand directly between the two rules (a precedence, an exception's override, a resolving
+`not (x flagged by ...)` condition, a resolving suggestion guard). Unsatisfiable there: no entry.
+Satisfiable there and once the declarations are applied: an unresolved entry with that witness.
+Satisfiable there only: a resolved entry naming the declaration that decides, with the naive
+witness, the claim on which it decides.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import z3
+
+from compiler.analysis.conflicts.encode import Encoder, Variant
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
+from compiler.analysis.conflicts.report import Entry, Location
+from compiler.analysis.conflicts.shape import Shape, Shapes
+from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe, is_drug_code
+from compiler.analysis.conflicts.witness import (
+    Claim,
+    Conflict,
+    Replay,
+    claim_from_model,
+    describe,
+    rebill,
+    shrink,
+)
+from compiler.diagnostics import Sources, Span
+from compiler.semantics import ir
+from compiler.semantics.resolver import walk
+
+DEFAULT_BOUND = 4  # lines, for questions that are bounded only
+LARGEST = 6  # the most lines any question uses unless --max-lines says otherwise
+DEFAULT_RLIMIT = 20_000_000
+DECIDING = ("deny", "review")
+
+
+class ReplayMismatch(AssertionError):
+    """The interpreter does not confirm what the solver found: a bug in the analyzer."""
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Something the pack declares to decide a conflict between rules."""
+
+    kind: str  # precedence | exception | condition | suggestion
+    id: str
+    rules: tuple[str, ...]  # the rules it stands between ((rule,) for a suggestion guard)
+    variant: Variant  # the pack without it
+    resolves: str | None
+    rationale: str | None
+    span: Span
+
+
+def declarations(pack: ir.Pack, rules: dict[str, ir.Rule]) -> list[Declaration]:
+    found: list[Declaration] = []
+    for p in pack.precedences:
+        if p.winner not in rules or p.loser not in rules:
+            continue
+        label = p.resolves[0] if p.resolves else None
+        winner = rules[p.winner]
+        variant = Variant(dropped=frozenset({(p.winner, p.loser)}))
+        if winner.kind == "exception":
+            found.append(Declaration("exception", p.winner, (p.winner, p.loser), variant,
+                                     label.conflict if label else None, label.rationale if label else None,
+                                     winner.span))
+        else:
+            found.append(Declaration("precedence", f"{p.winner} over {p.loser}", (p.winner, p.loser), variant,
+                                     label.conflict if label else None, label.rationale if label else None,
+                                     p.span))
+    for rule in rules.values():
+        if not rule.resolves or rule.kind != "rule":
+            continue
+        label = rule.resolves[0]
+        for node in walk(rule.condition):
+            if isinstance(node, ir.Not) and isinstance(node.operand, ir.Flagged) and node.operand.rule in rules:
+                other = node.operand.rule
+                found.append(Declaration("condition", rule.id, (rule.id, other),
+                                         Variant(stripped=frozenset({(rule.id, other)})), label.conflict,
+                                         label.rationale, node.operand.span))
+        if rule.suggest_if is not None:
+            found.append(Declaration("suggestion", rule.id, (rule.id,), Variant(unguarded=frozenset({rule.id})),
+                                     label.conflict, label.rationale, rule.suggest_if.span))
+    unique: dict[tuple[str, str, tuple[str, ...]], Declaration] = {}
+    for declaration in found:
+        unique.setdefault((declaration.kind, declaration.id, declaration.rules), declaration)
+    return list(unique.values())
+
+
+def merged(variants: Iterable[Variant]) -> Variant:
+    dropped: set[tuple[str, str]] = set()
+    stripped: set[tuple[str, str]] = set()
+    unguarded: set[str] = set()
+    for v in variants:
+        dropped |= v.dropped
+        stripped |= v.stripped
+        unguarded |= v.unguarded
+    return Variant(frozenset(dropped), frozenset(stripped), frozenset(unguarded))
+
+
+# ---------------------------------------------------------------- locations
+
+
+class Locator:
+    """Line and column of spans, from the sources of the run or from the files themselves."""
+
+    def __init__(self, sources: Sources | None) -> None:
+        self.sources = sources or Sources()
+
+    def __call__(self, span: Span | None) -> Location | None:
+        if span is None or not span.path:
+            return None
+        if self.sources.text(span.path) is None:
+            try:
+                self.sources.add(span.path, Path(span.path).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                return Location(span.path, 1, 1)
+        line, column = self.sources.line_col(span.path, span.start)
+        end_line, end_column = self.sources.line_col(span.path, max(span.start, span.end))
+        return Location(span.path, line, column, end_column if end_line == line else None)
+
+
+# ---------------------------------------------------------------- answers
+
+
+@dataclass
+class Answer:
+    status: str  # sat | unsat | unknown
+    lines: int
+    complete: bool
+    claim: Claim | None = None
+    reason: str = ""
+
+
+Build = Callable[[Encoder, tuple[int, ...]], Z3]
+
+
+@dataclass
+class Analysis:
+    pack: ir.Pack
+    max_lines: int | None
+    rlimit: int
+    sources: Sources | None = None
+    entries: list[Entry] = field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)
+    lines_used: int = 1
+    complete: bool = True
+
+    def __post_init__(self) -> None:
+        pack = self.pack
+        self.rules = {r.id: r for r in pack.rules if r.edits}
+        self.deciding = [r for r in pack.rules if r.edits and r.disposition in DECIDING]
+        self.overriders = {rid: tuple(w for w in pack.overriders(rid) if w in self.rules) for rid in self.rules}
+        self.shapes = Shapes(self.rules, self.overriders)
+        self.limit = self.max_lines if self.max_lines is not None else LARGEST
+        self.universe: Universe = build_universe(pack, 3 * max(self.limit, DEFAULT_BOUND) + 2)
+        self.declarations = declarations(pack, self.rules)
+        self.used: set[Declaration] = set()
+        self.replay = Replay(pack)
+        self.locate = Locator(self.sources)
+        self.ctx = z3.Context()  # each analysis its own solver state: the same pack, the same answers
+        self._claims: dict[int, SymbolicClaim] = {}
+        self._solvers: dict[int, Any] = {}
+        self._encoders: dict[tuple[int, Variant], Encoder] = {}
+        self._groups = {rid: self._target_groups(r) for rid, r in self.rules.items()}
+
+    # ------------------------------------------------------------ solving
+    def claim(self, size: int) -> SymbolicClaim:
+        if size not in self._claims:
+            self._claims[size] = SymbolicClaim(self.universe, size, self.ctx)
+            solver = z3.Solver(ctx=self.ctx)
+            solver.set("rlimit", self.rlimit)
+            solver.add(*self._claims[size].constraints)
+            self._solvers[size] = solver
+        return self._claims[size]
+
+    def encoder(self, size: int, variant: Variant) -> Encoder:
+        key = (size, variant)
+        if key not in self._encoders:
+            self._encoders[key] = Encoder(self.pack, self.universe, self.claim(size), variant)
+        return self._encoders[key]
+
+    def size(self, shape: Shape, anchors: int) -> tuple[int, bool]:
+        needed = anchors + shape.exists
+        if not shape.bounded and needed <= self.limit:
+            return needed, True
+        if self.max_lines is not None:
+            return self.max_lines, False
+        return max(DEFAULT_BOUND, min(needed, LARGEST)), False
+
+    def solve(self, build: Build, shape: Shape, variant: Variant, anchors: int = 1) -> Answer:
+        size, complete = self.size(shape, anchors)
+        size = max(size, anchors)
+        symbolic = self.claim(size)
+        encoder = self.encoder(size, variant)
+        # the rules' answer depends on where the decided lines stand only when the formula is ordered
+        choices = list(itertools.permutations(range(size), anchors)) if shape.ordered else [tuple(range(anchors))]
+        try:
+            formula = z3.Or(*[build(encoder, choice) for choice in choices])
+        except (z3.Z3Exception, RecursionError) as problem:  # never a traceback: the question is unanswered
+            raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
+        solver = self._solvers[size]
+        solver.push()
+        try:
+            solver.add(formula)
+            status = solver.check()
+            if status == z3.unknown:
+                return Answer("unknown", size, complete, reason=solver.reason_unknown())
+            self.lines_used = max(self.lines_used, size)
+            if status == z3.unsat:
+                self.complete = self.complete and complete
+                return Answer("unsat", size, complete)
+            model = solver.model()
+            for preferences in (self._pleasant(symbolic, True), self._pleasant(symbolic, False)):
+                solver.push()
+                solver.add(*preferences)
+                better = solver.check() == z3.sat
+                if better:
+                    model = solver.model()
+                solver.pop()
+                if better:
+                    break
+            return Answer("sat", size, complete, claim_from_model(model, symbolic))
+        finally:
+            solver.pop()
+
+    def _pleasant(self, symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
+        """Preferences for readable witnesses: whole units and dollars, dates in the effective period,
+        drugs that look like drugs, texts from their own families; `fully` adds round times of day."""
+        u = self.universe
+        drugs = [u.families["drug"], *u.code_ranges(is_drug_code)]  # (memoized by the universe)
+        out = []
+        for slot in symbolic.slots:
+            out += [z3.IsInt(slot.units), z3.IsInt(slot.charge), slot.date >= u.effective,
+                    in_ranges(slot.drug, drugs), in_ranges(slot.provider, [u.families["provider"]]),
+                    in_ranges(slot.description, [u.families["text"]])]
+            if fully:
+                out += [slot.start >= slot.date * 1440 + 8 * 60, slot.stop <= slot.date * 1440 + 20 * 60,
+                        slot.start % 15 == 0, (slot.stop - slot.start) % 5 == 0, slot.stop - slot.start <= 90]
+        header = symbolic.header
+        out += [in_ranges(header.provider, [u.families["provider"]]), in_ranges(header.member, [u.families["text"]])]
+        return out
+
+    # ------------------------------------------------------------ entries
+    def between(self, a: str, b: str) -> list[Declaration]:
+        pair = {a, b}
+        return [d for d in self.declarations if set(d.rules) <= pair and (len(d.rules) == 2 or d.kind == "suggestion")]
+
+    def unknown(self, question: str, rules: list[str], reason: str) -> None:
+        span = self.rules[rules[0]].id_span if rules and rules[0] in self.rules else None
+        self.entries.append(Entry("unknown", rules, f"no answer to the question `{question}` about "
+                                  f"{' and '.join(rules)} ({reason})", self.locate(span),
+                                  hint="raise the solver's resource limit, or split the rules' conditions",
+                                  unknown=True))
+
+    def pairwise(self, conflict: Conflict, build: Build, shape: Shape, anchors: int = 1) -> Entry | None:
+        """Ask a pairwise question naive first; the entry it gives, resolved or not."""
+        question = conflict.kind if conflict.kind != "exception" else "overlap"
+        rules = [conflict.a] if conflict.a == conflict.b else [conflict.a, conflict.b]
+        between = self.between(conflict.a, conflict.b)
+        naive = merged(d.variant for d in between)
+        try:
+            answer = self.solve(build, shape, naive, anchors)
+            if answer.status == "unknown":
+                self.unknown(question, rules, answer.reason)
+                return None
+            if answer.status == "unsat":
+                return None
+            if not between:
+                return self._confirmed(conflict, answer, None, None)
+            declared = self.solve(build, shape, Variant(), anchors) if naive != Variant() else answer
+            if declared.status == "unknown":
+                self.unknown(question, rules, declared.reason)
+                return None
+            if declared.status == "sat":
+                return self._confirmed(conflict, declared, None, None)
+            deciding, witness = between[0], answer
+            if len(between) > 1:
+                for candidate in between:
+                    alone = self.solve(build, shape, candidate.variant, anchors)
+                    if alone.status == "sat":
+                        deciding, witness = candidate, alone
+                        break
+            variant = deciding.variant if witness is not answer else naive
+            return self._confirmed(conflict, witness, deciding, variant)
+        except Unsupported as problem:
+            self.unknown(question, rules, f"cannot encode: {problem}")
+            return None
+
+    def _confirmed(self, conflict: Conflict, answer: Answer, declaration: Declaration | None,
+                   naive: Variant | None) -> Entry | None:
+        """Replay the witness, shrink it while the interpreter still shows the conflict, build the entry."""
+        assert answer.claim is not None
+        claim = answer.claim
+
+        def holds(candidate: Claim) -> bool:
+            return conflict.shown(self.replay, naive, candidate) is not None
+
+        if not holds(claim):
+            self.disagreements.append(f"{conflict.kind} {conflict.a} {conflict.b}: the interpreter does not "
+                                      f"confirm the solver's claim {claim}")
+            self.unknown(conflict.kind if conflict.kind != "exception" else "overlap",
+                         [conflict.a] if conflict.a == conflict.b else [conflict.a, conflict.b],
+                         "internal error: the interpreter does not confirm the solver's witness")
+            return None
+        claim = shrink(claim, holds, self.pack.effective)
+        line = conflict.shown(self.replay, naive, claim)
+        assert line is not None
+        if declaration is not None:
+            self.used.add(declaration)
+        return self._entry(conflict, claim, line, declaration, naive)
+
+    def _entry(self, conflict: Conflict, claim: Claim, line: int, declaration: Declaration | None,
+               naive: Variant | None) -> Entry:
+        focus = conflict.focus  # the findings of the rules involved and of the rules they depend on
+        declared = self.replay.findings(Variant(), claim, focus) or []
+        shown = self.replay.findings(naive, claim, focus) or [] if naive is not None else declared
+        a, b = conflict.a, conflict.b
+        fa = next((f for f in shown if f.rule == a and f.line == line), None)
+        fb = next((f for f in shown if f.rule == b and f.line == line), None)
+        code = claim["lines"][line - 1]["code"]
+        resolved_by = None
+        if declaration is not None:
+            where = self.locate(declaration.span)
+            resolved_by = {"declaration": declaration.kind, "id": declaration.id, "resolves": declaration.resolves,
+                           "rationale": declaration.rationale, "location": where.to_json() if where else None}
+        rules = [a] if a == b else [a, b]
+        rebilled: list[str] = []
+        span: Span | None = self.rules[a].id_span
+        hint: str | None = None
+        if conflict.kind == "exception":
+            message = (f"exception {a} allows line {line} ({code}), which {b} would "
+                       f"{self.rules[b].disposition} otherwise.")
+            rules = [b, a]
+            span = self.rules[b].id_span
+        elif conflict.kind in ("overlap", "redundant"):
+            loser = declaration.rules[1] if declaration is not None and declaration.kind == "precedence" else None
+            first, second = (a, b) if loser in (None, a) else (b, a)
+            if loser is None and self.rules[a].span.start < self.rules[b].span.start:
+                first, second = b, a
+            rules = [first, second]
+            span = self.rules[first].id_span
+            f1 = fa if first == a else fb
+            f2 = fb if first == a else fa
+            message = _overlap_message(first, second, f1, f2, line, code, conflict.kind)
+            if declaration is None:
+                hint = (f"declare which one decides: `precedence {second} over {first}` (or the reverse) with "
+                        "`resolves` and a rationale, or narrow one of the conditions")
+        elif conflict.kind == "suggestion-denied":
+            suggested = fa.suggest if fa is not None else "?"
+            message = f"{a} suggests {suggested} for line {line}; billed as {suggested}, {b} denies it."
+            rule_a = self.rules[a]
+            span = rule_a.suggest.span if rule_a.suggest is not None else rule_a.id_span
+            if fa is not None and fa.suggest is not None:
+                rebilled = describe(self.replay.findings(naive or Variant(), rebill(claim, line, fa.suggest), focus))
+            if declaration is None:
+                hint = (f"guard the suggestion (`suggest ... if ...` with `resolves`), or declare "
+                        f"`precedence {b} over {a}` where {b} should decide the line as billed")
+        else:  # mutual-denial
+            other = next((f.line for f in shown if f.rule == b and f.line != line), None)
+            located = declaration.rules[0] if declaration is not None and declaration.kind == "condition" else (
+                a if self.rules[a].span.start >= self.rules[b].span.start else b)
+            rules = [a] if a == b else [located, a if located == b else b]
+            span = self.rules[located].id_span
+            message = (f"{a} denies line {line} because of line {other}, and {b} denies line {other} because of "
+                       f"line {line}: neither line is paid.")
+            if declaration is None:
+                hint = (f"decide which line stands: e.g. `not (x flagged by {a})` in {b}'s condition, with "
+                        "`resolves` and a rationale")
+        return Entry(_kind(conflict), rules, message, self.locate(span), line, claim, resolved_by, hint,
+                     findings=describe(declared),
+                     naive_findings=describe(shown) if naive is not None else [],
+                     rebilled_findings=rebilled)
+
+    # ------------------------------------------------------------ the index
+    def _target_groups(self, rule: ir.Rule) -> frozenset[int] | None:
+        if rule.target is None:
+            return None
+        return frozenset(self.universe.group_of[c] for c in rule.target.members if c in self.universe.group_of)
+
+    def _meet_possible(self, a: ir.Rule, b: ir.Rule) -> bool:
+        if a.claim_types is not None and b.claim_types is not None and not set(a.claim_types) & set(b.claim_types):
+            return False
+        return not (a.places is not None and b.places is not None and not a.places_negated
+                    and not b.places_negated and not a.places.members & b.places.members)
+
+    def sharing_pairs(self, rules: list[ir.Rule]) -> list[tuple[str, str]]:
+        """Pairs of rules that can target the same code, from an index of groups to rules."""
+        by_group: dict[int, list[str]] = {}
+        anywhere: list[str] = []
+        for rule in rules:
+            groups = self._groups[rule.id]
+            if groups is None:
+                anywhere.append(rule.id)
+                continue
+            for group in groups:
+                by_group.setdefault(group, []).append(rule.id)
+        pairs: set[tuple[str, str]] = set()
+        for members in by_group.values():
+            for x, y in itertools.combinations(sorted(set(members)), 2):
+                pairs.add((x, y))
+        ids = sorted(r.id for r in rules)
+        for x in anywhere:
+            for y in ids:
+                if x != y:
+                    pairs.add((min(x, y), max(x, y)))
+        return sorted(p for p in pairs if self._meet_possible(self.rules[p[0]], self.rules[p[1]]))
+
+    def suggested_groups(self, rule: ir.Rule) -> frozenset[int] | None:
+        expr = rule.suggest
+        if isinstance(expr, ir.Const) and isinstance(expr.value, str) and expr.value in self.universe.group_of:
+            return frozenset({self.universe.group_of[expr.value]})
+        if isinstance(expr, ir.MapGet):
+            values = {v for m in self.pack.maps if m.name == expr.map for _, v in m.pairs}
+            return frozenset(self.universe.group_of[v] for v in values if v in self.universe.group_of)
+        return None
+
+    def evidence_groups(self, rule: ir.Rule) -> frozenset[int] | None:
+        """The code groups a line in the evidence of the rule's findings can have (None: any)."""
+        found: set[int] = set()
+        for node in walk(rule.condition):
+            if isinstance(node, ir.Quant) and node.kind in ("any", "count", "first"):
+                codes = _codes_of(node.condition, node.var, self.pack)
+                if codes is None:
+                    return None
+                found |= {self.universe.group_of[c] for c in codes if c in self.universe.group_of}
+        return frozenset(found)
+
+
+def _kind(conflict: Conflict) -> str:
+    return "overlap" if conflict.kind == "exception" else conflict.kind
+
+
+def _overlap_message(first: str, second: str, f1: Any, f2: Any, line: int, code: str, kind: str) -> str:
+    if f1 is None or f2 is None:
+        return f"{first} and {second} both decide line {line} ({code})."
+    if kind == "redundant":
+        return (f"{first} and {second} both {f1.disposition} line {line} ({code}); one finding says what both say.")
+    if f1.disposition != f2.disposition:
+        return f"{first} {_verb(f1.disposition)} line {line} ({code}) and {second} {_verb(f2.disposition)} it."
+    return (f"{first} and {second} both {f1.disposition} line {line} ({code}), suggesting {f1.suggest} and "
+            f"{f2.suggest}.")
+
+
+def _verb(disposition: str) -> str:
+    return {"deny": "denies", "review": "reviews"}.get(disposition, disposition)
+
+
+def _codes_of(expr: ir.Expr, var: str, pack: ir.Pack) -> frozenset[str] | None:
+    """Codes a quantified line must have for `expr` to hold (None: any code)."""
+    if isinstance(expr, ir.BoolOp):
+        left, right = _codes_of(expr.left, var, pack), _codes_of(expr.right, var, pack)
+        if expr.op == "and":
+            if left is None:
+                return right
+            return left if right is None else left & right
+        return None if left is None or right is None else left | right
+
+    def code_field(e: ir.Expr) -> bool:
+        return isinstance(e, ir.LineField) and e.var == var and e.field == "code"
+
+    if isinstance(expr, ir.Member) and not expr.negated and code_field(expr.item):
+        if isinstance(expr.collection, ir.SetValue) and not expr.collection.codes.texts:
+            return expr.collection.codes.members
+        if isinstance(expr.collection, ir.CodeAttr):
+            attribute = pack.attribute(expr.collection.attribute)
+            return frozenset(c for _, v in attribute.values if isinstance(v, frozenset) for c in v)
+    if isinstance(expr, ir.Compare) and expr.op == "=":
+        for side, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if code_field(side) and isinstance(other, ir.Const) and isinstance(other.value, str):
+                return frozenset({other.value})
+    return None

@@ -1,0 +1,247 @@
+"""The conflict report of contract/ANALYSIS.md: entries, the JSON object, text and SARIF renderings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.diagnostics import Sources
+
+KINDS = ("overlap", "redundant", "suggestion-denied", "mutual-denial", "dead-rule", "masked-rule",
+         "dead-exception", "unneeded-precedence", "uncovered-row", "unknown")
+SEVERITY = {"overlap": "error", "redundant": "info", "suggestion-denied": "error", "mutual-denial": "error",
+            "dead-rule": "warning", "masked-rule": "warning", "dead-exception": "warning",
+            "unneeded-precedence": "warning", "uncovered-row": "error", "unknown": "warning"}
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+DESCRIPTIONS = {
+    "overlap": "Two rules decide the same line with different dispositions or different suggested codes.",
+    "redundant": "Two rules decide the same line with the same disposition.",
+    "suggestion-denied": "A rule suggests a code that a rule denies once the line is billed with it.",
+    "mutual-denial": "Two lines are each denied because of the other.",
+    "dead-rule": "The rule's condition cannot hold on any line it targets.",
+    "masked-rule": "Wherever the rule holds, a rule that takes precedence over it applies too.",
+    "dead-exception": "The exception never applies where a rule it overrides applies.",
+    "unneeded-precedence": "A precedence or override that decides nothing.",
+    "uncovered-row": "A row the pack declares it covers that nothing names.",
+    "unknown": "The solver gave no answer within its resource limit.",
+}
+
+
+@dataclass
+class Location:
+    file: str
+    line: int
+    column: int
+    end_column: int | None = None  # for underlining in text; not part of the JSON object
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column}
+
+
+@dataclass
+class Entry:
+    kind: str
+    rules: list[str]
+    message: str
+    location: Location | None
+    line: int | None = None
+    witness: dict[str, Any] | None = None
+    resolved_by: dict[str, Any] | None = None
+    hint: str | None = None
+    unknown: bool = False
+    findings: list[str] = field(default_factory=list)  # the interpreter's findings on the witness
+    naive_findings: list[str] = field(default_factory=list)  # ... without the resolving declaration
+    rebilled_findings: list[str] = field(default_factory=list)  # ... on the claim billed as suggested
+
+    @property
+    def severity(self) -> str:
+        return "info" if self.resolved_by is not None else SEVERITY[self.kind]
+
+    def sort_key(self) -> tuple[int, list[str]]:
+        return KINDS.index(self.kind), self.rules
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "severity": self.severity, "rules": list(self.rules), "line": self.line,
+                "witness": self.witness, "resolved_by": self.resolved_by, "message": self.message,
+                "hint": self.hint, "location": self.location.to_json() if self.location else None}
+
+    def to_cache(self) -> dict[str, Any]:
+        data = self.to_json()
+        data.pop("severity")
+        data["location"] = None if self.location is None else {**self.location.to_json(),
+                                                               "end_column": self.location.end_column}
+        data.update(unknown=self.unknown, findings=self.findings, naive_findings=self.naive_findings,
+                    rebilled_findings=self.rebilled_findings)
+        return data
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> Entry:
+        where = data["location"]
+        return cls(data["kind"], list(data["rules"]), data["message"],
+                   None if where is None else Location(where["file"], where["line"], where["column"],
+                                                       where.get("end_column")),
+                   data["line"], data["witness"], data["resolved_by"], data["hint"], data["unknown"],
+                   list(data["findings"]), list(data["naive_findings"]), list(data["rebilled_findings"]))
+
+
+@dataclass
+class Report:
+    pack: str
+    lines: int
+    complete: bool
+    conflicts: list[Entry]
+    seconds: float = 0.0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    disagreements: list[str] = field(default_factory=list)  # replays that contradicted the solver: bugs
+    cached: bool = False
+
+    def summary(self) -> dict[str, int]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for entry in self.conflicts:
+            counts[entry.severity] += 1
+        return {**counts, "resolved": sum(1 for e in self.conflicts if e.resolved_by is not None),
+                "unknown": sum(1 for e in self.conflicts if e.kind == "unknown")}
+
+    @property
+    def failed(self) -> bool:
+        """An unresolved error: `analyze` exits 1 and `build` refuses the pack."""
+        return any(e.severity == "error" for e in self.conflicts)
+
+    @property
+    def has_unknown(self) -> bool:
+        return any(e.kind == "unknown" for e in self.conflicts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pack": self.pack, "bound": {"lines": self.lines, "complete": self.complete},
+                "seconds": round(self.seconds, 3), "summary": self.summary(), "errors": list(self.errors),
+                "conflicts": [e.to_json() for e in self.conflicts]}
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"pack": self.pack, "lines": self.lines, "complete": self.complete,
+                "conflicts": [e.to_cache() for e in self.conflicts], "disagreements": self.disagreements}
+
+    @classmethod
+    def from_cache(cls, data: dict[str, Any]) -> Report:
+        return cls(data["pack"], data["lines"], data["complete"],
+                   [Entry.from_cache(e) for e in data["conflicts"]], disagreements=list(data["disagreements"]),
+                   cached=True)
+
+
+# ---------------------------------------------------------------- text
+
+
+_WITNESS_COLUMNS = ("code", "date", "modifiers", "units", "provider", "pos", "charge", "start", "stop", "drug",
+                    "supervision", "member_supplied", "description")
+
+
+def witness_table(witness: dict[str, Any]) -> list[str]:
+    """The witness claim as a small table: only the columns it uses."""
+    header = [f"{key} {witness[key]}" for key in ("type", "pos", "bill_type", "provider", "member")
+              if key in witness]
+    lines = witness.get("lines", [])
+    columns = [c for c in _WITNESS_COLUMNS if any(c in line for line in lines)]
+    rows = [["line", *columns]]
+    for number, line in enumerate(lines, 1):
+        row = [str(number)]
+        for column in columns:
+            value = line.get(column)
+            if value is None:
+                row.append("")
+            elif isinstance(value, list):
+                row.append(",".join(str(v) for v in value))
+            elif isinstance(value, bool):
+                row.append("yes" if value else "no")
+            else:
+                row.append(str(value))
+        rows.append(row)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    table = ["  ".join(cell.ljust(width) for cell, width in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return [f"witness {witness.get('id', '')}: {', '.join(header)}", *("  " + row for row in table)]
+
+
+def _excerpt(location: Location, sources: Sources) -> list[str]:
+    text = sources.line_text(location.file, location.line).replace("\t", " ")
+    if not text:
+        return []
+    end = location.end_column if location.end_column and location.end_column > location.column else None
+    width = (end - location.column) if end else max(1, len(text.rstrip()) - location.column + 1)
+    width = max(1, min(width, len(text) - location.column + 1))
+    gutter = f"{location.line:>5} | "
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (location.column - 1) + "^" * width]
+
+
+def render_entry(entry: Entry, sources: Sources) -> str:
+    head = f"{entry.severity}[{entry.kind}]: {entry.message}"
+    out: list[str] = []
+    if entry.location is not None:
+        where = entry.location
+        out.append(f"{where.file}:{where.line}:{where.column}: {head}")
+        out.extend(_excerpt(where, sources))
+    else:
+        out.append(head)
+    out.append(f"  rules: {', '.join(entry.rules)}")
+    if entry.resolved_by is not None:
+        by = entry.resolved_by
+        label = f" ({by['resolves']})" if by.get("resolves") else ""
+        out.append(f"  resolved by {by['declaration']} {by['id']}{label}: {by.get('rationale') or ''}".rstrip())
+        place = by.get("location")
+        if place:
+            out.append(f"    declared at {place['file']}:{place['line']}:{place['column']}")
+    if entry.witness is not None:
+        out.extend("  " + row for row in witness_table(entry.witness))
+        if entry.resolved_by is not None and entry.naive_findings:
+            out.append("  findings without the declaration:")
+            out.extend(f"    {f}" for f in entry.naive_findings)
+        out.append("  findings:" if entry.findings else "  findings: none")
+        out.extend(f"    {f}" for f in entry.findings)
+        if entry.rebilled_findings:
+            out.append(f"  findings once line {entry.line} is billed as suggested:")
+            out.extend(f"    {f}" for f in entry.rebilled_findings)
+    if entry.hint:
+        out.append(f"  hint: {entry.hint}")
+    return "\n".join(out)
+
+
+def render_text(report: Report, sources: Sources) -> str:
+    """Every entry like a compiler diagnostic, then a summary line."""
+    parts = [render_entry(entry, sources) for entry in report.conflicts]
+    summary = report.summary()
+    bound = f"claims of up to {report.lines} lines" + ("" if report.complete else " (bounded)")
+    parts.append(f"{report.pack}: {summary['error']} error(s), {summary['warning']} warning(s), "
+                 f"{summary['info']} info ({summary['resolved']} resolved), {summary['unknown']} unknown; "
+                 f"{bound}; {report.seconds:.2f} s")
+    return "\n\n".join(parts) + "\n"
+
+
+# ---------------------------------------------------------------- SARIF
+
+
+def render_sarif(report: Report, version: str = "0.1.0") -> dict[str, Any]:
+    """SARIF 2.1.0: one result per entry; resolved entries carry an in-source suppression."""
+    results = []
+    for entry in report.conflicts:
+        result: dict[str, Any] = {
+            "ruleId": entry.kind,
+            "level": SARIF_LEVEL[entry.severity],
+            "message": {"text": entry.message},
+            "properties": {"rules": entry.rules, "line": entry.line, "witness": entry.witness},
+        }
+        if entry.location is not None:
+            result["locations"] = [{"physicalLocation": {
+                "artifactLocation": {"uri": entry.location.file},
+                "region": {"startLine": entry.location.line, "startColumn": entry.location.column}}}]
+        if entry.resolved_by is not None:
+            by = entry.resolved_by
+            result["suppressions"] = [{"kind": "inSource",
+                                       "justification": f"{by['declaration']} {by['id']}: {by.get('rationale') or ''}"}]
+        results.append(result)
+    return {
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {"name": "rulesc", "version": version, "rules": [
+                {"id": kind, "shortDescription": {"text": DESCRIPTIONS[kind]},
+                 "defaultConfiguration": {"level": SARIF_LEVEL[SEVERITY[kind]]}} for kind in KINDS]}},
+            "results": results,
+        }],
+    }

@@ -1,0 +1,316 @@
+"""The questions in order: each rule alone, then the pairs the code index gives, then the
+declarations that decided nothing and the rows nothing covers."""
+
+from __future__ import annotations
+
+import z3
+
+from compiler.analysis.conflicts.encode import Encoder, Variant
+from compiler.analysis.conflicts.model import Z3
+from compiler.analysis.conflicts.questions import DECIDING, Analysis, Build, Declaration
+from compiler.analysis.conflicts.report import Entry
+from compiler.analysis.conflicts.shape import Shape
+from compiler.analysis.conflicts.universe import Unsupported
+from compiler.analysis.conflicts.witness import Conflict, describe
+from compiler.semantics import ir
+
+
+def run(analysis: Analysis) -> None:
+    dead = _single_rules(analysis)
+    _exceptions(analysis)
+    _overlaps(analysis, dead)
+    _suggestions(analysis, dead)
+    _mutual(analysis, dead)
+    _undecided(analysis)
+    _rows(analysis)
+    _examples_agree(analysis, dead)
+
+
+def _suggest_shape(analysis: Analysis, rule: ir.Rule) -> Shape:
+    shapes = analysis.shapes
+    shape = shapes.expr(rule.suggest, True, frozenset()) + shapes.expr(rule.suggest, False, frozenset())
+    return shape + shapes.expr(rule.suggest_if, True, frozenset()) + shapes.expr(rule.suggest_if, False, frozenset())
+
+
+# ---------------------------------------------------------------- one rule
+
+
+def _single_rules(analysis: Analysis) -> set[str]:
+    """dead-rule and masked-rule for every deny and review rule; returns the dead ones."""
+    dead: set[str] = set()
+    for rule in analysis.deciding:
+        rid = rule.id
+        try:
+            raw = analysis.solve(_one(rid, raw=True), analysis.shapes.raw(rid), Variant())
+            if raw.status == "unknown":
+                analysis.unknown("dead-rule", [rid], raw.reason)
+                continue
+            if raw.status == "unsat":
+                dead.add(rid)
+                where = rule.condition.span if rule.condition is not None else rule.id_span
+                analysis.entries.append(Entry(
+                    "dead-rule", [rid], f"{rid} can never apply: its condition cannot hold on any line it targets"
+                    + _bound_note(raw.complete, raw.lines) + ".", analysis.locate(where),
+                    hint="check the condition against the target, the claim types and the places of service"))
+                continue
+            winners = analysis.overriders.get(rid, ())
+            if not winners:
+                continue
+            effective = analysis.solve(_one(rid, raw=False), analysis.shapes.effective(rid), Variant())
+            if effective.status == "unknown":
+                analysis.unknown("masked-rule", [rid, *winners], effective.reason)
+            elif effective.status == "unsat":
+                analysis.entries.append(Entry(
+                    "masked-rule", [rid, *winners], f"{rid} never gives a finding: wherever it applies, "
+                    f"{' or '.join(winners)} (taking precedence over it) applies too"
+                    + _bound_note(effective.complete, effective.lines) + ".", analysis.locate(rule.id_span),
+                    hint="remove the rule, or narrow the precedence or exception that covers it"))
+        except Unsupported as problem:
+            analysis.unknown("dead-rule", [rid], f"cannot encode: {problem}")
+            dead.add(rid)
+    return dead
+
+
+def _one(rule_id: str, raw: bool) -> Build:
+    def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
+        return enc.raw(rule_id, slots[0]) if raw else enc.effective(rule_id, slots[0])
+
+    return build
+
+
+def _bound_note(complete: bool, lines: int) -> str:
+    return "" if complete else f" (checked on claims of up to {lines} lines)"
+
+
+# ---------------------------------------------------------------- pairs
+
+
+def _overlaps(analysis: Analysis, dead: set[str]) -> None:
+    live = [r for r in analysis.deciding if r.id not in dead]
+    pairs = set(analysis.sharing_pairs(live))
+    pairs |= _declared_pairs(analysis, {r.id for r in live})
+    for a, b in sorted(pairs):
+        ra, rb = analysis.rules[a], analysis.rules[b]
+        shape = (analysis.shapes.effective(a) + analysis.shapes.effective(b)
+                 + _suggest_shape(analysis, ra) + _suggest_shape(analysis, rb))
+        if ra.disposition != rb.disposition:
+            _add(analysis, analysis.pairwise(Conflict("overlap", a, b), _co_firing(a, b, None), shape))
+            continue
+        overlap = None
+        if ra.suggest is not None and rb.suggest is not None:
+            overlap = analysis.pairwise(Conflict("overlap", a, b), _co_firing(a, b, True), shape)
+            _add(analysis, overlap)
+        if overlap is None or overlap.resolved_by is not None:
+            _add(analysis, analysis.pairwise(Conflict("redundant", a, b), _co_firing(a, b, False), shape))
+
+
+def _declared_pairs(analysis: Analysis, live: set[str]) -> set[tuple[str, str]]:
+    pairs = set()
+    for declaration in analysis.declarations:
+        if len(declaration.rules) == 2 and set(declaration.rules) <= live:
+            x, y = declaration.rules
+            pairs.add((min(x, y), max(x, y)))
+    return pairs
+
+
+def _co_firing(a: str, b: str, clash: bool | None) -> Build:
+    def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
+        i = slots[0]
+        both = z3.And(enc.effective(a, i), enc.effective(b, i))
+        if clash is None:
+            return both
+        sa, sb = enc.suggestion(a, i), enc.suggestion(b, i)
+        differ = z3.And(z3.Not(sa.absent), z3.Not(sb.absent), sa.id != sb.id)
+        return z3.And(both, differ if clash else z3.Not(differ))
+
+    return build
+
+
+def _add(analysis: Analysis, entry: Entry | None) -> None:
+    if entry is not None:
+        analysis.entries.append(entry)
+
+
+def _exceptions(analysis: Analysis) -> None:
+    """An exception overlaps each deny or review rule it overrides, resolved by itself."""
+    for declaration in analysis.declarations:
+        if declaration.kind != "exception":
+            continue
+        x, r = declaration.rules
+        if analysis.rules[r].disposition not in DECIDING:
+            continue
+        shape = analysis.shapes.raw(x) + analysis.shapes.effective(r)
+
+        def build(enc: Encoder, slots: tuple[int, ...], x: str = x, r: str = r) -> Z3:
+            return z3.And(enc.raw(x, slots[0]), enc.effective(r, slots[0]))
+
+        _add(analysis, analysis.pairwise(Conflict("exception", x, r), build, shape))
+
+
+def _suggestions(analysis: Analysis, dead: set[str]) -> None:
+    deniers = [r for r in analysis.deciding if r.disposition == "deny" and r.id not in dead]
+    by_group: dict[int, list[str]] = {}
+    anywhere = []
+    for rule in deniers:
+        groups = analysis._groups[rule.id]
+        if groups is None:
+            anywhere.append(rule.id)
+        else:
+            for group in groups:
+                by_group.setdefault(group, []).append(rule.id)
+    for rule in deniers:
+        if rule.suggest is None:
+            continue
+        suggested = analysis.suggested_groups(rule)
+        if suggested is None:
+            candidates = {r.id for r in deniers}
+        else:
+            candidates = {b for g in suggested for b in by_group.get(g, [])} | set(anywhere)
+        for declaration in analysis.declarations:
+            if rule.id in declaration.rules and len(declaration.rules) == 2:
+                candidates |= {d for d in declaration.rules if d in {r.id for r in deniers}}
+        a = rule.id
+        for b in sorted(candidates):
+            shape = (analysis.shapes.effective(a) + _suggest_shape(analysis, rule)
+                     + analysis.shapes.effective(b))
+
+            def build(enc: Encoder, slots: tuple[int, ...], a: str = a, b: str = b) -> Z3:
+                i = slots[0]
+                suggestion = enc.suggestion(a, i)
+                view = enc.rebilled(i, suggestion, (a,))
+                return z3.And(enc.effective(a, i), z3.Not(suggestion.absent), enc.effective(b, i, view))
+
+            _add(analysis, analysis.pairwise(Conflict("suggestion-denied", a, b), build, shape))
+
+
+def _mutual(analysis: Analysis, dead: set[str]) -> None:
+    deniers = {r.id: r for r in analysis.deciding if r.disposition == "deny" and r.id not in dead}
+    evidence = {rid: analysis.evidence_groups(r) for rid, r in deniers.items()}
+    targets = {rid: analysis._groups[rid] for rid in deniers}
+
+    def reaches(a: str, b: str) -> bool:
+        """Lines `b` targets can be in the evidence of `a`."""
+        ev, target = evidence[a], targets[b]
+        if ev is not None and not ev:
+            return False
+        return ev is None or target is None or bool(ev & target)
+
+    with_evidence = sorted(rid for rid, ev in evidence.items() if ev is None or ev)
+    by_group: dict[int, set[str]] = {}
+    untargeted: set[str] = set()
+    for rid in with_evidence:
+        if targets[rid] is None:
+            untargeted.add(rid)
+        else:
+            for group in targets[rid] or ():
+                by_group.setdefault(group, set()).add(rid)
+    pairs = set()
+    for a in with_evidence:
+        ev = evidence[a]
+        reached = set(with_evidence) if ev is None else untargeted.union(*(by_group.get(g, set()) for g in ev))
+        for b in reached:
+            if reaches(b, a):
+                pairs.add((min(a, b), max(a, b)))
+    for a, b in sorted(pairs):
+        # the evidence of a finding is made of the witnesses of its condition: no lines beyond them
+        shape = analysis.shapes.effective(a) + analysis.shapes.effective(b)
+
+        def build(enc: Encoder, slots: tuple[int, ...], a: str = a, b: str = b) -> Z3:
+            x, y = slots
+            return z3.And(enc.effective(a, x), enc.evidence(a, x, y), enc.effective(b, y), enc.evidence(b, y, x))
+
+        _add(analysis, analysis.pairwise(Conflict("mutual-denial", a, b), build, shape, anchors=2))
+
+
+# ---------------------------------------------------------------- declarations that decide nothing
+
+
+def _meets(analysis: Analysis, declaration: Declaration) -> bool | None:
+    rules = declaration.rules
+    if len(rules) != 2:
+        return None
+    w, loser = rules
+    shape = analysis.shapes.raw(w) + analysis.shapes.raw(loser)
+    try:
+        answer = analysis.solve(lambda enc, s: z3.And(enc.raw(w, s[0]), enc.raw(loser, s[0])), shape, Variant())
+    except Unsupported:
+        return None
+    return None if answer.status == "unknown" else answer.status == "sat"
+
+
+def _undecided(analysis: Analysis) -> None:
+    exceptions: dict[str, list[Declaration]] = {}
+    for declaration in analysis.declarations:
+        if declaration.kind == "exception":
+            exceptions.setdefault(declaration.id, []).append(declaration)
+    for exception_id, declared in sorted(exceptions.items()):
+        unused = [d for d in declared if d not in analysis.used and not _meets_quietly(analysis, d)]
+        if len(unused) == len(declared):
+            overridden = [d.rules[1] for d in declared]
+            analysis.entries.append(Entry(
+                "dead-exception", [exception_id, *overridden],
+                f"exception {exception_id} never applies where a rule it overrides ({', '.join(overridden)}) "
+                "applies, so it allows nothing.", analysis.locate(analysis.rules[exception_id].id_span),
+                hint="remove the exception, or widen it to the lines the overridden rules deny"))
+            continue
+        for declaration in unused:
+            _unneeded(analysis, declaration)
+    for declaration in analysis.declarations:
+        if declaration.kind == "exception" or declaration in analysis.used:
+            continue
+        if declaration.kind == "precedence" and _meets_quietly(analysis, declaration):
+            continue
+        _unneeded(analysis, declaration)
+
+
+def _meets_quietly(analysis: Analysis, declaration: Declaration) -> bool:
+    """A declaration involving an info rule decides something wherever the two rules meet."""
+    if all(analysis.rules[r].disposition in DECIDING for r in declaration.rules):
+        return False
+    return bool(_meets(analysis, declaration))
+
+
+def _unneeded(analysis: Analysis, declaration: Declaration) -> None:
+    meets = _meets(analysis, declaration)
+    what = {"precedence": f"precedence {declaration.id}", "exception": f"exception {declaration.id}",
+            "condition": f"the condition of {declaration.id} that names {declaration.rules[-1]}",
+            "suggestion": f"the suggestion guard of {declaration.id}"}[declaration.kind]
+    if meets is False:
+        why = f"{' and '.join(declaration.rules)} never apply to the same line"
+    else:
+        why = "no conflict between the rules depends on it"
+    analysis.entries.append(Entry(
+        "unneeded-precedence", list(declaration.rules), f"{what} decides nothing: {why}.",
+        analysis.locate(declaration.span), hint="remove the declaration, or check the rules it names"))
+
+
+# ---------------------------------------------------------------- rows and cross-checks
+
+
+def _rows(analysis: Analysis) -> None:
+    pack = analysis.pack
+    rows: tuple[str, ...] = getattr(pack, "rows", ())
+    named = {row for rule in pack.rules for row in rule.covers}
+    named |= {res.conflict for rule in pack.rules for res in rule.resolves}
+    named |= {res.conflict for p in pack.precedences for res in p.resolves}
+    for row in rows:
+        if row not in named:
+            analysis.entries.append(Entry(
+                "uncovered-row", [row], f"row {row} is declared by the pack, but no rule, exception or "
+                "documentation entry covers it.", analysis.locate(pack.span),
+                hint=f"add `covers {row}` to the rule that encodes it, or a documentation entry for it"))
+
+
+def _examples_agree(analysis: Analysis, dead: set[str]) -> None:
+    """A rule the solver calls dead or masked must not decide anything in the pack's own examples."""
+    silent = {e.rules[0] for e in analysis.entries if e.kind in ("dead-rule", "masked-rule")} | (
+        dead & {e.rules[0] for e in analysis.entries if e.kind == "dead-rule"})
+    if not silent:
+        return
+    for example in analysis.pack.examples:
+        findings = analysis.replay.findings(Variant(), example.claim)  # type: ignore[arg-type]
+        for finding in findings or []:
+            if finding.rule in silent:
+                analysis.disagreements.append(
+                    f"{finding.rule} is reported dead or masked, but example {example.name!r} gives "
+                    f"{describe([finding])[0]}")

@@ -1,0 +1,393 @@
+"""Witness claims: a solver model made into a readable contract claim, replayed through the
+interpreter, and shrunk while the interpreter still shows what the entry states."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from compiler.analysis.conflicts.encode import Variant
+from compiler.analysis.conflicts.model import SymbolicClaim
+from compiler.analysis.conflicts.universe import TWO_DIGITS, Universe
+from compiler.interpreter.evaluate import Interpreter
+from compiler.runtime.claims import ClaimError, Finding
+from compiler.semantics import ir
+
+Claim = dict[str, Any]
+
+
+# ---------------------------------------------------------------- the interpreter, in one place
+
+
+def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None) -> Interpreter:
+    """The reference interpreter for a pack or a variant of it (declarations taken away), reduced to
+    the rules `focus` names and the rules their decisions depend on (`flagged by` references and the
+    rules that take precedence), which decide exactly as they do in the whole pack.
+
+    The one place the analyzer builds an interpreter. A variant or a slice only removes rules,
+    precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid."""
+    if focus is not None:
+        pack = sliced(pack, dependencies(pack, focus))
+    return Interpreter(pack)
+
+
+def sliced(pack: ir.Pack, keep: set[str]) -> ir.Pack:
+    return dataclasses.replace(
+        pack, rules=tuple(r for r in pack.rules if r.id in keep),
+        precedences=tuple(p for p in pack.precedences if p.winner in keep and p.loser in keep),
+        order=tuple(r for r in pack.order if r in keep))
+
+
+def dependencies(pack: ir.Pack, focus: frozenset[str], rules: dict[str, ir.Rule] | None = None,
+                 overriders: dict[str, list[str]] | None = None) -> set[str]:
+    """The rules whose decisions the rules in `focus` read, directly or not, and the rules themselves."""
+    rules = rules if rules is not None else {r.id: r for r in pack.rules}
+    if overriders is None:
+        overriders = {}
+        for p in pack.precedences:
+            overriders.setdefault(p.loser, []).append(p.winner)
+    keep: set[str] = set()
+    todo = [r for r in sorted(focus) if r in rules]
+    while todo:
+        rule_id = todo.pop()
+        if rule_id in keep:
+            continue
+        keep.add(rule_id)
+        todo.extend(r for r in (*rules[rule_id].references, *overriders.get(rule_id, ())) if r in rules)
+    return keep
+
+
+def finding_evidence(finding: Finding) -> tuple[int, ...] | None:
+    """The lines a finding rests on, where the interpreter reports them (None where it does not)."""
+    evidence = getattr(finding, "evidence", None)
+    return None if evidence is None else tuple(evidence)
+
+
+class Replay:
+    """Runs claims through the interpreter of the pack and of its variants."""
+
+    def __init__(self, pack: ir.Pack) -> None:
+        self.pack = pack
+        self._engines: dict[tuple[Variant, frozenset[str] | None], Interpreter] = {}
+        self._rules = {r.id: r for r in pack.rules}
+        self._overriders: dict[str, list[str]] = {}
+        for p in pack.precedences:
+            self._overriders.setdefault(p.loser, []).append(p.winner)
+
+    def findings(self, variant: Variant, claim: Claim, focus: frozenset[str] | None = None) -> list[Finding] | None:
+        """The findings of the rules in `focus` (all rules: None) and of those they depend on."""
+        key = (variant, focus)
+        if key not in self._engines:
+            pack = self.pack
+            if focus is not None:  # slice first (cheap for large packs); a variant only removes edges
+                pack = sliced(pack, dependencies(pack, focus, self._rules, self._overriders))
+            self._engines[key] = engine_for(variant.apply(pack))
+        try:
+            return self._engines[key].evaluate(claim)
+        except ClaimError:
+            return None
+
+
+# ---------------------------------------------------------------- what an entry states
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A pairwise statement the interpreter can check on a claim: the lines where it holds."""
+
+    kind: str  # overlap | redundant | suggestion-denied | mutual-denial | exception
+    a: str
+    b: str
+
+    @property
+    def focus(self) -> frozenset[str]:
+        return frozenset({self.a, self.b})
+
+    def lines(self, replay: Replay, variant: Variant, claim: Claim) -> set[int]:
+        findings = replay.findings(variant, claim, self.focus)
+        if findings is None:
+            return set()
+        by_rule: dict[tuple[str, int], Finding] = {(f.rule, f.line): f for f in findings}
+        lines = {f.line for f in findings}
+        if self.kind == "exception":
+            return {line for line in lines if (self.b, line) in by_rule}
+        if self.kind in ("overlap", "redundant"):
+            found = set()
+            for line in lines:
+                fa, fb = by_rule.get((self.a, line)), by_rule.get((self.b, line))
+                if fa is None or fb is None:
+                    continue
+                clash = fa.suggest is not None and fb.suggest is not None and fa.suggest != fb.suggest
+                if self.kind == "overlap" and (fa.disposition != fb.disposition or clash):
+                    found.add(line)
+                if self.kind == "redundant" and fa.disposition == fb.disposition and not clash:
+                    found.add(line)
+            return found
+        if self.kind == "suggestion-denied":
+            found = set()
+            for line in sorted(lines):
+                fa = by_rule.get((self.a, line))
+                if fa is None or fa.disposition != "deny" or fa.suggest is None:
+                    continue
+                again = replay.findings(variant, rebill(claim, line, fa.suggest), self.focus)
+                if again and any(f.rule == self.b and f.line == line and f.disposition == "deny" for f in again):
+                    found.add(line)
+            return found
+        if self.kind == "mutual-denial":
+            found = set()
+            for fa in findings:
+                if fa.rule != self.a or fa.disposition != "deny":
+                    continue
+                for fb in findings:
+                    if fb.rule != self.b or fb.disposition != "deny" or fb.line == fa.line:
+                        continue
+                    ea, eb = finding_evidence(fa), finding_evidence(fb)
+                    if ea is None or eb is None or (fb.line in ea and fa.line in eb):
+                        found.add(fa.line)
+            return found
+        raise AssertionError(self.kind)
+
+    def shown(self, replay: Replay, naive: Variant | None, claim: Claim) -> int | None:
+        """The first line where the claim shows the conflict: under the pack as declared, or (for a
+        resolved conflict) under the naive variant but not as declared."""
+        declared = self.lines(replay, Variant(), claim)
+        if naive is None:
+            return min(declared) if declared else None
+        decided = self.lines(replay, naive, claim) - declared
+        return min(decided) if decided else None
+
+
+def rebill(claim: Claim, line: int, code: str) -> Claim:
+    """The same claim with line `line` billed as `code` (derived fields follow from the code)."""
+    changed = copy.deepcopy(claim)
+    changed["lines"][line - 1]["code"] = code
+    return changed
+
+
+# ---------------------------------------------------------------- model -> claim
+
+
+class Renderer:
+    """Readable strings for the atoms of one model, consistent across the claim."""
+
+    def __init__(self, universe: Universe) -> None:
+        self.u = universe
+        self._names: dict[int, str] = {}
+        self._used: dict[object, int] = {}  # group or family -> how many names given out
+        self._places = [f"{n:02d}" for n in range(99, -1, -1) if f"{n:02d}" not in universe.literals]
+
+    def atom(self, value: int) -> str:
+        if value in self._names:
+            return self._names[value]
+        u = self.u
+        group = u.group_at(value)
+        if group is not None:
+            count = self._used.get(group.index, 0)
+            self._used[group.index] = count + 1
+            name = group.codes[count]
+        else:
+            literal = u.literal_at(value)
+            if literal is not None:
+                name = literal
+            else:
+                family = u.family_at(value) or "text"
+                count = self._used.get(family, 0)
+                self._used[family] = count + 1
+                name = {"provider": f"P{count + 1}", "drug": f"NDC-{count + 1}", "text": f"T{count + 1}",
+                        "place": self._places[count % len(self._places)]}[family]
+        self._names[value] = name
+        return name
+
+
+def _number(value: Any) -> int | float:
+    if z3.is_int_value(value):
+        return int(value.as_long())
+    fraction = value.as_fraction()
+    return int(fraction) if fraction.denominator == 1 else float(fraction)
+
+
+def _stamp(minutes: int) -> str:
+    day, rest = divmod(minutes, 1440)
+    return f"{datetime.date.fromordinal(day).isoformat()}T{rest // 60:02d}:{rest % 60:02d}"
+
+
+def claim_from_model(model: Any, symbolic: SymbolicClaim) -> Claim:
+    """The model as a contract claim: every field the model sets, in readable values."""
+    u = symbolic.universe
+    names = Renderer(u)
+
+    def get(expr: Any) -> Any:
+        return model.eval(expr, model_completion=True)
+
+    def true(expr: Any) -> bool:
+        return bool(z3.is_true(get(expr)))
+
+    def atom(expr: Any) -> str:
+        return names.atom(int(get(expr).as_long()))
+
+    h = symbolic.header
+    claim: Claim = {"id": "W", "type": atom(h.type)}
+    lines: list[dict[str, Any]] = []
+    for slot in symbolic.slots:
+        if not true(slot.active):
+            break
+        line: dict[str, Any] = {"code": atom(slot.code), "date": u.day(get(slot.date).as_long())}
+        modifiers = [m for m, flag in sorted(slot.modifiers.items()) if true(flag)]
+        if modifiers:
+            line["modifiers"] = modifiers
+        units = _number(get(slot.units))
+        if units != 1:
+            line["units"] = units
+        if true(slot.drug_given):
+            line["drug"] = atom(slot.drug)
+        if not true(slot.provider_absent):
+            line["provider"] = atom(slot.provider)
+        if not true(slot.pos_absent):
+            line["pos"] = atom(slot.pos)
+        if not true(slot.charge_absent):
+            line["charge"] = _number(get(slot.charge))
+        if true(slot.timed):
+            line["start"], line["stop"] = _stamp(get(slot.start).as_long()), _stamp(get(slot.stop).as_long())
+        if true(slot.unsupervised):
+            line["supervision"] = "none"
+        if true(slot.member_supplied):
+            line["member_supplied"] = True
+        if not true(slot.description_absent):
+            line["description"] = atom(slot.description)
+        lines.append(line)
+    if not true(h.pos_absent):
+        claim["pos"] = atom(h.pos)
+    if not true(h.provider_absent):
+        claim["provider"] = atom(h.provider)
+    if not true(h.member_absent):
+        claim["member"] = atom(h.member)
+    if not true(h.bill_absent):
+        bill_type = atom(h.bill_type)
+        claim["bill_type"] = bill_type if bill_type in u.bill_classes else f"0{atom(h.bill_class)}1"
+    for line in lines:  # a line that repeats the claim's value says nothing of its own
+        for key in ("pos", "provider"):
+            if key in claim and line.get(key) == claim[key]:
+                del line[key]
+    claim["lines"] = lines
+    return claim
+
+
+# ---------------------------------------------------------------- readable and minimal
+
+
+Holds = Callable[[Claim], bool]
+
+
+def _valid(claim: Claim) -> bool:
+    lines = claim.get("lines", [])
+    if not lines:
+        return False
+    if claim.get("type") == "professional" and "pos" not in claim:
+        return all("pos" in line for line in lines)
+    return True
+
+
+def _tidy_dates(claim: Claim, effective: str) -> Claim | None:
+    """Dates a few days into the effective period (order and sameness kept), times from 09:00."""
+    days = sorted({line["date"] for line in claim["lines"]})
+    start = datetime.date.fromisoformat(effective)
+    before = [d for d in days if d < effective]
+    mapping = {d: (start - datetime.timedelta(days=len(before) - i + 30)).isoformat() for i, d in enumerate(before)}
+    after = [d for d in days if d >= effective]
+    mapping.update({d: (start + datetime.timedelta(days=13 + i)).isoformat() for i, d in enumerate(after)})
+    changed = copy.deepcopy(claim)
+    stamps = []
+    for line in changed["lines"]:
+        line["date"] = mapping[line["date"]]
+        if "start" in line:
+            stamps.append((line["start"], line["date"]))
+    if stamps:
+        first, day = min(stamps)
+        shift = _minutes(f"{day}T09:00") - _minutes(first)
+        for line in changed["lines"]:
+            if "start" in line:
+                line["start"] = _stamp(_minutes(line["start"]) + shift)
+                line["stop"] = _stamp(_minutes(line["stop"]) + shift)
+    return None if changed == claim else changed
+
+
+def _minutes(stamp: str) -> int:
+    day = datetime.date.fromisoformat(stamp[:10]).toordinal()
+    return day * 1440 + int(stamp[11:13]) * 60 + int(stamp[14:16])
+
+
+def _hoist(claim: Claim, key: str) -> Claim | None:
+    """Move a value every line repeats onto the claim."""
+    values = {line.get(key) for line in claim["lines"]}
+    if len(values) != 1 or None in values or key in claim:
+        return None
+    changed = copy.deepcopy(claim)
+    changed[key] = values.pop()
+    for line in changed["lines"]:
+        del line[key]
+    return changed
+
+
+def _smaller(claim: Claim) -> list[Claim]:
+    """Every claim one step smaller: a line fewer, or one optional field fewer."""
+    out: list[Claim] = []
+    lines = claim["lines"]
+    for index in range(len(lines) - 1, -1, -1):
+        if len(lines) > 1:
+            out.append({**claim, "lines": [line for i, line in enumerate(lines) if i != index]})
+    for index, line in enumerate(lines):
+        for key in ("start", "modifiers", "units", "charge", "drug", "provider", "pos", "supervision",
+                    "member_supplied", "description"):
+            if key not in line:
+                continue
+            variants: list[dict[str, Any]] = []
+            if key == "modifiers" and len(line[key]) > 1:
+                variants += [{**line, key: [m for m in line[key] if m != gone]} for gone in line[key]]
+            variants.append({k: v for k, v in line.items() if k != key and not (key == "start" and k == "stop")})
+            for variant in variants:
+                out.append({**claim, "lines": [variant if i == index else other for i, other in enumerate(lines)]})
+    for key in ("member", "provider", "bill_type", "pos"):
+        if key in claim:
+            out.append({k: v for k, v in claim.items() if k != key})
+    return out
+
+
+def shrink(claim: Claim, holds: Holds, effective: str) -> Claim:
+    """Readable values and the fewest lines and fields on which `holds` is still true."""
+    tidying: list[Callable[[Claim], Claim | None]] = [lambda c: _tidy_dates(c, effective), lambda c: _hoist(c, "pos"),
+                                                    lambda c: _hoist(c, "provider")]
+    for tidy in tidying:
+        candidate = tidy(claim)
+        if candidate is not None and _valid(candidate) and holds(candidate):
+            claim = candidate
+    changed = True
+    while changed:
+        changed = False
+        for candidate in _smaller(claim):
+            if _valid(candidate) and holds(candidate):
+                claim = candidate
+                changed = True
+                break
+    return claim
+
+
+def describe(findings: list[Finding] | None) -> list[str]:
+    if findings is None:
+        return ["(the claim is not valid)"]
+    out = []
+    for f in findings:
+        suggest = f" suggest {f.suggest}" if f.suggest else ""
+        evidence = finding_evidence(f)
+        because = f" (evidence: lines {', '.join(map(str, evidence))})" if evidence else ""
+        out.append(f"line {f.line}: {f.rule} {f.disposition}{suggest}{because}")
+    return out
+
+
+def is_two_digits(text: str) -> bool:
+    return bool(TWO_DIGITS.match(text))

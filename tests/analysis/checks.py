@@ -1,0 +1,88 @@
+"""Independent confirmation of report entries: the interpreter, run on the witness, must show what
+the entry states (and, for a resolved entry, show it only without the resolving declaration)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from typing import Any
+
+from compiler.analysis.conflicts.encode import strip_flagged
+from compiler.analysis.conflicts.report import Entry
+from compiler.interpreter.evaluate import Interpreter
+from compiler.runtime.claims import Finding
+from compiler.semantics import ir
+
+
+def without(pack: ir.Pack, resolved_by: dict[str, Any], rules: list[str]) -> ir.Pack:
+    """The pack without the declaration an entry names."""
+    kind, ident = resolved_by["declaration"], resolved_by["id"]
+    if kind == "precedence":
+        winner, loser = ident.split(" over ")
+        return dataclasses.replace(pack, precedences=tuple(
+            p for p in pack.precedences if (p.winner, p.loser) != (winner, loser)))
+    if kind == "exception":
+        others = set(rules) - {ident}
+        return dataclasses.replace(pack, precedences=tuple(
+            p for p in pack.precedences if not (p.winner == ident and p.loser in others)))
+    changed = []
+    for rule in pack.rules:
+        if rule.id == ident and kind == "condition" and rule.condition is not None:
+            rule = dataclasses.replace(rule, condition=strip_flagged(rule.condition, set(rules) - {ident}))
+        if rule.id == ident and kind == "suggestion":
+            rule = dataclasses.replace(rule, suggest_if=None)
+        changed.append(rule)
+    return dataclasses.replace(pack, rules=tuple(changed))
+
+
+def _at(findings: list[Finding], rule: str, line: int) -> Finding | None:
+    return next((f for f in findings if f.rule == rule and f.line == line), None)
+
+
+def shows(entry: Entry, pack: ir.Pack, claim: dict[str, Any]) -> bool:
+    """Whether the pack's interpreter shows the entry's statement on the claim, at the entry's line."""
+    findings = Interpreter(pack).evaluate(claim)
+    line = entry.line
+    assert line is not None
+    rules = entry.rules
+    if entry.kind == "overlap" and any(pack.rule(r).kind == "exception" for r in rules):
+        overridden = next(r for r in rules if pack.rule(r).kind != "exception")
+        return _at(findings, overridden, line) is not None
+    if entry.kind in ("overlap", "redundant"):
+        a, b = _at(findings, rules[0], line), _at(findings, rules[1], line)
+        if a is None or b is None:
+            return False
+        clash = a.suggest is not None and b.suggest is not None and a.suggest != b.suggest
+        if entry.kind == "overlap":
+            return a.disposition != b.disposition or clash
+        return a.disposition == b.disposition and not clash
+    if entry.kind == "suggestion-denied":
+        suggesting = _at(findings, rules[0], line)
+        if suggesting is None or suggesting.disposition != "deny" or suggesting.suggest is None:
+            return False
+        rebilled = copy.deepcopy(claim)
+        rebilled["lines"][line - 1]["code"] = suggesting.suggest
+        again = _at(Interpreter(pack).evaluate(rebilled), rules[-1], line)
+        return again is not None and again.disposition == "deny"
+    if entry.kind == "mutual-denial":
+        for a_rule, b_rule in ((rules[0], rules[-1]), (rules[-1], rules[0])):
+            first = _at(findings, a_rule, line)
+            if first is None or first.disposition != "deny":
+                continue
+            for other in findings:
+                if other.rule == b_rule and other.line != line and other.disposition == "deny":
+                    ev_a, ev_b = getattr(first, "evidence", None), getattr(other, "evidence", None)
+                    if ev_a is None or ev_b is None or (other.line in ev_a and line in ev_b):
+                        return True
+        return False
+    raise AssertionError(entry.kind)
+
+
+def confirmed(entry: Entry, pack: ir.Pack) -> bool:
+    """The witness shows the entry; a resolved one only without its declaration."""
+    assert entry.witness is not None
+    claim = entry.witness
+    if entry.resolved_by is None:
+        return shows(entry, pack, claim)
+    naive = without(pack, entry.resolved_by, entry.rules)
+    return shows(entry, naive, claim) and not shows(entry, pack, claim)
