@@ -15,7 +15,6 @@ Check = Callable[[ir.Pack, Collector], ir.Pack]
 
 CHECKS: tuple[Check, ...] = (
     order.check_precedence,
-    coverage.check_rows,
 )
 # Warnings, run once the pack is known to be free of errors (so they never bury one).
 WARNINGS: tuple[Check, ...] = (

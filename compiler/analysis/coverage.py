@@ -7,17 +7,14 @@ from compiler.diagnostics import Collector
 from compiler.semantics import ir
 
 
-def check_rows(pack: ir.Pack, out: Collector) -> ir.Pack:
-    """Each row the header declares is named by the `covers` of some rule, exception or
-    documentation entry in force (a base pack's included). An error per uncovered row, at the
-    header's `rows`."""
-    covered = {row for rule in pack.rules for row in rule.covers}
-    for row in pack.rows:
-        if row not in covered:
-            out.error("uncovered-row", f"no rule, exception or documentation entry covers row {row}", pack.rows_span,
-                      f"add `covers {row}` to the declaration that implements it, or a documentation entry "
-                      "that says why no edit does")
-    return pack
+def uncovered_rows(pack: ir.Pack) -> list[str]:
+    """The rows the header declares that no rule, exception or documentation entry in force (a
+    base pack's included) names in `covers`, nor any declaration in `resolves`; the conflict
+    analyzer reports each as an `uncovered-row` entry."""
+    named = {row for rule in pack.rules for row in rule.covers}
+    named |= {res.conflict for rule in pack.rules for res in rule.resolves}
+    named |= {res.conflict for p in pack.precedences for res in p.resolves}
+    return [row for row in pack.rows if row not in named]
 
 
 def check_examples(pack: ir.Pack, out: Collector) -> ir.Pack:

@@ -83,9 +83,9 @@ class _Builder:
         codes = next(s for s in self.pack.sets if s.name == name)
         return node_id("values" if codes.texts else "codes", name)
 
-    def add_edge(self, source: str, target: str, kind: str) -> None:
+    def add_edge(self, source: str, target: str, kind: str, resolves: str = "") -> None:
         if source in self.graph and target in self.graph and not self.graph.has_edge(source, target):
-            self.graph.add_edge(source, target, kind=kind)
+            self.graph.add_edge(source, target, kind=kind, resolves=resolves)
 
     def set_names_of(self, codes: ir.CodeSet) -> list[str]:
         """The declared sets a set was written with: its own name, or for a literal set such as
@@ -122,7 +122,8 @@ class _Builder:
         for precedence in pack.precedences:
             winner, loser = pack.rule(precedence.winner), pack.rule(precedence.loser)
             kind = "overrides" if precedence.declared_by == "overrides" else "precedence"
-            self.add_edge(node_id(str(winner.kind), winner.id), node_id(str(loser.kind), loser.id), kind)
+            resolves = ", ".join(r.conflict for r in precedence.resolves)
+            self.add_edge(node_id(str(winner.kind), winner.id), node_id(str(loser.kind), loser.id), kind, resolves)
         return _sorted_copy(self.graph)
 
     def add_rule_edges(self, rule: ir.Rule) -> None:

@@ -7,8 +7,10 @@ import copy
 import dataclasses
 from typing import Any
 
+from compiler.analysis import order
 from compiler.analysis.conflicts.encode import strip_flagged
 from compiler.analysis.conflicts.report import Entry
+from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
@@ -35,13 +37,20 @@ def without(pack: ir.Pack, resolved_by: dict[str, Any], rules: list[str]) -> ir.
     return dataclasses.replace(pack, rules=tuple(changed))
 
 
+def interpreter(pack: ir.Pack) -> Interpreter:
+    """The reference interpreter for a pack (or a variant of it made in a test), planned here."""
+    plan = order.plan(pack, Collector())
+    assert plan is not None
+    return Interpreter(plan)
+
+
 def _at(findings: list[Finding], rule: str, line: int) -> Finding | None:
     return next((f for f in findings if f.rule == rule and f.line == line), None)
 
 
 def shows(entry: Entry, pack: ir.Pack, claim: dict[str, Any]) -> bool:
     """Whether the pack's interpreter shows the entry's statement on the claim, at the entry's line."""
-    findings = Interpreter(pack).evaluate(claim)
+    findings = interpreter(pack).evaluate(claim)
     line = entry.line
     assert line is not None
     rules = entry.rules
@@ -62,7 +71,7 @@ def shows(entry: Entry, pack: ir.Pack, claim: dict[str, Any]) -> bool:
             return False
         rebilled = copy.deepcopy(claim)
         rebilled["lines"][line - 1]["code"] = suggesting.suggest
-        again = _at(Interpreter(pack).evaluate(rebilled), rules[-1], line)
+        again = _at(interpreter(pack).evaluate(rebilled), rules[-1], line)
         return again is not None and again.disposition == "deny"
     if entry.kind == "mutual-denial":
         for a_rule, b_rule in ((rules[0], rules[-1]), (rules[-1], rules[0])):
@@ -70,10 +79,9 @@ def shows(entry: Entry, pack: ir.Pack, claim: dict[str, Any]) -> bool:
             if first is None or first.disposition != "deny":
                 continue
             for other in findings:
-                if other.rule == b_rule and other.line != line and other.disposition == "deny":
-                    ev_a, ev_b = getattr(first, "evidence", None), getattr(other, "evidence", None)
-                    if ev_a is None or ev_b is None or (other.line in ev_a and line in ev_b):
-                        return True
+                if (other.rule == b_rule and other.line != line and other.disposition == "deny"
+                        and other.line in first.evidence and line in other.evidence):
+                    return True
         return False
     raise AssertionError(entry.kind)
 

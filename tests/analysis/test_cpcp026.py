@@ -11,7 +11,7 @@ import pytest
 from compiler.analysis.conflicts import analyze_conflicts, render_text
 from compiler.analysis.conflicts.report import Report
 from compiler.semantics import ir
-from tests.analysis.checks import confirmed
+from tests.analysis.checks import confirmed, interpreter
 from tests.conftest import PACK
 from tests.helpers import compile_ok
 
@@ -118,8 +118,7 @@ def test_without_k2_the_hierarchy_is_no_longer_overridden(tmp_path: Path) -> Non
     text = SOURCE.replace("P16-one-initial-facility, P15-facility-hierarchy", "P16-one-initial-facility")
     pack, report = _variant(tmp_path, text)
     assert not [e for e in report.conflicts if e.rules == before.rules]
-    from compiler.interpreter.evaluate import Interpreter
 
     assert before.witness is not None and before.line is not None
-    findings = Interpreter(pack).evaluate(before.witness)
+    findings = interpreter(pack).evaluate(before.witness)
     assert any(f.rule == "P15-facility-hierarchy" and f.line == before.line for f in findings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,10 @@ import pytest
 
 from compiler.analysis.conflicts import ReplayMismatch, analyze_conflicts, render_sarif, render_text
 from compiler.analysis.conflicts.report import KINDS, Report
+from compiler.interpreter.evaluate import Interpreter
 from compiler.semantics import ir
 from tests.analysis.checks import confirmed
-from tests.helpers import compile_ok
+from tests.helpers import compile_ok, compile_plan
 
 PACKS = Path(__file__).parent / "packs"
 
@@ -32,12 +32,12 @@ BAD = [
     ("overlap", "overlap", {"A-units", "B-many-units"}),
     ("overlap_suggestions", "overlap", {"A-short", "B-facility"}),
     ("redundant", "redundant", {"A-units", "B-many-units"}),
-    ("suggestion_denied", "suggestion-denied", {"A-infusion-units", "B-push-units"}),
-    ("mutual_denial", "mutual-denial", {"A-injection-with-em", "B-em-with-injection"}),
-    ("dead_rule", "dead-rule", {"A-impossible"}),
-    ("masked_rule", "masked-rule", {"A-units", "B-any-injection"}),
-    ("dead_exception", "dead-exception", {"X-one-unit", "A-units"}),
-    ("unneeded_precedence", "unneeded-precedence", {"A-injection-units", "B-hydration-units"}),
+    ("suggestion-denied", "suggestion-denied", {"A-infusion-units", "B-push-units"}),
+    ("mutual-denial", "mutual-denial", {"A-injection-with-em", "B-em-with-injection"}),
+    ("dead-rule", "dead-rule", {"A-impossible"}),
+    ("masked-rule", "masked-rule", {"A-units", "B-any-injection"}),
+    ("dead-exception", "dead-exception", {"X-one-unit", "A-units"}),
+    ("unneeded-precedence", "unneeded-precedence", {"A-injection-units", "B-hydration-units"}),
 ]
 
 
@@ -58,7 +58,7 @@ def test_each_bad_pack_gives_its_kind(name: str, kind: str, rules: set[str]) -> 
 
 
 def test_the_suggested_code_and_the_rules_are_named() -> None:
-    _, report = analyzed("suggestion_denied")
+    _, report = analyzed("suggestion-denied")
     entry = report.conflicts[0]
     assert entry.rules == ["A-infusion-units", "B-push-units"]  # the suggesting rule is located
     assert "suggests 96374" in entry.message and entry.severity == "error"
@@ -67,7 +67,7 @@ def test_the_suggested_code_and_the_rules_are_named() -> None:
 
 def test_witnesses_are_minimal() -> None:
     """A witness loses no line and no field without losing the conflict."""
-    _, report = analyzed("mutual_denial")
+    _, report = analyzed("mutual-denial")
     witness = report.conflicts[0].witness
     assert witness is not None
     assert [sorted(line) for line in witness["lines"]] == [["code", "date"], ["code", "date"]]
@@ -114,7 +114,7 @@ def test_a_declaration_that_decides_nothing_is_reported(tmp_path: Path) -> None:
 
 
 def test_unknown_when_the_solver_runs_out() -> None:
-    _, report = analyzed("mutual_denial", rlimit=1)
+    _, report = analyzed("mutual-denial", rlimit=1)
     assert report.conflicts and {e.kind for e in report.conflicts} == {"unknown"}
     assert all(e.severity == "warning" and e.witness is None for e in report.conflicts)
     assert report.to_json()["summary"]["unknown"] == len(report.conflicts)
@@ -122,18 +122,14 @@ def test_unknown_when_the_solver_runs_out() -> None:
 
 
 def test_uncovered_rows_from_the_pack_header() -> None:
-    """Rows the header declares (Pack.rows) that nothing covers."""
-    pack, sources = compile_ok(PACKS / "dead_rule.rules")
-
-    @dataclasses.dataclass(frozen=True)
-    class WithRows(ir.Pack):
-        rows: tuple[str, ...] = ()
-
-    fields = {f.name: getattr(pack, f.name) for f in dataclasses.fields(pack)}
-    rules = tuple(dataclasses.replace(r, covers=("R1",)) for r in pack.rules)
-    declared = WithRows(**{**fields, "rules": rules}, rows=("R1", "R2"))
-    report = analyze_conflicts(declared, sources=sources, use_cache=False, solver=False)
-    assert [(e.kind, e.rules, e.severity) for e in report.conflicts] == [("uncovered-row", ["R2"], "error")]
+    """Rows the header declares (`rows R1, R2`) that nothing covers, also without the solver."""
+    for solver in (True, False):
+        pack, sources = compile_ok(PACKS / "uncovered-row.rules")
+        report = analyze_conflicts(pack, sources=sources, use_cache=False, solver=solver)
+        uncovered = [(e.kind, e.rules, e.severity) for e in report.conflicts if e.kind == "uncovered-row"]
+        assert uncovered == [("uncovered-row", ["R2"], "error")]
+        entry = next(e for e in report.conflicts if e.kind == "uncovered-row")
+        assert entry.location is not None and entry.location.line == 8
 
 
 def test_json_object_follows_the_contract() -> None:
@@ -167,11 +163,11 @@ def test_the_report_is_deterministic() -> None:
 
 
 def test_text_shows_the_diagnostic_the_source_line_the_witness_and_the_findings() -> None:
-    pack, sources = compile_ok(PACKS / "suggestion_denied.rules")
+    pack, sources = compile_ok(PACKS / "suggestion-denied.rules")
     report = analyze_conflicts(pack, sources=sources, use_cache=False)
     text = render_text(report, sources)
     first = text.splitlines()[0]
-    assert first.startswith(str(Path("tests/analysis/packs/suggestion_denied.rules")) + ":")
+    assert first.startswith(str(Path("tests/analysis/packs/suggestion-denied.rules")) + ":")
     assert "error[suggestion-denied]:" in first
     assert "  suggest 96374" in text and "^^^^^" in text
     assert "line  code" in text and "96365" in text
@@ -242,7 +238,7 @@ def test_a_construct_that_cannot_be_encoded_gives_unknown(monkeypatch: pytest.Mo
         raise Unsupported("a test construct")
 
     monkeypatch.setattr(encode.Encoder, "_relation", refuse)
-    _, report = analyzed("mutual_denial")
+    _, report = analyzed("mutual-denial")
     assert report.conflicts and all(e.kind == "unknown" for e in report.conflicts)
     assert any("cannot encode: a test construct" in e.message for e in report.conflicts)
     assert {r for e in report.conflicts for r in e.rules} == {"A-injection-with-em", "B-em-with-injection"}
@@ -250,15 +246,10 @@ def test_a_construct_that_cannot_be_encoded_gives_unknown(monkeypatch: pytest.Mo
 
 def test_mutual_denial_witnesses_carry_the_evidence_both_ways() -> None:
     """Each finding of a mutual-denial witness names the other line as its evidence."""
-    from compiler.runtime.claims import Finding
-
-    if "evidence" not in getattr(Finding, "__dataclass_fields__", {}):
-        pytest.skip("Finding.evidence is not part of the interpreter's findings yet")
-    from compiler.interpreter.evaluate import Interpreter
-
-    pack, report = analyzed("mutual_denial")
+    plan, sources = compile_plan(PACKS / "mutual-denial.rules")
+    report = analyze_conflicts(plan.pack, sources=sources, use_cache=False, strict=True)
     entry = report.conflicts[0]
     assert entry.witness is not None
-    findings = Interpreter(pack).evaluate(entry.witness)
+    findings = Interpreter(plan).evaluate(entry.witness)
     by_line = {f.line: f for f in findings}
-    assert by_line[1].evidence == (2,) and by_line[2].evidence == (1,)  # type: ignore[attr-defined]
+    assert by_line[1].evidence == (2,) and by_line[2].evidence == (1,)

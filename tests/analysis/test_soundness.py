@@ -14,9 +14,9 @@ import pytest
 
 from compiler.analysis.conflicts import analyze_conflicts
 from compiler.analysis.conflicts.report import Report
-from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError
 from compiler.semantics import ir
+from tests.analysis.checks import interpreter as interpreter_for
 from tests.claimgen import CPCP026_CODES, random_claim
 from tests.conftest import PACK, ROOT
 from tests.helpers import compile_ok
@@ -44,7 +44,7 @@ def _unresolved(entries: dict[tuple[str, frozenset[str]], Any], kinds: tuple[str
 
 
 def check_claims(pack: ir.Pack, report: Report, claims: list[dict[str, Any]]) -> int:
-    interpreter = Interpreter(pack)
+    interpreter = interpreter_for(pack)
     entries = _entries(report)
     silent = {e.rules[0] for e in report.conflicts if e.kind in ("dead-rule", "masked-rule")}
     deciding = {r.id for r in pack.rules if r.disposition in ("deny", "review")}

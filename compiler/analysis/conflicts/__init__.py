@@ -14,7 +14,7 @@ from pathlib import Path
 from compiler.analysis.conflicts import cache
 from compiler.analysis.conflicts.questions import DEFAULT_RLIMIT, Analysis, ReplayMismatch
 from compiler.analysis.conflicts.report import Entry, Report, render_sarif, render_text
-from compiler.analysis.conflicts.run import run
+from compiler.analysis.conflicts.run import run, uncovered_rows
 from compiler.diagnostics import Sources
 from compiler.semantics import ir
 
@@ -66,9 +66,7 @@ def analyze_conflicts(pack: ir.Pack, *, max_lines: int | None = None, rlimit: in
     if enabled:
         run(analysis)
     else:
-        from compiler.analysis.conflicts.run import _rows
-
-        _rows(analysis)
+        uncovered_rows(analysis)
         analysis.complete = False
     entries = sorted(_one_per_set(analysis.entries), key=Entry.sort_key)
     for number, entry in enumerate((e for e in entries if e.witness is not None), 1):

@@ -11,6 +11,7 @@ and place match and the condition holds.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -288,8 +289,6 @@ class Encoder:
         if kind is ir.Kind.NUMBER:
             return Num(z3.RealVal(str(value), self.ctx), self.false)
         if kind is ir.Kind.DATE:
-            import datetime
-
             return Ordinal(z3.IntVal(datetime.date.fromisoformat(str(value)).toordinal(), self.ctx), self.false)
         if kind is ir.Kind.CODE:
             return Atom(z3.IntVal(self.u.code_id(str(value)), self.ctx), self.false)

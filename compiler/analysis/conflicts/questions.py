@@ -34,7 +34,7 @@ from compiler.analysis.conflicts.witness import (
 )
 from compiler.diagnostics import Sources, Span
 from compiler.semantics import ir
-from compiler.semantics.resolver import walk
+from compiler.semantics.ir import walk
 
 DEFAULT_BOUND = 4  # lines, for questions that are bounded only
 LARGEST = 6  # the most lines any question uses unless --max-lines says otherwise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import z3
 
+from compiler.analysis import coverage
 from compiler.analysis.conflicts.encode import Encoder, Variant
 from compiler.analysis.conflicts.model import Z3
 from compiler.analysis.conflicts.questions import DECIDING, Analysis, Build, Declaration
@@ -22,7 +23,7 @@ def run(analysis: Analysis) -> None:
     _suggestions(analysis, dead)
     _mutual(analysis, dead)
     _undecided(analysis)
-    _rows(analysis)
+    uncovered_rows(analysis)
     _examples_agree(analysis, dead)
 
 
@@ -287,18 +288,14 @@ def _unneeded(analysis: Analysis, declaration: Declaration) -> None:
 # ---------------------------------------------------------------- rows and cross-checks
 
 
-def _rows(analysis: Analysis) -> None:
+def uncovered_rows(analysis: Analysis) -> None:
+    """An entry for each row the pack's header declares (`rows P01..P36`) that nothing covers."""
     pack = analysis.pack
-    rows: tuple[str, ...] = getattr(pack, "rows", ())
-    named = {row for rule in pack.rules for row in rule.covers}
-    named |= {res.conflict for rule in pack.rules for res in rule.resolves}
-    named |= {res.conflict for p in pack.precedences for res in p.resolves}
-    for row in rows:
-        if row not in named:
-            analysis.entries.append(Entry(
-                "uncovered-row", [row], f"row {row} is declared by the pack, but no rule, exception or "
-                "documentation entry covers it.", analysis.locate(pack.span),
-                hint=f"add `covers {row}` to the rule that encodes it, or a documentation entry for it"))
+    for row in coverage.uncovered_rows(pack):
+        analysis.entries.append(Entry(
+            "uncovered-row", [row], f"row {row} is declared by the pack, but no rule, exception or "
+            "documentation entry covers it.", analysis.locate(pack.rows_span),
+            hint=f"add `covers {row}` to the rule that encodes it, or a documentation entry for it"))
 
 
 def _examples_agree(analysis: Analysis, dead: set[str]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from compiler.runtime.claims import _is_drug_code as is_drug_code
 from compiler.runtime.claims import is_cpt, is_hcpcs
 from compiler.semantics import ir
-from compiler.semantics.resolver import walk
+from compiler.semantics.ir import walk
 
 __all__ = ["CODE_SHAPE", "Group", "Universe", "Unsupported", "build_universe", "is_cpt", "is_drug_code",
            "is_hcpcs", "merge_ranges"]

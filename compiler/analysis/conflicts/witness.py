@@ -12,9 +12,11 @@ from typing import Any
 
 import z3
 
+from compiler.analysis import order
 from compiler.analysis.conflicts.encode import Variant
 from compiler.analysis.conflicts.model import SymbolicClaim
 from compiler.analysis.conflicts.universe import TWO_DIGITS, Universe
+from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError, Finding
 from compiler.semantics import ir
@@ -34,14 +36,16 @@ def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None) -> Interprete
     precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid."""
     if focus is not None:
         pack = sliced(pack, dependencies(pack, focus))
-    return Interpreter(pack)
+    plan = order.plan(pack, Collector())
+    if plan is None:  # a variant only removes rules and references, so it cannot gain a cycle
+        raise ValueError(f"{pack.name}: its rules read each other's findings in a cycle")
+    return Interpreter(plan)
 
 
 def sliced(pack: ir.Pack, keep: set[str]) -> ir.Pack:
     return dataclasses.replace(
         pack, rules=tuple(r for r in pack.rules if r.id in keep),
-        precedences=tuple(p for p in pack.precedences if p.winner in keep and p.loser in keep),
-        order=tuple(r for r in pack.order if r in keep))
+        precedences=tuple(p for p in pack.precedences if p.winner in keep and p.loser in keep))
 
 
 def dependencies(pack: ir.Pack, focus: frozenset[str], rules: dict[str, ir.Rule] | None = None,
@@ -61,12 +65,6 @@ def dependencies(pack: ir.Pack, focus: frozenset[str], rules: dict[str, ir.Rule]
         keep.add(rule_id)
         todo.extend(r for r in (*rules[rule_id].references, *overriders.get(rule_id, ())) if r in rules)
     return keep
-
-
-def finding_evidence(finding: Finding) -> tuple[int, ...] | None:
-    """The lines a finding rests on, where the interpreter reports them (None where it does not)."""
-    evidence = getattr(finding, "evidence", None)
-    return None if evidence is None else tuple(evidence)
 
 
 class Replay:
@@ -147,8 +145,7 @@ class Conflict:
                 for fb in findings:
                     if fb.rule != self.b or fb.disposition != "deny" or fb.line == fa.line:
                         continue
-                    ea, eb = finding_evidence(fa), finding_evidence(fb)
-                    if ea is None or eb is None or (fb.line in ea and fa.line in eb):
+                    if fb.line in fa.evidence and fa.line in fb.evidence:
                         found.add(fa.line)
             return found
         raise AssertionError(self.kind)
@@ -383,8 +380,7 @@ def describe(findings: list[Finding] | None) -> list[str]:
     out = []
     for f in findings:
         suggest = f" suggest {f.suggest}" if f.suggest else ""
-        evidence = finding_evidence(f)
-        because = f" (evidence: lines {', '.join(map(str, evidence))})" if evidence else ""
+        because = f" (evidence: lines {', '.join(map(str, f.evidence))})" if f.evidence else ""
         out.append(f"line {f.line}: {f.rule} {f.disposition}{suggest}{because}")
     return out
 
