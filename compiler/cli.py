@@ -1,4 +1,4 @@
-"""The `rulesc` command line: check, build, test and eval (contract/CONTRACT.md).
+"""The `rulesc` command line: check, analyze, build, test, eval and graph (contract/CONTRACT.md).
 
 This module only parses arguments into each command's options and calls the command; the work is
 in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
@@ -7,18 +7,18 @@ in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
+import importlib
 import os
 import sys
-import tomllib
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from compiler.commands import build, check, evaluate, examples
+from compiler.commands import evaluate, examples, graph
 from compiler.commands.common import Style
 from compiler.diagnostics import colour_enabled
 from compiler.pipeline import EXIT_ERRORS, EXIT_USAGE
+from compiler.version import version
 
 
 class _UsageError(Exception):
@@ -28,23 +28,6 @@ class _UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(f"{self.prog}: {message}")
-
-
-SOURCE_TREE = Path(__file__).resolve().parents[1]
-
-
-def version(source_tree: Path = SOURCE_TREE) -> str:
-    """The installed package's version; from pyproject.toml when running from a source tree that
-    is not installed."""
-    try:
-        return importlib.metadata.version("rulesc")
-    except importlib.metadata.PackageNotFoundError:
-        pass
-    try:
-        project = tomllib.loads((source_tree / "pyproject.toml").read_text("utf-8"))
-        return f"{project['project']['version']} (not installed)"
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError):
-        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,12 +50,29 @@ def _parser() -> argparse.ArgumentParser:
                      help="verify that every quote occurs in this published policy text")
     diagnostics(sub)
 
+    sub = commands.add_parser("analyze", help="the conflict report: every conflict proved or refuted, with witnesses")
+    sub.add_argument("file", metavar="FILE", help="the rules file")
+    sub.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                     help="text for people, json (contract/ANALYSIS.md) or sarif for code hosts")
+    sub.add_argument("--max-lines", type=_positive, metavar="K",
+                     help="bound every question to claims of at most K lines")
+    sub.add_argument("--allow-unknown", action="store_true",
+                     help="accepted for symmetry with build; unknown entries never fail analyze")
+    colour(sub)
+
+    sub = commands.add_parser("graph", help="the pack's dependency graph as DOT, Mermaid or JSON")
+    sub.add_argument("file", metavar="FILE", help="the rules file")
+    sub.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    colour(sub)
+
     sub = commands.add_parser("build", help="generate the Python edit module of each pack")
     sub.add_argument("files", nargs="+", metavar="FILE", help="rules files")
     sub.add_argument("--out", default="generated", metavar="DIR",
                      help="output folder (default generated/); an existing __init__.py is kept")
     sub.add_argument("--check", action="store_true",
                      help="write nothing; print a diff and exit 1 when DIR is stale")
+    sub.add_argument("--allow-unknown", action="store_true",
+                     help="build even where the conflict analyzer could not decide a question")
     diagnostics(sub)
 
     sub = commands.add_parser("test", help="run the examples written in the packs")
@@ -100,13 +100,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of lines from 1, got {text!r}")
+    return value
+
+
+def _analyzing(name: str) -> ModuleType:
+    """A command that runs the conflict analyzer (check, analyze, build), loaded when it runs: the
+    solver is imported with the analyzer, and `rulesc eval` and `rulesc test` never load it."""
+    return importlib.import_module(f"compiler.commands.{name}")
+
+
 def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
     """The command to run and its options, from the parsed arguments."""
     style = Style(getattr(args, "format", "text"), colour_enabled(args.color, sys.stderr))
     if args.command == "check":
+        check = _analyzing("check")
         return check.run, check.CheckOptions(tuple(args.files), args.source_text, style)
+    if args.command == "analyze":
+        analyze = _analyzing("analyze")
+        return analyze.run, analyze.AnalyzeOptions(args.file, args.format, args.max_lines, args.allow_unknown,
+                                                   Style("text", style.colour))
+    if args.command == "graph":
+        return graph.run, graph.GraphOptions(args.file, args.format, Style("text", style.colour))
     if args.command == "build":
-        return build.run, build.BuildOptions(tuple(args.files), args.out, args.check, style)
+        build = _analyzing("build")
+        return build.run, build.BuildOptions(tuple(args.files), args.out, args.check, style, args.allow_unknown)
     if args.command == "test":
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
                                                       args.format, Style("text", style.colour))
@@ -134,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command, chosen = parse(sys.argv[1:] if argv is None else argv)
     except _UsageError as error:
-        sys.stderr.write(f"{error}\nusage: rulesc {{check,build,test,eval}} ... (rulesc --help)\n")
+        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,build,test,eval,graph}} ... (rulesc --help)\n")
         return EXIT_USAGE
     except SystemExit as exit_:  # --help, --version
         return exit_.code if isinstance(exit_.code, int) else 0

@@ -19,9 +19,11 @@ from typing import TextIO
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # the conflict analyzer's resolved and redundant entries; no registered code has it
 
 
 GOLDEN_BAD = "tests/diagnostics/bad"
+ANALYZER_PACKS = "tests/analysis/packs"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +124,19 @@ CODES: Mapping[str, Code] = _codes(
     _error("uncovered-row", "a row the pack header declares that no rule, exception or documentation "
            "entry covers"),
     _warning("untested-rule", "a rule of this pack that no example names with `by`"),
+    # The conflict analyzer's kinds (contract/ANALYSIS.md), printed by `rulesc check`; their
+    # fixtures are the small packs the analyzer's tests run.
+    _error("overlap", "two rules decide one line with different dispositions or suggested codes", ANALYZER_PACKS),
+    _error("suggestion-denied", "a rule suggests a code that a rule denies once the line is billed with it",
+           ANALYZER_PACKS),
+    _error("mutual-denial", "two lines are each denied because of the other", ANALYZER_PACKS),
+    _warning("dead-rule", "a rule whose condition cannot hold on any line it targets", ANALYZER_PACKS),
+    _warning("masked-rule", "a rule that never decides: where it holds, a rule over it applies too", ANALYZER_PACKS),
+    _warning("dead-exception", "an exception that applies where none of the rules it overrides does",
+             ANALYZER_PACKS),
+    _warning("unneeded-precedence", "a precedence or override that never meets the rule it is declared against",
+             ANALYZER_PACKS),
+    _warning("unknown", "the solver gave no answer within its resource limit (stops build)", ANALYZER_PACKS),
     _error("quote-not-found", "a quote that the published policy text does not contain"),
     # the pipeline
     _error("too-deep", "expressions nested too deeply to compile"),
@@ -165,6 +180,9 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     labels: tuple[Label, ...] = ()
     hints: tuple[str, ...] = ()
+    # Lines shown under the excerpt as they are: the conflict analyzer's witness claim and the
+    # findings the interpreter gives it.
+    detail: tuple[str, ...] = ()
 
 
 class Sources:
@@ -197,6 +215,13 @@ class Sources:
             else:
                 high = mid - 1
         return low + 1, offset - starts[low] + 1
+
+    def offset(self, path: str, line: int, column: int) -> int:
+        """The character offset of a line and column (both from 1); 0 for a file not read."""
+        starts = self._line_starts.get(path)
+        if not starts or not 1 <= line <= len(starts):
+            return 0
+        return starts[line - 1] + column - 1
 
     def line_text(self, path: str, line: int) -> str:
         text = self._texts.get(path, "")
@@ -277,6 +302,7 @@ def render_text(diagnostic: Diagnostic, sources: Sources, colour: bool = False) 
         line, col = sources.line_col(label.span.path, label.span.start)
         lines.append(f"  {label.span.path}:{line}:{col}: note: {label.message}")
         lines.extend(_excerpt(sources, label.span, "-", "", colour))
+    lines.extend(f"  {text}" for text in diagnostic.detail)
     for hint in diagnostic.hints:
         prefix = f"{_BLUE}hint{_RESET}" if colour else "hint"
         lines.append(f"  {prefix}: {hint}")
@@ -297,6 +323,7 @@ def to_json(diagnostic: Diagnostic, sources: Sources) -> dict[str, object]:
         "location": place(diagnostic.span) if diagnostic.span else None,
         "labels": [{"message": lab.message, "location": place(lab.span)} for lab in diagnostic.labels],
         "hints": list(diagnostic.hints),
+        "detail": list(diagnostic.detail),
     }
 
 
@@ -324,6 +351,6 @@ def report(diagnostics: Sequence[Diagnostic], sources: Sources, fmt: str, colour
     for diagnostic in diagnostics:
         stream.write(render_text(diagnostic, sources, colour) + "\n\n")
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
-    warnings = len(diagnostics) - errors
+    warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
     if diagnostics:
         stream.write(f"{errors} error(s), {warnings} warning(s)\n")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,19 @@ PACK = ROOT / "policies" / "cpcp026.rules"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_analysis_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The conflict analyzer caches reports by content: the tests share one cache of their own,
+    never the user's, so a pack analyzed once (CPCP026) is not analyzed again by every command."""
+    saved = os.environ.get("RULESC_CACHE_DIR")
+    os.environ["RULESC_CACHE_DIR"] = str(tmp_path_factory.mktemp("analysis-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("RULESC_CACHE_DIR", None)
+    else:
+        os.environ["RULESC_CACHE_DIR"] = saved
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import pytest
 from compiler import cli
 from compiler.commands import build, evaluate, examples
 from compiler.commands.common import Style
+from compiler.version import version
 from tests.conftest import PACK, ROOT, SHARED
 from tests.helpers import run_cli
 
@@ -109,8 +110,8 @@ def test_version_without_an_installed_package(monkeypatch: pytest.MonkeyPatch, t
 
     monkeypatch.setattr(importlib.metadata, "version", not_installed)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert cli.version() == f"{project['version']} (not installed)"
-    assert cli.version(tmp_path) == "unknown"
+    assert version() == f"{project['version']} (not installed)"
+    assert version(tmp_path) == "unknown"
 
 
 def test_build_writes_a_package_init_only_where_there_is_none(tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ from lark.lexer import PatternStr
 
 from compiler.commands.examples import expectation, outcome
 from compiler.commands.expectations import compare, table
+from compiler.analysis.conflicts import analyze_conflicts
+from compiler.commands.analyze import as_diagnostics
 from compiler.diagnostics import CODES, Severity, Sources
 from compiler.interpreter.evaluate import Interpreter
 from compiler.pipeline import compile_pack, load_module
@@ -243,14 +245,18 @@ def block_problems(block: Block, all_blocks: list[Block], folder: Path) -> list[
     path.write_text(_source(block, prelude), encoding="utf-8")
     sources = Sources()
     compiled = compile_pack(path, sources)
-    errors = {d.code for d in compiled.diagnostics if d.severity is Severity.ERROR}
+    diagnostics = list(compiled.diagnostics)
+    if compiled.plan is not None:  # what `rulesc check` adds without the solver (uncovered rows)
+        report = analyze_conflicts(compiled.plan.pack, sources=sources, use_cache=False, solver=False)
+        diagnostics += as_diagnostics(report, sources)
+    errors = {d.code for d in diagnostics if d.severity is Severity.ERROR}
     if block.expected is not None:
         named = set(block.expected)
-        given = errors | {d.code for d in compiled.diagnostics if d.code in named}
+        given = errors | {d.code for d in diagnostics if d.code in named}
         return [] if given == named else [f"expected the codes {sorted(named)}, got {sorted(given)}: "
-                                          + "; ".join(f"{d.code}: {d.message}" for d in compiled.diagnostics)]
-    if compiled.plan is None:
-        return [f"{d.code}: {d.message}" for d in compiled.diagnostics if d.severity is Severity.ERROR]
+                                          + "; ".join(f"{d.code}: {d.message}" for d in diagnostics)]
+    if compiled.plan is None or errors:
+        return [f"{d.code}: {d.message}" for d in diagnostics if d.severity is Severity.ERROR]
     return _example_problems(compiled.plan, sources)
 
 

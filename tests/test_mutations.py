@@ -14,6 +14,14 @@ from tests.conftest import PACK
 from tests.helpers import run_cli
 
 SOURCE = PACK.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _front_end_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests hold the front end to its promises on hundreds of mutants; each would cost the
+    conflict analyzer seconds, so its solver is switched off here (RULESC_ANALYSIS=off: `check`
+    then reports only what needs no solver). The analyzer has tests of its own (tests/analysis)."""
+    monkeypatch.setenv("RULESC_ANALYSIS", "off")
 LINES = SOURCE.splitlines(keepends=True)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.commands.analyze import analysis_for, as_diagnostics, document_view, refusal
 from compiler.commands.common import Packs, Style, compile_or_report, show
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, document, generate
 
@@ -27,6 +28,7 @@ class BuildOptions:
     out: str = "generated"
     check: bool = False
     style: Style = field(default_factory=Style)
+    allow_unknown: bool = False
 
 
 def run(options: BuildOptions) -> int:
@@ -52,7 +54,15 @@ def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
     if not (Path(options.out) / "__init__.py").exists():
         files["__init__.py"] = PACKAGE_INIT
     for plan in compiled.plans:
-        for generated in (generate(plan, compiled.sources), document(plan, compiled.sources)):
+        analysis = analysis_for(plan, compiled.sources)
+        problems = as_diagnostics(analysis, compiled.sources)
+        show(problems, compiled.sources, options.style)
+        refused = refusal(analysis, options.allow_unknown)
+        if refused is not None:
+            sys.stderr.write(f"rulesc build: {refused}\n")
+            return EXIT_ERRORS
+        view = document_view(analysis)
+        for generated in (generate(plan, compiled.sources), document(plan, compiled.sources, view)):
             show(generated.diagnostics, compiled.sources, options.style)
             if generated.value is None:
                 return EXIT_ERRORS

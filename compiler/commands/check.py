@@ -1,4 +1,5 @@
-"""`rulesc check`: parse, resolve and analyze; optionally verify quotes against the policy text."""
+"""`rulesc check`: parse, resolve and analyze (the conflict analyzer included); optionally verify
+quotes against the published policy text."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 
 from compiler.analysis.quotes import check_quotes
+from compiler.commands.analyze import analysis_for, as_diagnostics
 from compiler.commands.common import Style
 from compiler.diagnostics import Sources, report
 from compiler.pipeline import compile_all, exit_code
@@ -22,6 +24,9 @@ def run(options: CheckOptions) -> int:
     sources = Sources()
     results = compile_all(options.files, sources)
     diagnostics = [d for r in results for d in r.diagnostics]
+    for result in results:
+        if result.plan is not None:
+            diagnostics.extend(as_diagnostics(analysis_for(result.plan, sources), sources))
     if options.source_text:
         diagnostics.extend(check_quotes([r.pack for r in results if r.pack], options.source_text, sources))
     report(diagnostics, sources, options.style.format, options.style.colour, sys.stderr)

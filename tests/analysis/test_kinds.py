@@ -114,7 +114,7 @@ def test_a_declaration_that_decides_nothing_is_reported(tmp_path: Path) -> None:
 
 
 def test_unknown_when_the_solver_runs_out() -> None:
-    _, report = analyzed("mutual-denial", rlimit=1)
+    _, report = analyzed("unknown", rlimit=1)
     assert report.conflicts and {e.kind for e in report.conflicts} == {"unknown"}
     assert all(e.severity == "warning" and e.witness is None for e in report.conflicts)
     assert report.to_json()["summary"]["unknown"] == len(report.conflicts)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.diagnostics import Sources
+from compiler.diagnostics import Diagnostic, Severity, Sources, Span
+from compiler.diagnostics import render_text as render_diagnostic
 
 KINDS = ("overlap", "redundant", "suggestion-denied", "mutual-denial", "dead-rule", "masked-rule",
          "dead-exception", "unneeded-precedence", "uncovered-row", "unknown")
@@ -159,47 +160,45 @@ def witness_table(witness: dict[str, Any]) -> list[str]:
     return [f"witness {witness.get('id', '')}: {', '.join(header)}", *("  " + row for row in table)]
 
 
-def _excerpt(location: Location, sources: Sources) -> list[str]:
-    text = sources.line_text(location.file, location.line).replace("\t", " ")
-    if not text:
-        return []
-    end = location.end_column if location.end_column and location.end_column > location.column else None
-    width = (end - location.column) if end else max(1, len(text.rstrip()) - location.column + 1)
-    width = max(1, min(width, len(text) - location.column + 1))
-    gutter = f"{location.line:>5} | "
-    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (location.column - 1) + "^" * width]
-
-
-def render_entry(entry: Entry, sources: Sources) -> str:
-    head = f"{entry.severity}[{entry.kind}]: {entry.message}"
-    out: list[str] = []
-    if entry.location is not None:
-        where = entry.location
-        out.append(f"{where.file}:{where.line}:{where.column}: {head}")
-        out.extend(_excerpt(where, sources))
-    else:
-        out.append(head)
-    out.append(f"  rules: {', '.join(entry.rules)}")
+def _detail(entry: Entry) -> list[str]:
+    """What an entry shows under its excerpt: the rules, the resolving declaration, the witness
+    claim as a table and the interpreter's findings on it."""
+    out = [f"rules: {', '.join(entry.rules)}"]
     if entry.resolved_by is not None:
         by = entry.resolved_by
         label = f" ({by['resolves']})" if by.get("resolves") else ""
-        out.append(f"  resolved by {by['declaration']} {by['id']}{label}: {by.get('rationale') or ''}".rstrip())
+        out.append(f"resolved by {by['declaration']} {by['id']}{label}: {by.get('rationale') or ''}".rstrip())
         place = by.get("location")
         if place:
-            out.append(f"    declared at {place['file']}:{place['line']}:{place['column']}")
+            out.append(f"  declared at {place['file']}:{place['line']}:{place['column']}")
     if entry.witness is not None:
-        out.extend("  " + row for row in witness_table(entry.witness))
+        out.extend(witness_table(entry.witness))
         if entry.resolved_by is not None and entry.naive_findings:
-            out.append("  findings without the declaration:")
-            out.extend(f"    {f}" for f in entry.naive_findings)
-        out.append("  findings:" if entry.findings else "  findings: none")
-        out.extend(f"    {f}" for f in entry.findings)
+            out.append("findings without the declaration:")
+            out.extend(f"  {f}" for f in entry.naive_findings)
+        out.append("findings:" if entry.findings else "findings: none")
+        out.extend(f"  {f}" for f in entry.findings)
         if entry.rebilled_findings:
-            out.append(f"  findings once line {entry.line} is billed as suggested:")
-            out.extend(f"    {f}" for f in entry.rebilled_findings)
-    if entry.hint:
-        out.append(f"  hint: {entry.hint}")
-    return "\n".join(out)
+            out.append(f"findings once line {entry.line} is billed as suggested:")
+            out.extend(f"  {f}" for f in entry.rebilled_findings)
+    return out
+
+
+def as_diagnostic(entry: Entry, sources: Sources) -> Diagnostic:
+    """The entry as a compiler diagnostic (its kind is the code), with the witness as detail lines;
+    `rulesc check` prints the analyzer's entries through the same renderer as every other problem."""
+    span = None
+    if entry.location is not None:
+        where = entry.location
+        start = sources.offset(where.file, where.line, where.column)
+        end = start + max(1, (where.end_column or where.column + 1) - where.column)
+        span = Span(where.file, start, end)
+    return Diagnostic(entry.kind, entry.message, span, Severity(entry.severity), (),
+                      (entry.hint,) if entry.hint else (), tuple(_detail(entry)))
+
+
+def render_entry(entry: Entry, sources: Sources) -> str:
+    return render_diagnostic(as_diagnostic(entry, sources), sources)
 
 
 def render_text(report: Report, sources: Sources) -> str:
