@@ -25,10 +25,10 @@ import pytest
 from lark import Lark
 from lark.lexer import PatternStr
 
-from compiler.commands.examples import expectation, outcome
-from compiler.commands.expectations import compare, table
 from compiler.analysis.conflicts import analyze_conflicts
 from compiler.commands.analyze import as_diagnostics
+from compiler.commands.examples import expectation, outcome
+from compiler.commands.expectations import compare, table
 from compiler.diagnostics import CODES, Severity, Sources
 from compiler.interpreter.evaluate import Interpreter
 from compiler.pipeline import compile_pack, load_module
