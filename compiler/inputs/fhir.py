@@ -108,8 +108,9 @@ def _claim(position: Where, raw: dict[str, Any], index: dict[str, dict[str, Any]
         return position, None, f"{position}: {_validation(error)}", claim_id
     try:
         return position, _Mapper(model, raw, index).claim(), None, claim_id
-    except MapError as error:
-        return position, None, f"{position}, {error}", claim_id
+    except MapError as error:  # "entry 3, item 2: ..." or "entry 3: type is ..."
+        joint = ", " if str(error).startswith("item ") else ": "
+        return position, None, f"{position}{joint}{error}", claim_id
 
 
 def _raw_id(raw: Mapping[str, Any]) -> str | None:
