@@ -127,7 +127,7 @@ def read_parquet_file(file: str | os.PathLike[str], name: str | None = None, bat
         return
     names = set(source.schema_arrow.names)
     if "lines" in names and "claim_id" not in names:
-        rows: Iterator[Record] = _ClaimRows(name).records(_batches(source, batch_size))
+        rows: Iterator[Record] = ClaimRows(name).records(_batches(source, batch_size))
     elif "claim_id" in names:
         rows = _LineRows(name).records(_batches(source, batch_size))
     else:
@@ -168,12 +168,14 @@ def _fields(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
             if value is not None and key.startswith(prefix)}
 
 
-class _ClaimRows:
-    def __init__(self, name: str | None) -> None:
-        self.name = name
+class ClaimRows:
+    """Rows of the one-row-per-claim layout as records; rows are numbered from `first`."""
+
+    def __init__(self, name: str | None, first: int = 1) -> None:
+        self.name, self.first = name, first
 
     def records(self, batches: Iterator[list[dict[str, Any]]]) -> Iterator[Record]:
-        number = 0
+        number = self.first - 1
         for rows in batches:
             for row in rows:
                 number += 1
@@ -183,7 +185,7 @@ class _ClaimRows:
                 if isinstance(lines, list):
                     claim["lines"] = [_fields(line) if isinstance(line, dict) else line for line in lines]
                 claim_id = claim.get("id") if isinstance(claim.get("id"), str) else None
-                yield Record(number - 1, position, claim, claim_id=claim_id)
+                yield Record(number - self.first, position, claim, claim_id=claim_id)
 
 
 class _LineRows:
@@ -252,40 +254,55 @@ class _LineRows:
 # ------------------------------------------------------------------ writing results
 
 
+def claim_row(record: Record, result: dict[str, Any]) -> dict[str, Any]:
+    """The row of the claims table (CLAIM_RESULTS) for one result."""
+    claim_id = result.get("id")
+    findings = result.get("findings", [])
+    return {"id": None if claim_id is None else str(claim_id),
+            "status": "error" if "error" in result else "findings" if findings else "clean",
+            "findings": len(findings), "error": result.get("error"), "position": str(record.position)}
+
+
+def finding_rows(record: Record, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of the findings table (FINDING_RESULTS) for one result."""
+    claim_id = result.get("id")
+    return [{"id": None if claim_id is None else str(claim_id), "position": str(record.position),
+             **{key: finding.get(key) for key in ("line", "rule", "disposition", "message", "citation", "suggest")},
+             "evidence": list(finding.get("evidence", ()))} for finding in result.get("findings", ())]
+
+
+
 class ParquetResults(ResultSink):
     """Results as two Parquet tables in `directory`: claims.parquet and findings.parquet,
-    written a row group at a time (`row_group` rows), so memory does not grow with the input."""
+    written a row group at a time (`row_group` rows), so memory does not grow with the input.
 
-    def __init__(self, directory: str | os.PathLike[str], row_group: int = ROW_GROUP) -> None:
+    With `part` (one partition of a data set), the tables are `claims/PART.parquet` and
+    `findings/PART.parquet`, so that the parts together read as two Parquet data sets."""
+
+    def __init__(self, directory: str | os.PathLike[str], row_group: int = ROW_GROUP, part: str | None = None) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        if part is None:
+            claims, findings = self.directory / "claims.parquet", self.directory / "findings.parquet"
+        else:
+            claims = self.directory / "claims" / f"{part}.parquet"
+            findings = self.directory / "findings" / f"{part}.parquet"
+        claims.parent.mkdir(parents=True, exist_ok=True)
+        findings.parent.mkdir(parents=True, exist_ok=True)
         self.row_group = row_group
-        self.claims = pq.ParquetWriter(self.directory / "claims.parquet", CLAIM_RESULTS)
-        self.findings = pq.ParquetWriter(self.directory / "findings.parquet", FINDING_RESULTS)
+        self.claims = pq.ParquetWriter(claims, CLAIM_RESULTS)
+        self.findings = pq.ParquetWriter(findings, FINDING_RESULTS)
         self.claim_rows: dict[str, list[Any]] = {name: [] for name in CLAIM_RESULTS.names}
         self.finding_rows: dict[str, list[Any]] = {name: [] for name in FINDING_RESULTS.names}
 
     def add(self, record: Record, result: dict[str, Any]) -> None:
-        claim_id = result.get("id")
-        text_id = None if claim_id is None else str(claim_id)
-        position = str(record.position)
-        findings = result.get("findings", [])
-        rows = self.claim_rows
-        rows["id"].append(text_id)
-        rows["status"].append("error" if "error" in result else "findings" if findings else "clean")
-        rows["findings"].append(len(findings))
-        rows["error"].append(result.get("error"))
-        rows["position"].append(position)
-        found = self.finding_rows
-        for finding in findings:
-            found["id"].append(text_id)
-            found["position"].append(position)
-            for key in ("line", "rule", "disposition", "message", "citation", "suggest"):
-                found[key].append(finding.get(key))
-            found["evidence"].append(list(finding.get("evidence", ())))
-        if len(rows["id"]) >= self.row_group:
+        for name, value in claim_row(record, result).items():
+            self.claim_rows[name].append(value)
+        for row in finding_rows(record, result):
+            for name, value in row.items():
+                self.finding_rows[name].append(value)
+        if len(self.claim_rows["id"]) >= self.row_group:
             self._flush_claims()
-        if len(found["id"]) >= self.row_group:
+        if len(self.finding_rows["id"]) >= self.row_group:
             self._flush_findings()
 
     def _flush_claims(self) -> None:
