@@ -319,7 +319,7 @@ class _Reader:
         except MapError as error:
             yield self._record(position, error=str(error), claim_id=claim_id)
             return
-        yield self._record(position, claim)
+        yield self._record(position, claim, claim_id=claim_id)
 
 
 def _joined(texts: list[str]) -> str:

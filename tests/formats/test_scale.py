@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -97,14 +98,16 @@ def _spark_available() -> bool:
 
 
 @pytest.mark.skipif(not _spark_available(), reason="the PySpark recipe needs pyspark and Java (not installed in CI)")
-def test_the_readme_spark_recipe(tmp_path: Path) -> None:
+def test_the_readme_spark_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pyspark.sql import SparkSession
 
     from compiler.scale.spark import RESULT_DDL, evaluate_frames
 
     claims = list(pack_claims().values())
     pq.write_table(claims_table(claims), tmp_path / "claims.parquet")
-    spark = SparkSession.builder.master("local[1]").appName("rulesc-test").getOrCreate()
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # the executors' Python is this one, with rulesc
+    spark = (SparkSession.builder.master("local[1]").appName("rulesc-test")
+             .config("spark.pyspark.python", sys.executable).config("spark.ui.enabled", "false").getOrCreate())
     try:
         module = str(MODULE)
         frame = spark.read.parquet(str(tmp_path / "claims.parquet")).coalesce(1)
