@@ -192,6 +192,12 @@ def _results(options: EvalOptions, stack: ExitStack) -> TextIO | ResultSink:
     return stack.enter_context(open(options.output, "w", encoding="utf-8")) if options.output else sys.stdout
 
 
+def _cannot(message: str) -> int:
+    """The command cannot run: say why in one line."""
+    sys.stderr.write(f"rulesc eval: {message}\n")
+    return EXIT_USAGE
+
+
 def run(options: EvalOptions) -> int:
     try:  # a missing extra is told before the rules are compiled
         if options.input_format in INPUT_NAMES:
@@ -199,8 +205,7 @@ def run(options: EvalOptions) -> int:
         if options.output_format == "parquet":
             need("parquet", "Parquet output")
     except MissingExtra as error:
-        sys.stderr.write(f"rulesc eval: {error}\n")
-        return EXIT_USAGE
+        return _cannot(str(error))
     engine = _engine(options)
     if isinstance(engine, int):
         return engine
@@ -209,19 +214,15 @@ def run(options: EvalOptions) -> int:
         try:
             records = open_records(options.input_format, options.input, stack)
         except OSError as error:
-            sys.stderr.write(f"rulesc eval: cannot read {options.input}: {error.strerror or error}\n")
-            return EXIT_USAGE
+            return _cannot(f"cannot read {options.input}: {error.strerror or error}")
         except (MissingExtra, InputError) as error:
-            sys.stderr.write(f"rulesc eval: {error}\n")
-            return EXIT_USAGE
+            return _cannot(str(error))
         try:
             out = _results(options, stack)
         except OSError as error:
-            sys.stderr.write(f"rulesc eval: cannot write {options.output}: {error.strerror or error}\n")
-            return EXIT_USAGE
+            return _cannot(f"cannot write {options.output}: {error.strerror or error}")
         except (MissingExtra, InputError) as error:
-            sys.stderr.write(f"rulesc eval: {error}\n")
-            return EXIT_USAGE
+            return _cannot(str(error))
         enabled = sys.stderr.isatty() if options.progress is None else options.progress
         progress = Progress(sys.stderr, enabled)
         try:

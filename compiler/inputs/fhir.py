@@ -92,7 +92,8 @@ def _index(entries: Iterable[object]) -> dict[str, dict[str, Any]]:
         if not isinstance(entry, dict):
             continue
         resource = entry.get("resource")
-        if isinstance(resource, dict) and resource.get("resourceType") in _PROVIDERS:
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if isinstance(resource, dict) and isinstance(kind, str) and kind in _PROVIDERS:
             if isinstance(entry.get("fullUrl"), str):
                 found[entry["fullUrl"]] = resource
             if isinstance(resource.get("id"), str):
@@ -160,7 +161,8 @@ class _Mapper:
         if bill_type:
             claim["bill_type"] = bill_type
         patient = model.patient
-        member = patient.identifier.value if patient.identifier is not None else patient.reference
+        member = None if patient is None else (
+            patient.identifier.value if patient.identifier is not None else patient.reference)
         if member:
             claim["member"] = member
         provider = self._npi(model.provider)
@@ -173,7 +175,7 @@ class _Mapper:
         return claim
 
     def _type(self) -> str:
-        codes = [c.code for c in self.model.type.coding or () if c.system == CLAIM_TYPE and c.code]
+        codes = _codes(self.model.type, frozenset({CLAIM_TYPE}))
         if not codes:
             raise MapError(f"type has no coding of {CLAIM_TYPE}")
         if codes[0] not in ("professional", "institutional"):
@@ -182,8 +184,8 @@ class _Mapper:
 
     def _bill_type(self) -> str | None:
         for info in self.model.supportingInfo or ():
-            if any(c.system == SUPPORTING_INFO and c.code == "typeofbill" for c in info.category.coding or ()):
-                codes = [c.code for c in (info.code.coding if info.code else None) or () if c.code]
+            if "typeofbill" in _codes(info.category, frozenset({SUPPORTING_INFO})):
+                codes = _codes(info.code)
                 if not codes:
                     raise MapError(f"supportingInfo {info.sequence} (typeofbill) has no code")
                 return str(codes[0])
@@ -192,23 +194,23 @@ class _Mapper:
     def _line(self, number: int, item: ClaimItem) -> dict[str, Any]:
         where = f"item {number}"
         product = item.productOrService
-        codes = [c.code for c in product.coding or () if c.system in CPT | HCPCS and c.code]
+        codes = _codes(product, CPT | HCPCS)
         if not codes:
             raise MapError(f"{where}: productOrService has no CPT or HCPCS coding")
         line: dict[str, Any] = {"code": codes[0]}
-        drug = [c.code for c in product.coding or () if c.system in NDC and c.code]
+        drug = _codes(product, NDC)
         if drug:
             line["drug"] = drug[0]
-        if product.text:
+        if product is not None and product.text:
             line["description"] = product.text
-        modifiers = [next((c.code for c in m.coding or () if c.code), None) for m in item.modifier or ()]
+        modifiers = [next(iter(_codes(m)), None) for m in item.modifier or ()]
         if None in modifiers:
             raise MapError(f"{where}: a modifier has no coded value")
         if modifiers:
             line["modifiers"] = modifiers
         line.update(self._dates(where, item))
         if item.locationCodeableConcept is not None:
-            pos = [c.code for c in item.locationCodeableConcept.coding or () if c.system in PLACE_OF_SERVICE and c.code]
+            pos = _codes(item.locationCodeableConcept, PLACE_OF_SERVICE)
             if not pos:
                 raise MapError(f"{where}: locationCodeableConcept has no CMS place of service coding")
             line["pos"] = pos[0]
@@ -248,12 +250,13 @@ class _Mapper:
         if not chosen:
             return None
         rendering = [m for m in chosen if m.role is not None
-                     and any(c.code in RENDERING_ROLES for c in m.role.coding or ())]
+                     and RENDERING_ROLES.intersection(_codes(m.role))]
         member = (rendering or chosen)[0]
         npi = self._npi(member.provider)
         if npi is None:
             raise MapError(f"{where}: careTeam {member.sequence} provider has no NPI identifier "
-                           f"({member.provider.reference or 'no reference'} is not in the Claim or its Bundle)")
+                           f"({getattr(member.provider, 'reference', None) or 'no reference'} is not in the Claim "
+                           "or its Bundle)")
         return npi
 
     def _npi(self, reference: Any, depth: int = 0) -> str | None:
@@ -289,6 +292,13 @@ class _Ref:
 class _Identifier:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.system, self.value = raw.get("system"), raw.get("value")
+
+
+def _codes(concept: Any, systems: frozenset[str] | None = None) -> list[str]:
+    """The codes of a CodeableConcept's codings (of `systems`, when given), in order; none for an
+    absent concept (a required element the model let through empty)."""
+    codings = getattr(concept, "coding", None) or ()
+    return [str(c.code) for c in codings if c.code and (systems is None or c.system in systems)]
 
 
 def _day(value: object) -> str:

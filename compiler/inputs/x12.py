@@ -160,7 +160,7 @@ class _Segments:
             number = self._src.get_cur_line()
             self._collector.seen(number, seg_id)
             if seg_id == "CLM":
-                self.claims.append((number, segment.get_value("CLM01") or ""))
+                self.claims.append((number, _value(segment, "CLM01") or ""))
             yield segment
 
     def __getattr__(self, name: str) -> Any:
@@ -225,20 +225,19 @@ class _Reader:
         segments = _Segments(reader.src, self.collector)
         reader.src = segments
         reader.map_index_if = _Guides(reader.map_index_if, self)
-        try:
-            for node in reader.iter_segments("2300"):
-                if node.id == "2300":
-                    yield from self._claim(node, segments)
-                else:
-                    yield from self._segment(node, segments)
-        except Exception as error:  # a fault pyx12 cannot read past ends the input
-            number, seg_id = self.collector.current
-            yield from self._envelope(number)
-            yield from self._unread(segments, f"reading stopped at segment {number} ({seg_id}): {error}")
-            yield self._record(Ordinal("segment", number, seg_id),
-                               error=f"segment {number} ({seg_id}): cannot read on: {error}; the rest of the "
-                                     f"input is not read")
-            return
+        nodes = reader.iter_segments("2300")
+        while True:
+            try:
+                node = next(nodes, None)
+            except Exception as error:  # a fault pyx12 cannot read past ends the input
+                yield from self._stopped(segments, error)
+                return
+            if node is None:
+                break
+            if node.id == "2300":
+                yield from self._claim(node, segments)
+            else:
+                yield from self._segment(node, segments)
         segments.cleanup()
         self.collector.handle_errors(segments.pop_errors())
         yield from self._unread(segments, "the input ends inside this claim")
@@ -247,6 +246,14 @@ class _Reader:
             self.collector.add(f"the text after this segment is not read (an empty segment, or no segment "
                                f"terminator): {rest[:40]!r}")
         yield from self._envelope(None)
+
+    def _stopped(self, segments: _Segments, error: Exception) -> Iterator[Record]:
+        number, seg_id = self.collector.current
+        yield from self._envelope(number)
+        yield from self._unread(segments, f"reading stopped at segment {number} ({seg_id}): {error}")
+        yield self._record(Ordinal("segment", number, seg_id),
+                           error=f"segment {number} ({seg_id}): cannot read on: {error}; the rest of the input "
+                                 "is not read")
 
     def _unread(self, segments: _Segments, why: str) -> Iterator[Record]:
         for number, clm01 in segments.claims:
@@ -295,7 +302,7 @@ class _Reader:
         elif node.id == "NM1" and loop == "2010AA":
             self.billing = _npi(seg)
         elif node.id == "NM1" and loop == "2010BA":
-            self.member = seg.get_value("NM109") or None
+            self.member = _value(seg, "NM109") or None
 
     def _claim(self, tree: Any, segments: _Segments) -> Iterator[Record]:
         first = tree.cur_line_number
@@ -305,7 +312,7 @@ class _Reader:
         self.collector.faults = [f for f in self.collector.faults if f.key > last]
         segments.claims = [(n, c) for n, c in segments.claims if n > last]
         clm = _first(tree, "CLM")
-        claim_id = clm.seg_data.get_value("CLM01") or None
+        claim_id = _value(clm.seg_data, "CLM01") or None
         position = Ordinal("segment", first, "CLM")
         if faults:
             yield self._record(position, error=_joined([f.text for f in faults]), claim_id=claim_id)
@@ -320,6 +327,17 @@ class _Reader:
             yield self._record(position, error=str(error), claim_id=claim_id)
             return
         yield self._record(position, claim, claim_id=claim_id)
+
+
+def _value(segment: Any, ref: str) -> str | None:
+    """An element's value by its reference designator (`CLM05-1`, for a segment whose id has
+    three characters, as every segment read here has), or None when the segment has no such
+    element. The id is not checked again: a damaged segment may sit where pyx12 expected it."""
+    try:
+        found = segment.get_value(ref[3:])
+    except (pyx12.errors.EngineError, IndexError, ValueError):
+        return None
+    return None if found is None else str(found)
 
 
 def _joined(texts: list[str]) -> str:
@@ -352,8 +370,8 @@ def _loops(loop: Any, loop_id: str) -> list[Any]:
 
 def _npi(seg: Any) -> str | None:
     """NM109 where NM108 says it is an NPI (XX)."""
-    if seg.get_value("NM108") == "XX":
-        return seg.get_value("NM109") or None
+    if _value(seg, "NM108") == "XX":
+        return _value(seg, "NM109") or None
     return None
 
 
@@ -361,7 +379,7 @@ def _provider(loop: Any, loop_id: str, entity: str) -> str | None:
     """The NPI of the first `loop_id` name loop of entity `entity` (NM101) under `loop`."""
     for name in _loops(loop, loop_id):
         nm1 = _first(name, "NM1")
-        if nm1 is not None and nm1.seg_data.get_value("NM101") == entity:
+        if nm1 is not None and _value(nm1.seg_data, "NM101") == entity:
             return _npi(nm1.seg_data)
     return None
 
@@ -405,7 +423,7 @@ class _Claim:
         """The statement period (DTP*434) when it is a single day: the date of 837I lines that give
         none, as the 837I guide has it."""
         for dtp in _segments(self.tree, "DTP"):
-            if dtp.seg_data.get_value("DTP01") == "434":
+            if _value(dtp.seg_data, "DTP01") == "434":
                 dates = self._dates(dtp)
                 if dates and dates[0] == dates[-1]:
                     return dates[0]
@@ -419,31 +437,31 @@ class _Claim:
             raise MapError(where.cur_line_number, where.id,
                            f"the service line has no {'SV1' if self.professional else 'SV2'} segment")
         p = "SV101" if self.professional else "SV202"
-        qualifier = service.seg_data.get_value(f"{p}-1") or ""
+        qualifier = _value(service.seg_data, f"{p}-1") or ""
         if not self.professional and not qualifier:
-            revenue = service.seg_data.get_value("SV201")
+            revenue = _value(service.seg_data, "SV201")
             raise MapError(service.cur_line_number, "SV2", f"the line has revenue code {revenue} but no procedure "
                            "code (SV202); the contract needs a CPT or HCPCS code on every line")
         if qualifier != "HC":
             raise MapError(service.cur_line_number, service.id,
                            f"{p}-1 is {qualifier!r}; only HC (CPT or HCPCS) codes can be edited")
         line: dict[str, Any] = {"code": self._required(service, f"{p}-2", "the procedure code")}
-        modifiers = [m for m in (service.seg_data.get_value(f"{p}-{i}") for i in range(3, 7)) if m]
+        modifiers = [m for m in (_value(service.seg_data, f"{p}-{i}") for i in range(3, 7)) if m]
         if modifiers:
             line["modifiers"] = modifiers
-        description = service.seg_data.get_value(f"{p}-7")
+        description = _value(service.seg_data, f"{p}-7")
         if description:
             line["description"] = description
         line["date"] = self._line_date(loop, where, statement)
-        charge = service.seg_data.get_value("SV102" if self.professional else "SV203")
+        charge = _value(service.seg_data, "SV102" if self.professional else "SV203")
         if charge:
             line["charge"] = self._number(service, "SV102" if self.professional else "SV203", charge)
         units_at = "SV104" if self.professional else "SV205"
-        units = service.seg_data.get_value(units_at)
+        units = _value(service.seg_data, units_at)
         if units:
             line["units"] = self._number(service, units_at, units)
         if self.professional:
-            pos = service.seg_data.get_value("SV105")
+            pos = _value(service.seg_data, "SV105")
             if pos:
                 line["pos"] = self._code(service, "SV105", pos, 2, "a 2-digit place of service")
         drug = self._drug(loop)
@@ -456,7 +474,7 @@ class _Claim:
 
     def _line_date(self, loop: Any, where: Any, statement: str | None) -> str:
         for dtp in _segments(loop, "DTP"):
-            if dtp.seg_data.get_value("DTP01") == "472":
+            if _value(dtp.seg_data, "DTP01") == "472":
                 return self._dates(dtp)[0]  # RD8: the first day of the range
         if not self.professional and statement is not None:
             return statement
@@ -464,7 +482,7 @@ class _Claim:
                        + ("" if self.professional else " and the statement period (DTP*434) is not a single day"))
 
     def _dates(self, dtp: Any) -> list[str]:
-        qualifier, text = dtp.seg_data.get_value("DTP02"), dtp.seg_data.get_value("DTP03") or ""
+        qualifier, text = _value(dtp.seg_data, "DTP02"), _value(dtp.seg_data, "DTP03") or ""
         parts = [text] if qualifier == "D8" else text.split("-") if qualifier == "RD8" else []
         if not parts or len(parts) != (1 if qualifier == "D8" else 2) or not all(_DATE.fullmatch(p) for p in parts):
             raise MapError(dtp.cur_line_number, "DTP", f"{qualifier}*{text} is not a D8 date or an RD8 date range")
@@ -473,13 +491,13 @@ class _Claim:
     def _drug(self, loop: Any) -> str | None:
         for drug in _loops(loop, "2410"):
             lin = _first(drug, "LIN")
-            if lin is not None and lin.seg_data.get_value("LIN02") == "N4":
-                return lin.seg_data.get_value("LIN03") or None
+            if lin is not None and _value(lin.seg_data, "LIN02") == "N4":
+                return _value(lin.seg_data, "LIN03") or None
         return None
 
     @staticmethod
     def _required(seg: Any, ref: str, what: str) -> str:
-        value = seg.seg_data.get_value(ref)
+        value = _value(seg.seg_data, ref)
         if not value:
             raise MapError(seg.cur_line_number, seg.id, f"{ref} ({what}) is empty")
         return str(value)
