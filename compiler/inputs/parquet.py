@@ -163,9 +163,19 @@ def _plain(name: str, value: Any) -> Any:
     return value
 
 
+_AS_IS = frozenset({str, int, bool, list})
+
+
 def _fields(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    return {key[len(prefix):]: _plain(key[len(prefix):], value) for key, value in row.items()
-            if value is not None and key.startswith(prefix)}
+    """The non-null fields of a row (those starting with `prefix`, without it) as JSON values."""
+    fields: dict[str, Any] = {}
+    cut = len(prefix)
+    for key, value in row.items():
+        if value is None or (cut and not key.startswith(prefix)):
+            continue
+        name = key[cut:]
+        fields[name] = value if value.__class__ in _AS_IS else _plain(name, value)  # the common types as is
+    return fields
 
 
 class ClaimRows:

@@ -60,6 +60,7 @@ class MapError(ValueError):
 @dataclass(frozen=True)
 class _Fault:
     key: int  # the segment the fault belongs to
+    seg_id: str  # the id of the segment the text names
     text: str  # "segment N (ID): message"
 
 
@@ -119,8 +120,8 @@ class _Collector(pyx12.error_handler.errh_null):  # type: ignore[misc]
         if self.muted:
             return
         number = segment if segment else self.current[0]
-        text = f"segment {number} ({self._name(number)}): {message}"
-        self.faults.append(_Fault(number - 1 if before else number, text))
+        seg_id = self._name(number)
+        self.faults.append(_Fault(number - 1 if before else number, seg_id, f"segment {number} ({seg_id}): {message}"))
 
     # pyx12's interface
     def isa_error(self, err_cde: str, err_str: str) -> None:
@@ -191,7 +192,6 @@ class _Reader:
         self.stream = stream
         self.collector = _Collector()
         self.count = 0
-        self.pending: list[Record] = []
         self.claim_type: str | None = None
         self.skipped_group: str | None = None  # GS08 of the group being skipped
         self.billing: str | None = None
@@ -264,17 +264,16 @@ class _Reader:
     def _envelope(self, upto: int | None) -> Iterator[Record]:
         """Error records for the faults outside claims, up to segment `upto` (all when None)."""
         keep: list[_Fault] = []
-        by_segment: dict[int, list[str]] = {}
+        by_segment: dict[int, list[_Fault]] = {}
         for fault in self.collector.faults:
             if upto is None or fault.key <= upto:
-                by_segment.setdefault(fault.key, []).append(fault.text)
+                by_segment.setdefault(fault.key, []).append(fault)
             else:
                 keep.append(fault)
         self.collector.faults = keep
         for number in sorted(by_segment):
-            texts = by_segment[number]
-            label = texts[0].split("(", 1)[1].split(")", 1)[0]
-            yield self._record(Ordinal("segment", number, label), error=_joined(texts))
+            faults = by_segment[number]
+            yield self._record(Ordinal("segment", number, faults[0].seg_id), error=_joined([f.text for f in faults]))
 
     def _segment(self, node: Any, segments: _Segments) -> Iterator[Record]:
         number = node.cur_line_number or self.collector.current[0]
@@ -312,8 +311,10 @@ class _Reader:
         self.collector.faults = [f for f in self.collector.faults if f.key > last]
         segments.claims = [(n, c) for n, c in segments.claims if n > last]
         clm = _first(tree, "CLM")
-        claim_id = _value(clm.seg_data, "CLM01") or None
+        claim_id = _value(clm.seg_data, "CLM01") or None if clm is not None else None
         position = Ordinal("segment", first, "CLM")
+        if clm is None:
+            faults.append(_Fault(first, "CLM", f"segment {first}: the claim loop has no CLM segment"))
         if faults:
             yield self._record(position, error=_joined([f.text for f in faults]), claim_id=claim_id)
             return
