@@ -17,6 +17,7 @@ from typing import Any
 from compiler.commands import evaluate, examples, graph
 from compiler.commands.common import Style
 from compiler.diagnostics import colour_enabled
+from compiler.inputs import formats
 from compiler.pipeline import EXIT_ERRORS, EXIT_USAGE
 from compiler.version import version
 
@@ -88,8 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("eval", help="evaluate claims")
     sub.add_argument("file", metavar="FILE", help="the rules file")
     sub.add_argument("--input", required=True, metavar="CLAIMS",
-                     help="JSON Lines, a JSON array, or JSON claims one after another; - for standard input")
-    sub.add_argument("--output", metavar="OUT", help="where to write the JSON Lines results (default stdout)")
+                     help="JSON Lines, a JSON array, or JSON claims one after another; an X12 837 file; FHIR "
+                          "Claims (a resource, a Bundle, NDJSON); a Parquet file or folder; - for standard input")
+    sub.add_argument("--input-format", choices=formats.INPUT_FORMATS, default="auto",
+                     help="how to read CLAIMS (default auto: detected from the input; see docs/FORMATS.md)")
+    sub.add_argument("--output", metavar="OUT",
+                     help="where to write the results (default stdout); a folder for --output-format parquet")
+    sub.add_argument("--output-format", choices=formats.OUTPUT_FORMATS, default="jsonl",
+                     help="jsonl (default), or parquet: OUT/claims.parquet and OUT/findings.parquet")
     sub.add_argument("--engine", choices=("compiled", "interpreter"), default="compiled",
                      help="the generated module (default) or the reference interpreter")
     sub.add_argument("--allow-unknown-fields", action="store_true",
@@ -136,7 +143,8 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
                                                       args.format, Style("text", style.colour))
     return evaluate.run, evaluate.EvalOptions(
         args.file, args.input, args.output, args.engine,
-        "ignore" if args.allow_unknown_fields else "error", args.progress, style)
+        "ignore" if args.allow_unknown_fields else "error", args.progress, style,
+        args.input_format, args.output_format)
 
 
 def parse(argv: Sequence[str]) -> tuple[Callable[[Any], int], object]:

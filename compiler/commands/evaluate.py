@@ -9,17 +9,20 @@ summary (`N claims, K with findings, E errors`) and any progress go to standard 
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from compiler.commands.common import Style, compile_or_report, show
-from compiler.inputs.jsonstream import Lines, open_text, read_json_records
+from compiler.commands.results import ResultSink
+from compiler.inputs.extras import MissingExtra, need
+from compiler.inputs.formats import INPUT_NAMES, InputError, open_records
 from compiler.inputs.records import Record
 from compiler.interpreter.evaluate import Interpreter
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, load_module
@@ -38,6 +41,8 @@ class EvalOptions:
     unknown_fields: UnknownFields = "error"
     progress: bool | None = None  # None: when standard error is a terminal
     style: Style = field(default_factory=Style)
+    input_format: str = "auto"  # json, x12, fhir, parquet; auto: detected from the input
+    output_format: str = "jsonl"  # jsonl, or parquet: a folder with claims.parquet and findings.parquet
 
 
 @dataclass
@@ -106,12 +111,24 @@ def result_line(result: dict[str, Any]) -> str:
     return text + "\n"
 
 
+class JsonLinesSink(ResultSink):
+    """One JSON line per result on a text stream."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def add(self, record: Record, result: dict[str, Any]) -> None:
+        self.out.write(result_line(result))
+
+
 def evaluate_records(records: Iterable[Record], evaluate: Engine, rejected: tuple[type[Exception], ...],
-                     out: TextIO, progress: Progress) -> Summary:
-    """Evaluate each record and write its result line, in order; count what happened."""
+                     out: TextIO | ResultSink, progress: Progress) -> Summary:
+    """Evaluate each record and write its result (a JSON line on a text stream, or into a sink),
+    in order; count what happened. An error record keeps the claim id its reader found."""
     summary = Summary()
+    sink = out if isinstance(out, ResultSink) else JsonLinesSink(out)
     for record in records:
-        result: dict[str, Any] = {"id": claim_id(record.value)}
+        result: dict[str, Any] = {"id": claim_id(record.value) if record.ok else record.claim_id}
         if record.error is not None:
             result["error"] = record.error
         else:
@@ -124,7 +141,7 @@ def evaluate_records(records: Iterable[Record], evaluate: Engine, rejected: tupl
                 summary.with_findings += bool(findings)
         summary.claims += 1
         summary.errors += "error" in result
-        out.write(result_line(result))
+        sink.add(record, result)
         progress.update(summary.claims)
     return summary
 
@@ -147,34 +164,52 @@ def _engine(options: EvalOptions) -> tuple[Engine, tuple[type[Exception], ...]] 
     return functools.partial(evaluate, unknown_fields=options.unknown_fields), rejected
 
 
-def _source(options: EvalOptions, stack: ExitStack) -> Lines:
-    if options.input != "-":
-        return stack.enter_context(open(options.input, encoding="utf-8", errors="surrogateescape"))
-    binary = getattr(sys.stdin, "buffer", None)
-    return open_text(binary) if binary is not None else sys.stdin
+def _results(options: EvalOptions, stack: ExitStack) -> TextIO | ResultSink:
+    """Where results go: JSON Lines to the output file or standard output, or a Parquet folder."""
+    if options.output_format == "parquet":
+        if not options.output:
+            raise InputError("--output-format parquet needs --output FOLDER")
+        need("parquet", "Parquet output")
+        sink: ResultSink = importlib.import_module("compiler.inputs.parquet").ParquetResults(options.output)
+        return stack.enter_context(closing(sink))
+    return stack.enter_context(open(options.output, "w", encoding="utf-8")) if options.output else sys.stdout
+
+
+def _cannot(message: str) -> int:
+    """The command cannot run: say why in one line."""
+    sys.stderr.write(f"rulesc eval: {message}\n")
+    return EXIT_USAGE
 
 
 def run(options: EvalOptions) -> int:
+    try:  # a missing extra is told before the rules are compiled
+        if options.input_format in INPUT_NAMES:
+            need(options.input_format, INPUT_NAMES[options.input_format])
+        if options.output_format == "parquet":
+            need("parquet", "Parquet output")
+    except MissingExtra as error:
+        return _cannot(str(error))
     engine = _engine(options)
     if isinstance(engine, int):
         return engine
     evaluate, rejected = engine
     with ExitStack() as stack:
         try:
-            source = _source(options, stack)
+            records = open_records(options.input_format, options.input, stack)
         except OSError as error:
-            sys.stderr.write(f"rulesc eval: cannot read {options.input}: {error.strerror or error}\n")
-            return EXIT_USAGE
+            return _cannot(f"cannot read {options.input}: {error.strerror or error}")
+        except (MissingExtra, InputError) as error:
+            return _cannot(str(error))
         try:
-            out = (stack.enter_context(open(options.output, "w", encoding="utf-8")) if options.output
-                   else sys.stdout)
+            out = _results(options, stack)
         except OSError as error:
-            sys.stderr.write(f"rulesc eval: cannot write {options.output}: {error.strerror or error}\n")
-            return EXIT_USAGE
+            return _cannot(f"cannot write {options.output}: {error.strerror or error}")
+        except (MissingExtra, InputError) as error:
+            return _cannot(str(error))
         enabled = sys.stderr.isatty() if options.progress is None else options.progress
         progress = Progress(sys.stderr, enabled)
         try:
-            summary = evaluate_records(read_json_records(source), evaluate, rejected, out, progress)
+            summary = evaluate_records(records, evaluate, rejected, out, progress)
         finally:
             progress.close()
     sys.stderr.write(f"{summary}\n")
