@@ -2444,6 +2444,904 @@ def _finding_p34_home_infusion(claim: Claim, line: Line) -> Finding:
 
 # ---------------------------------------------------------------- evaluation
 
+_Group = Callable[[Claim, Line, dict[int, list[int]], list[Finding], dict[int, Sequence[int]]], None]
+
+
+def _lines_0_1(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P06-incidental-procedure, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p06_incidental_procedure(claim, line):
+        findings.append(_finding_p06_incidental_procedure(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_2(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P02-hydration-not-concurrent, P10-hydration-of-drugs,
+    P11-hydration-minimum, P15-facility-hierarchy, P16-initial-units, P16-one-initial-facility,
+    P16-one-initial-professional, P16-second-site-or-encounter, P24-physician-in-facility,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if _rule_p02_hydration_not_concurrent(claim, line):
+        hits.setdefault(2, []).append(line.number)
+        findings.append(_finding_p02_hydration_not_concurrent(claim, line))
+    if (line.drug is not None) and opt_in(line.drug, _SET_INFUSION_FLUIDS, True):
+        findings.append(_finding_p10_hydration_of_drugs(claim, line))
+    if (line.minutes is not None) and opt_lt(line.minutes, 31):
+        findings.append(_finding_p11_hydration_minimum(claim, line))
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(12, []).append(line.number)
+    if (line.units > 1):
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(14, []).append(line.number)
+    if (claim.type == 'professional') and _rule_p16_one_initial_professional(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(16, []).append(line.number)
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_3(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P02-hydration-not-concurrent, P10-hydration-of-drugs,
+    P12-additional-hours, P22-addon-needs-primary, P24-physician-in-facility,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if _rule_p02_hydration_not_concurrent(claim, line):
+        hits.setdefault(2, []).append(line.number)
+        findings.append(_finding_p02_hydration_not_concurrent(claim, line))
+    if (line.drug is not None) and opt_in(line.drug, _SET_INFUSION_FLUIDS, True):
+        findings.append(_finding_p10_hydration_of_drugs(claim, line))
+    if _rule_p12_additional_hours(claim, line):
+        findings.append(_finding_p12_additional_hours(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_4(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P05-short-infusion-is-push, P15-facility-hierarchy,
+    P16-initial-units, P16-one-initial-facility, P16-one-initial-professional,
+    P16-second-site-or-encounter, P24-physician-in-facility, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        findings.append(_finding_p05_short_infusion_is_push(claim, line))
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(12, []).append(line.number)
+    if (line.units > 1):
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(14, []).append(line.number)
+    if (claim.type == 'professional') and _rule_p16_one_initial_professional(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(16, []).append(line.number)
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_5(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P12-additional-hours, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p12_additional_hours(claim, line):
+        findings.append(_finding_p12_additional_hours(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_6(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P04-sequential-new-substance,
+    P05-short-infusion-is-push, P19-sequential-same-mix, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (line.drug is not None) and _rule_p04_sequential_new_substance(claim, line):
+        hits.setdefault(3, []).append(line.number)
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        findings.append(_finding_p05_short_infusion_is_push(claim, line))
+    if (line.drug is not None) and _rule_p19_sequential_same_mix(claim, line):
+        findings.append(_finding_p19_sequential_same_mix(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_7(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P01-concurrent-once-per-day, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p01_concurrent_once_per_day(claim, line):
+        findings.append(_finding_p01_concurrent_once_per_day(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_8(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P15-facility-hierarchy, P16-initial-units,
+    P16-one-initial-facility, P16-one-initial-professional, P16-second-site-or-encounter,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(12, []).append(line.number)
+    if (line.units > 1):
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(14, []).append(line.number)
+    if (claim.type == 'professional') and _rule_p16_one_initial_professional(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(16, []).append(line.number)
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_9(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P22-addon-needs-primary, P24-physician-in-facility,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_10(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P21-injection-without-supervision,
+    P23-injection-with-em, P24-physician-in-facility, P28-injection-modifier-59,
+    P28-injection-units, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (claim.type == 'professional') and (line.supervision == 'none'):
+        findings.append(_finding_p21_injection_without_supervision(claim, line))
+    if (claim.type == 'professional') and _rule_p23_injection_with_em(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p23_injection_with_em(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if (
+        (_SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers))
+        and _rule_p28_injection_modifier_59(claim, line)
+    ):
+        findings.append(_finding_p28_injection_modifier_59(claim, line))
+    if (line.units > 1):
+        findings.append(_finding_p28_injection_units(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_11(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P24-physician-in-facility, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_12(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P04-sequential-new-substance, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (line.drug is not None) and _rule_p04_sequential_new_substance(claim, line):
+        hits.setdefault(3, []).append(line.number)
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_13(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: K4-same-drug-push, P04-sequential-new-substance,
+    P20-facility-only, P22-addon-needs-primary, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    hits.setdefault(0, []).append(line.number)
+    if (line.drug is not None) and _rule_p04_sequential_new_substance(claim, line):
+        hits.setdefault(3, []).append(line.number)
+    if (claim.type == 'professional'):
+        findings.append(_finding_p20_facility_only(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_14(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P24-physician-in-facility, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P32-unlisted-review,
+    P32-unlisted-without-description, P33-member-supplied-charge, P34-home-infusion."""
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if (line.description is not None):
+        findings.append(_finding_p32_unlisted_review(claim, line))
+    if (line.description is None):
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_15(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_16(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P15-facility-hierarchy, P16-initial-units,
+    P16-one-initial-facility, P16-one-initial-professional, P16-second-site-or-encounter,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(12, []).append(line.number)
+    if (line.units > 1):
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(14, []).append(line.number)
+    if (claim.type == 'professional') and _rule_p16_one_initial_professional(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(16, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_17(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P22-addon-needs-primary, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_18(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P05-short-infusion-is-push, P15-facility-hierarchy,
+    P16-initial-units, P16-one-initial-facility, P16-one-initial-professional,
+    P16-second-site-or-encounter, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        findings.append(_finding_p05_short_infusion_is_push(claim, line))
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(12, []).append(line.number)
+    if (line.units > 1):
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(14, []).append(line.number)
+    if (claim.type == 'professional') and _rule_p16_one_initial_professional(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(16, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_19(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P12-additional-hours, P22-addon-needs-primary,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p12_additional_hours(claim, line):
+        findings.append(_finding_p12_additional_hours(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_20(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P05-short-infusion-is-push, P22-addon-needs-primary,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        findings.append(_finding_p05_short_infusion_is_push(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_21(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P06-incidental-procedure, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if _rule_p06_incidental_procedure(claim, line):
+        findings.append(_finding_p06_incidental_procedure(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_22(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P32-unlisted-review, P32-unlisted-without-description,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if (line.description is not None):
+        findings.append(_finding_p32_unlisted_review(claim, line))
+    if (line.description is None):
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_23(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P33-member-supplied-charge."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_1_24(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line (stage 1: after the rules they read):
+    P26-em-needs-modifier-25."""
+    if ('25' not in line.modifiers) and _rule_p26_em_needs_modifier_25(claim, line, finals[21]):
+        findings.append(_finding_p26_em_needs_modifier_25(claim, line, finals[21]))
+
+
+def _lines_0_25(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P07-supplies-non-facility, P08-supplies-integral,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if (
+        (claim.type == 'professional')
+        and (line.pos not in _SET_FACILITY_PLACES)
+        and _rule_p07_supplies_non_facility(claim, line)
+    ):
+        findings.append(_finding_p07_supplies_non_facility(claim, line))
+    if _rule_p08_supplies_integral(claim, line):
+        findings.append(_finding_p08_supplies_integral(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_26(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P32-unlisted-review, P32-unlisted-without-description, P33-member-supplied-charge."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if (line.description is not None):
+        findings.append(_finding_p32_unlisted_review(claim, line))
+    if (line.description is None):
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_27(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-lines, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        findings.append(_finding_p30_jw_and_jz_lines(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_28(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-lines, P30-jw-and-jz-together,
+    P30-single-dose-without-modifier, P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        findings.append(_finding_p30_jw_and_jz_lines(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (not ((line.pos in _SET_INPATIENT_PLACES) or opt_eq(claim.bill_class, '11')))
+        and ('JW' not in line.modifiers)
+        and ('JZ' not in line.modifiers)
+        and _rule_p30_single_dose_without_modifier(claim, line)
+    ):
+        findings.append(_finding_p30_single_dose_without_modifier(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_29(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-lines, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P32-unlisted-review, P32-unlisted-without-description,
+    P33-member-supplied-charge."""
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        findings.append(_finding_p30_jw_and_jz_lines(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if (line.description is not None):
+        findings.append(_finding_p32_unlisted_review(claim, line))
+    if (line.description is None):
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_30(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P13-incidental-hydration, P30-jw-and-jz-lines,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p13_incidental_hydration(claim, line):
+        findings.append(_finding_p13_incidental_hydration(claim, line))
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        findings.append(_finding_p30_jw_and_jz_lines(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
 _TARGETS: tuple[frozenset[str] | None, ...] = (
     _SET_SET_15,  # 0
     _SET_SET_16,  # 1
@@ -2481,20 +3379,64 @@ _TARGETS: tuple[frozenset[str] | None, ...] = (
     None,  # 33
     _SET_DRUG_ADMINISTRATION,  # 34
 )
+_STAGES: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34),
+    (23,),
+)
+_GROUPS: dict[tuple[int, ...], _Group] = {
+    (5, 27, 29, 33): _lines_0_1,
+    (2, 8, 9, 12, 13, 14, 15, 16, 22, 27, 29, 33, 34): _lines_0_2,
+    (2, 8, 10, 20, 22, 27, 29, 33, 34): _lines_0_3,
+    (4, 12, 13, 14, 15, 16, 22, 27, 29, 30, 33, 34): _lines_0_4,
+    (10, 20, 22, 27, 29, 30, 33, 34): _lines_0_5,
+    (3, 4, 17, 20, 22, 27, 29, 30, 33, 34): _lines_0_6,
+    (1, 20, 22, 27, 29, 30, 33, 34): _lines_0_7,
+    (12, 13, 14, 15, 16, 22, 27, 29, 30, 33, 34): _lines_0_8,
+    (20, 22, 27, 29, 30, 33, 34): _lines_0_9,
+    (19, 21, 22, 24, 25, 27, 29, 30, 33, 34): _lines_0_10,
+    (22, 27, 29, 30, 33, 34): _lines_0_11,
+    (3, 20, 22, 27, 29, 30, 33, 34): _lines_0_12,
+    (0, 3, 18, 20, 27, 29, 30, 33, 34): _lines_0_13,
+    (22, 27, 29, 30, 31, 32, 33, 34): _lines_0_14,
+    (27, 29, 30, 33, 34): _lines_0_15,
+    (12, 13, 14, 15, 16, 27, 29, 30, 33, 34): _lines_0_16,
+    (20, 27, 29, 30, 33, 34): _lines_0_17,
+    (4, 12, 13, 14, 15, 16, 27, 29, 30, 33, 34): _lines_0_18,
+    (10, 20, 27, 29, 30, 33, 34): _lines_0_19,
+    (4, 20, 27, 29, 30, 33, 34): _lines_0_20,
+    (5, 27, 29, 30, 33, 34): _lines_0_21,
+    (27, 29, 30, 31, 32, 33, 34): _lines_0_22,
+    (27, 29, 33): _lines_0_23,
+    (23,): _lines_1_24,
+    (6, 7, 27, 29, 33): _lines_0_25,
+    (27, 29, 31, 32, 33): _lines_0_26,
+    (26, 27, 29, 33): _lines_0_27,
+    (26, 27, 28, 29, 33): _lines_0_28,
+    (26, 27, 29, 31, 32, 33): _lines_0_29,
+    (11, 26, 27, 29, 33): _lines_0_30,
+}
+_NO_FINALS: dict[int, Sequence[int]] = {}
 
 
-def _dispatch_table() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """For each code, the rules (by index) whose target set holds it; rules without a target
-    set see every line."""
-    everywhere = tuple(i for i, target in enumerate(_TARGETS) if target is None)
-    table: dict[str, list[int]] = {}
-    for i, target in enumerate(_TARGETS):
-        for code in target or ():
-            table.setdefault(code, list(everywhere)).append(i)
-    return {code: tuple(sorted(rules)) for code, rules in table.items()}, everywhere
+def _dispatch_table() -> dict[str, tuple[_Group | None, tuple[_Group | None, ...] | None]]:
+    """For each code a target set holds, its group function in the first stage and, when it has any
+    in a later stage, those: each calls the rules of its stage that see the code's lines (those
+    whose target set holds it and those without a target set)."""
+    table: dict[str, tuple[_Group | None, tuple[_Group | None, ...] | None]] = {}
+    codes = sorted({code for target in _TARGETS if target is not None for code in target})
+    for code in codes:
+        groups: list[_Group | None] = []
+        for rules in _STAGES:
+            seeing = tuple(i for i in rules if _TARGETS[i] is None or code in (_TARGETS[i] or ()))
+            groups.append(_GROUPS[seeing] if seeing else None)
+        table[code] = (groups[0], tuple(groups[1:]) if any(groups[1:]) else None)
+    return table
 
 
-_DISPATCH, _EVERYWHERE = _dispatch_table()
+_DISPATCH = _dispatch_table()
+_UNTARGETED_LATER: tuple[_Group | None, ...] = (
+    None,
+)
 
 
 def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Finding]:
@@ -2505,423 +3447,67 @@ def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Fi
     "error" and "ignore" raises ValueError.
     """
     parsed = parse_claim(claim, unknown_fields)
-    # The lines each rule looks at: those its target set holds, dated on or after EFFECTIVE.
-    lines_for: dict[int, list[Line]] = {}
-    for line in parsed.lines:
-        if line.date >= EFFECTIVE:
-            for index in _DISPATCH.get(line.code, _EVERYWHERE):
-                if index in lines_for:
-                    lines_for[index].append(line)
-                else:
-                    lines_for[index] = [line]
     findings: list[Finding] = []
-    hits_k4_same_drug_push: Sequence[int] = ()
-    hits_p01_concurrent_once_per_day: Sequence[int] = ()
-    hits_p02_hydration_not_concurrent: Sequence[int] = ()
-    hits_p04_sequential_new_substance: Sequence[int] = ()
-    hits_p05_short_infusion_is_push: Sequence[int] = ()
-    hits_p06_incidental_procedure: Sequence[int] = ()
-    hits_p07_supplies_non_facility: Sequence[int] = ()
-    hits_p08_supplies_integral: Sequence[int] = ()
-    hits_p10_hydration_of_drugs: Sequence[int] = ()
-    hits_p11_hydration_minimum: Sequence[int] = ()
-    hits_p12_additional_hours: Sequence[int] = ()
-    hits_p13_incidental_hydration: Sequence[int] = ()
-    hits_p15_facility_hierarchy: Sequence[int] = ()
-    hits_p16_initial_units: Sequence[int] = ()
-    hits_p16_one_initial_facility: Sequence[int] = ()
-    hits_p16_one_initial_professional: Sequence[int] = ()
-    hits_p16_second_site_or_encounter: Sequence[int] = ()
-    hits_p19_sequential_same_mix: Sequence[int] = ()
-    hits_p20_facility_only: Sequence[int] = ()
-    hits_p21_injection_without_supervision: Sequence[int] = ()
-    hits_p22_addon_needs_primary: Sequence[int] = ()
-    hits_p23_injection_with_em: Sequence[int] = ()
-    hits_p24_physician_in_facility: Sequence[int] = ()
-    hits_p26_em_needs_modifier_25: Sequence[int] = ()
-    hits_p28_injection_modifier_59: Sequence[int] = ()
-    hits_p28_injection_units: Sequence[int] = ()
-    hits_p30_jw_and_jz_lines: Sequence[int] = ()
-    hits_p30_jw_and_jz_together: Sequence[int] = ()
-    hits_p30_single_dose_without_modifier: Sequence[int] = ()
-    hits_p30_waste_modifier_not_drug: Sequence[int] = ()
-    hits_p31_drug_code_with_administration: Sequence[int] = ()
-    hits_p32_unlisted_review: Sequence[int] = ()
-    hits_p32_unlisted_without_description: Sequence[int] = ()
-    hits_p33_member_supplied_charge: Sequence[int] = ()
-    hits_p34_home_infusion: Sequence[int] = ()
-    if 0 in lines_for:
-        hits_k4_same_drug_push = [
-            line.number for line in lines_for[0]
-            if _rule_k4_same_drug_push(parsed, line)
-        ]
-    if 1 in lines_for:
-        hits_p01_concurrent_once_per_day = [
-            line.number for line in lines_for[1]
-            if _rule_p01_concurrent_once_per_day(parsed, line)
-        ]
-        if hits_p01_concurrent_once_per_day:
-            findings.extend(
-                _finding_p01_concurrent_once_per_day(parsed, parsed.lines[n - 1])
-                for n in hits_p01_concurrent_once_per_day
-            )
-    if 2 in lines_for:
-        hits_p02_hydration_not_concurrent = [
-            line.number for line in lines_for[2]
-            if _rule_p02_hydration_not_concurrent(parsed, line)
-        ]
-        if hits_p02_hydration_not_concurrent:
-            findings.extend(
-                _finding_p02_hydration_not_concurrent(parsed, parsed.lines[n - 1])
-                for n in hits_p02_hydration_not_concurrent
-            )
-    if 3 in lines_for:
-        hits_p04_sequential_new_substance = [
-            line.number for line in lines_for[3]
-            if _rule_p04_sequential_new_substance(parsed, line)
-        ]
-    if 4 in lines_for:
-        hits_p05_short_infusion_is_push = [
-            line.number for line in lines_for[4]
-            if _rule_p05_short_infusion_is_push(parsed, line)
-        ]
-        if hits_p05_short_infusion_is_push:
-            findings.extend(
-                _finding_p05_short_infusion_is_push(parsed, parsed.lines[n - 1])
-                for n in hits_p05_short_infusion_is_push
-            )
-    if 5 in lines_for:
-        hits_p06_incidental_procedure = [
-            line.number for line in lines_for[5]
-            if _rule_p06_incidental_procedure(parsed, line)
-        ]
-        if hits_p06_incidental_procedure:
-            findings.extend(
-                _finding_p06_incidental_procedure(parsed, parsed.lines[n - 1])
-                for n in hits_p06_incidental_procedure
-            )
-    if 6 in lines_for:
-        hits_p07_supplies_non_facility = [
-            line.number for line in lines_for[6]
-            if _rule_p07_supplies_non_facility(parsed, line)
-        ]
-        if hits_p07_supplies_non_facility:
-            findings.extend(
-                _finding_p07_supplies_non_facility(parsed, parsed.lines[n - 1])
-                for n in hits_p07_supplies_non_facility
-            )
-    if 7 in lines_for:
-        hits_p08_supplies_integral = [
-            line.number for line in lines_for[7]
-            if _rule_p08_supplies_integral(parsed, line)
-        ]
-        if hits_p08_supplies_integral:
-            findings.extend(
-                _finding_p08_supplies_integral(parsed, parsed.lines[n - 1])
-                for n in hits_p08_supplies_integral
-            )
-    if 8 in lines_for:
-        hits_p10_hydration_of_drugs = [
-            line.number for line in lines_for[8]
-            if _rule_p10_hydration_of_drugs(parsed, line)
-        ]
-        if hits_p10_hydration_of_drugs:
-            findings.extend(
-                _finding_p10_hydration_of_drugs(parsed, parsed.lines[n - 1])
-                for n in hits_p10_hydration_of_drugs
-            )
-    if 9 in lines_for:
-        hits_p11_hydration_minimum = [
-            line.number for line in lines_for[9]
-            if _rule_p11_hydration_minimum(parsed, line)
-        ]
-        if hits_p11_hydration_minimum:
-            findings.extend(
-                _finding_p11_hydration_minimum(parsed, parsed.lines[n - 1])
-                for n in hits_p11_hydration_minimum
-            )
-    if 10 in lines_for:
-        hits_p12_additional_hours = [
-            line.number for line in lines_for[10]
-            if _rule_p12_additional_hours(parsed, line)
-        ]
-        if hits_p12_additional_hours:
-            findings.extend(
-                _finding_p12_additional_hours(parsed, parsed.lines[n - 1])
-                for n in hits_p12_additional_hours
-            )
-    if 11 in lines_for:
-        hits_p13_incidental_hydration = [
-            line.number for line in lines_for[11]
-            if _rule_p13_incidental_hydration(parsed, line)
-        ]
-        if hits_p13_incidental_hydration:
-            findings.extend(
-                _finding_p13_incidental_hydration(parsed, parsed.lines[n - 1])
-                for n in hits_p13_incidental_hydration
-            )
-    if 12 in lines_for:
-        hits_p15_facility_hierarchy = [
-            line.number for line in lines_for[12]
-            if _rule_p15_facility_hierarchy(parsed, line)
-        ]
-    if 13 in lines_for:
-        hits_p16_initial_units = [
-            line.number for line in lines_for[13]
-            if _rule_p16_initial_units(parsed, line)
-        ]
-        if hits_p16_initial_units:
-            findings.extend(
-                _finding_p16_initial_units(parsed, parsed.lines[n - 1])
-                for n in hits_p16_initial_units
-            )
-    if 14 in lines_for:
-        hits_p16_one_initial_facility = [
-            line.number for line in lines_for[14]
-            if _rule_p16_one_initial_facility(parsed, line)
-        ]
-    if 15 in lines_for:
-        hits_p16_one_initial_professional = [
-            line.number for line in lines_for[15]
-            if _rule_p16_one_initial_professional(parsed, line)
-        ]
-    if 16 in lines_for:
-        hits_p16_second_site_or_encounter = [
-            line.number for line in lines_for[16]
-            if _rule_p16_second_site_or_encounter(parsed, line)
-        ]
-    if 17 in lines_for:
-        hits_p19_sequential_same_mix = [
-            line.number for line in lines_for[17]
-            if _rule_p19_sequential_same_mix(parsed, line)
-        ]
-        if hits_p19_sequential_same_mix:
-            findings.extend(
-                _finding_p19_sequential_same_mix(parsed, parsed.lines[n - 1])
-                for n in hits_p19_sequential_same_mix
-            )
-    if 18 in lines_for:
-        hits_p20_facility_only = [
-            line.number for line in lines_for[18]
-            if _rule_p20_facility_only(parsed, line)
-        ]
-        if hits_p20_facility_only:
-            findings.extend(
-                _finding_p20_facility_only(parsed, parsed.lines[n - 1])
-                for n in hits_p20_facility_only
-            )
-    if 19 in lines_for:
-        hits_p21_injection_without_supervision = [
-            line.number for line in lines_for[19]
-            if _rule_p21_injection_without_supervision(parsed, line)
-        ]
-        if hits_p21_injection_without_supervision:
-            findings.extend(
-                _finding_p21_injection_without_supervision(parsed, parsed.lines[n - 1])
-                for n in hits_p21_injection_without_supervision
-            )
-    if 20 in lines_for:
-        hits_p22_addon_needs_primary = [
-            line.number for line in lines_for[20]
-            if _rule_p22_addon_needs_primary(parsed, line)
-        ]
-        if hits_p22_addon_needs_primary:
-            findings.extend(
-                _finding_p22_addon_needs_primary(parsed, parsed.lines[n - 1])
-                for n in hits_p22_addon_needs_primary
-            )
-    if 21 in lines_for:
-        hits_p23_injection_with_em = [
-            line.number for line in lines_for[21]
-            if _rule_p23_injection_with_em(parsed, line)
-        ]
-        if hits_p23_injection_with_em:
-            findings.extend(
-                _finding_p23_injection_with_em(parsed, parsed.lines[n - 1])
-                for n in hits_p23_injection_with_em
-            )
-    if 22 in lines_for:
-        hits_p24_physician_in_facility = [
-            line.number for line in lines_for[22]
-            if _rule_p24_physician_in_facility(parsed, line)
-        ]
-        if hits_p24_physician_in_facility:
-            findings.extend(
-                _finding_p24_physician_in_facility(parsed, parsed.lines[n - 1])
-                for n in hits_p24_physician_in_facility
-            )
-    if 23 in lines_for:
-        hits_p26_em_needs_modifier_25 = [
-            line.number for line in lines_for[23]
-            if _rule_p26_em_needs_modifier_25(parsed, line, hits_p23_injection_with_em)
-        ]
-        if hits_p26_em_needs_modifier_25:
-            findings.extend(
-                _finding_p26_em_needs_modifier_25(
-                    parsed,
-                    parsed.lines[n - 1],
-                    hits_p23_injection_with_em
+    hits: dict[int, list[int]] = {}  # the lines each rule others read has decided on, by rule index
+    finals = _NO_FINALS
+    later: list[tuple[Line, tuple[_Group | None, ...]]] = []
+    # One pass over the lines dated on or after EFFECTIVE: each goes to the rules that see it.
+    for line in parsed.lines:
+        if line.date < EFFECTIVE:
+            continue
+        groups = _DISPATCH.get(line.code)
+        if groups is None:  # no target set holds the code: only rules without one see the line
+            if (
+                (('JW' in line.modifiers) and ('JZ' in line.modifiers))
+                or (
+                    (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+                    and opt_in(line.code, _SET_HCPCS_DRUGS, True)
                 )
-                for n in hits_p26_em_needs_modifier_25
-            )
-    if 24 in lines_for:
-        hits_p28_injection_modifier_59 = [
-            line.number for line in lines_for[24]
-            if _rule_p28_injection_modifier_59(parsed, line)
-        ]
-        if hits_p28_injection_modifier_59:
-            findings.extend(
-                _finding_p28_injection_modifier_59(parsed, parsed.lines[n - 1])
-                for n in hits_p28_injection_modifier_59
-            )
-    if 25 in lines_for:
-        hits_p28_injection_units = [
-            line.number for line in lines_for[25]
-            if _rule_p28_injection_units(parsed, line)
-        ]
-        if hits_p28_injection_units:
-            findings.extend(
-                _finding_p28_injection_units(parsed, parsed.lines[n - 1])
-                for n in hits_p28_injection_units
-            )
-    if 26 in lines_for:
-        hits_p30_jw_and_jz_lines = [
-            line.number for line in lines_for[26]
-            if _rule_p30_jw_and_jz_lines(parsed, line)
-        ]
-        if hits_p30_jw_and_jz_lines:
-            findings.extend(
-                _finding_p30_jw_and_jz_lines(parsed, parsed.lines[n - 1])
-                for n in hits_p30_jw_and_jz_lines
-            )
-    if 27 in lines_for:
-        hits_p30_jw_and_jz_together = [
-            line.number for line in lines_for[27]
-            if _rule_p30_jw_and_jz_together(parsed, line)
-        ]
-        if hits_p30_jw_and_jz_together:
-            findings.extend(
-                _finding_p30_jw_and_jz_together(parsed, parsed.lines[n - 1])
-                for n in hits_p30_jw_and_jz_together
-            )
-    if 28 in lines_for:
-        hits_p30_single_dose_without_modifier = [
-            line.number for line in lines_for[28]
-            if _rule_p30_single_dose_without_modifier(parsed, line)
-        ]
-        if hits_p30_single_dose_without_modifier:
-            findings.extend(
-                _finding_p30_single_dose_without_modifier(parsed, parsed.lines[n - 1])
-                for n in hits_p30_single_dose_without_modifier
-            )
-    if 29 in lines_for:
-        hits_p30_waste_modifier_not_drug = [
-            line.number for line in lines_for[29]
-            if _rule_p30_waste_modifier_not_drug(parsed, line)
-        ]
-        if hits_p30_waste_modifier_not_drug:
-            findings.extend(
-                _finding_p30_waste_modifier_not_drug(parsed, parsed.lines[n - 1])
-                for n in hits_p30_waste_modifier_not_drug
-            )
-    if 30 in lines_for:
-        hits_p31_drug_code_with_administration = [
-            line.number for line in lines_for[30]
-            if _rule_p31_drug_code_with_administration(parsed, line)
-        ]
-        if hits_p31_drug_code_with_administration:
-            findings.extend(
-                _finding_p31_drug_code_with_administration(parsed, parsed.lines[n - 1])
-                for n in hits_p31_drug_code_with_administration
-            )
-    if 31 in lines_for:
-        hits_p32_unlisted_review = [
-            line.number for line in lines_for[31]
-            if _rule_p32_unlisted_review(parsed, line)
-        ]
-        if hits_p32_unlisted_review:
-            findings.extend(
-                _finding_p32_unlisted_review(parsed, parsed.lines[n - 1])
-                for n in hits_p32_unlisted_review
-            )
-    if 32 in lines_for:
-        hits_p32_unlisted_without_description = [
-            line.number for line in lines_for[32]
-            if _rule_p32_unlisted_without_description(parsed, line)
-        ]
-        if hits_p32_unlisted_without_description:
-            findings.extend(
-                _finding_p32_unlisted_without_description(parsed, parsed.lines[n - 1])
-                for n in hits_p32_unlisted_without_description
-            )
-    if 33 in lines_for:
-        hits_p33_member_supplied_charge = [
-            line.number for line in lines_for[33]
-            if _rule_p33_member_supplied_charge(parsed, line)
-        ]
-        if hits_p33_member_supplied_charge:
-            findings.extend(
-                _finding_p33_member_supplied_charge(parsed, parsed.lines[n - 1])
-                for n in hits_p33_member_supplied_charge
-            )
-    if 34 in lines_for:
-        hits_p34_home_infusion = [
-            line.number for line in lines_for[34]
-            if _rule_p34_home_infusion(parsed, line)
-        ]
-        if hits_p34_home_infusion:
-            findings.extend(
-                _finding_p34_home_infusion(parsed, parsed.lines[n - 1])
-                for n in hits_p34_home_infusion
-            )
-    final_p04_sequential_new_substance = hits_p04_sequential_new_substance
-    if hits_p04_sequential_new_substance:
-        final_p04_sequential_new_substance = [
-            n
-            for n in hits_p04_sequential_new_substance
-            if n not in hits_k4_same_drug_push
-        ]
-        if final_p04_sequential_new_substance:
+                or (line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0))
+            ):
+                _lines_0_23(parsed, line, hits, findings, finals)
+            continue
+        first, rest = groups
+        if first is not None:
+            first(parsed, line, hits, findings, finals)
+        if rest is not None:
+            later.append((line, rest))
+    if later:  # rules that read other rules' findings, once those are complete
+        finals = {}
+        finals[21] = hits.get(21, ())
+        for line, rest in later:
+            group = rest[0]
+            if group is not None:
+                group(parsed, line, hits, findings, finals)
+    if hits:  # the findings of rules that others take precedence over
+        if 3 in hits:
+            final = [n for n in hits.get(3, ()) if n not in hits.get(0, ())]
             findings.extend(
                 _finding_p04_sequential_new_substance(parsed, parsed.lines[n - 1])
-                for n in final_p04_sequential_new_substance
+                for n in final
             )
-    final_p15_facility_hierarchy = hits_p15_facility_hierarchy
-    if hits_p15_facility_hierarchy:
-        final_p15_facility_hierarchy = [
-            n
-            for n in hits_p15_facility_hierarchy
-            if n not in hits_p02_hydration_not_concurrent
-            and n not in hits_p16_second_site_or_encounter
-        ]
-        if final_p15_facility_hierarchy:
+        if 12 in hits:
+            final = [
+                n
+                for n in hits.get(12, ())
+                if n not in hits.get(2, ())
+                and n not in hits.get(16, ())
+            ]
             findings.extend(
                 _finding_p15_facility_hierarchy(parsed, parsed.lines[n - 1])
-                for n in final_p15_facility_hierarchy
+                for n in final
             )
-    final_p16_one_initial_facility = hits_p16_one_initial_facility
-    if hits_p16_one_initial_facility:
-        final_p16_one_initial_facility = [
-            n
-            for n in hits_p16_one_initial_facility
-            if n not in hits_p16_second_site_or_encounter
-        ]
-        if final_p16_one_initial_facility:
+        if 14 in hits:
+            final = [n for n in hits.get(14, ()) if n not in hits.get(16, ())]
             findings.extend(
                 _finding_p16_one_initial_facility(parsed, parsed.lines[n - 1])
-                for n in final_p16_one_initial_facility
+                for n in final
             )
-    final_p16_one_initial_professional = hits_p16_one_initial_professional
-    if hits_p16_one_initial_professional:
-        final_p16_one_initial_professional = [
-            n
-            for n in hits_p16_one_initial_professional
-            if n not in hits_p16_second_site_or_encounter
-        ]
-        if final_p16_one_initial_professional:
+        if 15 in hits:
+            final = [n for n in hits.get(15, ()) if n not in hits.get(16, ())]
             findings.extend(
                 _finding_p16_one_initial_professional(parsed, parsed.lines[n - 1])
-                for n in final_p16_one_initial_professional
+                for n in final
             )
     if len(findings) > 1:
         findings.sort(key=_finding_order)
