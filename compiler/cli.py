@@ -69,10 +69,15 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("build", help="generate the Python edit module of each pack")
     sub.add_argument("files", nargs="+", metavar="FILE", help="rules files")
-    sub.add_argument("--out", default="generated", metavar="DIR",
-                     help="output folder (default generated/); an existing __init__.py is kept")
+    sub.add_argument("--out", default=None, metavar="DIR",
+                     help="output folder (default generated/, build/native/ with --native); an existing "
+                          "__init__.py is kept")
     sub.add_argument("--check", action="store_true",
                      help="write nothing; print a diff and exit 1 when DIR is stale")
+    sub.add_argument("--native", action="store_true",
+                     help="compile the module with mypyc into a C extension (needs a C compiler)")
+    sub.add_argument("--wheel", metavar="DIR",
+                     help="write an installable wheel of each module into DIR (native with --native)")
     diagnostics(sub)
 
     sub = commands.add_parser("test", help="run the examples written in the packs")
@@ -106,7 +111,8 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
     if args.command == "check":
         return check.run, check.CheckOptions(tuple(args.files), args.source_text, style)
     if args.command == "build":
-        return build.run, build.BuildOptions(tuple(args.files), args.out, args.check, style)
+        out = args.out or (build.NATIVE_OUT if args.native and args.wheel is None else "generated")
+        return build.run, build.BuildOptions(tuple(args.files), out, args.check, style, args.native, args.wheel)
     if args.command == "test":
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
                                                       args.format, Style("text", style.colour))
