@@ -101,6 +101,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="accept claim fields the contract does not name (default: an error)")
     sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show a count and rate on standard error (default: when it is a terminal)")
+    sub.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                     help="worker processes for the compiled engine (default: the machine's cores; 1: none)")
+    sub.add_argument("--native", action="store_true",
+                     help="run the module's native build (compiled with mypyc once, then cached)")
     diagnostics(sub)
     return parser
 
@@ -118,7 +122,24 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
                                                       args.format, Style("text", style.colour))
     return evaluate.run, evaluate.EvalOptions(
         args.file, args.input, args.output, args.engine,
-        "ignore" if args.allow_unknown_fields else "error", args.progress, style)
+        "ignore" if args.allow_unknown_fields else "error", args.progress, style,
+        args.jobs if args.jobs is not None else cores(), args.native)
+
+
+def cores() -> int:
+    """The processor cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, 1 or more, not {text!r}")
+    return value
 
 
 def parse(argv: Sequence[str]) -> tuple[Callable[[Any], int], object]:

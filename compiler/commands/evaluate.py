@@ -9,24 +9,27 @@ summary (`N claims, K with findings, E errors`) and any progress go to standard 
 from __future__ import annotations
 
 import functools
-import json
-import re
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import Any, Literal, TextIO
+from pathlib import Path
+from typing import Literal, TextIO
 
+from compiler.backends.native import NativeBuildError, cached_native, load_extension
+from compiler.commands import parallel
 from compiler.commands.common import Style, compile_or_report, show
+from compiler.commands.results import Engine, Summary, claim_id, result_line, result_of
 from compiler.inputs.jsonstream import Lines, open_text, read_json_records
 from compiler.inputs.records import Record
 from compiler.interpreter.evaluate import Interpreter
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, load_module
+from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, generate, load_module
 from compiler.runtime.claims import ClaimError
 
 UnknownFields = Literal["error", "ignore"]
-Engine = Callable[[object], Sequence[Any]]
+__all__ = ["EvalOptions", "Progress", "Summary", "claim_id", "evaluate_records", "result_line", "run"]
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,8 @@ class EvalOptions:
     unknown_fields: UnknownFields = "error"
     progress: bool | None = None  # None: when standard error is a terminal
     style: Style = field(default_factory=Style)
-
-
-@dataclass
-class Summary:
-    claims: int = 0
-    with_findings: int = 0
-    errors: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.claims} claims, {self.with_findings} with findings, {self.errors} errors"
+    jobs: int = 1  # worker processes for the compiled engine (compiler.commands.parallel)
+    native: bool = False  # run the module's native build (built once, then from the cache)
 
 
 class Progress:
@@ -85,66 +80,60 @@ class Progress:
             self.stream.flush()
 
 
-def claim_id(value: object) -> Any:
-    """The claim's id as the result echoes it; null for a record without a usable one."""
-    if isinstance(value, dict):
-        found = value.get("id")
-        if isinstance(found, (str, int, float)) and not isinstance(found, bool):
-            return found
-    return None
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def result_line(result: dict[str, Any]) -> str:
-    """One JSON line; non-ASCII text as is, except a lone surrogate (from a `\\udXXX` escape in the
-    input), which UTF-8 cannot hold: then the whole line is written with ASCII escapes."""
-    text = json.dumps(result, ensure_ascii=False)
-    if _SURROGATE.search(text):
-        text = json.dumps(result)
-    return text + "\n"
-
-
 def evaluate_records(records: Iterable[Record], evaluate: Engine, rejected: tuple[type[Exception], ...],
                      out: TextIO, progress: Progress) -> Summary:
     """Evaluate each record and write its result line, in order; count what happened."""
     summary = Summary()
     for record in records:
-        result: dict[str, Any] = {"id": claim_id(record.value)}
-        if record.error is not None:
-            result["error"] = record.error
-        else:
-            try:
-                findings = evaluate(record.value)
-            except rejected as error:
-                result["error"] = str(error)
-            else:
-                result["findings"] = [f.to_dict() for f in findings]
-                summary.with_findings += bool(findings)
-        summary.claims += 1
-        summary.errors += "error" in result
+        result = result_of(record.value, record.error, evaluate, rejected)
+        summary.add(result)
         out.write(result_line(result))
         progress.update(summary.claims)
     return summary
 
 
-def _engine(options: EvalOptions) -> tuple[Engine, tuple[type[Exception], ...]] | int:
+@dataclass(frozen=True)
+class _Engine:
+    evaluate: Engine
+    rejected: tuple[type[Exception], ...]
+    module_file: Path | None = None  # the generated module's file, for worker processes
+    name: str = ""
+
+
+def _engine(options: EvalOptions, stack: ExitStack) -> _Engine | int:
     compiled = compile_or_report((options.file,), options.style)
     if isinstance(compiled, int):
         return compiled
     (plan,), sources = compiled.plans, compiled.sources
-    evaluate: Callable[..., Sequence[Any]]
-    rejected: tuple[type[Exception], ...]
+    name = plan.pack.name
     if options.engine == "interpreter":
-        evaluate, rejected = Interpreter(plan).evaluate, (ClaimError,)
+        return _Engine(functools.partial(Interpreter(plan).evaluate, unknown_fields=options.unknown_fields),
+                       (ClaimError,))
+    generated = generate(plan, sources)
+    show(generated.diagnostics, sources, options.style)
+    if generated.value is None:
+        return EXIT_ERRORS
+    source = generated.value[f"{name}.py"]
+    module_file = None
+    if options.native:
+        try:
+            module_file = cached_native(source, name)
+        except NativeBuildError as error:
+            sys.stderr.write(f"rulesc eval: {error}\n")
+            return EXIT_USAGE
+        module = load_extension(module_file, name)
+    elif options.jobs > 1:  # workers import the module from a file: the same text, written once
+        module_file = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rulesc-eval-"))) / f"{name}.py"
+        module_file.write_text(source, encoding="utf-8")
+        module = parallel.load_module(module_file, name)
     else:
-        module = load_module(plan, sources)
-        show(module.diagnostics, sources, options.style)
-        if module.value is None:
+        loaded = load_module(plan, sources)
+        show(loaded.diagnostics, sources, options.style)
+        if loaded.value is None:
             return EXIT_ERRORS
-        evaluate, rejected = module.value.evaluate, (ClaimError, module.value.ClaimError)
-    return functools.partial(evaluate, unknown_fields=options.unknown_fields), rejected
+        module = loaded.value
+    return _Engine(functools.partial(module.evaluate, unknown_fields=options.unknown_fields),
+                   (ClaimError, module.ClaimError), module_file, name)
 
 
 def _source(options: EvalOptions, stack: ExitStack) -> Lines:
@@ -155,11 +144,10 @@ def _source(options: EvalOptions, stack: ExitStack) -> Lines:
 
 
 def run(options: EvalOptions) -> int:
-    engine = _engine(options)
-    if isinstance(engine, int):
-        return engine
-    evaluate, rejected = engine
     with ExitStack() as stack:
+        engine = _engine(options, stack)
+        if isinstance(engine, int):
+            return engine
         try:
             source = _source(options, stack)
         except OSError as error:
@@ -174,7 +162,13 @@ def run(options: EvalOptions) -> int:
         enabled = sys.stderr.isatty() if options.progress is None else options.progress
         progress = Progress(sys.stderr, enabled)
         try:
-            summary = evaluate_records(read_json_records(source), evaluate, rejected, out, progress)
+            if engine.module_file is not None and options.jobs > 1:
+                batches = parallel.ParallelEval(engine.module_file, engine.name, options.unknown_fields,
+                                                engine.evaluate, engine.rejected, options.jobs)
+                summary = batches.run(source, out, lambda count: progress.update(count - count % 64))
+            else:
+                summary = evaluate_records(read_json_records(source), engine.evaluate, engine.rejected, out,
+                                           progress)
         finally:
             progress.close()
     sys.stderr.write(f"{summary}\n")
