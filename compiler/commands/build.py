@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import difflib
 import importlib.metadata
+import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler.backends.native import NativeBuildError, compile_native, extension_suffix
+from compiler.backends.native import NativeBuildError, cached_native, extension_suffix
 from compiler.backends.wheel import Distribution, WheelError, write_wheel
 from compiler.commands.common import Packs, Style, compile_or_report, show
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, generate
@@ -69,9 +69,17 @@ def run(options: BuildOptions) -> int:
     return _write(out_dir, files)
 
 
+def _native(source: str, name: str) -> Path:
+    """The native build of a module: from the cache `rulesc eval --native` shares, built when missing."""
+    return cached_native(source, name)
+
+
 def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
     for pack in compiled.packs:
-        path = compile_native(files[f"{pack.name}.py"], pack.name, out_dir)
+        built = _native(files[f"{pack.name}.py"], pack.name)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / built.name
+        shutil.copyfile(built, path)
         sys.stderr.write(f"wrote {path}\n")
     return EXIT_OK
 
@@ -85,9 +93,7 @@ def _wheels(compiled: Packs, files: dict[str, str], out_dir: Path, native: bool)
         source = files[f"{pack.name}.py"]
         dist = Distribution(pack.name, pack.version or "", f"{pack.policy}: {pack.title}", generator)
         if native:
-            with tempfile.TemporaryDirectory(prefix="rulesc-wheel-") as tmp:
-                built = compile_native(source, pack.name, Path(tmp))
-                content = {f"{pack.name}{extension_suffix()}": built.read_bytes()}
+            content = {f"{pack.name}{extension_suffix()}": _native(source, pack.name).read_bytes()}
         else:
             content = {f"{pack.name}.py": source.encode("utf-8")}
         try:
