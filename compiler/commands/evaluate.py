@@ -4,6 +4,10 @@ Records come from `compiler.inputs.jsonstream` one at a time and each result is 
 as it is known, so memory does not grow with the input. A record that cannot be read or a claim
 the engine rejects becomes an error line in its place; the others are still evaluated. The
 summary (`N claims, K with findings, E errors`) and any progress go to standard error only.
+
+The generated module runs through `compiler.commands.parallel` (`--jobs`), which reads JSON Lines
+a line at a time and the rest with the same streaming reader, with the same result lines; the
+interpreter, the reference, reads every input with the streaming reader here.
 """
 
 from __future__ import annotations
@@ -162,13 +166,13 @@ def run(options: EvalOptions) -> int:
         enabled = sys.stderr.isatty() if options.progress is None else options.progress
         progress = Progress(sys.stderr, enabled)
         try:
-            if engine.module_file is not None and options.jobs > 1:
+            if options.engine == "interpreter":  # the reference: the streaming reader, one record at a time
+                summary = evaluate_records(read_json_records(source), engine.evaluate, engine.rejected, out,
+                                           progress)
+            else:
                 batches = parallel.ParallelEval(engine.module_file, engine.name, options.unknown_fields,
                                                 engine.evaluate, engine.rejected, options.jobs)
                 summary = batches.run(source, out, lambda count: progress.update(count - count % 64))
-            else:
-                summary = evaluate_records(read_json_records(source), engine.evaluate, engine.rejected, out,
-                                           progress)
         finally:
             progress.close()
     sys.stderr.write(f"{summary}\n")

@@ -17,6 +17,9 @@ Two ways in, both giving exactly the records `compiler.inputs.jsonstream` reads:
   streaming reader reads the rest here, with its positions (the lines before it are handed to it
   as blank lines, so its line numbers stay right), and batches of records go to the workers.
 
+With `--jobs 1` the same two ways run in this process, so that JSON Lines is decoded line by line
+there too (faster than the streaming reader, which finds where each record ends).
+
 Order and nothing lost: batches go round the workers and their results are read back in the
 order they were sent; a worker that stops leaves its batches to this process, which evaluates
 them and everything after in-process. At most `2 * jobs` batches are in flight, so memory does not
@@ -52,7 +55,7 @@ from compiler.inputs.jsonstream import Lines, read_json_records
 try:
     import orjson
 
-    _fast_loads: Callable[[str], Any] | None = orjson.loads
+    _fast_loads: Callable[[bytes], Any] | None = orjson.loads
 except ImportError:  # pragma: no cover - the `fast` extra is not installed
     _fast_loads = None
 
@@ -63,7 +66,10 @@ _HEADER = struct.Struct(">cI")
 _COUNTS = struct.Struct(">iiii")
 _JSON_SPACE = " \t\r\n"
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
+# Digits marked "9", everything else " ": a run of 19 digits is a run of 19 nines, found by a
+# plain substring search (a regular expression costs as much as the decoding it guards).
+_DIGIT_MARKS = bytes(0x39 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_RUN = b"9" * 19
 _BOM = "\ufeff"
 
 
@@ -78,25 +84,32 @@ def decode(text: str) -> object:
     """`json.loads(text)`, faster where orjson is installed, never different.
 
     orjson reads some texts otherwise than `json`: it refuses NaN and Infinity, lone surrogates
-    (`"\\ud800"`) and numbers beyond a double (`1e400`), which `json` accepts; and it reads an
-    integer beyond 64 bits as a float. The refusals fall back to `json`; a run of 19 digits or more
-    (every integer beyond 64 bits has one) goes to `json` without asking orjson. Duplicate keys
-    (the last one wins) and floats (correctly rounded) read the same; the tests check both."""
-    if _fast_loads is not None and _LONG_DIGITS.search(text) is None:
+    (`"\\ud800"`, or a surrogate in the text itself) and numbers beyond a double (`1e400`), which
+    `json` accepts; and it reads an integer beyond 64 bits as a float. The refusals fall back to
+    `json`; a text with a run of 19 digits or more (every integer beyond 64 bits has one) goes to
+    `json` without asking orjson. Duplicate keys (the last one wins) and floats (correctly rounded)
+    read the same; the tests check all of these."""
+    if _fast_loads is not None:
         try:
-            return _fast_loads(text)
-        except ValueError:
-            pass
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.loads(text)
+        if _LONG_RUN not in data.translate(_DIGIT_MARKS):
+            try:
+                return _fast_loads(data)
+            except ValueError:
+                pass
     return json.loads(text)
 
 
 def _one_value(line: str) -> tuple[bool, object]:
     """(True, value) for a line the streaming reader reads as one record ending the line; (True, the
-    blank marker) for a blank line; (False, None) for anything else."""
+    blank marker) for a blank line; (False, None) for anything else: an array, bytes that were
+    not UTF-8 (kept as lone surrogates), a line that is not one whole JSON value."""
     stripped = line.strip(_JSON_SPACE)
     if not stripped:
         return True, _BLANK
-    if stripped[0] == "[" or _NOT_UTF8.search(line):
+    if stripped[0] == "[" or (not line.isascii() and _NOT_UTF8.search(line)):
         return False, None
     try:
         return True, decode(line)
@@ -268,7 +281,7 @@ class ParallelEval:
     """One `rulesc eval --jobs N` run: the module file the workers import, and the in-process
     engine for small inputs and for the batches of a worker that stopped."""
 
-    module_file: Path
+    module_file: Path | None  # None: no workers, everything in this process
     name: str
     unknown_fields: str
     evaluate: Engine
@@ -281,18 +294,20 @@ class ParallelEval:
         first = _read_lines(source, self.batch)
         if len(first) < self.batch:  # the whole input: not worth starting processes
             return self._in_process(_Replay(first, source), out, progress, summary)
-        workers = self._start()
+        if self.jobs < 2 or self.module_file is None:
+            return self._lines_here(first, source, out, progress, summary)
+        workers = self._start(self.module_file)
         try:
             return self._lines(first, source, workers, out, progress, summary)
         finally:
             for worker in workers:
                 worker.close()
 
-    def _start(self) -> list[_Worker]:
+    def _start(self, module_file: Path) -> list[_Worker]:
         root = str(Path(__file__).resolve().parents[2])  # the folder that holds this `compiler`
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
-        command = [sys.executable, "-m", "compiler.commands.parallel", str(self.module_file), self.name,
+        command = [sys.executable, "-m", "compiler.commands.parallel", str(module_file), self.name,
                    self.unknown_fields]
         return [_Worker(command, env) for _ in range(self.jobs)]
 
@@ -306,6 +321,21 @@ class ParallelEval:
             summary.add(result)
             out.write(result_line(result))
             progress(summary.claims)
+        return summary
+
+    def _lines_here(self, first: list[str], source: Lines, out: IO[str], progress: Callable[[int], None],
+                    summary: Summary) -> Summary:
+        """The lines way in this process: what a worker does, batch after batch."""
+        first[0] = first[0].removeprefix(_BOM)
+        batch, number = first, 1
+        while batch:
+            text, counts, stopped = evaluate_lines(batch, self.evaluate, self.rejected)
+            _merge(summary, counts, text, out, progress)
+            if stopped >= 0:
+                replay = _Replay(["\n" * (number + stopped - 1), *batch[stopped:]], source)
+                return self._in_process(replay, out, progress, summary)
+            number += len(batch)
+            batch = _read_lines(source, self.batch)
         return summary
 
     def _lines(self, first: list[str], source: Lines, workers: list[_Worker], out: IO[str],

@@ -46,7 +46,7 @@ def result_line(result: dict[str, Any]) -> str:
     """One JSON line; non-ASCII text as is, except a lone surrogate (from a `\\udXXX` escape in the
     input), which UTF-8 cannot hold: then the whole line is written with ASCII escapes."""
     text = json.dumps(result, ensure_ascii=False)
-    if _SURROGATE.search(text):
+    if not text.isascii() and _SURROGATE.search(text):
         text = json.dumps(result)
     return text + "\n"
 
