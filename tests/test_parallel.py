@@ -38,10 +38,10 @@ def in_one_process(text: str) -> tuple[str, str]:
     return out.getvalue(), str(summary)
 
 
-def in_workers(text: str, batch: int, module_file: Path = ROOT / "generated" / "cpcp026.py",
-               source: Any = None) -> tuple[str, str]:
+def in_workers(text: str, batch: int, module_file: Path | None = ROOT / "generated" / "cpcp026.py",
+               source: Any = None, jobs: int = 2) -> tuple[str, str]:
     out = io.StringIO()
-    run = parallel.ParallelEval(module_file, "cpcp026", "error", EVALUATE, REJECTED, 2, batch)
+    run = parallel.ParallelEval(module_file, "cpcp026", "error", EVALUATE, REJECTED, jobs, batch)
     summary = run.run(source or io.StringIO(text), out, lambda count: None)
     return out.getvalue(), str(summary)
 
@@ -65,6 +65,13 @@ INPUTS = {
 def test_workers_write_what_one_process_writes(name: str, batch: int) -> None:
     text = INPUTS[name]
     assert in_workers(text, batch) == in_one_process(text)
+
+
+@pytest.mark.parametrize("name", INPUTS)
+def test_lines_read_in_this_process_give_what_the_reader_gives(name: str) -> None:
+    """--jobs 1: the lines way and the streaming reader, in this process, as the reader alone."""
+    text = INPUTS[name]
+    assert in_workers(text, 3, None, jobs=1) == in_one_process(text)
 
 
 def test_a_worker_that_stops_loses_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
