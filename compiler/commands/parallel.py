@@ -1,6 +1,6 @@
 """`rulesc eval --jobs N`: claims evaluated in N worker processes, results in input order.
 
-The workers are plain subprocesses (`python -m compiler.commands.parallel MODULE NAME MODE`) that
+The workers are plain subprocesses (`python -m compiler.commands.parallel MODULE NAME UNKNOWN_FIELDS`) that
 import the generated module from its file (the pure module written to a temporary file, or its
 native build) and import nothing of the compiler's front end, so each stays small. They talk to
 this process through their standard input and output in frames (a kind byte, a length, a body).
