@@ -80,9 +80,16 @@ def test_construct_pack_engines_agree(constructs: types.ModuleType, rng: random.
     agree(CONSTRUCTS_INTERPRETER, constructs, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
 
 
+@pytest.mark.parametrize("build", ["pure", "native"])
 @pytest.mark.parametrize("name", ["escaping", "contract", "evidence"])
-def test_other_packs_agree(name: str) -> None:
-    _, interpreter, module = engines(ROOT / "tests" / "packs" / f"{name}.rules")
+def test_other_packs_agree(name: str, build: str, native_cache: Any) -> None:
+    path = ROOT / "tests" / "packs" / f"{name}.rules"
+    _, interpreter, module = engines(path)
+    if build == "native":
+        reason = native_unavailable()
+        if reason:
+            pytest.skip(reason)
+        module = native_module(path, native_cache)
     rng = random.Random(name)
     for _ in range(300):
         agree(interpreter, module, random_claim(rng, [*CPCP026_CODES, "96372", "96360"]))
