@@ -452,7 +452,7 @@ def _fast_claim(raw: object, strict: bool) -> Claim | None:
             given += 2
         drug = get("drug")
         if drug is None:
-            line.drug = code if _is_drug_code(code) else None
+            line.drug = code if code[0] in "JQ" and _is_drug_code(code) else None
         else:
             if type(drug) is not str or not drug:
                 return None
