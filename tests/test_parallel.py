@@ -74,6 +74,16 @@ def test_lines_read_in_this_process_give_what_the_reader_gives(name: str) -> Non
     assert in_workers(text, 3, None, jobs=1) == in_one_process(text)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_records_of_any_reader_in_workers(jobs: int) -> None:
+    """Records from another reader (here the streaming reader itself) go to the workers as they are."""
+    text = INPUTS["a broken record midway"] * 30
+    out = io.StringIO()
+    run = parallel.ParallelEval(ROOT / "generated" / "cpcp026.py", "cpcp026", "error", EVALUATE, REJECTED, jobs, 16)
+    summary = run.run_records(read_json_records(io.StringIO(text)), out, lambda count: None)
+    assert (out.getvalue(), str(summary)) == in_one_process(text)
+
+
 def test_a_worker_that_stops_loses_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A worker that dies midway (here its module exits on one claim) leaves its batches, and all
     that follows, to this process, which evaluates them with its own engine."""

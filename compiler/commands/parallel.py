@@ -303,6 +303,18 @@ class ParallelEval:
             for worker in workers:
                 worker.close()
 
+    def run_records(self, records: Iterable[Any], out: IO[str], progress: Callable[[int], None]) -> Summary:
+        """The records way alone, for records read by any reader (each with `value` and `error`)."""
+        summary = Summary()
+        if self.jobs < 2 or self.module_file is None:
+            return self._values(((r.value, r.error) for r in records), out, progress, summary)
+        workers = self._start(self.module_file)
+        try:
+            return self._records(records, workers, out, progress, summary)
+        finally:
+            for worker in workers:
+                worker.close()
+
     def _start(self, module_file: Path) -> list[_Worker]:
         root = str(Path(__file__).resolve().parents[2])  # the folder that holds this `compiler`
         env = dict(os.environ)
