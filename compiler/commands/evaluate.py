@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
 
+from compiler.backends.loading import load_source
 from compiler.backends.native import NativeBuildError, cached_native, load_extension
 from compiler.commands import parallel
 from compiler.commands.common import Style, compile_or_report, show
@@ -29,7 +30,7 @@ from compiler.commands.results import Engine, Summary, claim_id, result_line, re
 from compiler.inputs.jsonstream import Lines, open_text, read_json_records
 from compiler.inputs.records import Record
 from compiler.interpreter.evaluate import Interpreter
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, generate, load_module
+from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, generate
 from compiler.runtime.claims import ClaimError
 
 UnknownFields = Literal["error", "ignore"]
@@ -119,23 +120,20 @@ def _engine(options: EvalOptions, stack: ExitStack) -> _Engine | int:
         return EXIT_ERRORS
     source = generated.value[f"{name}.py"]
     module_file = None
-    if options.native:
-        try:
+    try:
+        if options.native:
             module_file = cached_native(source, name)
-        except NativeBuildError as error:
-            sys.stderr.write(f"rulesc eval: {error}\n")
-            return EXIT_USAGE
-        module = load_extension(module_file, name)
-    elif options.jobs > 1:  # workers import the module from a file: the same text, written once
-        module_file = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rulesc-eval-"))) / f"{name}.py"
-        module_file.write_text(source, encoding="utf-8")
-        module = parallel.load_module(module_file, name)
-    else:
-        loaded = load_module(plan, sources)
-        show(loaded.diagnostics, sources, options.style)
-        if loaded.value is None:
-            return EXIT_ERRORS
-        module = loaded.value
+            module = load_extension(module_file, name)
+        elif options.jobs > 1:  # workers import the module from a file: the same text, written once
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rulesc-eval-")))
+            module_file = folder / f"{name}.py"
+            module_file.write_text(source, encoding="utf-8")
+            module = parallel.load_module(module_file, name)
+    except (NativeBuildError, OSError) as error:
+        sys.stderr.write(f"rulesc eval: {error}\n")
+        return EXIT_USAGE
+    if module_file is None:  # the pure module, compiled in memory
+        module = load_source(source, name)
     return _Engine(functools.partial(module.evaluate, unknown_fields=options.unknown_fields),
                    (ClaimError, module.ClaimError), module_file, name)
 
