@@ -110,3 +110,13 @@ def test_a_wheel_needs_a_version_a_wheel_can_carry(tmp_path: Path) -> None:
     with pytest.raises(WheelError):
         check(Distribution("a b", "1.0", "", "rulesc"))
     check(Distribution("cpcp026", "2.1rc1", "", "rulesc"))
+
+
+def test_a_cache_that_cannot_be_written_is_a_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv("RULESC_CACHE", str(blocked))
+    code, out, err = run_cli("eval", str(PACK), "--input", "examples/claim.json", "--native")
+    assert code == 2 and out == "" and err.startswith("rulesc eval: ") and "Traceback" not in err
+    code, _, err = run_cli("build", str(PACK), "--native", "--out", str(tmp_path / "out"))
+    assert code == 2 and err.startswith("rulesc build: cannot write")

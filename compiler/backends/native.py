@@ -88,6 +88,7 @@ def cached_native(source: str, name: str, root: Path | None = None) -> Path:
     path = folder / f"{name}{extension_suffix()}"
     if path.exists():
         return path
+    folder.mkdir(parents=True, exist_ok=True)  # a cache that cannot be written fails before the compiler runs
     return compile_native(source, name, folder)
 
 
