@@ -68,12 +68,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("build", help="generate the Python edit module of each pack")
     sub.add_argument("files", nargs="+", metavar="FILE", help="rules files")
-    sub.add_argument("--out", default="generated", metavar="DIR",
-                     help="output folder (default generated/); an existing __init__.py is kept")
+    sub.add_argument("--out", default=None, metavar="DIR",
+                     help="output folder (default generated/, build/native/ with --native); an existing "
+                          "__init__.py is kept")
     sub.add_argument("--check", action="store_true",
                      help="write nothing; print a diff and exit 1 when DIR is stale")
     sub.add_argument("--allow-unknown", action="store_true",
                      help="build even where the conflict analyzer could not decide a question")
+    sub.add_argument("--native", action="store_true",
+                     help="compile the module with mypyc into a C extension (needs a C compiler)")
+    sub.add_argument("--wheel", metavar="DIR",
+                     help="write an installable wheel of each module into DIR (native with --native)")
     diagnostics(sub)
 
     sub = commands.add_parser("test", help="run the examples written in the packs")
@@ -103,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="accept claim fields the contract does not name (default: an error)")
     sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show a count and rate on standard error (default: when it is a terminal)")
+    sub.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                     help="worker processes for the compiled engine (default: the machine's cores; 1: none)")
+    sub.add_argument("--native", action="store_true",
+                     help="run the module's native build (compiled with mypyc once, then cached)")
     diagnostics(sub)
     return parser
 
@@ -137,14 +146,32 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
         return graph.run, graph.GraphOptions(args.file, args.format, Style("text", style.colour))
     if args.command == "build":
         build = _analyzing("build")
-        return build.run, build.BuildOptions(tuple(args.files), args.out, args.check, style, args.allow_unknown)
+        out = args.out or (build.NATIVE_OUT if args.native and args.wheel is None else "generated")
+        return build.run, build.BuildOptions(tuple(args.files), out, args.check, style, native=args.native,
+                                             wheel=args.wheel, allow_unknown=args.allow_unknown)
     if args.command == "test":
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
                                                       args.format, Style("text", style.colour))
     return evaluate.run, evaluate.EvalOptions(
         args.file, args.input, args.output, args.engine,
         "ignore" if args.allow_unknown_fields else "error", args.progress, style,
-        args.input_format, args.output_format)
+        args.input_format, args.output_format, args.jobs if args.jobs is not None else cores(), args.native)
+
+
+def cores() -> int:
+    """The processor cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, 1 or more, not {text!r}")
+    return value
 
 
 def parse(argv: Sequence[str]) -> tuple[Callable[[Any], int], object]:

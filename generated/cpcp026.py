@@ -178,17 +178,14 @@ def _charge(value: object, path: str) -> int | float:
 def _stamp(value: object, path: str) -> int:
     """Minutes since 0001-01-01T00:00 of a YYYY-MM-DDTHH:MM value."""
     text = _text(value, path)
-    match = _STAMP.match(text)
-    if match is None:
+    if _STAMP.match(text) is None:
         raise ClaimError(f"{path}: {_shown(text)} is not YYYY-MM-DDTHH:MM")
-    year, month, day, hour, minute = [int(part) for part in match.groups()]
-    try:
-        ordinal = datetime.date(year, month, day).toordinal()
-    except ValueError:
-        raise ClaimError(f"{path}: {_shown(text)} is not a calendar date and time") from None
-    if hour > 23 or minute > 59:
+    minutes = _minutes(text)
+    if minutes is not None:
+        return minutes
+    if _calendar_date(text[:10]):
         raise ClaimError(f"{path}: {_shown(text)} is not a time of day")
-    return ordinal * 1440 + hour * 60 + minute
+    raise ClaimError(f"{path}: {_shown(text)} is not a calendar date and time")
 
 
 def _drug(value: object, path: str) -> str:
@@ -232,8 +229,6 @@ DERIVED_LINE_FIELDS: dict[str, str] = {
     "number": "derived from the line's position in lines",
     "minutes": "derived from start and stop; give those",
 }
-# Line fields the short path reads only when a line has more fields than the usual ones.
-_SELDOM_GIVEN = ("provider", "pos", "supervision", "member_supplied", "description")
 _CLAIM_KEYS = frozenset(CONTRACT_CLAIM_FIELDS)
 _LINE_KEYS = frozenset(CONTRACT_LINE_FIELDS)
 
@@ -287,155 +282,296 @@ class Claim:
 
 
 _MISSING: Any = object()
-_PLAIN_NUMBERS = (int, float)
+# The fast path's static sets: values it accepts without a pattern match.
+_PLACES = frozenset(f"{n:02d}" for n in range(100))
+_MODIFIER_SET = frozenset(a + b for a in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                          for b in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_CLAIM_TYPES = frozenset({"professional", "institutional"})
+_SUPERVISION = frozenset({"direct", "none"})
+# Line fields the fast path looks for only when a line has more fields than it counted.
+_SELDOM_GIVEN = frozenset({"provider", "pos", "supervision", "member_supplied", "description"})
+# Values that passed their full check once: codes, dates and start or stop stamps (with their
+# minutes) recur from claim to claim. Each holds at most _REMEMBERED values, so memory is bounded.
+_REMEMBERED = 1 << 14
+_GOOD_CODES: set[str] = set()
+_GOOD_DATES: set[str] = set()
+_GOOD_STAMPS: dict[str, int] = {}
 
 
-def _rejected(path: str) -> ClaimError:
-    """What the short path raises: the long path then says exactly what is wrong."""
-    return ClaimError(f"{path}: not as the contract says")
+def _calendar_date(text: str) -> bool:
+    """YYYY-MM-DD naming a day of the calendar."""
+    if _DATE.match(text) is None:
+        return False
+    try:
+        datetime.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
 
 
-def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str | None,
-          dates: set[str], strict: bool) -> Line:
-    """One line, on the short path: well-formed values of the usual fields are taken as they are,
-    anything else goes through its field's check. `given` counts the contract fields the line
-    has; when the line has more, some field is not the contract's."""
-    if not isinstance(raw, Mapping):
-        raise _rejected(f"lines[{number}]")
+def _minutes(text: str) -> int | None:
+    """Minutes since 0001-01-01T00:00 of a YYYY-MM-DDTHH:MM value; None when it is not one."""
+    match = _STAMP.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute = [int(part) for part in match.groups()]
+    try:
+        ordinal = datetime.date(year, month, day).toordinal()
+    except ValueError:
+        return None
+    if hour > 23 or minute > 59:
+        return None
+    return ordinal * 1440 + hour * 60 + minute
+
+
+def _stamp_minutes(value: object) -> int | None:
+    """The minutes of a well-formed stamp, remembered; None for anything else."""
+    if type(value) is not str:
+        return None
+    minutes = _GOOD_STAMPS.get(value)
+    if minutes is None:
+        minutes = _minutes(value)
+        if minutes is not None and len(_GOOD_STAMPS) < _REMEMBERED:
+            _GOOD_STAMPS[value] = minutes
+    return minutes
+
+
+def _fast_claim(raw: object, strict: bool) -> Claim | None:
+    """The fast path: the claim, when every value is of the usual kind and well-formed; None when
+    anything is unusual (a value of another class, a malformed or unknown field, a null), so
+    that the full checker decides. It accepts only what the full checker accepts, and builds the
+    claim `_built_claim` builds; the tests hold it to both. It raises nothing.
+
+    A field is looked up with `get` (None when missing) and counted when present; a dict with
+    more keys than were counted has a field that is null, seldom given, or not the contract's."""
+    if type(raw) is not dict:
+        return None
     get = raw.get
-    given = 2
-    line = Line()
-    line.number = number
-    code = get("code", _MISSING)
-    if code.__class__ is not str or _CODE.match(code) is None:
-        code = _code(code, f"lines[{number}].code")
-    line.code = code
-    date = get("date", _MISSING)
-    if date.__class__ is not str or date not in dates:
-        date = _date(date, f"lines[{number}].date")
-        dates.add(date)
-    line.date = date
-    modifiers = get("modifiers", _MISSING)
-    if modifiers is _MISSING:
-        line.modifiers = ()
-    elif modifiers.__class__ is list and len(modifiers) <= 4 and all(
-            m.__class__ is str and _MODIFIER.match(m) is not None for m in modifiers):
-        line.modifiers = tuple(modifiers)
-        given += 1
-    else:
-        line.modifiers = _modifiers(modifiers, f"lines[{number}].modifiers")
-        given += 1
-    units = get("units", _MISSING)
-    if units is _MISSING:
-        line.units = 1
-    elif units.__class__ in _PLAIN_NUMBERS and units > 0 and units != math.inf:
-        line.units = units
-        given += 1
-    else:
-        line.units = _positive(units, f"lines[{number}].units")
-        given += 1
-    charge = get("charge", _MISSING)
-    if charge is _MISSING:
-        line.charge = None
-    elif charge.__class__ in _PLAIN_NUMBERS and 0 <= charge < math.inf:
-        line.charge = charge
-        given += 1
-    else:
-        line.charge = _charge(charge, f"lines[{number}].charge")
-        given += 1
-    start, stop = get("start", _MISSING), get("stop", _MISSING)
-    if start is _MISSING and stop is _MISSING:
-        line.start = line.stop = None
-        line.start_at = line.stop_at = line.minutes = None
-    else:
-        start_at = _stamp(start, f"lines[{number}].start")
-        stop_at = _stamp(stop, f"lines[{number}].stop")
-        if stop_at <= start_at:
-            raise _rejected(f"lines[{number}].stop")
-        line.start, line.stop = start, stop
-        line.start_at, line.stop_at, line.minutes = start_at, stop_at, stop_at - start_at
-        given += 2
-    drug = get("drug", _MISSING)
-    if drug is _MISSING:
-        line.drug = code if _is_drug_code(code) else None
-    else:
-        line.drug = _drug(drug, f"lines[{number}].drug")
-        given += 1
-    line.provider, line.pos, line.supervision, line.member_supplied, line.description = (
-        claim_provider, claim_pos, "direct", False, None)
-    if len(raw) != given:  # the line has more: the fields lines seldom give, or unknown ones
-        for name in _SELDOM_GIVEN:
-            value = get(name, _MISSING)
-            if value is not _MISSING:
-                setattr(line, name, _LINE_CHECKS[name](value, f"lines[{number}].{name}"))
-                given += 1
-    if strict and len(raw) != given:
-        raise _rejected(f"lines[{number}]")
-    return line
-
-
-def _parse(raw: object, strict: bool) -> Claim:
-    """The short path: a validated claim, or a ClaimError at the first problem. `given` counts the
-    contract fields, as in `_line`."""
-    if not isinstance(raw, Mapping):
-        raise _rejected("claim")
-    claim = Claim()
-    get = raw.get
+    claim_id = get("id")
+    kind = get("type")
+    listed = get("lines")
+    if (type(claim_id) is not str or not claim_id or type(kind) is not str or kind not in _CLAIM_TYPES
+            or type(listed) is not list or not 0 < len(listed) <= 999):
+        return None
     given = 3
-    claim_id = get("id", _MISSING)
-    if claim_id.__class__ is not str or not claim_id:
-        claim_id = _claim_id(claim_id, "id")
-    claim.id = claim_id
-    kind = get("type", _MISSING)
-    if kind != "professional" and kind != "institutional":
-        kind = _claim_type(kind, "type")
-    claim.type = kind
-    pos = get("pos", _MISSING)
-    if pos is _MISSING:
-        claim.pos = None
-    else:
-        claim.pos = _place(pos, "pos")
+    pos = get("pos")
+    if pos is not None:
+        if type(pos) is not str or pos not in _PLACES:
+            return None
         given += 1
-    claim.bill_type = claim.bill_class = None
-    bill_type = get("bill_type", _MISSING)
-    if bill_type is not _MISSING:
-        bill_type = _bill_type(bill_type, "bill_type")
-        claim.bill_type = bill_type
-        claim.bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
+    bill_type = get("bill_type")
+    bill_class: str | None = None
+    if bill_type is not None:
+        if type(bill_type) is not str or _BILL_TYPE.match(bill_type) is None:
+            return None
+        bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
         given += 1
-    member = get("member", _MISSING)
-    if member is _MISSING:
-        claim.member = None
-    else:
-        claim.member = _text(member, "member")
+    member = get("member")
+    if member is not None:
+        if type(member) is not str:
+            return None
         given += 1
-    provider = get("provider", _MISSING)
-    if provider is _MISSING:
-        claim.provider = None
-    else:
-        claim.provider = _text(provider, "provider")
+    provider = get("provider")
+    if provider is not None:
+        if type(provider) is not str:
+            return None
         given += 1
-    if strict and len(raw) != given:
-        raise _rejected("claim")
-    listed = _lines(get("lines", _MISSING), "lines")
-    dates: set[str] = set()
-    by_date: dict[str, list[Line]] = {}
+    if len(raw) != given and (strict or len(_CLAIM_KEYS.intersection(raw)) != given):
+        return None
+    needs_pos = kind == "professional" and pos is None
     lines: list[Line] = []
+    by_date: dict[str, list[Line]] = {}
     for number, item in enumerate(listed, 1):
-        line = _line(item, number, claim.pos, claim.provider, dates, strict)
+        if type(item) is not dict:
+            return None
+        get = item.get
+        code = get("code")
+        if type(code) is not str:
+            return None
+        if code not in _GOOD_CODES:
+            if _CODE.match(code) is None:
+                return None
+            if len(_GOOD_CODES) < _REMEMBERED:
+                _GOOD_CODES.add(code)
+        date = get("date")
+        if type(date) is not str:
+            return None
+        if date not in _GOOD_DATES:
+            if not _calendar_date(date):
+                return None
+            if len(_GOOD_DATES) < _REMEMBERED:
+                _GOOD_DATES.add(date)
+        line = Line()
+        line.number = number
+        line.code = code
+        line.date = date
+        given = 2
+        modifiers = get("modifiers")
+        if modifiers is None:
+            line.modifiers = ()
+        else:
+            if type(modifiers) is not list or len(modifiers) > 4:
+                return None
+            for modifier in modifiers:
+                if type(modifier) is not str or modifier not in _MODIFIER_SET:
+                    return None
+            line.modifiers = tuple(modifiers)
+            given += 1
+        units = get("units")
+        if units is None:
+            line.units = 1
+        else:
+            if not ((type(units) is int and units > 0) or (type(units) is float and 0 < units < math.inf)):
+                return None
+            line.units = units
+            given += 1
+        charge = get("charge")
+        if charge is not None:
+            if not ((type(charge) is int and charge >= 0) or (type(charge) is float and 0 <= charge < math.inf)):
+                return None
+            given += 1
+        line.charge = charge
+        start = get("start")
+        stop = get("stop")
+        if start is None and stop is None:
+            line.start = line.stop = None
+            line.start_at = line.stop_at = line.minutes = None
+        else:
+            start_at = _stamp_minutes(start)
+            stop_at = _stamp_minutes(stop)
+            if start_at is None or stop_at is None or stop_at <= start_at:
+                return None
+            line.start = start
+            line.stop = stop
+            line.start_at = start_at
+            line.stop_at = stop_at
+            line.minutes = stop_at - start_at
+            given += 2
+        drug = get("drug")
+        if drug is None:
+            line.drug = code if code[0] in "JQ" and _is_drug_code(code) else None
+        else:
+            if type(drug) is not str or not drug:
+                return None
+            line.drug = drug
+            given += 1
+        line.provider = provider
+        line.pos = pos
+        line.supervision = "direct"
+        line.member_supplied = False
+        line.description = None
+        if len(item) != given:
+            if not _SELDOM_GIVEN.isdisjoint(item):
+                seldom = _seldom_given(item, line)
+                if seldom < 0:
+                    return None
+                given += seldom
+            if len(item) != given and (strict or len(_LINE_KEYS.intersection(item)) != given):
+                return None
+        if needs_pos and line.pos is None:
+            return None
         lines.append(line)
-        same_day = by_date.get(line.date)
+        same_day = by_date.get(date)
         if same_day is None:
-            by_date[line.date] = [line]
+            by_date[date] = [line]
         else:
             same_day.append(line)
-    if claim.type == "professional" and claim.pos is None:
-        for line in lines:
-            if line.pos is None:
-                raise _rejected(f"lines[{line.number}].pos")
+    claim = Claim()
+    claim.id = claim_id
+    claim.type = kind
+    claim.pos = pos
+    claim.bill_type = bill_type
+    claim.bill_class = bill_class
+    claim.member = member
+    claim.provider = provider
     claim.lines = tuple(lines)
     claim.by_date = by_date
     return claim
+
+
+def _seldom_given(item: dict[Any, Any], line: Line) -> int:
+    """The fast path for the fields lines seldom give: how many of them the line gives, each set
+    on `line`; -1 when one of them is unusual."""
+    get = item.get
+    given = 0
+    provider = get("provider")
+    if provider is not None:
+        if type(provider) is not str:
+            return -1
+        line.provider = provider
+        given += 1
+    pos = get("pos")
+    if pos is not None:
+        if type(pos) is not str or pos not in _PLACES:
+            return -1
+        line.pos = pos
+        given += 1
+    supervision = get("supervision")
+    if supervision is not None:
+        if type(supervision) is not str or supervision not in _SUPERVISION:
+            return -1
+        line.supervision = supervision
+        given += 1
+    member_supplied = get("member_supplied")
+    if member_supplied is not None:
+        if type(member_supplied) is not bool:
+            return -1
+        line.member_supplied = member_supplied
+        given += 1
+    description = get("description")
+    if description is not None:
+        if type(description) is not str:
+            return -1
+        line.description = description if description.strip() else None
+        given += 1
+    return given
+
+
+def _built_claim(raw: Mapping[Any, Any]) -> Claim:
+    """The claim of a mapping the full checker found no problem in: each field through its own
+    check (which returns the value rules read), the contract's defaults for the others."""
+    claim = Claim()
+    claim.id = _claim_id(raw["id"], "id")
+    claim.type = _claim_type(raw["type"], "type")
+    claim.pos = _place(raw["pos"], "pos") if "pos" in raw else None
+    claim.bill_type = claim.bill_class = None
+    if "bill_type" in raw:
+        bill_type = claim.bill_type = _bill_type(raw["bill_type"], "bill_type")
+        claim.bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
+    claim.member = _text(raw["member"], "member") if "member" in raw else None
+    claim.provider = _text(raw["provider"], "provider") if "provider" in raw else None
+    lines = [_built_line(item, number, claim) for number, item in enumerate(raw["lines"], 1)]
+    by_date: dict[str, list[Line]] = {}
+    for line in lines:
+        by_date.setdefault(line.date, []).append(line)
+    claim.lines = tuple(lines)
+    claim.by_date = by_date
+    return claim
+
+
+def _built_line(raw: Mapping[Any, Any], number: int, claim: Claim) -> Line:
+    def field(name: str, default: Any) -> Any:
+        return _LINE_CHECKS[name](raw[name], f"lines[{number}].{name}") if name in raw else default
+
+    line = Line()
+    line.number = number
+    line.code = _code(raw["code"], f"lines[{number}].code")
+    line.date = _date(raw["date"], f"lines[{number}].date")
+    line.modifiers = field("modifiers", ())
+    line.units = field("units", 1)
+    line.charge = field("charge", None)
+    line.start = line.stop = line.start_at = line.stop_at = line.minutes = None
+    if "start" in raw:  # and so "stop", after it: the full checker says so
+        line.start, line.stop = raw["start"], raw["stop"]
+        line.start_at, line.stop_at = field("start", None), field("stop", None)
+        line.minutes = line.stop_at - line.start_at
+    line.drug = field("drug", line.code if _is_drug_code(line.code) else None)
+    line.provider = field("provider", claim.provider)
+    line.pos = field("pos", claim.pos)
+    line.supervision = field("supervision", "direct")
+    line.member_supplied = field("member_supplied", False)
+    line.description = field("description", None)
+    return line
 
 
 # -- the long path: every problem of a claim, in path order
@@ -521,18 +657,24 @@ def claim_problems(raw: object, strict: bool = True) -> list[str]:
 def parse_claim(raw: object, unknown_fields: str = "error") -> Claim:
     """Validate a JSON-shaped claim. A malformed claim raises one ClaimError naming every problem,
     joined by "; " in path order. `unknown_fields="ignore"` accepts fields the contract does not
-    name; any other value than "error" or "ignore" is the caller's mistake (ValueError)."""
+    name; any other value than "error" or "ignore" is the caller's mistake (ValueError).
+
+    The fast path takes the usual claim; whatever it does not take, the full checker decides, and
+    it alone writes messages."""
     if unknown_fields == "error":
         strict = True
     elif unknown_fields == "ignore":
         strict = False
     else:
         raise ValueError(f"unknown_fields must be 'error' or 'ignore', not {_shown(unknown_fields)}")
-    try:
-        return _parse(raw, strict)
-    except ClaimError as error:
-        problems = claim_problems(raw, strict)
-        raise ClaimError("; ".join(problems) if problems else str(error)) from None
+    claim = _fast_claim(raw, strict)
+    if claim is not None:
+        return claim
+    problems = claim_problems(raw, strict)
+    if problems:
+        raise ClaimError("; ".join(problems))
+    assert isinstance(raw, Mapping)  # claim_problems finds a problem in anything else
+    return _built_claim(raw)
 
 
 # -- what rules read of lines
@@ -2503,6 +2645,1032 @@ def _finding_p34_home_infusion(claim: Claim, line: Line) -> Finding:
 
 # ---------------------------------------------------------------- evaluation
 
+_Group = Callable[[Claim, Line, dict[int, list[int]], list[Finding], dict[int, Sequence[int]]], None]
+
+
+def _lines_0_1(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P06-incidental-procedure, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p06_incidental_procedure(claim, line):
+        findings.append(_finding_p06_incidental_procedure(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_2(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P02-hydration-not-concurrent,
+    P02-one-hydration-at-a-time, P10-hydration-of-drugs, P11-hydration-minimum,
+    P15-facility-hierarchy, P16-initial-units, P16-one-initial-facility,
+    P16-second-site-or-encounter, P24-physician-in-facility, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p02_hydration_not_concurrent(claim, line):
+        hits.setdefault(2, []).append(line.number)
+        findings.append(_finding_p02_hydration_not_concurrent(claim, line))
+    if _rule_p02_one_hydration_at_a_time(claim, line):
+        findings.append(_finding_p02_one_hydration_at_a_time(claim, line))
+    if (line.drug is not None) and opt_in(line.drug, _SET_INFUSION_FLUIDS, True):
+        hits.setdefault(9, []).append(line.number)
+    if (line.minutes is not None) and opt_lt(line.minutes, 31):
+        findings.append(_finding_p11_hydration_minimum(claim, line))
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(13, []).append(line.number)
+    if (line.units > 1):
+        hits.setdefault(14, []).append(line.number)
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(17, []).append(line.number)
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_1_3(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line (stage 1: after the rules they read):
+    P16-one-initial-professional."""
+    if (
+        (claim.type == 'professional')
+        and _rule_p16_one_initial_professional(claim, line, finals[2])
+    ):
+        hits.setdefault(16, []).append(line.number)
+
+
+def _lines_0_4(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P02-hydration-not-concurrent,
+    P02-one-hydration-at-a-time, P10-hydration-of-drugs, P12-additional-hours,
+    P22-addon-needs-primary, P24-physician-in-facility, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p02_hydration_not_concurrent(claim, line):
+        hits.setdefault(2, []).append(line.number)
+        findings.append(_finding_p02_hydration_not_concurrent(claim, line))
+    if _rule_p02_one_hydration_at_a_time(claim, line):
+        findings.append(_finding_p02_one_hydration_at_a_time(claim, line))
+    if (line.drug is not None) and opt_in(line.drug, _SET_INFUSION_FLUIDS, True):
+        hits.setdefault(9, []).append(line.number)
+    if _rule_p12_additional_hours(claim, line):
+        findings.append(_finding_p12_additional_hours(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_5(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P05-short-infusion-is-push, P15-facility-hierarchy,
+    P16-initial-units, P16-one-initial-facility, P16-second-site-or-encounter,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        hits.setdefault(5, []).append(line.number)
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(13, []).append(line.number)
+    if (line.units > 1):
+        hits.setdefault(14, []).append(line.number)
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(17, []).append(line.number)
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_6(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P12-additional-hours, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p12_additional_hours(claim, line):
+        findings.append(_finding_p12_additional_hours(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_7(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P04-sequential-new-substance,
+    P05-short-infusion-is-push, P19-sequential-same-mix, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (line.drug is not None) and _rule_p04_sequential_new_substance(claim, line):
+        hits.setdefault(4, []).append(line.number)
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        hits.setdefault(5, []).append(line.number)
+    if (line.drug is not None) and _rule_p19_sequential_same_mix(claim, line):
+        findings.append(_finding_p19_sequential_same_mix(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_8(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P01-concurrent-once-per-day, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p01_concurrent_once_per_day(claim, line):
+        findings.append(_finding_p01_concurrent_once_per_day(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_9(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P15-facility-hierarchy, P16-initial-units,
+    P16-one-initial-facility, P16-second-site-or-encounter, P24-physician-in-facility,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(13, []).append(line.number)
+    if (line.units > 1):
+        hits.setdefault(14, []).append(line.number)
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(17, []).append(line.number)
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_10(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P22-addon-needs-primary, P24-physician-in-facility,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_11(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P21-injection-without-supervision,
+    P23-injection-with-em, P24-physician-in-facility, P28-injection-modifier-59,
+    P28-injection-units, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (claim.type == 'professional') and (line.supervision == 'none'):
+        hits.setdefault(20, []).append(line.number)
+    if (claim.type == 'professional') and _rule_p23_injection_with_em(claim, line):
+        hits.setdefault(22, []).append(line.number)
+        findings.append(_finding_p23_injection_with_em(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if (
+        (_SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers))
+        and _rule_p28_injection_modifier_59(claim, line)
+    ):
+        findings.append(_finding_p28_injection_modifier_59(claim, line))
+    if (line.units > 1):
+        findings.append(_finding_p28_injection_units(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_12(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P24-physician-in-facility, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_13(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P04-sequential-new-substance, P22-addon-needs-primary,
+    P24-physician-in-facility, P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if (line.drug is not None) and _rule_p04_sequential_new_substance(claim, line):
+        hits.setdefault(4, []).append(line.number)
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_14(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: K4-same-drug-push, P04-sequential-new-substance,
+    P20-facility-only, P22-addon-needs-primary, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    hits.setdefault(0, []).append(line.number)
+    if (line.drug is not None) and _rule_p04_sequential_new_substance(claim, line):
+        hits.setdefault(4, []).append(line.number)
+    if (claim.type == 'professional'):
+        findings.append(_finding_p20_facility_only(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_15(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P24-physician-in-facility, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P32-unlisted-review,
+    P32-unlisted-without-description, P33-member-supplied-charge, P34-home-infusion."""
+    if (claim.type == 'professional') and (line.pos in _SET_FACILITY_PLACES):
+        hits.setdefault(23, []).append(line.number)
+        findings.append(_finding_p24_physician_in_facility(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if (line.description is not None):
+        hits.setdefault(32, []).append(line.number)
+    if (line.description is None):
+        hits.setdefault(33, []).append(line.number)
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_16(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P33-member-supplied-charge, P34-home-infusion."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_17(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P15-facility-hierarchy, P16-initial-units,
+    P16-one-initial-facility, P16-second-site-or-encounter, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(13, []).append(line.number)
+    if (line.units > 1):
+        hits.setdefault(14, []).append(line.number)
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(17, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_18(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P22-addon-needs-primary, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_19(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P05-short-infusion-is-push, P15-facility-hierarchy,
+    P16-initial-units, P16-one-initial-facility, P16-second-site-or-encounter,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        hits.setdefault(5, []).append(line.number)
+    if (claim.type == 'institutional') and _rule_p15_facility_hierarchy(claim, line):
+        hits.setdefault(13, []).append(line.number)
+    if (line.units > 1):
+        hits.setdefault(14, []).append(line.number)
+        findings.append(_finding_p16_initial_units(claim, line))
+    if (claim.type == 'institutional') and _rule_p16_one_initial_facility(claim, line):
+        hits.setdefault(15, []).append(line.number)
+    if (not _SET_DISTINCT_MODIFIERS.isdisjoint(line.modifiers)):
+        hits.setdefault(17, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_20(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P12-additional-hours, P22-addon-needs-primary,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if _rule_p12_additional_hours(claim, line):
+        findings.append(_finding_p12_additional_hours(claim, line))
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_21(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P05-short-infusion-is-push, P22-addon-needs-primary,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P31-drug-code-with-administration,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if (line.minutes is not None) and opt_le(line.minutes, 15):
+        hits.setdefault(5, []).append(line.number)
+    if _rule_p22_addon_needs_primary(claim, line):
+        hits.setdefault(21, []).append(line.number)
+        findings.append(_finding_p22_addon_needs_primary(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_22(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P06-incidental-procedure, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P31-drug-code-with-administration, P33-member-supplied-charge,
+    P34-home-infusion."""
+    if _rule_p06_incidental_procedure(claim, line):
+        findings.append(_finding_p06_incidental_procedure(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_23(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P31-drug-code-with-administration, P32-unlisted-review, P32-unlisted-without-description,
+    P33-member-supplied-charge, P34-home-infusion."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if _rule_p31_drug_code_with_administration(claim, line):
+        findings.append(_finding_p31_drug_code_with_administration(claim, line))
+    if (line.description is not None):
+        hits.setdefault(32, []).append(line.number)
+    if (line.description is None):
+        hits.setdefault(33, []).append(line.number)
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+    if (claim.type == 'professional') and (line.pos in _SET_HOME_PLACES):
+        findings.append(_finding_p34_home_infusion(claim, line))
+
+
+def _lines_0_24(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P33-member-supplied-charge."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_1_25(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line (stage 1: after the rules they read):
+    P26-em-needs-modifier-25."""
+    if ('25' not in line.modifiers) and _rule_p26_em_needs_modifier_25(claim, line, finals[22]):
+        findings.append(_finding_p26_em_needs_modifier_25(claim, line, finals[22]))
+
+
+def _lines_0_26(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P07-supplies-non-facility, P08-supplies-integral,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if (
+        (claim.type == 'professional')
+        and (line.pos not in _SET_FACILITY_PLACES)
+        and _rule_p07_supplies_non_facility(claim, line)
+    ):
+        findings.append(_finding_p07_supplies_non_facility(claim, line))
+    if _rule_p08_supplies_integral(claim, line):
+        findings.append(_finding_p08_supplies_integral(claim, line))
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_27(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-together, P30-waste-modifier-not-drug,
+    P32-unlisted-review, P32-unlisted-without-description, P33-member-supplied-charge."""
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if (line.description is not None):
+        hits.setdefault(32, []).append(line.number)
+    if (line.description is None):
+        hits.setdefault(33, []).append(line.number)
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_28(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-lines, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        hits.setdefault(27, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_29(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-lines, P30-jw-and-jz-together,
+    P30-single-dose-without-modifier, P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        hits.setdefault(27, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (not ((line.pos in _SET_INPATIENT_PLACES) or opt_eq(claim.bill_class, '11')))
+        and ('JW' not in line.modifiers)
+        and ('JZ' not in line.modifiers)
+        and _rule_p30_single_dose_without_modifier(claim, line)
+    ):
+        findings.append(_finding_p30_single_dose_without_modifier(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_30(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P30-jw-and-jz-lines, P30-jw-and-jz-together,
+    P30-waste-modifier-not-drug, P32-unlisted-review, P32-unlisted-without-description,
+    P33-member-supplied-charge."""
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        hits.setdefault(27, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if (line.description is not None):
+        hits.setdefault(32, []).append(line.number)
+    if (line.description is None):
+        hits.setdefault(33, []).append(line.number)
+        findings.append(_finding_p32_unlisted_without_description(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
+def _lines_0_31(
+    claim: Claim,
+    line: Line,
+    hits: dict[int, list[int]],
+    findings: list[Finding],
+    finals: dict[int, Sequence[int]],
+) -> None:
+    """The rules that decide on such a line: P13-incidental-hydration, P30-jw-and-jz-lines,
+    P30-jw-and-jz-together, P30-waste-modifier-not-drug, P33-member-supplied-charge."""
+    if _rule_p13_incidental_hydration(claim, line):
+        hits.setdefault(12, []).append(line.number)
+        findings.append(_finding_p13_incidental_hydration(claim, line))
+    if _rule_p30_jw_and_jz_lines(claim, line):
+        hits.setdefault(27, []).append(line.number)
+    if ('JW' in line.modifiers) and ('JZ' in line.modifiers):
+        hits.setdefault(28, []).append(line.number)
+        findings.append(_finding_p30_jw_and_jz_together(claim, line))
+    if (
+        (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+        and opt_in(line.code, _SET_HCPCS_DRUGS, True)
+    ):
+        hits.setdefault(30, []).append(line.number)
+        findings.append(_finding_p30_waste_modifier_not_drug(claim, line))
+    if line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0):
+        hits.setdefault(34, []).append(line.number)
+        findings.append(_finding_p33_member_supplied_charge(claim, line))
+
+
 _TARGETS: tuple[frozenset[str] | None, ...] = (
     _SET_SET_20,  # 0
     _SET_SET_21,  # 1
@@ -2541,20 +3709,65 @@ _TARGETS: tuple[frozenset[str] | None, ...] = (
     None,  # 34
     _SET_DRUG_ADMINISTRATION,  # 35
 )
+_STAGES: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22, 23, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35),
+    (16, 24),
+)
+_GROUPS: dict[tuple[int, ...], _Group] = {
+    (6, 28, 30, 34): _lines_0_1,
+    (2, 3, 9, 10, 13, 14, 15, 17, 23, 28, 30, 34, 35): _lines_0_2,
+    (16,): _lines_1_3,
+    (2, 3, 9, 11, 21, 23, 28, 30, 34, 35): _lines_0_4,
+    (5, 13, 14, 15, 17, 23, 28, 30, 31, 34, 35): _lines_0_5,
+    (11, 21, 23, 28, 30, 31, 34, 35): _lines_0_6,
+    (4, 5, 18, 21, 23, 28, 30, 31, 34, 35): _lines_0_7,
+    (1, 21, 23, 28, 30, 31, 34, 35): _lines_0_8,
+    (13, 14, 15, 17, 23, 28, 30, 31, 34, 35): _lines_0_9,
+    (21, 23, 28, 30, 31, 34, 35): _lines_0_10,
+    (20, 22, 23, 25, 26, 28, 30, 31, 34, 35): _lines_0_11,
+    (23, 28, 30, 31, 34, 35): _lines_0_12,
+    (4, 21, 23, 28, 30, 31, 34, 35): _lines_0_13,
+    (0, 4, 19, 21, 28, 30, 31, 34, 35): _lines_0_14,
+    (23, 28, 30, 31, 32, 33, 34, 35): _lines_0_15,
+    (28, 30, 31, 34, 35): _lines_0_16,
+    (13, 14, 15, 17, 28, 30, 31, 34, 35): _lines_0_17,
+    (21, 28, 30, 31, 34, 35): _lines_0_18,
+    (5, 13, 14, 15, 17, 28, 30, 31, 34, 35): _lines_0_19,
+    (11, 21, 28, 30, 31, 34, 35): _lines_0_20,
+    (5, 21, 28, 30, 31, 34, 35): _lines_0_21,
+    (6, 28, 30, 31, 34, 35): _lines_0_22,
+    (28, 30, 31, 32, 33, 34, 35): _lines_0_23,
+    (28, 30, 34): _lines_0_24,
+    (24,): _lines_1_25,
+    (7, 8, 28, 30, 34): _lines_0_26,
+    (28, 30, 32, 33, 34): _lines_0_27,
+    (27, 28, 30, 34): _lines_0_28,
+    (27, 28, 29, 30, 34): _lines_0_29,
+    (27, 28, 30, 32, 33, 34): _lines_0_30,
+    (12, 27, 28, 30, 34): _lines_0_31,
+}
+_NO_FINALS: dict[int, Sequence[int]] = {}
 
 
-def _dispatch_table() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """For each code, the rules (by index) whose target set holds it; rules without a target
-    set see every line."""
-    everywhere = tuple(i for i, target in enumerate(_TARGETS) if target is None)
-    table: dict[str, list[int]] = {}
-    for i, target in enumerate(_TARGETS):
-        for code in target or ():
-            table.setdefault(code, list(everywhere)).append(i)
-    return {code: tuple(sorted(rules)) for code, rules in table.items()}, everywhere
+def _dispatch_table() -> dict[str, tuple[_Group | None, tuple[_Group | None, ...] | None]]:
+    """For each code a target set holds, its group function in the first stage and, when it has any
+    in a later stage, those: each calls the rules of its stage that see the code's lines (those
+    whose target set holds it and those without a target set)."""
+    table: dict[str, tuple[_Group | None, tuple[_Group | None, ...] | None]] = {}
+    codes = sorted({code for target in _TARGETS if target is not None for code in target})
+    for code in codes:
+        groups: list[_Group | None] = []
+        for rules in _STAGES:
+            seeing = tuple(i for i in rules if _TARGETS[i] is None or code in (_TARGETS[i] or ()))
+            groups.append(_GROUPS[seeing] if seeing else None)
+        table[code] = (groups[0], tuple(groups[1:]) if any(groups[1:]) else None)
+    return table
 
 
-_DISPATCH, _EVERYWHERE = _dispatch_table()
+_DISPATCH = _dispatch_table()
+_UNTARGETED_LATER: tuple[_Group | None, ...] = (
+    None,
+)
 
 
 def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Finding]:
@@ -2565,490 +3778,139 @@ def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Fi
     "error" and "ignore" raises ValueError.
     """
     parsed = parse_claim(claim, unknown_fields)
-    # The lines each rule looks at: those its target set holds, dated on or after EFFECTIVE.
-    lines_for: dict[int, list[Line]] = {}
-    for line in parsed.lines:
-        if line.date >= EFFECTIVE:
-            for index in _DISPATCH.get(line.code, _EVERYWHERE):
-                if index in lines_for:
-                    lines_for[index].append(line)
-                else:
-                    lines_for[index] = [line]
     findings: list[Finding] = []
-    hits_k4_same_drug_push: Sequence[int] = ()
-    hits_p01_concurrent_once_per_day: Sequence[int] = ()
-    hits_p02_hydration_not_concurrent: Sequence[int] = ()
-    hits_p02_one_hydration_at_a_time: Sequence[int] = ()
-    hits_p04_sequential_new_substance: Sequence[int] = ()
-    hits_p05_short_infusion_is_push: Sequence[int] = ()
-    hits_p06_incidental_procedure: Sequence[int] = ()
-    hits_p07_supplies_non_facility: Sequence[int] = ()
-    hits_p08_supplies_integral: Sequence[int] = ()
-    hits_p10_hydration_of_drugs: Sequence[int] = ()
-    hits_p11_hydration_minimum: Sequence[int] = ()
-    hits_p12_additional_hours: Sequence[int] = ()
-    hits_p13_incidental_hydration: Sequence[int] = ()
-    hits_p15_facility_hierarchy: Sequence[int] = ()
-    hits_p16_initial_units: Sequence[int] = ()
-    hits_p16_one_initial_facility: Sequence[int] = ()
-    hits_p16_one_initial_professional: Sequence[int] = ()
-    hits_p16_second_site_or_encounter: Sequence[int] = ()
-    hits_p19_sequential_same_mix: Sequence[int] = ()
-    hits_p20_facility_only: Sequence[int] = ()
-    hits_p21_injection_without_supervision: Sequence[int] = ()
-    hits_p22_addon_needs_primary: Sequence[int] = ()
-    hits_p23_injection_with_em: Sequence[int] = ()
-    hits_p24_physician_in_facility: Sequence[int] = ()
-    hits_p26_em_needs_modifier_25: Sequence[int] = ()
-    hits_p28_injection_modifier_59: Sequence[int] = ()
-    hits_p28_injection_units: Sequence[int] = ()
-    hits_p30_jw_and_jz_lines: Sequence[int] = ()
-    hits_p30_jw_and_jz_together: Sequence[int] = ()
-    hits_p30_single_dose_without_modifier: Sequence[int] = ()
-    hits_p30_waste_modifier_not_drug: Sequence[int] = ()
-    hits_p31_drug_code_with_administration: Sequence[int] = ()
-    hits_p32_unlisted_review: Sequence[int] = ()
-    hits_p32_unlisted_without_description: Sequence[int] = ()
-    hits_p33_member_supplied_charge: Sequence[int] = ()
-    hits_p34_home_infusion: Sequence[int] = ()
-    if 0 in lines_for:
-        hits_k4_same_drug_push = [
-            line.number for line in lines_for[0]
-            if _rule_k4_same_drug_push(parsed, line)
-        ]
-    if 1 in lines_for:
-        hits_p01_concurrent_once_per_day = [
-            line.number for line in lines_for[1]
-            if _rule_p01_concurrent_once_per_day(parsed, line)
-        ]
-        if hits_p01_concurrent_once_per_day:
-            findings.extend(
-                _finding_p01_concurrent_once_per_day(parsed, parsed.lines[n - 1])
-                for n in hits_p01_concurrent_once_per_day
-            )
-    if 2 in lines_for:
-        hits_p02_hydration_not_concurrent = [
-            line.number for line in lines_for[2]
-            if _rule_p02_hydration_not_concurrent(parsed, line)
-        ]
-        if hits_p02_hydration_not_concurrent:
-            findings.extend(
-                _finding_p02_hydration_not_concurrent(parsed, parsed.lines[n - 1])
-                for n in hits_p02_hydration_not_concurrent
-            )
-    if 3 in lines_for:
-        hits_p02_one_hydration_at_a_time = [
-            line.number for line in lines_for[3]
-            if _rule_p02_one_hydration_at_a_time(parsed, line)
-        ]
-        if hits_p02_one_hydration_at_a_time:
-            findings.extend(
-                _finding_p02_one_hydration_at_a_time(parsed, parsed.lines[n - 1])
-                for n in hits_p02_one_hydration_at_a_time
-            )
-    if 4 in lines_for:
-        hits_p04_sequential_new_substance = [
-            line.number for line in lines_for[4]
-            if _rule_p04_sequential_new_substance(parsed, line)
-        ]
-    if 5 in lines_for:
-        hits_p05_short_infusion_is_push = [
-            line.number for line in lines_for[5]
-            if _rule_p05_short_infusion_is_push(parsed, line)
-        ]
-    if 6 in lines_for:
-        hits_p06_incidental_procedure = [
-            line.number for line in lines_for[6]
-            if _rule_p06_incidental_procedure(parsed, line)
-        ]
-        if hits_p06_incidental_procedure:
-            findings.extend(
-                _finding_p06_incidental_procedure(parsed, parsed.lines[n - 1])
-                for n in hits_p06_incidental_procedure
-            )
-    if 7 in lines_for:
-        hits_p07_supplies_non_facility = [
-            line.number for line in lines_for[7]
-            if _rule_p07_supplies_non_facility(parsed, line)
-        ]
-        if hits_p07_supplies_non_facility:
-            findings.extend(
-                _finding_p07_supplies_non_facility(parsed, parsed.lines[n - 1])
-                for n in hits_p07_supplies_non_facility
-            )
-    if 8 in lines_for:
-        hits_p08_supplies_integral = [
-            line.number for line in lines_for[8]
-            if _rule_p08_supplies_integral(parsed, line)
-        ]
-        if hits_p08_supplies_integral:
-            findings.extend(
-                _finding_p08_supplies_integral(parsed, parsed.lines[n - 1])
-                for n in hits_p08_supplies_integral
-            )
-    if 9 in lines_for:
-        hits_p10_hydration_of_drugs = [
-            line.number for line in lines_for[9]
-            if _rule_p10_hydration_of_drugs(parsed, line)
-        ]
-    if 10 in lines_for:
-        hits_p11_hydration_minimum = [
-            line.number for line in lines_for[10]
-            if _rule_p11_hydration_minimum(parsed, line)
-        ]
-        if hits_p11_hydration_minimum:
-            findings.extend(
-                _finding_p11_hydration_minimum(parsed, parsed.lines[n - 1])
-                for n in hits_p11_hydration_minimum
-            )
-    if 11 in lines_for:
-        hits_p12_additional_hours = [
-            line.number for line in lines_for[11]
-            if _rule_p12_additional_hours(parsed, line)
-        ]
-        if hits_p12_additional_hours:
-            findings.extend(
-                _finding_p12_additional_hours(parsed, parsed.lines[n - 1])
-                for n in hits_p12_additional_hours
-            )
-    if 12 in lines_for:
-        hits_p13_incidental_hydration = [
-            line.number for line in lines_for[12]
-            if _rule_p13_incidental_hydration(parsed, line)
-        ]
-        if hits_p13_incidental_hydration:
-            findings.extend(
-                _finding_p13_incidental_hydration(parsed, parsed.lines[n - 1])
-                for n in hits_p13_incidental_hydration
-            )
-    if 13 in lines_for:
-        hits_p15_facility_hierarchy = [
-            line.number for line in lines_for[13]
-            if _rule_p15_facility_hierarchy(parsed, line)
-        ]
-    if 14 in lines_for:
-        hits_p16_initial_units = [
-            line.number for line in lines_for[14]
-            if _rule_p16_initial_units(parsed, line)
-        ]
-        if hits_p16_initial_units:
-            findings.extend(
-                _finding_p16_initial_units(parsed, parsed.lines[n - 1])
-                for n in hits_p16_initial_units
-            )
-    if 15 in lines_for:
-        hits_p16_one_initial_facility = [
-            line.number for line in lines_for[15]
-            if _rule_p16_one_initial_facility(parsed, line)
-        ]
-    if 16 in lines_for:
-        hits_p16_one_initial_professional = [
-            line.number for line in lines_for[16]
-            if _rule_p16_one_initial_professional(parsed, line, hits_p02_hydration_not_concurrent)
-        ]
-    if 17 in lines_for:
-        hits_p16_second_site_or_encounter = [
-            line.number for line in lines_for[17]
-            if _rule_p16_second_site_or_encounter(parsed, line)
-        ]
-    if 18 in lines_for:
-        hits_p19_sequential_same_mix = [
-            line.number for line in lines_for[18]
-            if _rule_p19_sequential_same_mix(parsed, line)
-        ]
-        if hits_p19_sequential_same_mix:
-            findings.extend(
-                _finding_p19_sequential_same_mix(parsed, parsed.lines[n - 1])
-                for n in hits_p19_sequential_same_mix
-            )
-    if 19 in lines_for:
-        hits_p20_facility_only = [
-            line.number for line in lines_for[19]
-            if _rule_p20_facility_only(parsed, line)
-        ]
-        if hits_p20_facility_only:
-            findings.extend(
-                _finding_p20_facility_only(parsed, parsed.lines[n - 1])
-                for n in hits_p20_facility_only
-            )
-    if 20 in lines_for:
-        hits_p21_injection_without_supervision = [
-            line.number for line in lines_for[20]
-            if _rule_p21_injection_without_supervision(parsed, line)
-        ]
-    if 21 in lines_for:
-        hits_p22_addon_needs_primary = [
-            line.number for line in lines_for[21]
-            if _rule_p22_addon_needs_primary(parsed, line)
-        ]
-        if hits_p22_addon_needs_primary:
-            findings.extend(
-                _finding_p22_addon_needs_primary(parsed, parsed.lines[n - 1])
-                for n in hits_p22_addon_needs_primary
-            )
-    if 22 in lines_for:
-        hits_p23_injection_with_em = [
-            line.number for line in lines_for[22]
-            if _rule_p23_injection_with_em(parsed, line)
-        ]
-        if hits_p23_injection_with_em:
-            findings.extend(
-                _finding_p23_injection_with_em(parsed, parsed.lines[n - 1])
-                for n in hits_p23_injection_with_em
-            )
-    if 23 in lines_for:
-        hits_p24_physician_in_facility = [
-            line.number for line in lines_for[23]
-            if _rule_p24_physician_in_facility(parsed, line)
-        ]
-        if hits_p24_physician_in_facility:
-            findings.extend(
-                _finding_p24_physician_in_facility(parsed, parsed.lines[n - 1])
-                for n in hits_p24_physician_in_facility
-            )
-    if 24 in lines_for:
-        hits_p26_em_needs_modifier_25 = [
-            line.number for line in lines_for[24]
-            if _rule_p26_em_needs_modifier_25(parsed, line, hits_p23_injection_with_em)
-        ]
-        if hits_p26_em_needs_modifier_25:
-            findings.extend(
-                _finding_p26_em_needs_modifier_25(
-                    parsed,
-                    parsed.lines[n - 1],
-                    hits_p23_injection_with_em
+    hits: dict[int, list[int]] = {}  # the lines each rule others read has decided on, by rule index
+    finals = _NO_FINALS
+    later: list[tuple[Line, tuple[_Group | None, ...]]] = []
+    # One pass over the lines dated on or after EFFECTIVE: each goes to the rules that see it.
+    for line in parsed.lines:
+        if line.date < EFFECTIVE:
+            continue
+        groups = _DISPATCH.get(line.code)
+        if groups is None:  # no target set holds the code: only rules without one see the line
+            if (
+                (('JW' in line.modifiers) and ('JZ' in line.modifiers))
+                or (
+                    (('JW' in line.modifiers) or ('JZ' in line.modifiers))
+                    and opt_in(line.code, _SET_HCPCS_DRUGS, True)
                 )
-                for n in hits_p26_em_needs_modifier_25
-            )
-    if 25 in lines_for:
-        hits_p28_injection_modifier_59 = [
-            line.number for line in lines_for[25]
-            if _rule_p28_injection_modifier_59(parsed, line)
-        ]
-        if hits_p28_injection_modifier_59:
-            findings.extend(
-                _finding_p28_injection_modifier_59(parsed, parsed.lines[n - 1])
-                for n in hits_p28_injection_modifier_59
-            )
-    if 26 in lines_for:
-        hits_p28_injection_units = [
-            line.number for line in lines_for[26]
-            if _rule_p28_injection_units(parsed, line)
-        ]
-        if hits_p28_injection_units:
-            findings.extend(
-                _finding_p28_injection_units(parsed, parsed.lines[n - 1])
-                for n in hits_p28_injection_units
-            )
-    if 27 in lines_for:
-        hits_p30_jw_and_jz_lines = [
-            line.number for line in lines_for[27]
-            if _rule_p30_jw_and_jz_lines(parsed, line)
-        ]
-    if 28 in lines_for:
-        hits_p30_jw_and_jz_together = [
-            line.number for line in lines_for[28]
-            if _rule_p30_jw_and_jz_together(parsed, line)
-        ]
-        if hits_p30_jw_and_jz_together:
-            findings.extend(
-                _finding_p30_jw_and_jz_together(parsed, parsed.lines[n - 1])
-                for n in hits_p30_jw_and_jz_together
-            )
-    if 29 in lines_for:
-        hits_p30_single_dose_without_modifier = [
-            line.number for line in lines_for[29]
-            if _rule_p30_single_dose_without_modifier(parsed, line)
-        ]
-        if hits_p30_single_dose_without_modifier:
-            findings.extend(
-                _finding_p30_single_dose_without_modifier(parsed, parsed.lines[n - 1])
-                for n in hits_p30_single_dose_without_modifier
-            )
-    if 30 in lines_for:
-        hits_p30_waste_modifier_not_drug = [
-            line.number for line in lines_for[30]
-            if _rule_p30_waste_modifier_not_drug(parsed, line)
-        ]
-        if hits_p30_waste_modifier_not_drug:
-            findings.extend(
-                _finding_p30_waste_modifier_not_drug(parsed, parsed.lines[n - 1])
-                for n in hits_p30_waste_modifier_not_drug
-            )
-    if 31 in lines_for:
-        hits_p31_drug_code_with_administration = [
-            line.number for line in lines_for[31]
-            if _rule_p31_drug_code_with_administration(parsed, line)
-        ]
-        if hits_p31_drug_code_with_administration:
-            findings.extend(
-                _finding_p31_drug_code_with_administration(parsed, parsed.lines[n - 1])
-                for n in hits_p31_drug_code_with_administration
-            )
-    if 32 in lines_for:
-        hits_p32_unlisted_review = [
-            line.number for line in lines_for[32]
-            if _rule_p32_unlisted_review(parsed, line)
-        ]
-    if 33 in lines_for:
-        hits_p32_unlisted_without_description = [
-            line.number for line in lines_for[33]
-            if _rule_p32_unlisted_without_description(parsed, line)
-        ]
-        if hits_p32_unlisted_without_description:
-            findings.extend(
-                _finding_p32_unlisted_without_description(parsed, parsed.lines[n - 1])
-                for n in hits_p32_unlisted_without_description
-            )
-    if 34 in lines_for:
-        hits_p33_member_supplied_charge = [
-            line.number for line in lines_for[34]
-            if _rule_p33_member_supplied_charge(parsed, line)
-        ]
-        if hits_p33_member_supplied_charge:
-            findings.extend(
-                _finding_p33_member_supplied_charge(parsed, parsed.lines[n - 1])
-                for n in hits_p33_member_supplied_charge
-            )
-    if 35 in lines_for:
-        hits_p34_home_infusion = [
-            line.number for line in lines_for[35]
-            if _rule_p34_home_infusion(parsed, line)
-        ]
-        if hits_p34_home_infusion:
-            findings.extend(
-                _finding_p34_home_infusion(parsed, parsed.lines[n - 1])
-                for n in hits_p34_home_infusion
-            )
-    final_p04_sequential_new_substance = hits_p04_sequential_new_substance
-    if hits_p04_sequential_new_substance:
-        final_p04_sequential_new_substance = [
-            n
-            for n in hits_p04_sequential_new_substance
-            if n not in hits_k4_same_drug_push
-            and n not in hits_p22_addon_needs_primary
-            and n not in hits_p30_waste_modifier_not_drug
-            and n not in hits_p33_member_supplied_charge
-        ]
-        if final_p04_sequential_new_substance:
+                or (line.member_supplied and (line.charge is not None) and opt_ne(line.charge, 0))
+            ):
+                _lines_0_24(parsed, line, hits, findings, finals)
+            continue
+        first, rest = groups
+        if first is not None:
+            first(parsed, line, hits, findings, finals)
+        if rest is not None:
+            later.append((line, rest))
+    if later:  # rules that read other rules' findings, once those are complete
+        finals = {}
+        finals[2] = hits.get(2, ())
+        finals[22] = hits.get(22, ())
+        for line, rest in later:
+            group = rest[0]
+            if group is not None:
+                group(parsed, line, hits, findings, finals)
+    if hits:  # the findings of rules that others take precedence over
+        if 4 in hits:
+            final = [
+                n
+                for n in hits.get(4, ())
+                if n not in hits.get(0, ())
+                and n not in hits.get(21, ())
+                and n not in hits.get(30, ())
+                and n not in hits.get(34, ())
+            ]
             findings.extend(
                 _finding_p04_sequential_new_substance(parsed, parsed.lines[n - 1])
-                for n in final_p04_sequential_new_substance
+                for n in final
             )
-    final_p05_short_infusion_is_push = hits_p05_short_infusion_is_push
-    if hits_p05_short_infusion_is_push:
-        final_p05_short_infusion_is_push = [
-            n
-            for n in hits_p05_short_infusion_is_push
-            if n not in hits_p16_initial_units
-            and n not in hits_p22_addon_needs_primary
-            and n not in hits_p24_physician_in_facility
-            and n not in hits_p30_waste_modifier_not_drug
-            and n not in hits_p33_member_supplied_charge
-        ]
-        if final_p05_short_infusion_is_push:
+        if 5 in hits:
+            final = [
+                n
+                for n in hits.get(5, ())
+                if n not in hits.get(14, ())
+                and n not in hits.get(21, ())
+                and n not in hits.get(23, ())
+                and n not in hits.get(30, ())
+                and n not in hits.get(34, ())
+            ]
             findings.extend(
                 _finding_p05_short_infusion_is_push(parsed, parsed.lines[n - 1])
-                for n in final_p05_short_infusion_is_push
+                for n in final
             )
-    final_p10_hydration_of_drugs = hits_p10_hydration_of_drugs
-    if hits_p10_hydration_of_drugs:
-        final_p10_hydration_of_drugs = [
-            n
-            for n in hits_p10_hydration_of_drugs
-            if n not in hits_p16_initial_units
-            and n not in hits_p24_physician_in_facility
-            and n not in hits_p30_waste_modifier_not_drug
-            and n not in hits_p33_member_supplied_charge
-        ]
-        if final_p10_hydration_of_drugs:
+        if 9 in hits:
+            final = [
+                n
+                for n in hits.get(9, ())
+                if n not in hits.get(14, ())
+                and n not in hits.get(23, ())
+                and n not in hits.get(30, ())
+                and n not in hits.get(34, ())
+            ]
             findings.extend(
                 _finding_p10_hydration_of_drugs(parsed, parsed.lines[n - 1])
-                for n in final_p10_hydration_of_drugs
+                for n in final
             )
-    final_p15_facility_hierarchy = hits_p15_facility_hierarchy
-    if hits_p15_facility_hierarchy:
-        final_p15_facility_hierarchy = [
-            n
-            for n in hits_p15_facility_hierarchy
-            if n not in hits_p02_hydration_not_concurrent
-            and n not in hits_p16_second_site_or_encounter
-        ]
-        if final_p15_facility_hierarchy:
+        if 13 in hits:
+            final = [
+                n
+                for n in hits.get(13, ())
+                if n not in hits.get(2, ())
+                and n not in hits.get(17, ())
+            ]
             findings.extend(
                 _finding_p15_facility_hierarchy(parsed, parsed.lines[n - 1])
-                for n in final_p15_facility_hierarchy
+                for n in final
             )
-    final_p16_one_initial_facility = hits_p16_one_initial_facility
-    if hits_p16_one_initial_facility:
-        final_p16_one_initial_facility = [
-            n
-            for n in hits_p16_one_initial_facility
-            if n not in hits_p16_second_site_or_encounter
-        ]
-        if final_p16_one_initial_facility:
+        if 15 in hits:
+            final = [n for n in hits.get(15, ()) if n not in hits.get(17, ())]
             findings.extend(
                 _finding_p16_one_initial_facility(parsed, parsed.lines[n - 1])
-                for n in final_p16_one_initial_facility
+                for n in final
             )
-    final_p16_one_initial_professional = hits_p16_one_initial_professional
-    if hits_p16_one_initial_professional:
-        final_p16_one_initial_professional = [
-            n
-            for n in hits_p16_one_initial_professional
-            if n not in hits_p16_second_site_or_encounter
-        ]
-        if final_p16_one_initial_professional:
+        if 16 in hits:
+            final = [n for n in hits.get(16, ()) if n not in hits.get(17, ())]
             findings.extend(
-                _finding_p16_one_initial_professional(
-                    parsed,
-                    parsed.lines[n - 1],
-                    hits_p02_hydration_not_concurrent
-                )
-                for n in final_p16_one_initial_professional
+                _finding_p16_one_initial_professional(parsed, parsed.lines[n - 1], finals[2])
+                for n in final
             )
-    final_p21_injection_without_supervision = hits_p21_injection_without_supervision
-    if hits_p21_injection_without_supervision:
-        final_p21_injection_without_supervision = [
-            n
-            for n in hits_p21_injection_without_supervision
-            if n not in hits_p30_waste_modifier_not_drug
-            and n not in hits_p33_member_supplied_charge
-        ]
-        if final_p21_injection_without_supervision:
+        if 20 in hits:
+            final = [
+                n
+                for n in hits.get(20, ())
+                if n not in hits.get(30, ())
+                and n not in hits.get(34, ())
+            ]
             findings.extend(
                 _finding_p21_injection_without_supervision(parsed, parsed.lines[n - 1])
-                for n in final_p21_injection_without_supervision
+                for n in final
             )
-    final_p30_jw_and_jz_lines = hits_p30_jw_and_jz_lines
-    if hits_p30_jw_and_jz_lines:
-        final_p30_jw_and_jz_lines = [
-            n
-            for n in hits_p30_jw_and_jz_lines
-            if n not in hits_p13_incidental_hydration
-            and n not in hits_p30_jw_and_jz_together
-            and n not in hits_p32_unlisted_without_description
-            and n not in hits_p33_member_supplied_charge
-        ]
-        if final_p30_jw_and_jz_lines:
+        if 27 in hits:
+            final = [
+                n
+                for n in hits.get(27, ())
+                if n not in hits.get(12, ())
+                and n not in hits.get(28, ())
+                and n not in hits.get(33, ())
+                and n not in hits.get(34, ())
+            ]
             findings.extend(
                 _finding_p30_jw_and_jz_lines(parsed, parsed.lines[n - 1])
-                for n in final_p30_jw_and_jz_lines
+                for n in final
             )
-    final_p32_unlisted_review = hits_p32_unlisted_review
-    if hits_p32_unlisted_review:
-        final_p32_unlisted_review = [
-            n
-            for n in hits_p32_unlisted_review
-            if n not in hits_p24_physician_in_facility
-            and n not in hits_p30_jw_and_jz_together
-            and n not in hits_p30_waste_modifier_not_drug
-            and n not in hits_p33_member_supplied_charge
-        ]
-        if final_p32_unlisted_review:
+        if 32 in hits:
+            final = [
+                n
+                for n in hits.get(32, ())
+                if n not in hits.get(23, ())
+                and n not in hits.get(28, ())
+                and n not in hits.get(30, ())
+                and n not in hits.get(34, ())
+            ]
             findings.extend(
                 _finding_p32_unlisted_review(parsed, parsed.lines[n - 1])
-                for n in final_p32_unlisted_review
+                for n in final
             )
     if len(findings) > 1:
         findings.sort(key=_finding_order)

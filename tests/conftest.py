@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,3 +36,20 @@ def _session_analysis_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def _run_from_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands print paths relative to the working folder; tests run from the project root."""
     monkeypatch.chdir(ROOT)
+
+
+def native_unavailable() -> str | None:
+    """Why native builds cannot be made here, or None when they can (mypyc and a C compiler)."""
+    if importlib.util.find_spec("mypyc") is None:
+        return "mypyc (part of mypy) is not installed"
+    if not any(shutil.which(cc) for cc in ("cc", "gcc", "clang")):
+        return "no C compiler (cc, gcc or clang) to build native modules"
+    return None
+
+
+@pytest.fixture(scope="session")
+def native_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the tests' native builds are kept: RULESC_CACHE when set (CI sets it, so that each
+    pack is compiled once per run), else a folder of this session."""
+    configured = os.environ.get("RULESC_CACHE")
+    return Path(configured) if configured else tmp_path_factory.mktemp("rulesc-cache")

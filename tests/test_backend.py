@@ -217,3 +217,28 @@ rule D02-reads-doc "Beside a documented line"
                                                            {"code": "96372", "date": "2024-05-01"}]}
     assert [f.to_dict() for f in module.evaluate(claim)] == [f.to_dict() for f in interpreter.evaluate(claim)]
     assert "D02-reads-doc" not in {f.rule for f in module.evaluate(claim)}
+
+
+def test_the_driver_calls_only_the_rules_that_target_a_line() -> None:
+    """Lines go to the rules that target their code; a rule without a target set is tried only
+    where its test of the line alone holds; so a claim of lines nothing targets calls no rule."""
+    _, _, module = engines(PACK)
+    called: list[str] = []
+
+    def spy(name: str, function: typing.Callable[..., bool]) -> typing.Callable[..., bool]:
+        def wrapper(*args: object) -> bool:
+            called.append(name)
+            return function(*args)
+        return wrapper
+
+    for name, value in list(vars(module).items()):
+        if name.startswith("_rule_"):
+            setattr(module, name, spy(name, value))
+    untargeted = {"id": "O", "type": "professional", "pos": "11", "lines": [
+        {"code": "80053", "date": "2024-09-12"}, {"code": "85025", "date": "2024-09-12", "charge": 5}]}
+    assert module.evaluate(untargeted) == [] and called == []
+    visit = {**untargeted, "lines": [*untargeted["lines"], {"code": "99213", "date": "2024-09-12"}]}
+    assert module.evaluate(visit) == [] and called == ["_rule_p26_em_needs_modifier_25"]
+    called.clear()
+    early = {**untargeted, "lines": [{"code": "96372", "date": "2024-07-29", "units": 3}]}
+    assert module.evaluate(early) == [] and called == []

@@ -1,5 +1,6 @@
 """The generated module and the interpreter agree: same findings, or the same ClaimError, on many
-random claims, for CPCP026 and for the test packs that use every construct."""
+random claims, for CPCP026 and for the test packs that use every construct. The module runs pure
+and, where a C compiler is at hand, as its native build."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from hypothesis import strategies as st
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import CONTRACT_CLAIM_FIELDS, CONTRACT_LINE_FIELDS, ClaimError
 from tests.claimgen import CPCP026_CODES, random_claim
-from tests.conftest import PACK, ROOT
-from tests.helpers import engines, run_cli
+from tests.conftest import PACK, ROOT, native_unavailable
+from tests.helpers import engines, native_module, run_cli
 
 CONSTRUCT_CODES = ["96360", "96361", "96365", "96366", "96367", "96372", "96374", "96375", "96413", "96401",
                    "99213", "G0463", "J1745", "J2405", "Q5101", "0075T", "36000"]
@@ -43,30 +44,58 @@ def agree(interpreter: Interpreter, module: types.ModuleType, claim: object) -> 
 
 
 _, CPCP026_INTERPRETER, CPCP026_MODULE = engines(PACK)
-_, CONSTRUCTS_INTERPRETER, CONSTRUCTS_MODULE = engines(ROOT / "tests" / "packs" / "constructs.rules")
+CONSTRUCTS = ROOT / "tests" / "packs" / "constructs.rules"
+_, CONSTRUCTS_INTERPRETER, CONSTRUCTS_MODULE = engines(CONSTRUCTS)
+
+
+def _build(request: pytest.FixtureRequest, pure: types.ModuleType, pack: Any, cache: Any) -> types.ModuleType:
+    if request.param == "pure":
+        return pure
+    reason = native_unavailable()
+    if reason:
+        pytest.skip(reason)
+    return native_module(pack, cache)
+
+
+@pytest.fixture(scope="module", params=["pure", "native"])
+def cpcp026(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
+    """The CPCP026 module, pure and native."""
+    return _build(request, CPCP026_MODULE, PACK, native_cache)
+
+
+@pytest.fixture(scope="module", params=["pure", "native"])
+def constructs(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
+    return _build(request, CONSTRUCTS_MODULE, CONSTRUCTS, native_cache)
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.randoms(use_true_random=False))
-def test_cpcp026_engines_agree(rng: random.Random) -> None:
-    agree(CPCP026_INTERPRETER, CPCP026_MODULE, random_claim(rng))
+def test_cpcp026_engines_agree(cpcp026: types.ModuleType, rng: random.Random) -> None:
+    agree(CPCP026_INTERPRETER, cpcp026, random_claim(rng))
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.randoms(use_true_random=False))
-def test_construct_pack_engines_agree(rng: random.Random) -> None:
-    agree(CONSTRUCTS_INTERPRETER, CONSTRUCTS_MODULE, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
+def test_construct_pack_engines_agree(constructs: types.ModuleType, rng: random.Random) -> None:
+    agree(CONSTRUCTS_INTERPRETER, constructs, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
 
 
+@pytest.mark.parametrize("build", ["pure", "native"])
 @pytest.mark.parametrize("name", ["escaping", "contract", "evidence"])
-def test_other_packs_agree(name: str) -> None:
-    _, interpreter, module = engines(ROOT / "tests" / "packs" / f"{name}.rules")
+def test_other_packs_agree(name: str, build: str, native_cache: Any) -> None:
+    path = ROOT / "tests" / "packs" / f"{name}.rules"
+    _, interpreter, module = engines(path)
+    if build == "native":
+        reason = native_unavailable()
+        if reason:
+            pytest.skip(reason)
+        module = native_module(path, native_cache)
     rng = random.Random(name)
     for _ in range(300):
         agree(interpreter, module, random_claim(rng, [*CPCP026_CODES, "96372", "96360"]))
 
 
-def test_random_claims_exercise_findings_and_errors() -> None:
+def test_random_claims_exercise_findings_and_errors(cpcp026: types.ModuleType) -> None:
     """The generator is not vacuous: it produces findings of every disposition and ClaimErrors."""
     rng = random.Random(7)
     dispositions: set[str] = set()
@@ -74,7 +103,7 @@ def test_random_claims_exercise_findings_and_errors() -> None:
     evidence: set[int] = set()
     errors: list[str] = []
     for _ in range(3000):
-        result = outcome(CPCP026_MODULE.evaluate, CPCP026_MODULE.ClaimError, random_claim(rng))
+        result = outcome(cpcp026.evaluate, cpcp026.ClaimError, random_claim(rng))
         if isinstance(result, tuple):
             errors.append(result[1])
             continue
@@ -89,19 +118,28 @@ def test_random_claims_exercise_findings_and_errors() -> None:
     assert {0, 1, 2} <= evidence, sorted(evidence)
 
 
-def test_eval_engines_agree_on_thousands_of_claims(tmp_path: Any) -> None:
+def test_eval_engines_agree_on_thousands_of_claims(tmp_path: Any, native_cache: Any,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rulesc eval` writes the same lines with the interpreter, the pure module and its native
+    build, in one process and in worker processes."""
     rng = random.Random(2024)
     claims = [random_claim(rng) for _ in range(3000)]
     source = tmp_path / "claims.jsonl"
     source.write_text("\n".join(json.dumps(c) for c in claims) + "\n", encoding="utf-8")
+    monkeypatch.setenv("RULESC_CACHE", str(native_cache))
+    runs = {"interpreter": ["--engine", "interpreter"], "compiled": ["--jobs", "1"], "jobs 2": ["--jobs", "2"]}
+    if native_unavailable() is None:
+        runs.update({"native": ["--native", "--jobs", "1"], "native jobs 2": ["--native", "--jobs", "2"]})
     results = {}
-    for engine in ("compiled", "interpreter"):
-        out = tmp_path / f"{engine}.jsonl"
-        code, _, _ = run_cli("eval", str(PACK), "--input", str(source), "--output", str(out), "--engine", engine)
-        assert code == 1  # some claims are malformed on purpose
-        results[engine] = out.read_text(encoding="utf-8").splitlines()
-    assert results["compiled"] == results["interpreter"]
+    for name, options in runs.items():
+        out = tmp_path / "out.jsonl"
+        code, _, err = run_cli("eval", str(PACK), "--input", str(source), "--output", str(out), *options)
+        assert code == 1, err  # some claims are malformed on purpose
+        results[name] = out.read_text(encoding="utf-8").splitlines()
+    for name, lines in results.items():
+        assert lines == results["interpreter"], name
     assert len(results["compiled"]) == len(claims)
+
     def shown(claim: dict[str, Any]) -> object:
         value = claim.get("id")
         return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
@@ -119,20 +157,20 @@ FIELDS = [*CLAIM_KEYS, *CONTRACT_LINE_FIELDS, "minutes", "modifier"]
 
 @settings(max_examples=400, deadline=None)
 @given(st.randoms(use_true_random=False), st.sampled_from(FIELDS), json_values)
-def test_any_json_value_in_any_field_gives_findings_or_claim_error(rng: random.Random, field: str,
-                                                                  value: object) -> None:
+def test_any_json_value_in_any_field_gives_findings_or_claim_error(cpcp026: types.ModuleType, rng: random.Random,
+                                                                  field: str, value: object) -> None:
     claim = random_claim(rng, malformed=0)
     if field in CLAIM_KEYS:
         claim[field] = value
     else:
         rng.choice(claim["lines"])[field] = value
-    agree(CPCP026_INTERPRETER, CPCP026_MODULE, claim)
+    agree(CPCP026_INTERPRETER, cpcp026, claim)
 
 
 @settings(max_examples=200, deadline=None)
 @given(json_values)
-def test_any_json_value_as_the_claim(value: object) -> None:
-    assert agree(CPCP026_INTERPRETER, CPCP026_MODULE, value) is not None
+def test_any_json_value_as_the_claim(cpcp026: types.ModuleType, value: object) -> None:
+    assert agree(CPCP026_INTERPRETER, cpcp026, value) is not None
 
 
 @pytest.mark.parametrize("engine", ["interpreter", "compiled"])

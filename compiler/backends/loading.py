@@ -23,11 +23,14 @@ def outputs(plan: ir.Plan, sources: Sources) -> dict[str, str]:
 
 def load_generated(plan: ir.Plan, sources: Sources) -> types.ModuleType:
     """Compile the pack's module in memory and import it (without writing generated/)."""
-    pack = plan.pack
-    source = outputs(plan, sources)[f"{pack.name}.py"]
-    spec = importlib.util.spec_from_loader(f"rulesc_generated_{pack.name}", loader=None)
+    return load_source(outputs(plan, sources)[f"{plan.pack.name}.py"], plan.pack.name)
+
+
+def load_source(source: str, name: str) -> types.ModuleType:
+    """Import a generated module's text, compiled in memory, under a private name."""
+    spec = importlib.util.spec_from_loader(f"rulesc_generated_{name}", loader=None)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    exec(compile(source, f"<generated {pack.name}.py>", "exec"), module.__dict__)
+    exec(compile(source, f"<generated {name}.py>", "exec"), module.__dict__)
     return module

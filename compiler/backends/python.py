@@ -10,6 +10,7 @@ plain Python operator where no operand can be absent.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import textwrap
 from collections.abc import Callable
@@ -29,7 +30,8 @@ RUNTIME_PATHS = (RUNTIME / "claims.py", RUNTIME / "values.py")  # copied in this
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MODULE_NAMES = {"math", "re", "datetime", "difflib", "Any", "Callable", "Mapping", "Sequence", "dataclass",
                 "annotations", "POLICY", "RULES", "EFFECTIVE", "evaluate", "unknown_fields", "claim", "line",
-                "parsed", "findings", "lines_for", "index", "number", "message", "suggest", "found", "n"}
+                "parsed", "findings", "hits", "finals", "later", "groups", "first", "rest", "group", "final",
+                "message", "suggest", "evidence", "found", "n"}
 
 
 class GenerationError(Exception):
@@ -304,6 +306,11 @@ def _statement(text: str, indent: int) -> str:
     return " " * indent + wrap_code(f"{keyword} ({rest[:-1]}):", indent)
 
 
+def _line_local(expr: ir.Expr) -> bool:
+    """Whether an expression reads only the line and the claim: no other line, no rule's findings."""
+    return not any(isinstance(node, (ir.Quant, ir.Flagged)) for node in ir.walk(expr))
+
+
 def _conjuncts(expr: ir.Expr) -> list[ir.Expr]:
     if isinstance(expr, ir.BoolOp) and expr.op == "and":
         return _conjuncts(expr.left) + _conjuncts(expr.right)
@@ -327,8 +334,6 @@ class _RuleCode:
     rule: ir.Rule
     index: int
     function: str
-    result: str
-    final: str
     finding: str
     doc: str
     condition: str
@@ -339,7 +344,13 @@ class _RuleCode:
     evidence: str | None  # the name of the rule's evidence function, when it can have evidence
     evidence_body: list[str]
     evidence_lines: str | None  # the whole evidence as one expression, where it is that simple
-    finding_args: str = ""  # what evaluate passes the finding function beyond the claim and the line
+    guard: str | None = None  # the rule's leading tests that read only the line and the claim
+    guard_whole: bool = False  # whether the guard is the whole of the rule's test
+    finding_args: str = ""  # what the driver passes the finding function beyond the claim and the line
+    rule_args: str = ""  # what the driver passes the rule function beyond the claim and the line
+    stage: int = 0  # rules read with `flagged by` are decided, on every line, in an earlier stage
+    records: bool = False  # whether the driver keeps the rule's hits (others read them)
+    direct: bool = False  # whether a hit is a finding at once (the rule reports and nothing overrides it)
 
 
 def _line_of(span_start: int, text: str) -> int:
@@ -369,41 +380,161 @@ def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, 
     if rule.places is not None:
         places = symbols.code_set(rule.places)
         tests.append(f"(line.pos {'not in' if rule.places_negated else 'in'} {places})")
+    guard = list(tests)  # the tests of the line alone that come first: the driver tries them inline
     if rule.condition is not None:
         tests.append(emitter.emit(rule.condition))
+        local = list(itertools.takewhile(_line_local, _conjuncts(rule.condition)))
+        guard += [emitter.emit(c) for c in local]
+        whole = len(local) == len(_conjuncts(rule.condition))
+    else:
+        whole = True
     condition = "True" if not tests else tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
     writer = EvidenceWriter(emitter)
     body = [] if rule.condition is None else writer.statements(rule.condition, True, 4)
     lines = writer.one_loop(rule.condition) if body and rule.condition is not None else None
     return _RuleCode(
         rule=rule, index=index, function=namer.name("function", rule.id, prefix="_rule_"),
-        result=namer.name("hits", rule.id, prefix="hits_"), final=namer.name("final", rule.id, prefix="final_"),
         finding=namer.name("finding", rule.id, prefix="_finding_"), doc=_docstring(rule, source_text),
         condition=condition, params=params, message=[(p.text, p.field) for p in rule.message],
         suggest=emitter.emit(rule.suggest) if rule.suggest is not None else None,
         suggest_if=emitter.emit(rule.suggest_if) if rule.suggest_if is not None else None,
         evidence=namer.name("evidence", rule.id, prefix="_evidence_") if body else None, evidence_body=body,
-        evidence_lines=lines)
+        evidence_lines=lines, guard=" and ".join(guard) if guard else None, guard_whole=whole)
 
 
-def _evaluation_steps(code: list[_RuleCode], winners: dict[str, list[str]]) -> list[tuple[str, _RuleCode]]:
-    """Each rule's hits in evaluation order. A rule that others take precedence over also gets a final
-    set (its hits less theirs), as soon as another rule reads it with `flagged by`, else after all hits;
-    for every other rule the hits are final."""
+@dataclass
+class _Group:
+    """A driver function: the rules of one stage that decide on a line of some codes, in order."""
+
+    name: str
+    stage: int
+    rules: list[_RuleCode]
+
+    @property
+    def doc(self) -> str:
+        when = "" if not self.stage else f" (stage {self.stage}: after the rules they read)"
+        return textwrap.fill(f"The rules that decide on such a line{when}: "
+                             f"{', '.join(r.rule.id for r in self.rules)}.", 92,
+                             break_on_hyphens=False).replace("\n", "\n    ")
+
+    @property
+    def body(self) -> list[str]:
+        """Each rule's test (its guard inline, then its function unless the guard is the whole
+        test) and what a hit does: kept for the rules that read it, a finding, or both."""
+        statements = []
+        for r in self.rules:
+            call = f"{r.function}(claim, line{r.rule_args})"
+            test = r.guard if r.guard_whole else f"{r.guard} and {call}" if r.guard else call
+            actions = []
+            if r.records:
+                actions.append(f"hits.setdefault({r.index}, []).append(line.number)")
+            if r.direct:
+                actions.append(f"findings.append({r.finding}(claim, line{r.finding_args}))")
+            if test is None:
+                statements += ["    " + wrap_code(action, 4) for action in actions]
+            else:
+                statements.append(_statement(f"if {test}:", 4))
+                statements += ["        " + wrap_code(action, 8) for action in actions]
+        return statements
+
+
+@dataclass
+class _Driver:
+    """What the module's `evaluate` is made of. Rules are decided line by line, each line handed by
+    its code to the group function of the rules that target it; a rule read with `flagged by`
+    is decided on every line in a stage before its readers'. Precedence is applied at the end."""
+
+    stages: int
+    groups: list[_Group]
+    keys: list[str]  # the entries of the dispatch table's map: rule indexes -> group function
+    stage_rules: list[tuple[int, ...]]
+    untargeted: list[str | None]  # per stage, the group of the lines no target set holds
+    untargeted_guards: list[str | None]  # per stage, the test before handing such a line on
+    later_guard: str | None  # the same for every later stage together
+    reads: list[list[tuple[int, str]]]  # per later stage, the finals it reads: (index, expression)
+    losers: list[tuple[_RuleCode, str]]  # reporting rules others override, with their final hits
+
+
+def _stages(code: list[_RuleCode], index: dict[str, int], pack: ir.Pack) -> None:
+    """Each rule's stage: 0 when it reads no rule's findings, else one more than the stage of
+    every rule it reads and of the rules overriding those (their final hits are complete then)."""
     by_id = {c.rule.id: c for c in code}
-    computed: set[str] = set()
-    steps: list[tuple[str, _RuleCode]] = []
     for rule_code in code:
-        for _, ref in rule_code.params:
-            if winners.get(ref) and ref not in computed:
-                steps.append(("final", by_id[ref]))
-                computed.add(ref)
-        steps.append(("hits", rule_code))
-    for rule_code in code:
-        if winners[rule_code.rule.id] and rule_code.rule.reports and rule_code.rule.id not in computed:
-            steps.append(("final", rule_code))
-            computed.add(rule_code.rule.id)
-    return steps
+        earlier = [by_id[w].stage for _, ref in rule_code.params if ref in index
+                   for w in (ref, *pack.overriders(ref)) if w in by_id]
+        rule_code.stage = 1 + max(earlier) if earlier else 0
+
+
+def _final(rule_index: int, winners: list[int]) -> str:
+    hits = f"hits.get({rule_index}, ())"
+    if not winners:
+        return hits
+    tests = " and ".join(f"n not in hits.get({w}, ())" for w in winners)
+    return f"[n for n in {hits} if {tests}]"
+
+
+def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
+    index = {c.rule.id: c.index for c in code}
+    winners = {c.index: [index[w] for w in pack.overriders(c.rule.id) if w in index] for c in code}
+    read = {index[ref] for c in code for _, ref in c.params if ref in index}
+    beaten = {w for ws in winners.values() for w in ws}
+    _stages(code, index, pack)
+    for c in code:
+        c.records = c.index in read or c.index in beaten or bool(winners[c.index])
+        c.direct = c.rule.reports and not winners[c.index]
+        args = "".join(f", finals[{index[ref]}]" if ref in index else ", ()" for _, ref in c.params)
+        c.rule_args = args
+        c.finding_args = args if c.evidence else ""
+    deciding = [c for c in code if c.records or c.direct]  # a rule that neither reports nor is read
+    stages = 1 + max((c.stage for c in code), default=0)
+    stage_rules = [tuple(c.index for c in deciding if c.stage == s) for s in range(stages)]
+    by_index = {c.index: c for c in code}
+    keys: dict[tuple[int, ...], str] = {}
+    groups: list[_Group] = []
+
+    def group(stage: int, rules: tuple[int, ...]) -> str | None:
+        if not rules:
+            return None
+        if rules not in keys:
+            keys[rules] = namer.name("group", f"lines {stage} {len(groups) + 1}", prefix="_")
+            groups.append(_Group(keys[rules], stage, [by_index[i] for i in rules]))
+        return keys[rules]
+
+    untargeted = [tuple(i for i in rules if by_index[i].rule.target is None) for rules in stage_rules]
+    codes = sorted({member for c in deciding if c.rule.target is not None for member in c.rule.target.members})
+    for member in codes:
+        for stage, rules in enumerate(stage_rules):
+            group(stage, tuple(i for i in rules if _sees(by_index[i].rule, member)))
+    untargeted_groups = [group(stage, rules) for stage, rules in enumerate(untargeted)]
+
+    def any_guard(rules: tuple[int, ...]) -> str | None:
+        tests = [by_index[i].guard for i in rules]
+        if not tests or None in tests:
+            return None
+        return tests[0] if len(tests) == 1 else " or ".join(f"({t})" for t in tests)
+
+    guards = [_guarded(any_guard(rules)) for rules in untargeted]
+    later_guard = _guarded(any_guard(tuple(i for rules in untargeted[1:] for i in rules)))
+    reads = [[(q, _final(q, winners[q])) for q in sorted(read) if _first_reader_stage(code, q, index) == stage]
+             for stage in range(1, stages)]
+    losers = [(c, _final(c.index, winners[c.index])) for c in deciding if c.rule.reports and winners[c.index]]
+    entries = [f"{pyrepr(rules)}: {name}," for rules, name in keys.items()]
+    return _Driver(stages, groups, entries, stage_rules, untargeted_groups, guards, later_guard, reads, losers)
+
+
+def _sees(rule: ir.Rule, code: str) -> bool:
+    """Whether a rule decides on lines of `code`: its target set holds it, or it has none."""
+    return rule.target is None or code in rule.target.members
+
+
+def _guarded(test: str | None) -> str | None:
+    """The statement that tests a line no target set holds, in the driver's loop."""
+    return None if test is None else _statement(f"if {test}:", 12)
+
+
+def _first_reader_stage(code: list[_RuleCode], rule_index: int, index: dict[str, int]) -> int:
+    """The earliest stage of a rule that reads `rule_index` with `flagged by`."""
+    return min(c.stage for c in code for _, ref in c.params if index.get(ref) == rule_index)
 
 
 def generate_python(plan: ir.Plan, source_text: str) -> str:
@@ -419,15 +550,7 @@ def generate_python(plan: ir.Plan, source_text: str) -> str:
     code = [_translate_rule(index, rules_by_id[rule_id], namer, symbols, source_text)
             for index, rule_id in enumerate(plan.order)]
     targets = [symbols.code_set(c.rule.target) if c.rule.target is not None else None for c in code]
-    by_id = {c.rule.id: c for c in code}
-    winners = {c.rule.id: [by_id[w].result for w in pack.overriders(c.rule.id) if w in by_id] for c in code}
-    steps = _evaluation_steps(code, winners)
-    finals = {c.rule.id: c.final if winners[c.rule.id] else c.result for c in code}
-    for c in code:  # a rule that decides nothing (a documentation entry) flags no line
-        finals.update({ref: "()" for _, ref in c.params if ref not in finals})
-    for c in code:
-        if c.evidence:
-            c.finding_args = "".join(f", {finals[ref]}" for _, ref in c.params)
+    driver = _driver(code, pack, namer)
     sets = [(name, codes, _set_literal(codes)) for name, codes in symbols.set_order]
     attributes = []
     for attribute in pack.attributes:
@@ -454,10 +577,9 @@ def generate_python(plan: ir.Plan, source_text: str) -> str:
         f"(sha256 {pack.digest}).",
         "Call evaluate(claim) for findings; POLICY and RULES describe the pack.\n"))
     text = _environment().get_template("module.py.j2").render(
-        pack=pack, module_doc=module_doc, finals=finals, runtime=runtime,
-        policy=policy, rules_table=rules_table,
+        pack=pack, module_doc=module_doc, runtime=runtime, policy=policy, rules_table=rules_table,
         sets=sets, attributes=attributes, maps=maps, rankings=rankings, rules=code, targets=targets,
-        steps=steps, winners=winners, reporting=[c for c in code if c.rule.reports],
+        driver=driver, reporting=[c for c in code if c.rule.reports],
     )
     try:
         compile(text, f"{pack.name}.py", "exec")

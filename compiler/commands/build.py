@@ -3,16 +3,24 @@ into an output folder, or check they are current.
 
 The output folder may be a package of the application that uses the module (`--out app/edits`):
 `build` writes an `__init__.py` only where there is none, so it never replaces the package's own.
+
+`--native` writes the module's native build instead (compiled by mypyc, default folder
+build/native/), and `--wheel DIR` an installable wheel of the module, pure or with `--native`
+native. Neither is part of `--check`, which is about the committed pure files.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib.metadata
+import shutil
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.backends.native import NativeBuildError, cached_native, extension_suffix
+from compiler.backends.wheel import Distribution, WheelError, write_wheel
 from compiler.commands.analyze import analysis_for, as_diagnostics, document_view, refusal
 from compiler.commands.common import Packs, Style, compile_or_report, show
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, document, generate
@@ -28,20 +36,76 @@ class BuildOptions:
     out: str = "generated"
     check: bool = False
     style: Style = field(default_factory=Style)
+    native: bool = False
+    wheel: str | None = None  # the folder to write wheels into
     allow_unknown: bool = False
 
 
+NATIVE_OUT = "build/native"
+"""Where `rulesc build --native` writes without `--out`: outside generated/, ignored by git."""
+
+
 def run(options: BuildOptions) -> int:
+    if options.check and (options.native or options.wheel is not None):
+        sys.stderr.write("rulesc build: --check compares the pure modules; it takes neither --native nor --wheel\n")
+        return EXIT_USAGE
     compiled = compile_or_report(options.files, options.style)
     if isinstance(compiled, int):
         return compiled
     files = _files(compiled, options)
     if isinstance(files, int):
         return files
+    try:
+        if options.wheel is not None:
+            return _wheels(compiled, files, Path(options.wheel), options.native)
+        if options.native:
+            return _natives(compiled, files, Path(options.out))
+    except NativeBuildError as error:
+        sys.stderr.write(f"rulesc build: {error}\n")
+        return EXIT_USAGE
+    except OSError as error:
+        sys.stderr.write(f"rulesc build: cannot write {error.filename}: {error.strerror or error}\n")
+        return EXIT_USAGE
     out_dir = Path(options.out)
     if options.check:
         return _check(out_dir, files, options.files)
     return _write(out_dir, files)
+
+
+def _native(source: str, name: str) -> Path:
+    """The native build of a module: from the cache `rulesc eval --native` shares, built when missing."""
+    return cached_native(source, name)
+
+
+def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
+    for pack in compiled.packs:
+        built = _native(files[f"{pack.name}.py"], pack.name)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / built.name
+        shutil.copyfile(built, path)
+        sys.stderr.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+def _wheels(compiled: Packs, files: dict[str, str], out_dir: Path, native: bool) -> int:
+    try:
+        generator = f"rulesc {importlib.metadata.version('rulesc')}"
+    except importlib.metadata.PackageNotFoundError:
+        generator = "rulesc"
+    for pack in compiled.packs:
+        source = files[f"{pack.name}.py"]
+        dist = Distribution(pack.name, pack.version or "", f"{pack.policy}: {pack.title}", generator)
+        if native:
+            content = {f"{pack.name}{extension_suffix()}": _native(source, pack.name).read_bytes()}
+        else:
+            content = {f"{pack.name}.py": source.encode("utf-8")}
+        try:
+            path = write_wheel(dist, content, out_dir, native)
+        except WheelError as error:
+            sys.stderr.write(f"rulesc build: {pack.path}: {error}\n")
+            return EXIT_ERRORS
+        sys.stderr.write(f"wrote {path}\n")
+    return EXIT_OK
 
 
 def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:

@@ -1,35 +1,45 @@
-"""`rulesc eval`: evaluate a stream of claims and write one JSON line per record, in input order.
+"""`rulesc eval`: evaluate a stream of claims and write one result per record, in input order.
 
-Records come from `compiler.inputs.jsonstream` one at a time and each result is written as soon
-as it is known, so memory does not grow with the input. A record that cannot be read or a claim
-the engine rejects becomes an error line in its place; the others are still evaluated. The
-summary (`N claims, K with findings, E errors`) and any progress go to standard error only.
+Records come from a reader (`compiler.inputs`: JSON, X12, FHIR, Parquet) one at a time and each
+result is written as soon as it is known, so memory does not grow with the input. A record that
+cannot be read or a claim the engine rejects becomes an error result in its place; the others are
+still evaluated. The summary (`N claims, K with findings, E errors`) and any progress go to
+standard error only.
+
+The generated module runs through `compiler.commands.parallel` (`--jobs`): JSON input a line at a
+time, other formats record by record, with the same result lines; the interpreter, the reference,
+reads every input with the readers here, one record at a time. Parquet results are written here.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import json
-import re
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, TextIO
 
+from compiler.backends.loading import load_source
+from compiler.backends.native import NativeBuildError, cached_native, load_extension
+from compiler.commands import parallel
 from compiler.commands.common import Style, compile_or_report, show
-from compiler.commands.results import ResultSink
+from compiler.commands.results import Engine, Summary, claim_id, result_line, result_of
+from compiler.commands.sinks import ResultSink
 from compiler.inputs.extras import MissingExtra, need
-from compiler.inputs.formats import INPUT_NAMES, InputError, open_records
+from compiler.inputs.formats import INPUT_NAMES, InputError, json_text, open_records
+from compiler.inputs.jsonstream import Lines
 from compiler.inputs.records import Record
 from compiler.interpreter.evaluate import Interpreter
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, load_module
+from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, generate
 from compiler.runtime.claims import ClaimError
 
 UnknownFields = Literal["error", "ignore"]
-Engine = Callable[[object], Sequence[Any]]
+__all__ = ["EvalOptions", "Progress", "Summary", "claim_id", "evaluate_records", "result_line", "run"]
 
 
 @dataclass(frozen=True)
@@ -43,16 +53,8 @@ class EvalOptions:
     style: Style = field(default_factory=Style)
     input_format: str = "auto"  # json, x12, fhir, parquet; auto: detected from the input
     output_format: str = "jsonl"  # jsonl, or parquet: a folder with claims.parquet and findings.parquet
-
-
-@dataclass
-class Summary:
-    claims: int = 0
-    with_findings: int = 0
-    errors: int = 0
-
-    def __str__(self) -> str:
-        return f"{self.claims} claims, {self.with_findings} with findings, {self.errors} errors"
+    jobs: int = 1  # worker processes for the compiled engine (compiler.commands.parallel)
+    native: bool = False  # run the module's native build (built once, then from the cache)
 
 
 class Progress:
@@ -90,27 +92,6 @@ class Progress:
             self.stream.flush()
 
 
-def claim_id(value: object) -> Any:
-    """The claim's id as the result echoes it; null for a record without a usable one."""
-    if isinstance(value, dict):
-        found = value.get("id")
-        if isinstance(found, (str, int, float)) and not isinstance(found, bool):
-            return found
-    return None
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def result_line(result: dict[str, Any]) -> str:
-    """One JSON line; non-ASCII text as is, except a lone surrogate (from a `\\udXXX` escape in the
-    input), which UTF-8 cannot hold: then the whole line is written with ASCII escapes."""
-    text = json.dumps(result, ensure_ascii=False)
-    if _SURROGATE.search(text):
-        text = json.dumps(result)
-    return text + "\n"
-
-
 class JsonLinesSink(ResultSink):
     """One JSON line per result on a text stream."""
 
@@ -128,40 +109,54 @@ def evaluate_records(records: Iterable[Record], evaluate: Engine, rejected: tupl
     summary = Summary()
     sink = out if isinstance(out, ResultSink) else JsonLinesSink(out)
     for record in records:
-        result: dict[str, Any] = {"id": claim_id(record.value) if record.ok else record.claim_id}
+        result = result_of(record.value, record.error, evaluate, rejected)
         if record.error is not None:
-            result["error"] = record.error
-        else:
-            try:
-                findings = evaluate(record.value)
-            except rejected as error:
-                result["error"] = str(error)
-            else:
-                result["findings"] = [f.to_dict() for f in findings]
-                summary.with_findings += bool(findings)
-        summary.claims += 1
-        summary.errors += "error" in result
+            result["id"] = record.claim_id
+        summary.add(result)
         sink.add(record, result)
         progress.update(summary.claims)
     return summary
 
 
-def _engine(options: EvalOptions) -> tuple[Engine, tuple[type[Exception], ...]] | int:
+@dataclass(frozen=True)
+class _Engine:
+    evaluate: Engine
+    rejected: tuple[type[Exception], ...]
+    module_file: Path | None = None  # the generated module's file, for worker processes
+    name: str = ""
+
+
+def _engine(options: EvalOptions, stack: ExitStack) -> _Engine | int:
     compiled = compile_or_report((options.file,), options.style)
     if isinstance(compiled, int):
         return compiled
     (plan,), sources = compiled.plans, compiled.sources
-    evaluate: Callable[..., Sequence[Any]]
-    rejected: tuple[type[Exception], ...]
+    name = plan.pack.name
     if options.engine == "interpreter":
-        evaluate, rejected = Interpreter(plan).evaluate, (ClaimError,)
-    else:
-        module = load_module(plan, sources)
-        show(module.diagnostics, sources, options.style)
-        if module.value is None:
-            return EXIT_ERRORS
-        evaluate, rejected = module.value.evaluate, (ClaimError, module.value.ClaimError)
-    return functools.partial(evaluate, unknown_fields=options.unknown_fields), rejected
+        return _Engine(functools.partial(Interpreter(plan).evaluate, unknown_fields=options.unknown_fields),
+                       (ClaimError,))
+    generated = generate(plan, sources)
+    show(generated.diagnostics, sources, options.style)
+    if generated.value is None:
+        return EXIT_ERRORS
+    source = generated.value[f"{name}.py"]
+    module_file = None
+    try:
+        if options.native:
+            module_file = cached_native(source, name)
+            module = load_extension(module_file, name)
+        elif options.jobs > 1:  # workers import the module from a file: the same text, written once
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rulesc-eval-")))
+            module_file = folder / f"{name}.py"
+            module_file.write_text(source, encoding="utf-8")
+            module = parallel.load_module(module_file, name)
+    except (NativeBuildError, OSError) as error:
+        sys.stderr.write(f"rulesc eval: {error}\n")
+        return EXIT_USAGE
+    if module_file is None:  # the pure module, compiled in memory
+        module = load_source(source, name)
+    return _Engine(functools.partial(module.evaluate, unknown_fields=options.unknown_fields),
+                   (ClaimError, module.ClaimError), module_file, name)
 
 
 def _results(options: EvalOptions, stack: ExitStack) -> TextIO | ResultSink:
@@ -189,27 +184,37 @@ def run(options: EvalOptions) -> int:
             need("parquet", "Parquet output")
     except MissingExtra as error:
         return _cannot(str(error))
-    engine = _engine(options)
-    if isinstance(engine, int):
-        return engine
-    evaluate, rejected = engine
     with ExitStack() as stack:
-        try:
-            records = open_records(options.input_format, options.input, stack)
-        except OSError as error:
-            return _cannot(f"cannot read {options.input}: {error.strerror or error}")
-        except (MissingExtra, InputError) as error:
-            return _cannot(str(error))
+        engine = _engine(options, stack)
+        if isinstance(engine, int):
+            return engine
         try:
             out = _results(options, stack)
         except OSError as error:
             return _cannot(f"cannot write {options.output}: {error.strerror or error}")
         except (MissingExtra, InputError) as error:
             return _cannot(str(error))
+        lines_out = None if isinstance(out, ResultSink) else out  # the parallel path writes JSON lines
+        parallel_json = options.engine == "compiled" and lines_out is not None
+        try:
+            text: Lines | None = json_text(options.input_format, options.input, stack) if parallel_json else None
+            records = None if text is not None else open_records(options.input_format, options.input, stack)
+        except OSError as error:
+            return _cannot(f"cannot read {options.input}: {error.strerror or error}")
+        except (MissingExtra, InputError) as error:
+            return _cannot(str(error))
         enabled = sys.stderr.isatty() if options.progress is None else options.progress
         progress = Progress(sys.stderr, enabled)
+        batches = parallel.ParallelEval(engine.module_file, engine.name, options.unknown_fields,
+                                        engine.evaluate, engine.rejected, options.jobs)
         try:
-            summary = evaluate_records(records, evaluate, rejected, out, progress)
+            if text is not None and lines_out is not None:
+                summary = batches.run(text, lines_out, lambda count: progress.update(count - count % 64))
+            elif records is not None and lines_out is not None and parallel_json:
+                summary = batches.run_records(records, lines_out, lambda count: progress.update(count - count % 64))
+            else:
+                assert records is not None
+                summary = evaluate_records(records, engine.evaluate, engine.rejected, out, progress)
         finally:
             progress.close()
     sys.stderr.write(f"{summary}\n")

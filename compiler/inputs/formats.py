@@ -84,6 +84,14 @@ def open_records(input_format: str, path: str, stack: ExitStack) -> Iterator[Rec
     return reader(path)
 
 
+def json_text(input_format: str, path: str, stack: ExitStack) -> Lines | None:
+    """The input as text when it is JSON ("auto": detected), for readers that go a line at a time
+    (`rulesc eval --jobs`); None when it is another format, to be read with `open_records`."""
+    binary = getattr(sys.stdin, "buffer", None) if path == "-" else None
+    chosen = detect(path, binary) if input_format == "auto" else input_format
+    return None if chosen in READERS else _text(path, binary, stack)
+
+
 def reader_of(input_format: str) -> Callable[..., Iterator[Record]]:
     """The reader function of a format that needs an extra (see READERS)."""
     module, function = READERS[input_format]

@@ -41,7 +41,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from compiler.commands.results import ResultSink
+from compiler.commands.sinks import ResultSink
 from compiler.inputs.records import Ordinal, Record
 
 BATCH = 8192

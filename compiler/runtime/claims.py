@@ -3,10 +3,13 @@
 Standard library only. The interpreter imports this module, and the Python backend copies its
 text into every generated module, so both engines read claims the same way.
 
-Validation has two paths. The short path accepts the usual claim at the cost of a few checks per
-field and stops at the first thing it does not like; only then does the long path walk the whole
-claim and name every problem, so a malformed claim is reported in full while a good one pays for
-nothing more than the short path.
+Validation has two paths. The fast path takes the usual claim: exact-class tests, static sets
+for places and modifiers, codes, dates and stamps remembered once checked, and one count of the
+fields a line gives; it never writes a message. Anything unusual goes to the full checker, which
+walks the whole claim, decides whether it is accepted and names every problem. So a good claim
+pays only for the fast path, and decisions and messages are the full checker's by construction
+(the tests hold the fast path to accepting only what the full checker accepts, with the same
+result).
 """
 
 from __future__ import annotations
@@ -178,17 +181,14 @@ def _charge(value: object, path: str) -> int | float:
 def _stamp(value: object, path: str) -> int:
     """Minutes since 0001-01-01T00:00 of a YYYY-MM-DDTHH:MM value."""
     text = _text(value, path)
-    match = _STAMP.match(text)
-    if match is None:
+    if _STAMP.match(text) is None:
         raise ClaimError(f"{path}: {_shown(text)} is not YYYY-MM-DDTHH:MM")
-    year, month, day, hour, minute = [int(part) for part in match.groups()]
-    try:
-        ordinal = datetime.date(year, month, day).toordinal()
-    except ValueError:
-        raise ClaimError(f"{path}: {_shown(text)} is not a calendar date and time") from None
-    if hour > 23 or minute > 59:
+    minutes = _minutes(text)
+    if minutes is not None:
+        return minutes
+    if _calendar_date(text[:10]):
         raise ClaimError(f"{path}: {_shown(text)} is not a time of day")
-    return ordinal * 1440 + hour * 60 + minute
+    raise ClaimError(f"{path}: {_shown(text)} is not a calendar date and time")
 
 
 def _drug(value: object, path: str) -> str:
@@ -232,8 +232,6 @@ DERIVED_LINE_FIELDS: dict[str, str] = {
     "number": "derived from the line's position in lines",
     "minutes": "derived from start and stop; give those",
 }
-# Line fields the short path reads only when a line has more fields than the usual ones.
-_SELDOM_GIVEN = ("provider", "pos", "supervision", "member_supplied", "description")
 _CLAIM_KEYS = frozenset(CONTRACT_CLAIM_FIELDS)
 _LINE_KEYS = frozenset(CONTRACT_LINE_FIELDS)
 
@@ -287,155 +285,296 @@ class Claim:
 
 
 _MISSING: Any = object()
-_PLAIN_NUMBERS = (int, float)
+# The fast path's static sets: values it accepts without a pattern match.
+_PLACES = frozenset(f"{n:02d}" for n in range(100))
+_MODIFIER_SET = frozenset(a + b for a in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                          for b in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_CLAIM_TYPES = frozenset({"professional", "institutional"})
+_SUPERVISION = frozenset({"direct", "none"})
+# Line fields the fast path looks for only when a line has more fields than it counted.
+_SELDOM_GIVEN = frozenset({"provider", "pos", "supervision", "member_supplied", "description"})
+# Values that passed their full check once: codes, dates and start or stop stamps (with their
+# minutes) recur from claim to claim. Each holds at most _REMEMBERED values, so memory is bounded.
+_REMEMBERED = 1 << 14
+_GOOD_CODES: set[str] = set()
+_GOOD_DATES: set[str] = set()
+_GOOD_STAMPS: dict[str, int] = {}
 
 
-def _rejected(path: str) -> ClaimError:
-    """What the short path raises: the long path then says exactly what is wrong."""
-    return ClaimError(f"{path}: not as the contract says")
+def _calendar_date(text: str) -> bool:
+    """YYYY-MM-DD naming a day of the calendar."""
+    if _DATE.match(text) is None:
+        return False
+    try:
+        datetime.date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+    except ValueError:
+        return False
+    return True
 
 
-def _line(raw: object, number: int, claim_pos: str | None, claim_provider: str | None,
-          dates: set[str], strict: bool) -> Line:
-    """One line, on the short path: well-formed values of the usual fields are taken as they are,
-    anything else goes through its field's check. `given` counts the contract fields the line
-    has; when the line has more, some field is not the contract's."""
-    if not isinstance(raw, Mapping):
-        raise _rejected(f"lines[{number}]")
+def _minutes(text: str) -> int | None:
+    """Minutes since 0001-01-01T00:00 of a YYYY-MM-DDTHH:MM value; None when it is not one."""
+    match = _STAMP.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute = [int(part) for part in match.groups()]
+    try:
+        ordinal = datetime.date(year, month, day).toordinal()
+    except ValueError:
+        return None
+    if hour > 23 or minute > 59:
+        return None
+    return ordinal * 1440 + hour * 60 + minute
+
+
+def _stamp_minutes(value: object) -> int | None:
+    """The minutes of a well-formed stamp, remembered; None for anything else."""
+    if type(value) is not str:
+        return None
+    minutes = _GOOD_STAMPS.get(value)
+    if minutes is None:
+        minutes = _minutes(value)
+        if minutes is not None and len(_GOOD_STAMPS) < _REMEMBERED:
+            _GOOD_STAMPS[value] = minutes
+    return minutes
+
+
+def _fast_claim(raw: object, strict: bool) -> Claim | None:
+    """The fast path: the claim, when every value is of the usual kind and well-formed; None when
+    anything is unusual (a value of another class, a malformed or unknown field, a null), so
+    that the full checker decides. It accepts only what the full checker accepts, and builds the
+    claim `_built_claim` builds; the tests hold it to both. It raises nothing.
+
+    A field is looked up with `get` (None when missing) and counted when present; a dict with
+    more keys than were counted has a field that is null, seldom given, or not the contract's."""
+    if type(raw) is not dict:
+        return None
     get = raw.get
-    given = 2
-    line = Line()
-    line.number = number
-    code = get("code", _MISSING)
-    if code.__class__ is not str or _CODE.match(code) is None:
-        code = _code(code, f"lines[{number}].code")
-    line.code = code
-    date = get("date", _MISSING)
-    if date.__class__ is not str or date not in dates:
-        date = _date(date, f"lines[{number}].date")
-        dates.add(date)
-    line.date = date
-    modifiers = get("modifiers", _MISSING)
-    if modifiers is _MISSING:
-        line.modifiers = ()
-    elif modifiers.__class__ is list and len(modifiers) <= 4 and all(
-            m.__class__ is str and _MODIFIER.match(m) is not None for m in modifiers):
-        line.modifiers = tuple(modifiers)
-        given += 1
-    else:
-        line.modifiers = _modifiers(modifiers, f"lines[{number}].modifiers")
-        given += 1
-    units = get("units", _MISSING)
-    if units is _MISSING:
-        line.units = 1
-    elif units.__class__ in _PLAIN_NUMBERS and units > 0 and units != math.inf:
-        line.units = units
-        given += 1
-    else:
-        line.units = _positive(units, f"lines[{number}].units")
-        given += 1
-    charge = get("charge", _MISSING)
-    if charge is _MISSING:
-        line.charge = None
-    elif charge.__class__ in _PLAIN_NUMBERS and 0 <= charge < math.inf:
-        line.charge = charge
-        given += 1
-    else:
-        line.charge = _charge(charge, f"lines[{number}].charge")
-        given += 1
-    start, stop = get("start", _MISSING), get("stop", _MISSING)
-    if start is _MISSING and stop is _MISSING:
-        line.start = line.stop = None
-        line.start_at = line.stop_at = line.minutes = None
-    else:
-        start_at = _stamp(start, f"lines[{number}].start")
-        stop_at = _stamp(stop, f"lines[{number}].stop")
-        if stop_at <= start_at:
-            raise _rejected(f"lines[{number}].stop")
-        line.start, line.stop = start, stop
-        line.start_at, line.stop_at, line.minutes = start_at, stop_at, stop_at - start_at
-        given += 2
-    drug = get("drug", _MISSING)
-    if drug is _MISSING:
-        line.drug = code if _is_drug_code(code) else None
-    else:
-        line.drug = _drug(drug, f"lines[{number}].drug")
-        given += 1
-    line.provider, line.pos, line.supervision, line.member_supplied, line.description = (
-        claim_provider, claim_pos, "direct", False, None)
-    if len(raw) != given:  # the line has more: the fields lines seldom give, or unknown ones
-        for name in _SELDOM_GIVEN:
-            value = get(name, _MISSING)
-            if value is not _MISSING:
-                setattr(line, name, _LINE_CHECKS[name](value, f"lines[{number}].{name}"))
-                given += 1
-    if strict and len(raw) != given:
-        raise _rejected(f"lines[{number}]")
-    return line
-
-
-def _parse(raw: object, strict: bool) -> Claim:
-    """The short path: a validated claim, or a ClaimError at the first problem. `given` counts the
-    contract fields, as in `_line`."""
-    if not isinstance(raw, Mapping):
-        raise _rejected("claim")
-    claim = Claim()
-    get = raw.get
+    claim_id = get("id")
+    kind = get("type")
+    listed = get("lines")
+    if (type(claim_id) is not str or not claim_id or type(kind) is not str or kind not in _CLAIM_TYPES
+            or type(listed) is not list or not 0 < len(listed) <= 999):
+        return None
     given = 3
-    claim_id = get("id", _MISSING)
-    if claim_id.__class__ is not str or not claim_id:
-        claim_id = _claim_id(claim_id, "id")
-    claim.id = claim_id
-    kind = get("type", _MISSING)
-    if kind != "professional" and kind != "institutional":
-        kind = _claim_type(kind, "type")
-    claim.type = kind
-    pos = get("pos", _MISSING)
-    if pos is _MISSING:
-        claim.pos = None
-    else:
-        claim.pos = _place(pos, "pos")
+    pos = get("pos")
+    if pos is not None:
+        if type(pos) is not str or pos not in _PLACES:
+            return None
         given += 1
-    claim.bill_type = claim.bill_class = None
-    bill_type = get("bill_type", _MISSING)
-    if bill_type is not _MISSING:
-        bill_type = _bill_type(bill_type, "bill_type")
-        claim.bill_type = bill_type
-        claim.bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
+    bill_type = get("bill_type")
+    bill_class: str | None = None
+    if bill_type is not None:
+        if type(bill_type) is not str or _BILL_TYPE.match(bill_type) is None:
+            return None
+        bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
         given += 1
-    member = get("member", _MISSING)
-    if member is _MISSING:
-        claim.member = None
-    else:
-        claim.member = _text(member, "member")
+    member = get("member")
+    if member is not None:
+        if type(member) is not str:
+            return None
         given += 1
-    provider = get("provider", _MISSING)
-    if provider is _MISSING:
-        claim.provider = None
-    else:
-        claim.provider = _text(provider, "provider")
+    provider = get("provider")
+    if provider is not None:
+        if type(provider) is not str:
+            return None
         given += 1
-    if strict and len(raw) != given:
-        raise _rejected("claim")
-    listed = _lines(get("lines", _MISSING), "lines")
-    dates: set[str] = set()
-    by_date: dict[str, list[Line]] = {}
+    if len(raw) != given and (strict or len(_CLAIM_KEYS.intersection(raw)) != given):
+        return None
+    needs_pos = kind == "professional" and pos is None
     lines: list[Line] = []
+    by_date: dict[str, list[Line]] = {}
     for number, item in enumerate(listed, 1):
-        line = _line(item, number, claim.pos, claim.provider, dates, strict)
+        if type(item) is not dict:
+            return None
+        get = item.get
+        code = get("code")
+        if type(code) is not str:
+            return None
+        if code not in _GOOD_CODES:
+            if _CODE.match(code) is None:
+                return None
+            if len(_GOOD_CODES) < _REMEMBERED:
+                _GOOD_CODES.add(code)
+        date = get("date")
+        if type(date) is not str:
+            return None
+        if date not in _GOOD_DATES:
+            if not _calendar_date(date):
+                return None
+            if len(_GOOD_DATES) < _REMEMBERED:
+                _GOOD_DATES.add(date)
+        line = Line()
+        line.number = number
+        line.code = code
+        line.date = date
+        given = 2
+        modifiers = get("modifiers")
+        if modifiers is None:
+            line.modifiers = ()
+        else:
+            if type(modifiers) is not list or len(modifiers) > 4:
+                return None
+            for modifier in modifiers:
+                if type(modifier) is not str or modifier not in _MODIFIER_SET:
+                    return None
+            line.modifiers = tuple(modifiers)
+            given += 1
+        units = get("units")
+        if units is None:
+            line.units = 1
+        else:
+            if not ((type(units) is int and units > 0) or (type(units) is float and 0 < units < math.inf)):
+                return None
+            line.units = units
+            given += 1
+        charge = get("charge")
+        if charge is not None:
+            if not ((type(charge) is int and charge >= 0) or (type(charge) is float and 0 <= charge < math.inf)):
+                return None
+            given += 1
+        line.charge = charge
+        start = get("start")
+        stop = get("stop")
+        if start is None and stop is None:
+            line.start = line.stop = None
+            line.start_at = line.stop_at = line.minutes = None
+        else:
+            start_at = _stamp_minutes(start)
+            stop_at = _stamp_minutes(stop)
+            if start_at is None or stop_at is None or stop_at <= start_at:
+                return None
+            line.start = start
+            line.stop = stop
+            line.start_at = start_at
+            line.stop_at = stop_at
+            line.minutes = stop_at - start_at
+            given += 2
+        drug = get("drug")
+        if drug is None:
+            line.drug = code if code[0] in "JQ" and _is_drug_code(code) else None
+        else:
+            if type(drug) is not str or not drug:
+                return None
+            line.drug = drug
+            given += 1
+        line.provider = provider
+        line.pos = pos
+        line.supervision = "direct"
+        line.member_supplied = False
+        line.description = None
+        if len(item) != given:
+            if not _SELDOM_GIVEN.isdisjoint(item):
+                seldom = _seldom_given(item, line)
+                if seldom < 0:
+                    return None
+                given += seldom
+            if len(item) != given and (strict or len(_LINE_KEYS.intersection(item)) != given):
+                return None
+        if needs_pos and line.pos is None:
+            return None
         lines.append(line)
-        same_day = by_date.get(line.date)
+        same_day = by_date.get(date)
         if same_day is None:
-            by_date[line.date] = [line]
+            by_date[date] = [line]
         else:
             same_day.append(line)
-    if claim.type == "professional" and claim.pos is None:
-        for line in lines:
-            if line.pos is None:
-                raise _rejected(f"lines[{line.number}].pos")
+    claim = Claim()
+    claim.id = claim_id
+    claim.type = kind
+    claim.pos = pos
+    claim.bill_type = bill_type
+    claim.bill_class = bill_class
+    claim.member = member
+    claim.provider = provider
     claim.lines = tuple(lines)
     claim.by_date = by_date
     return claim
+
+
+def _seldom_given(item: dict[Any, Any], line: Line) -> int:
+    """The fast path for the fields lines seldom give: how many of them the line gives, each set
+    on `line`; -1 when one of them is unusual."""
+    get = item.get
+    given = 0
+    provider = get("provider")
+    if provider is not None:
+        if type(provider) is not str:
+            return -1
+        line.provider = provider
+        given += 1
+    pos = get("pos")
+    if pos is not None:
+        if type(pos) is not str or pos not in _PLACES:
+            return -1
+        line.pos = pos
+        given += 1
+    supervision = get("supervision")
+    if supervision is not None:
+        if type(supervision) is not str or supervision not in _SUPERVISION:
+            return -1
+        line.supervision = supervision
+        given += 1
+    member_supplied = get("member_supplied")
+    if member_supplied is not None:
+        if type(member_supplied) is not bool:
+            return -1
+        line.member_supplied = member_supplied
+        given += 1
+    description = get("description")
+    if description is not None:
+        if type(description) is not str:
+            return -1
+        line.description = description if description.strip() else None
+        given += 1
+    return given
+
+
+def _built_claim(raw: Mapping[Any, Any]) -> Claim:
+    """The claim of a mapping the full checker found no problem in: each field through its own
+    check (which returns the value rules read), the contract's defaults for the others."""
+    claim = Claim()
+    claim.id = _claim_id(raw["id"], "id")
+    claim.type = _claim_type(raw["type"], "type")
+    claim.pos = _place(raw["pos"], "pos") if "pos" in raw else None
+    claim.bill_type = claim.bill_class = None
+    if "bill_type" in raw:
+        bill_type = claim.bill_type = _bill_type(raw["bill_type"], "bill_type")
+        claim.bill_class = bill_type[1:3] if len(bill_type) == 4 else bill_type[0:2]
+    claim.member = _text(raw["member"], "member") if "member" in raw else None
+    claim.provider = _text(raw["provider"], "provider") if "provider" in raw else None
+    lines = [_built_line(item, number, claim) for number, item in enumerate(raw["lines"], 1)]
+    by_date: dict[str, list[Line]] = {}
+    for line in lines:
+        by_date.setdefault(line.date, []).append(line)
+    claim.lines = tuple(lines)
+    claim.by_date = by_date
+    return claim
+
+
+def _built_line(raw: Mapping[Any, Any], number: int, claim: Claim) -> Line:
+    def field(name: str, default: Any) -> Any:
+        return _LINE_CHECKS[name](raw[name], f"lines[{number}].{name}") if name in raw else default
+
+    line = Line()
+    line.number = number
+    line.code = _code(raw["code"], f"lines[{number}].code")
+    line.date = _date(raw["date"], f"lines[{number}].date")
+    line.modifiers = field("modifiers", ())
+    line.units = field("units", 1)
+    line.charge = field("charge", None)
+    line.start = line.stop = line.start_at = line.stop_at = line.minutes = None
+    if "start" in raw:  # and so "stop", after it: the full checker says so
+        line.start, line.stop = raw["start"], raw["stop"]
+        line.start_at, line.stop_at = field("start", None), field("stop", None)
+        line.minutes = line.stop_at - line.start_at
+    line.drug = field("drug", line.code if _is_drug_code(line.code) else None)
+    line.provider = field("provider", claim.provider)
+    line.pos = field("pos", claim.pos)
+    line.supervision = field("supervision", "direct")
+    line.member_supplied = field("member_supplied", False)
+    line.description = field("description", None)
+    return line
 
 
 # -- the long path: every problem of a claim, in path order
@@ -521,18 +660,24 @@ def claim_problems(raw: object, strict: bool = True) -> list[str]:
 def parse_claim(raw: object, unknown_fields: str = "error") -> Claim:
     """Validate a JSON-shaped claim. A malformed claim raises one ClaimError naming every problem,
     joined by "; " in path order. `unknown_fields="ignore"` accepts fields the contract does not
-    name; any other value than "error" or "ignore" is the caller's mistake (ValueError)."""
+    name; any other value than "error" or "ignore" is the caller's mistake (ValueError).
+
+    The fast path takes the usual claim; whatever it does not take, the full checker decides, and
+    it alone writes messages."""
     if unknown_fields == "error":
         strict = True
     elif unknown_fields == "ignore":
         strict = False
     else:
         raise ValueError(f"unknown_fields must be 'error' or 'ignore', not {_shown(unknown_fields)}")
-    try:
-        return _parse(raw, strict)
-    except ClaimError as error:
-        problems = claim_problems(raw, strict)
-        raise ClaimError("; ".join(problems) if problems else str(error)) from None
+    claim = _fast_claim(raw, strict)
+    if claim is not None:
+        return claim
+    problems = claim_problems(raw, strict)
+    if problems:
+        raise ClaimError("; ".join(problems))
+    assert isinstance(raw, Mapping)  # claim_problems finds a problem in anything else
+    return _built_claim(raw)
 
 
 # -- what rules read of lines

@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from compiler.commands.evaluate import Progress, evaluate_records
-from compiler.commands.results import ResultSink
+from compiler.commands.sinks import ResultSink
 from compiler.inputs.parquet import CLAIM_RESULTS, ClaimRows, claim_row
 from compiler.inputs.records import Record
 from compiler.scale.dask_eval import load_module_file

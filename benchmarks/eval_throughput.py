@@ -1,0 +1,142 @@
+"""`rulesc eval` end to end: claims per second and peak memory, for --jobs 1 and --jobs 2.
+
+    python benchmarks/eval_throughput.py [--claims N] [--jobs 1 2] [--native] [--repeat R]
+    python benchmarks/eval_throughput.py --claims N --write FILE     (only write the claims)
+
+Writes N claims of the benchmark's mix (benchmarks/throughput.py) as JSON Lines, then runs
+`python -m compiler eval` on them as a subprocess for each setting, and reports the wall time,
+claims per second, and the peak memory: the largest sum, over the command and every process it
+started, of their resident memory, sampled from /proc every 20 ms (and, as a cross-check, the
+largest single process by getrusage). Every setting's output is compared with --jobs 1's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from throughput import claim_texts  # noqa: E402
+
+
+def write_claims(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for text in claim_texts(count):
+            out.write(text + "\n")
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            tree.setdefault(parent, []).append(int(entry))
+    return tree
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss(root: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    tree, total, todo = _children(), 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss_kib(pid)
+        todo.extend(tree.get(pid, ()))
+    return total
+
+
+def _digest(path: Path) -> str:
+    """The output's sha256, read in pieces (a whole output held here would be inherited by the
+    next command's process while it starts, and counted as its memory)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        while piece := data.read(1 << 20):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def run(command: list[str]) -> tuple[float, int, int, str]:
+    """Wall seconds, peak summed memory (KiB), largest single process (KiB), and the output's digest."""
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as out:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        process = subprocess.Popen([*command, "--output", out.name], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.02):
+                peak = max(peak, tree_rss(process.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, err = process.communicate()
+        wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        if process.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} failed:\n{err}")
+        largest = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        digest = _digest(Path(out.name))
+    return wall, peak, largest, digest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--native", action="store_true", help="also run each --jobs with --native")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per setting; the fastest is kept")
+    parser.add_argument("--input", type=Path, help="claims already written (JSON Lines)")
+    parser.add_argument("--write", type=Path, help="write the claims to this file and stop")
+    args = parser.parse_args()
+    if args.write:
+        write_claims(args.write, args.claims)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        source = args.input or Path(tmp) / "claims.jsonl"
+        if not args.input:
+            write_claims(source, args.claims)
+        claims = sum(1 for _ in source.open(encoding="utf-8"))
+        base = [sys.executable, "-m", "compiler", "eval", "policies/cpcp026.rules", "--input", str(source)]
+        settings = [[f"--jobs={jobs}"] for jobs in args.jobs]
+        if args.native:
+            settings += [[f"--jobs={jobs}", "--native"] for jobs in args.jobs]
+        print(f"{claims:,} claims; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+        reference = None
+        for setting in settings:
+            results = [run(base + setting) for _ in range(args.repeat)]
+            wall, peak, largest, digest = min(results)
+            reference = reference or digest
+            same = "same output" if digest == reference else "OUTPUT DIFFERS"
+            print(f"{' '.join(setting):20} {wall:7.1f} s  {claims / wall:>9,.0f} claims/s  peak {peak / 1024:6.1f} MB "
+                  f"(summed over processes; largest one {largest / 1024:.1f} MB)  {same}")
+
+
+if __name__ == "__main__":
+    main()
