@@ -53,7 +53,7 @@ def documented(section: str) -> dict[str, set[str]]:
     groups = {}
     for group in GROUPS:
         (row,) = [line for line in body.splitlines() if line.startswith(f"| {group} |")]
-        groups[group] = set(re.findall(r"\b[EX]\d\d\b", row))
+        groups[group] = set(re.findall(r"\b[A-Z]\d\d\b", row))
     return groups
 
 
