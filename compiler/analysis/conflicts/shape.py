@@ -37,6 +37,9 @@ class Shapes:
         self.rules = rules
         self.overriders = overriders
         self._raw: dict[tuple[str, bool], Shape] = {}
+        # by node identity: a node's shape is asked for in both polarities by its parent, so
+        # without this a deep expression would cost time exponential in its depth
+        self._exprs: dict[tuple[int, bool, frozenset[str]], tuple[ir.Expr, Shape]] = {}
 
     def raw(self, rule_id: str, positive: bool = True) -> Shape:
         key = (rule_id, positive)
@@ -56,6 +59,15 @@ class Shapes:
     def expr(self, expr: ir.Expr | None, positive: bool, quantified: frozenset[str]) -> Shape:
         if expr is None:
             return NONE
+        key = (id(expr), positive, quantified)
+        known = self._exprs.get(key)
+        if known is not None and known[0] is expr:
+            return known[1]
+        shape = self._expr(expr, positive, quantified)
+        self._exprs[key] = (expr, shape)
+        return shape
+
+    def _expr(self, expr: ir.Expr, positive: bool, quantified: frozenset[str]) -> Shape:
         if isinstance(expr, ir.Quant):
             inner = quantified | {expr.var}
             ordered = expr.kind == "first" or bool({"earlier", "later"} & set(expr.scopes))
