@@ -6,9 +6,9 @@ cannot be read or a claim the engine rejects becomes an error result in its plac
 still evaluated. The summary (`N claims, K with findings, E errors`) and any progress go to
 standard error only.
 
-The generated module runs through `compiler.commands.parallel` (`--jobs`): JSON input a line at a
-time, other formats record by record, with the same result lines; the interpreter, the reference,
-reads every input with the readers here, one record at a time. Parquet results are written here.
+The generated module runs JSON input through `compiler.commands.parallel` (`--jobs`), a line at a
+time, with the same result lines; X12, FHIR and Parquet input (whose parsing is the cost), the
+interpreter (the reference) and Parquet output go through the readers here, one record at a time.
 """
 
 from __future__ import annotations
@@ -210,9 +210,7 @@ def run(options: EvalOptions) -> int:
         try:
             if text is not None and lines_out is not None:
                 summary = batches.run(text, lines_out, lambda count: progress.update(count - count % 64))
-            elif records is not None and lines_out is not None and parallel_json:
-                summary = batches.run_records(records, lines_out, lambda count: progress.update(count - count % 64))
-            else:
+            else:  # X12, FHIR and Parquet are read (and parsed) here; their records keep their claim ids
                 assert records is not None
                 summary = evaluate_records(records, engine.evaluate, engine.rejected, out, progress)
         finally:
