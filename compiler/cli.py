@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("file", metavar="FILE", help="the rules file")
     sub.add_argument("--format", choices=("text", "json", "sarif"), default="text",
                      help="text for people, json (contract/ANALYSIS.md) or sarif for code hosts")
-    sub.add_argument("--max-lines", type=_positive, metavar="K",
+    sub.add_argument("--max-lines", type=_counting("lines"), metavar="K",
                      help="bound every question to claims of at most K lines")
     sub.add_argument("--allow-unknown", action="store_true",
                      help="accepted for symmetry with build; unknown entries never fail analyze")
@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="accept claim fields the contract does not name (default: an error)")
     sub.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show a count and rate on standard error (default: when it is a terminal)")
-    sub.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+    sub.add_argument("--jobs", type=_counting("processes"), default=None, metavar="N",
                      help="worker processes for the compiled engine (default: the machine's cores; 1: none)")
     sub.add_argument("--native", action="store_true",
                      help="run the module's native build (compiled with mypyc once, then cached)")
@@ -116,14 +116,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of lines from 1, got {text!r}")
-    return value
+def _counting(what: str) -> Callable[[str], int]:
+    """An argument type for a count of `what`, 1 or more."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"expected a number of {what}, 1 or more, not {text!r}")
+        return value
+
+    return parse
 
 
 def _analyzing(name: str) -> ModuleType:
@@ -164,14 +169,6 @@ def cores() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of processes, 1 or more, not {text!r}")
-    return value
 
 
 def parse(argv: Sequence[str]) -> tuple[Callable[[Any], int], object]:
