@@ -166,6 +166,7 @@ class Encoder:
         self._maps = {m.name: dict(m.pairs) for m in pack.maps}
         self._rankings = {r.name: r for r in pack.rankings}
         self._drug_ranges = universe.code_ranges(_drug)
+        self.effective_day = datetime.date.fromisoformat(pack.effective).toordinal()
         self._dispatch: dict[type, Callable[[Any, dict[str, int], View], Value]] = {
             ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
             ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
@@ -197,7 +198,7 @@ class Encoder:
 
     def _encode_raw(self, rule: ir.Rule, slot: int, view: View) -> Z3:
         s = self.claim.slots[slot]
-        parts = [s.active, s.date >= self.u.effective]
+        parts = [s.active, s.date >= self.effective_day]
         if rule.target is not None:
             parts.append(self.within(self.code(slot, view), self.u.set_ranges(rule.target.members, False)))
         if rule.claim_types is not None:

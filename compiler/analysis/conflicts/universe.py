@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +63,7 @@ class Universe:
     literals: dict[str, int]  # text literals (not code-shaped) -> id
     families: dict[str, tuple[int, int]]  # family -> (lo, hi)
     modifiers: tuple[str, ...]
-    effective: int  # the pack's effective date, as a day ordinal
+    effective: int  # the (first) pack's effective date, as a day ordinal
     day_lo: int
     day_hi: int
     capacity: int
@@ -273,21 +273,39 @@ def _generic_codes(kind: str, taken: set[str], count: int) -> list[str]:
     return found
 
 
-def build_universe(pack: ir.Pack, capacity: int) -> Universe:
-    """Partition the codes the pack mentions into groups that every construct treats alike."""
-    found = _mentions(pack)
+def _merged_mentions(packs: Sequence[ir.Pack]) -> _Mentions:
+    found = _Mentions()
+    for pack in packs:
+        one = _mentions(pack)
+        found.code_sets += one.code_sets
+        found.singles |= one.singles
+        found.texts |= one.texts
+        found.modifiers |= one.modifiers
+        found.dates |= one.dates
+        for code, weight in one.prominent.items():
+            found.note(code, weight)
+    return found
+
+
+def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Universe:
+    """Partition the codes the packs mention into groups that every construct of every pack treats
+    alike (several packs: the versions a change report compares, over one symbolic claim)."""
+    packs = (packs,) if isinstance(packs, ir.Pack) else tuple(packs)
+    found = _merged_mentions(packs)
     codes: set[str] = set(found.singles)
     for code_set in found.code_sets:
         codes.update(code_set)
-    for attribute in pack.attributes:
-        codes.update(code for code, _ in attribute.values)
-    for code_map in pack.maps:
-        for key, value in code_map.pairs:
-            codes.update((key, value))
+    for pack in packs:
+        for attribute in pack.attributes:
+            codes.update(code for code, _ in attribute.values)
+        for code_map in pack.maps:
+            for key, value in code_map.pairs:
+                codes.update((key, value))
     codes = {c for c in codes if CODE_SHAPE.match(c)}
     distinct_sets = sorted({s for s in found.code_sets}, key=lambda s: (len(s), sorted(s)[:3]))
-    attributes = sorted(pack.attributes, key=lambda a: a.name)
-    maps = sorted(pack.maps, key=lambda m: m.name)
+    # attributes and maps of every pack, in a fixed order (two packs may name them alike)
+    attributes = [a for pack in packs for a in sorted(pack.attributes, key=lambda a: a.name)]
+    maps = [m for pack in packs for m in sorted(pack.maps, key=lambda m: m.name)]
     lookups = [a.lookup() for a in attributes]
     map_lookups = [dict(m.pairs) for m in maps]
 
@@ -334,8 +352,9 @@ def build_universe(pack: ir.Pack, capacity: int) -> Universe:
     for family in FAMILIES:
         families[family] = (next_id, next_id + capacity - 1)
         next_id += capacity
-    effective = datetime.date.fromisoformat(pack.effective).toordinal()
-    days = [effective, *(datetime.date.fromisoformat(d).toordinal() for d in found.dates)]
+    effectives = [datetime.date.fromisoformat(pack.effective).toordinal() for pack in packs]
+    effective = effectives[0]
+    days = [*effectives, *(datetime.date.fromisoformat(d).toordinal() for d in found.dates)]
     margin = 2 * capacity + 10
     classes = {text: (text[1:3] if len(text) == 4 else text[0:2]) for text in literals if BILL_TYPE.match(text)}
     return Universe(groups, group_of, literals, families, tuple(sorted(found.modifiers)), effective,
