@@ -1,0 +1,113 @@
+"""The change report between two versions of a pack (contract/DIFF.md), as plain data.
+
+Standard library only: the policy document and the command line read a report without the solver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Change = Literal["equivalent", "broader", "narrower", "incomparable", "outcome", "added", "removed", "unknown"]
+CHANGES: tuple[Change, ...] = ("equivalent", "broader", "narrower", "incomparable", "outcome", "added", "removed",
+                               "unknown")
+#: which way a witness shows a change: the rule decides the line only under the new pack (broader),
+#: only under the old one (narrower), or under both with another disposition or suggestion (outcome)
+Direction = Literal["broader", "narrower", "outcome"]
+
+
+@dataclass(frozen=True)
+class PackId:
+    pack: str
+    version: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"pack": self.pack, "version": self.version}
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A claim on whose line `line` the rule decides differently; `old` and `new` are that rule's
+    findings on that line under each pack (contract finding objects), as the interpreters gave them."""
+
+    claim: dict[str, Any]
+    line: int
+    direction: Direction
+    old: list[dict[str, Any]]
+    new: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"claim": self.claim, "line": self.line, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class RuleChange:
+    rule: str
+    change: Change
+    message: str
+    witnesses: tuple[Witness, ...] = ()
+    texts: tuple[str, ...] = ()  # what changed in wording only: "message", "citation", "title"
+    reason: str = ""  # why the answer is unknown
+
+    @property
+    def changed(self) -> bool:
+        return self.change != "equivalent"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "change": self.change, "witnesses": [w.to_json() for w in self.witnesses],
+                "message": self.message}
+
+
+@dataclass(frozen=True)
+class RuleImpact:
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"added": self.added, "removed": self.removed, "changed": self.changed}
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Measured on a claim file: claims and lines whose findings differ, and per rule the findings
+    added, removed, or changed in disposition or suggestion."""
+
+    claims: int
+    changed: int
+    lines_changed: int
+    by_rule: dict[str, RuleImpact] = field(default_factory=dict)
+    errors: int = 0  # records that could not be read or that a pack rejects (not counted in `claims`)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"claims": self.claims, "changed": self.changed, "lines_changed": self.lines_changed,
+                "by_rule": {rule: self.by_rule[rule].to_json() for rule in sorted(self.by_rule)}}
+
+
+@dataclass
+class ChangeReport:
+    old: PackId
+    new: PackId
+    lines: int  # the most lines a question used
+    complete: bool  # every answer holds for claims of any size
+    rules: list[RuleChange]
+    impact: Impact | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {change: 0 for change in CHANGES}
+        for rule in self.rules:
+            counts[rule.change] += 1
+        return counts
+
+    @property
+    def changed(self) -> list[RuleChange]:
+        return [r for r in self.rules if r.changed]
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"old": self.old.to_json(), "new": self.new.to_json(),
+                               "bound": {"lines": self.lines, "complete": self.complete},
+                               "summary": self.summary(), "rules": [r.to_json() for r in self.rules]}
+        if self.impact is not None:
+            out["impact"] = self.impact.to_json()
+        return out
