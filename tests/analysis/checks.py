@@ -30,13 +30,13 @@ def without(pack: ir.Pack, resolved_by: dict[str, Any], rules: list[str]) -> ir.
             p for p in pack.precedences if not (p.winner == ident and p.loser in others)))
     changed = []
     for rule in pack.rules:
-        if rule.id == ident and kind == "condition" and rule.condition is not None:
-            named = {node.rule for node in ir.walk(rule.condition) if isinstance(node, ir.Flagged)} & set(rules)
+        condition = rule.condition
+        if rule.id == ident and kind == "condition" and condition is not None:
+            named = {node.rule for node in ir.walk(condition) if isinstance(node, ir.Flagged)} & set(rules)
             if named - {ident}:
-                rule = dataclasses.replace(rule, condition=strip_flagged(rule.condition, named - {ident}))
+                rule = dataclasses.replace(rule, condition=strip_flagged(condition, named - {ident}))
             else:  # an exclusion of the rule's own condition, found by its location
-                rule = dataclasses.replace(rule, condition=_without_exclusion(rule.condition,
-                                                                              resolved_by["location"]))
+                rule = dataclasses.replace(rule, condition=_without_exclusion(condition, resolved_by["location"]))
         if rule.id == ident and kind == "suggestion":
             rule = dataclasses.replace(rule, suggest_if=None)
         changed.append(rule)
