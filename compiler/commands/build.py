@@ -162,7 +162,7 @@ def _changes(plan: ir.Plan, sources: Sources, style: Style) -> ChangeReport | in
     show(out.items, sources, style)
     if previous.plan is None:
         return EXIT_ERRORS
-    return compare_packs(previous.plan.pack, pack, sources=sources)
+    return compare_packs(previous.plan.pack, pack)
 
 
 def _read(path: Path) -> str | None:
