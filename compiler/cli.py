@@ -1,4 +1,4 @@
-"""The `rulesc` command line: check, analyze, build, test, eval and graph (contract/CONTRACT.md).
+"""The `rulesc` command line: check, analyze, diff, build, test, eval and graph (contract/CONTRACT.md).
 
 This module only parses arguments into each command's options and calls the command; the work is
 in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
@@ -59,6 +59,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="bound every question to claims of at most K lines")
     sub.add_argument("--allow-unknown", action="store_true",
                      help="accepted for symmetry with build; unknown entries never fail analyze")
+    colour(sub)
+
+    sub = commands.add_parser("diff", help="what a new version of a pack decides differently, with witness claims")
+    sub.add_argument("old", metavar="OLD", help="the rules file of the previous version")
+    sub.add_argument("new", metavar="NEW", help="the rules file of the new version")
+    sub.add_argument("--format", choices=("text", "json"), default="text",
+                     help="text for people (a changelog), json (contract/DIFF.md)")
+    sub.add_argument("--check", action="store_true",
+                     help="exit 1 when some rule decides differently and the version did not change")
+    sub.add_argument("--max-lines", type=_counting("lines"), metavar="K",
+                     help="bound every question to claims of at most K lines")
     colour(sub)
 
     sub = commands.add_parser("graph", help="the pack's dependency graph as DOT, Mermaid or JSON")
@@ -132,7 +143,7 @@ def _counting(what: str) -> Callable[[str], int]:
 
 
 def _analyzing(name: str) -> ModuleType:
-    """A command that runs the conflict analyzer (check, analyze, build), loaded when it runs: the
+    """A command that runs the conflict analyzer (check, analyze, diff, build), loaded when it runs: the
     solver is imported with the analyzer, and `rulesc eval` and `rulesc test` never load it."""
     return importlib.import_module(f"compiler.commands.{name}")
 
@@ -147,6 +158,10 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
         analyze = _analyzing("analyze")
         return analyze.run, analyze.AnalyzeOptions(args.file, args.format, args.max_lines, args.allow_unknown,
                                                    Style("text", style.colour))
+    if args.command == "diff":
+        diff = _analyzing("diff")
+        return diff.run, diff.DiffOptions(args.old, args.new, args.format, check=args.check,
+                                          max_lines=args.max_lines, style=Style("text", style.colour))
     if args.command == "graph":
         return graph.run, graph.GraphOptions(args.file, args.format, Style("text", style.colour))
     if args.command == "build":
@@ -190,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command, chosen = parse(sys.argv[1:] if argv is None else argv)
     except _UsageError as error:
-        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,build,test,eval,graph}} ... (rulesc --help)\n")
+        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,diff,build,test,eval,graph}} ... (rulesc --help)\n")
         return EXIT_USAGE
     except SystemExit as exit_:  # --help, --version
         return exit_.code if isinstance(exit_.code, int) else 0

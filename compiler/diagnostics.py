@@ -238,6 +238,8 @@ class Collector:
     """Collects diagnostics across a stage; a stage fails once, at the end."""
 
     items: list[Diagnostic] = field(default_factory=list)
+    #: error codes this run reports as warnings (see compiler.pipeline.ABOUT_EXAMPLES)
+    tolerate: frozenset[str] = frozenset()
 
     def error(self, code: str, message: str, span: Span | None, *hints: str,
               labels: Iterable[Label] = ()) -> None:
@@ -256,6 +258,8 @@ class Collector:
         if registered.severity is not severity:
             raise UnregisteredCode(f"{code!r} is registered as {registered.severity.value}, "
                                    f"reported as {severity.value}")
+        if severity is Severity.ERROR and code in self.tolerate:
+            severity = Severity.WARNING
         self.items.append(Diagnostic(code, message, span, severity, tuple(labels), tuple(hints)))
 
     @property

@@ -61,9 +61,15 @@ def _too_deep(path: str, doing: str, detail: str = "") -> Diagnostic:
                       Severity.ERROR, (), ("split a very long condition into named code sets or several rules",))
 
 
-def compile_pack(path: str | Path, sources: Sources) -> Compiled:
-    """Front end and analysis for one pack; `plan` (and `pack`) are None when any error was found."""
-    out = Collector()
+#: errors about a pack's examples and coverage, not about what its rules decide: `rulesc diff`
+#: compares drafts whose examples have not caught up with their rules yet
+ABOUT_EXAMPLES = frozenset({"bad-example", "bad-evidence", "uncovered-row"})
+
+
+def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = frozenset()) -> Compiled:
+    """Front end and analysis for one pack; `plan` (and `pack`) are None when any error was found.
+    Errors whose codes are in `tolerate` are reported as warnings instead."""
+    out = Collector(tolerate=tolerate)
     plan = None
     try:
         pack = resolve(load_pack(path, out, sources), out)
@@ -76,8 +82,8 @@ def compile_pack(path: str | Path, sources: Sources) -> Compiled:
     return Compiled(str(path), None if out.has_errors else plan, diagnostics)
 
 
-def compile_all(files: Iterable[str], sources: Sources) -> list[Compiled]:
-    return [compile_pack(path, sources) for path in files]
+def compile_all(files: Iterable[str], sources: Sources, tolerate: frozenset[str] = frozenset()) -> list[Compiled]:
+    return [compile_pack(path, sources, tolerate) for path in files]
 
 
 def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:

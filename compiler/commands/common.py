@@ -34,10 +34,11 @@ def show(diagnostics: Sequence[Diagnostic], sources: Sources, style: Style) -> N
         report(diagnostics, sources, style.format, style.colour, sys.stderr)
 
 
-def compile_or_report(files: Sequence[str], style: Style) -> Packs | int:
-    """The compiled packs, or the exit code after printing why they could not all be compiled."""
+def compile_or_report(files: Sequence[str], style: Style, tolerate: frozenset[str] = frozenset()) -> Packs | int:
+    """The compiled packs, or the exit code after printing why they could not all be compiled
+    (errors with codes in `tolerate` are warnings here)."""
     sources = Sources()
-    results = compile_all(files, sources)
+    results = compile_all(files, sources, tolerate)
     diagnostics = [d for r in results for d in r.diagnostics]
     show(diagnostics, sources, style)
     if any(r.plan is None for r in results):

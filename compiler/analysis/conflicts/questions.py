@@ -235,21 +235,7 @@ class Analysis:
             solver.pop()
 
     def _pleasant(self, symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
-        """Preferences for readable witnesses: whole units and dollars, dates in the effective period,
-        drugs that look like drugs, texts from their own families; `fully` adds round times of day."""
-        u = self.universe
-        drugs = [u.families["drug"], *u.code_ranges(is_drug_code)]  # (memoized by the universe)
-        out = []
-        for slot in symbolic.slots:
-            out += [z3.IsInt(slot.units), z3.IsInt(slot.charge), slot.date >= u.effective,
-                    in_ranges(slot.drug, drugs), in_ranges(slot.provider, [u.families["provider"]]),
-                    in_ranges(slot.description, [u.families["text"]])]
-            if fully:
-                out += [slot.start >= slot.date * 1440 + 8 * 60, slot.stop <= slot.date * 1440 + 20 * 60,
-                        slot.start % 15 == 0, (slot.stop - slot.start) % 5 == 0, slot.stop - slot.start <= 90]
-        header = symbolic.header
-        out += [in_ranges(header.provider, [u.families["provider"]]), in_ranges(header.member, [u.families["text"]])]
-        return out
+        return pleasant(symbolic, fully)
 
     # ------------------------------------------------------------ entries
     def between(self, a: str, b: str) -> list[Declaration]:
@@ -435,6 +421,24 @@ class Analysis:
                     return None
                 found |= {self.universe.group_of[c] for c in codes if c in self.universe.group_of}
         return frozenset(found)
+
+
+def pleasant(symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
+    """Preferences for readable witnesses: whole units and dollars, dates in the effective period,
+    drugs that look like drugs, texts from their own families; `fully` adds round times of day."""
+    u = symbolic.universe
+    drugs = [u.families["drug"], *u.code_ranges(is_drug_code)]  # (memoized by the universe)
+    out = []
+    for slot in symbolic.slots:
+        out += [z3.IsInt(slot.units), z3.IsInt(slot.charge), slot.date >= u.effective,
+                in_ranges(slot.drug, drugs), in_ranges(slot.provider, [u.families["provider"]]),
+                in_ranges(slot.description, [u.families["text"]])]
+        if fully:
+            out += [slot.start >= slot.date * 1440 + 8 * 60, slot.stop <= slot.date * 1440 + 20 * 60,
+                    slot.start % 15 == 0, (slot.stop - slot.start) % 5 == 0, slot.stop - slot.start <= 90]
+    header = symbolic.header
+    out += [in_ranges(header.provider, [u.families["provider"]]), in_ranges(header.member, [u.families["text"]])]
+    return out
 
 
 def _kind(conflict: Conflict) -> str:

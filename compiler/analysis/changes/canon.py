@@ -1,0 +1,84 @@
+"""A rule's decisions as a value: equal values decide alike on every claim, without the solver.
+
+The value holds everything the interpreter reads to decide whether a rule's finding is on a line
+and what it says (disposition and suggested code): the rule's scope, target codes and conditions
+with every name replaced by what it stands for (a code set by its members, an attribute, map or
+ranking by its data, `flagged by X` by X's own decisions, the rules that take precedence by theirs),
+and the pack's effective date. Spans, names, messages and titles are left out. Two rules with equal
+values are equivalent; unequal values only mean the solver must answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from compiler.semantics import ir
+
+Canon = tuple[Any, ...]
+
+_LEFT_OUT = frozenset({"span", "id_span"})
+
+
+class Canonical:
+    """The canonical values of one pack's rules, memoized."""
+
+    def __init__(self, pack: ir.Pack) -> None:
+        self.pack = pack
+        self.rules = {r.id: r for r in pack.rules}
+        self._attributes = {a.name: a.values for a in pack.attributes}
+        self._maps = {m.name: tuple(sorted(m.pairs)) for m in pack.maps}
+        self._rankings = {r.name: r.levels for r in pack.rankings}
+        self._raw: dict[str, Canon] = {}
+        self._effective: dict[str, Canon] = {}
+
+    def decisions(self, rule_id: str) -> Canon:
+        """The rule's effective decisions: where it fires, less where a rule taking precedence fires,
+        and what its findings decide."""
+        if rule_id not in self._effective:
+            rule = self.rules[rule_id]
+            winners = tuple(sorted((self.raw(w) for w in self.pack.overriders(rule_id) if w in self.rules), key=repr))
+            self._effective[rule_id] = (self.raw(rule_id), winners, rule.disposition,
+                                        self.expr(rule.suggest), self.expr(rule.suggest_if))
+        return self._effective[rule_id]
+
+    def raw(self, rule_id: str) -> Canon:
+        """Where the rule fires, precedence aside."""
+        if rule_id not in self._raw:
+            rule = self.rules[rule_id]
+            places = None if rule.places is None else (tuple(sorted(rule.places.members)), rule.places_negated)
+            target = None if rule.target is None else tuple(sorted(rule.target.members))
+            types = None if rule.claim_types is None else tuple(sorted(rule.claim_types))
+            self._raw[rule_id] = (rule.kind != "documentation", self.pack.effective, types, places, target,
+                                  self.expr(rule.condition))
+        return self._raw[rule_id]
+
+    def expr(self, expr: ir.Expr | None) -> Any:
+        if expr is None:
+            return None
+        if isinstance(expr, ir.SetValue):
+            return ("set", tuple(sorted(expr.codes.members)), expr.codes.texts, expr.type)
+        if isinstance(expr, ir.CodeAttr):
+            return ("attribute", self.expr(expr.code), self._attributes.get(expr.attribute), expr.type)
+        if isinstance(expr, ir.MapGet):
+            return ("map", self.expr(expr.key), self._maps.get(expr.map), expr.type)
+        if isinstance(expr, ir.RankOf):
+            levels = tuple((self._attributes.get(name), order) for name, order in self._rankings.get(expr.ranking, ()))
+            return ("rank", self.expr(expr.code), levels)
+        if isinstance(expr, ir.Flagged):
+            return ("flagged", expr.var, self.decisions(expr.rule)[:2] if expr.rule in self.rules else expr.rule)
+        fields = []
+        for f in dataclasses.fields(expr):
+            if f.name in _LEFT_OUT:
+                continue
+            value = getattr(expr, f.name)
+            if isinstance(value, tuple):
+                value = tuple(self.expr(v) if _is_expr(v) else v for v in value)
+            elif _is_expr(value):
+                value = self.expr(value)
+            fields.append(value)
+        return (type(expr).__name__, *fields)
+
+
+def _is_expr(value: object) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, (ir.Type, type))

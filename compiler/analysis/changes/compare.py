@@ -1,0 +1,437 @@
+"""Two versions of a pack compared rule by rule, over one symbolic claim (contract/DIFF.md).
+
+Both packs are encoded by the analyzer's encoder over the same claim variables and one universe of
+codes built from both, so a code set renamed, split or re-joined is the same set of atoms to both.
+For a rule R and a line slot, `O` is "R's finding is on the line under the old pack" (its effective
+decision: raw, less the rules that take precedence over it) and `N` the same under the new pack;
+the questions are `N and not O` (broader), `O and not N` (narrower) and, when neither has an answer,
+`O and N` with a different disposition or suggested code (outcome). A rule whose decisions are the
+same value in both packs (compiler.analysis.changes.canon) is equivalent without a question.
+
+Every witness is a solver model made into a claim, replayed through the interpreters of both packs,
+shrunk while they still show the change, and reported with the rule's findings under each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from compiler.analysis.changes.canon import Canonical
+from compiler.analysis.changes.model import ChangeReport, Direction, PackId, RuleChange, Witness
+from compiler.analysis.conflicts.encode import Encoder, Variant
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
+from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT, LARGEST, pleasant
+from compiler.analysis.conflicts.shape import NONE, Shape, Shapes
+from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe
+from compiler.analysis.conflicts.witness import Claim, Replay, claim_from_model, shrink
+from compiler.diagnostics import Sources
+from compiler.runtime.claims import Finding
+from compiler.semantics import ir
+
+__all__ = ["MAX_WITNESSES", "compare_packs"]
+
+MAX_WITNESSES = 3
+
+Formula = Callable[[Encoder, Encoder, int], Z3]
+
+
+@dataclass
+class _Answer:
+    status: str  # sat | unsat | unknown
+    witnesses: list[Witness]
+    reason: str = ""
+
+
+class _Side:
+    """One version of the pack: its rules, shapes, canonical values and interpreter."""
+
+    def __init__(self, pack: ir.Pack) -> None:
+        self.pack = pack
+        self.rules = {r.id: r for r in pack.rules}
+        self.deciding = {r.id: r for r in pack.rules if r.edits}
+        overriders = {rid: tuple(w for w in pack.overriders(rid) if w in self.deciding) for rid in self.deciding}
+        self.shapes = Shapes(self.deciding, overriders)
+        self.canon = Canonical(pack)
+        self.exceptions = frozenset(r.id for r in pack.rules if r.kind == "exception")
+        self.replay = Replay(_reporting(pack))
+
+    def shape(self, rule_id: str, positive: bool) -> Shape:
+        return self.shapes.effective(rule_id, positive) if rule_id in self.deciding else NONE
+
+    def suggestion_shape(self, rule_id: str) -> Shape:
+        rule = self.deciding.get(rule_id)
+        if rule is None:
+            return NONE
+        shape = NONE
+        for expr in (rule.suggest, rule.suggest_if):
+            shape = shape + self.shapes.expr(expr, True, frozenset()) + self.shapes.expr(expr, False, frozenset())
+        return shape
+
+    def findings(self, rule_id: str, claim: Claim) -> dict[int, Finding] | None:
+        """The rule's findings on the claim, by line (None: the claim is not valid)."""
+        found = self.replay.findings(Variant(), claim, frozenset({rule_id}))
+        if found is None:
+            return None
+        out = {}
+        for finding in found:
+            if finding.rule == rule_id:
+                if rule_id in self.exceptions:
+                    finding = dataclasses.replace(finding, disposition="allow")
+                out[finding.line] = finding
+        return out
+
+
+def _reporting(pack: ir.Pack) -> ir.Pack:
+    """The pack with each exception reporting where it applies (an `info` finding), so that the
+    interpreter shows an exception's decisions like any rule's; no other rule decides differently."""
+    rules = tuple(dataclasses.replace(r, disposition="info") if r.kind == "exception" else r for r in pack.rules)
+    return dataclasses.replace(pack, rules=rules)
+
+
+class Comparison:
+    def __init__(self, old: ir.Pack, new: ir.Pack, max_lines: int | None, rlimit: int) -> None:
+        self.old, self.new = _Side(old), _Side(new)
+        self.max_lines = max_lines
+        self.rlimit = rlimit
+        self.limit = max_lines if max_lines is not None else LARGEST
+        self.universe: Universe = build_universe((old, new), 3 * max(self.limit, DEFAULT_BOUND) + 2)
+        self.ctx = z3.Context()
+        self.lines_used = 1
+        self.complete = True
+        self.disagreements: list[str] = []
+        self._claims: dict[int, SymbolicClaim] = {}
+        self._solvers: dict[int, Any] = {}
+        self._encoders: dict[int, tuple[Encoder, Encoder]] = {}
+        self._group_of_code = {code: g for g in self.universe.groups for code in g.codes[:g.size]}
+
+    # ------------------------------------------------------------ solving
+    def claim(self, size: int) -> SymbolicClaim:
+        if size not in self._claims:
+            symbolic = SymbolicClaim(self.universe, size, self.ctx)
+            solver = z3.Solver(ctx=self.ctx)
+            solver.set("rlimit", self.rlimit)
+            solver.add(*symbolic.constraints)
+            self._claims[size], self._solvers[size] = symbolic, solver
+        return self._claims[size]
+
+    def encoders(self, size: int) -> tuple[Encoder, Encoder]:
+        if size not in self._encoders:
+            symbolic = self.claim(size)
+            self._encoders[size] = (Encoder(self.old.pack, self.universe, symbolic, Variant()),
+                                    Encoder(self.new.pack, self.universe, symbolic, Variant()))
+        return self._encoders[size]
+
+    def size(self, shape: Shape) -> tuple[int, bool]:
+        needed = 1 + shape.exists
+        if not shape.bounded and needed <= self.limit:
+            return needed, True
+        if self.max_lines is not None:
+            return self.max_lines, False
+        return max(DEFAULT_BOUND, min(needed, LARGEST)), False
+
+    def ask(self, rule_id: str, direction: Direction, formula: Formula, shape: Shape, wanted: int) -> _Answer:
+        """Up to `wanted` witnesses of the change in `direction`, each on a line of another code group."""
+        size, complete = self.size(shape)
+        symbolic = self.claim(size)
+        old, new = self.encoders(size)
+        anchors = range(size) if shape.ordered else range(1)
+        solver = self._solvers[size]
+        blocked: list[tuple[int, int]] = []
+        witnesses: list[Witness] = []
+        try:
+            parts = [(a, formula(old, new, a)) for a in anchors]
+        except (z3.Z3Exception, RecursionError) as problem:
+            raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
+        while len(witnesses) < wanted:
+            query = z3.Or(*[z3.And(f, z3.Not(in_ranges(symbolic.slots[a].code, blocked))) if blocked else f
+                            for a, f in parts])
+            solver.push()
+            try:
+                solver.add(query)
+                status = solver.check()
+                if status == z3.unknown:
+                    if witnesses:
+                        break
+                    return _Answer("unknown", [], solver.reason_unknown())
+                self.lines_used = max(self.lines_used, size)
+                if status == z3.unsat:
+                    if not witnesses:
+                        self.complete = self.complete and complete
+                        return _Answer("unsat", [])
+                    break
+                model = self._pleasant_model(solver, symbolic)
+            finally:
+                solver.pop()
+            claim = claim_from_model(model, symbolic)
+            witness = self.confirm(rule_id, direction, claim)
+            if witness is None:
+                if witnesses:
+                    break
+                return _Answer("unknown", [], "internal error: the interpreters do not confirm the solver's witness")
+            witnesses.append(witness)
+            group = self._group_of_code.get(witness.claim["lines"][witness.line - 1]["code"])
+            if group is None:
+                break
+            blocked.append((group.lo, group.hi))
+        return _Answer("sat", witnesses)
+
+    def _pleasant_model(self, solver: Any, symbolic: SymbolicClaim) -> Any:
+        model = solver.model()
+        for fully in (True, False):
+            solver.push()
+            solver.add(*pleasant(symbolic, fully))
+            better = solver.check() == z3.sat
+            if better:
+                model = solver.model()
+            solver.pop()
+            if better:
+                break
+        return model
+
+    # ------------------------------------------------------------ replay
+    def shown(self, rule_id: str, direction: Direction, claim: Claim) -> int | None:
+        """The first line on which the interpreters show the change, or None."""
+        old, new = self.old.findings(rule_id, claim), self.new.findings(rule_id, claim)
+        if old is None or new is None:
+            return None
+        for line in sorted(set(old) | set(new)):
+            o, n = old.get(line), new.get(line)
+            if direction == "broader" and n is not None and o is None:
+                return line
+            if direction == "narrower" and o is not None and n is None:
+                return line
+            if (direction == "outcome" and o is not None and n is not None
+                    and (o.disposition != n.disposition or o.suggest != n.suggest)):
+                return line
+        return None
+
+    def confirm(self, rule_id: str, direction: Direction, claim: Claim) -> Witness | None:
+        if self.shown(rule_id, direction, claim) is None:
+            self.disagreements.append(f"{rule_id} {direction}: the interpreters do not confirm the solver's claim "
+                                      f"{claim}")
+            return None
+        claim = shrink(claim, lambda c: self.shown(rule_id, direction, c) is not None, self.new.pack.effective)
+        line = self.shown(rule_id, direction, claim)
+        assert line is not None
+        old, new = self.old.findings(rule_id, claim) or {}, self.new.findings(rule_id, claim) or {}
+        return Witness(claim, line, direction, [f.to_dict() for f in (old.get(line),) if f is not None],
+                       [f.to_dict() for f in (new.get(line),) if f is not None])
+
+    # ------------------------------------------------------------ formulas
+    def decides(self, side: _Side, encoder: Encoder, rule_id: str, slot: int) -> Z3:
+        if rule_id not in side.deciding:
+            return encoder.false
+        return encoder.effective(rule_id, slot)
+
+    def broader(self, rule_id: str) -> tuple[Formula, Shape]:
+        def formula(old: Encoder, new: Encoder, a: int) -> Z3:
+            return z3.And(self.decides(self.new, new, rule_id, a), z3.Not(self.decides(self.old, old, rule_id, a)))
+
+        return formula, self.new.shape(rule_id, True) + self.old.shape(rule_id, False)
+
+    def narrower(self, rule_id: str) -> tuple[Formula, Shape]:
+        def formula(old: Encoder, new: Encoder, a: int) -> Z3:
+            return z3.And(self.decides(self.old, old, rule_id, a), z3.Not(self.decides(self.new, new, rule_id, a)))
+
+        return formula, self.old.shape(rule_id, True) + self.new.shape(rule_id, False)
+
+    def outcome(self, rule_id: str) -> tuple[Formula, Shape]:
+        same_disposition = self.old.deciding[rule_id].disposition == self.new.deciding[rule_id].disposition
+
+        def formula(old: Encoder, new: Encoder, a: int) -> Z3:
+            both = z3.And(old.effective(rule_id, a), new.effective(rule_id, a))
+            if not same_disposition:
+                return both
+            so, sn = old.suggestion(rule_id, a), new.suggestion(rule_id, a)
+            differ = z3.Or(so.absent != sn.absent, z3.And(z3.Not(so.absent), so.id != sn.id))
+            return z3.And(both, differ)
+
+        shape = (self.old.shape(rule_id, True) + self.new.shape(rule_id, True)
+                 + self.old.suggestion_shape(rule_id) + self.new.suggestion_shape(rule_id))
+        return formula, shape
+
+    # ------------------------------------------------------------ one rule
+    def rule(self, rule_id: str) -> RuleChange:
+        old, new = self.old.rules.get(rule_id), self.new.rules.get(rule_id)
+        try:
+            if old is None or new is None:
+                return self._added_or_removed(rule_id, old is None)
+            texts = _texts(old, new)
+            if rule_id not in self.old.deciding and rule_id not in self.new.deciding:
+                return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
+            if (rule_id in self.old.deciding and rule_id in self.new.deciding
+                    and self.old.canon.decisions(rule_id) == self.new.canon.decisions(rule_id)):
+                return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
+            return self._solved(rule_id, texts)
+        except Unsupported as problem:
+            return RuleChange(rule_id, "unknown", f"{rule_id}: no answer (cannot encode: {problem}).",
+                              reason=f"cannot encode: {problem}")
+
+    def _added_or_removed(self, rule_id: str, added: bool) -> RuleChange:
+        side = self.new if added else self.old
+        direction: Direction = "broader" if added else "narrower"
+        witnesses: list[Witness] = []
+        if rule_id in side.deciding:
+            formula, shape = self.broader(rule_id) if added else self.narrower(rule_id)
+            answer = self.ask(rule_id, direction, formula, shape, MAX_WITNESSES)
+            witnesses = answer.witnesses
+        return RuleChange(rule_id, "added" if added else "removed", "", tuple(witnesses))
+
+    def _solved(self, rule_id: str, texts: tuple[str, ...]) -> RuleChange:
+        found: dict[Direction, list[Witness]] = {}
+        for direction in ("broader", "narrower"):
+            formula, shape = self.broader(rule_id) if direction == "broader" else self.narrower(rule_id)
+            answer = self.ask(rule_id, direction, formula, shape, 1)
+            if answer.status == "unknown":
+                return _unknown(rule_id, answer.reason)
+            if answer.witnesses:
+                found[direction] = answer.witnesses
+        if not found:
+            if rule_id not in self.old.deciding or rule_id not in self.new.deciding:
+                return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
+            formula, shape = self.outcome(rule_id)
+            answer = self.ask(rule_id, "outcome", formula, shape, MAX_WITNESSES)
+            if answer.status == "unknown":
+                return _unknown(rule_id, answer.reason)
+            if not answer.witnesses:
+                return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
+            return RuleChange(rule_id, "outcome", "", tuple(answer.witnesses), texts)
+        if len(found) == 2:
+            extra = self._more(rule_id, "broader", found["broader"], 1)
+            witnesses = [found["broader"][0], found["narrower"][0], *extra]
+            return RuleChange(rule_id, "incomparable", "", tuple(witnesses), texts)
+        direction, first = next(iter(found.items()))
+        witnesses = [*first, *self._more(rule_id, direction, first, MAX_WITNESSES - 1)]
+        return RuleChange(rule_id, direction, "", tuple(witnesses), texts)
+
+    def _more(self, rule_id: str, direction: Direction, have: list[Witness], count: int) -> list[Witness]:
+        """Further witnesses in `direction`, on lines of other code groups than those found."""
+        formula, shape = self.broader(rule_id) if direction == "broader" else self.narrower(rule_id)
+        answer = self.ask(rule_id, direction, formula, shape, len(have) + count)
+        seen = [_key(w) for w in have]
+        extra = [w for w in answer.witnesses if _key(w) not in seen]
+        return extra[:count]
+
+    def described(self, change: RuleChange) -> RuleChange:
+        """The change with its message, naming its (numbered) witnesses."""
+        if change.message:
+            return change
+        rule_id, witnesses = change.rule, list(change.witnesses)
+        if change.change in ("added", "removed"):
+            added = change.change == "added"
+            rule = (self.new if added else self.old).rules[rule_id]
+            return dataclasses.replace(change, message=_added_message(rule_id, rule, witnesses, added))
+        message = self._message(rule_id, change.change, witnesses)
+        if change.texts:
+            message += f" Its {_words(change.texts)} also changed."
+        return dataclasses.replace(change, message=message)
+
+    def _message(self, rule_id: str, change: str, witnesses: list[Witness]) -> str:
+        old, new = self.old.rules[rule_id], self.new.rules[rule_id]
+        examples = "; ".join(_example(w) for w in witnesses)
+        if change == "broader":
+            return f"{rule_id} now {_verb(new.disposition)} lines it did not decide before (e.g. {examples})."
+        if change == "narrower":
+            return f"{rule_id} no longer {_verb(old.disposition)} lines it used to decide (e.g. {examples})."
+        if change == "incomparable":
+            return (f"{rule_id} now decides some lines it did not before and no longer decides others "
+                    f"(e.g. {examples}).")
+        if old.disposition != new.disposition:
+            return (f"{rule_id} decides the same lines, but {_verb(new.disposition)} them where it "
+                    f"{_past(old.disposition)} them (e.g. {examples}).")
+        return f"{rule_id} decides the same lines with another suggested code (e.g. {examples})."
+
+
+def _key(witness: Witness) -> str:
+    return str(witness.claim["lines"][witness.line - 1]["code"])
+
+
+def _unknown(rule_id: str, reason: str) -> RuleChange:
+    return RuleChange(rule_id, "unknown", f"{rule_id}: no answer within the solver's resource limit ({reason}).",
+                      reason=reason)
+
+
+def _texts(old: ir.Rule, new: ir.Rule) -> tuple[str, ...]:
+    changed = []
+    if old.title != new.title:
+        changed.append("title")
+    if old.message != new.message:
+        changed.append("message")
+    if old.citation != new.citation:
+        changed.append("citation")
+    return tuple(changed)
+
+
+def _equivalent_message(rule_id: str, texts: tuple[str, ...]) -> str:
+    if not texts:
+        return f"{rule_id} decides as before."
+    return f"{rule_id} decides as before; its {_words(texts)} changed."
+
+
+def _words(texts: tuple[str, ...]) -> str:
+    return " and ".join(", ".join(texts).rsplit(", ", 1))
+
+
+def _added_message(rule_id: str, rule: ir.Rule, witnesses: list[Witness], added: bool) -> str:
+    if not rule.edits:
+        return f"{rule_id} is {'new' if added else 'removed'} (documentation only)."
+    examples = "; ".join(_example(w) for w in witnesses)
+    if added:
+        if not witnesses:
+            return f"{rule_id} is new; it decides no claim within the bound."
+        return f"{rule_id} is new: it {_verb(rule.disposition)} lines no rule of that id decided (e.g. {examples})."
+    if not witnesses:
+        return f"{rule_id} is removed; it decided no claim within the bound."
+    return (f"{rule_id} is removed: the lines it {_past(rule.disposition)} are no longer decided by it "
+            f"(e.g. {examples}).")
+
+
+def _example(witness: Witness) -> str:
+    code = witness.claim["lines"][witness.line - 1]["code"]
+    return f"line {witness.line} ({code}) of {witness.claim['id']}"
+
+
+def _verb(disposition: str | None) -> str:
+    return {"deny": "denies", "review": "reviews", "info": "reports on", "allow": "allows"}.get(disposition or "",
+                                                                                             "decides")
+
+
+def _past(disposition: str | None) -> str:
+    return {"deny": "denied", "review": "reviewed", "info": "reported on", "allow": "allowed"}.get(disposition or "",
+                                                                                                 "decided")
+
+
+def compare_packs(old: ir.Pack, new: ir.Pack, *, sources: Sources | None = None, max_lines: int | None = None,
+                  rlimit: int = DEFAULT_RLIMIT) -> ChangeReport:
+    """The change report of `new` against `old`: every rule id of either pack, sorted, with its change
+    and up to three replayed witnesses. `sources` is accepted for symmetry with the analyzer (locations
+    are not part of this report)."""
+    started = time.perf_counter()
+    comparison = Comparison(old, new, max_lines, rlimit)
+    ids = sorted(set(comparison.old.rules) | set(comparison.new.rules))
+    changes = [comparison.described(c) for c in _numbered([comparison.rule(rule_id) for rule_id in ids])]
+    complete = comparison.complete and not any(c.change == "unknown" for c in changes)
+    report = ChangeReport(PackId(old.name, old.version), PackId(new.name, new.version), comparison.lines_used,
+                          complete, changes)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _numbered(changes: list[RuleChange]) -> list[RuleChange]:
+    """Witness claims named D1, D2, ... in report order."""
+    out = []
+    number = 0
+    for change in changes:
+        witnesses = []
+        for witness in change.witnesses:
+            number += 1
+            claim = {"id": f"D{number}", **{k: v for k, v in witness.claim.items() if k != "id"}}
+            witnesses.append(dataclasses.replace(witness, claim=claim))
+        out.append(dataclasses.replace(change, witnesses=tuple(witnesses)))
+    return out
