@@ -1,13 +1,17 @@
 """Two versions of a pack side by side: compiled, and each claim run through both interpreters.
 
 What a rule decides on a line is its finding there, after precedence and exceptions: the
-interpreter's own. A rule decides a line differently when it has a finding there under one pack
-only (the change is broader or narrower on that line), or under both with another disposition or
-suggested code (an outcome change). Messages, citations and evidence are not decisions.
+interpreter's own. What an exception decides is that the line is allowed, where it applies (and is
+not itself overridden): the interpreters here run each pack with its exceptions reporting an
+`allow` finding there, which changes nothing else. A rule decides a line differently when it has a
+finding there under one pack only (the change is broader or narrower on that line), or under both
+with another disposition or suggested code (an outcome change). Messages, citations and evidence
+are not decisions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,24 @@ def compile_text(text: str, path: Path, sources: Sources) -> ir.Plan:
     errors = [f"{d.code}: {d.message}" for d in compiled.diagnostics if d.severity.name == "ERROR"]
     assert compiled.plan is not None and not errors, errors
     return compiled.plan
+
+
+def reporting(plan: ir.Plan) -> ir.Plan:
+    """The plan with each exception giving a finding where it applies (`info`, read as `allow`)."""
+    rules = tuple(dataclasses.replace(r, disposition="info") if r.kind == "exception" else r for r in plan.pack.rules)
+    return dataclasses.replace(plan, pack=dataclasses.replace(plan.pack, rules=rules))
+
+
+class Engine:
+    """The interpreter of a pack whose exceptions report where they apply."""
+
+    def __init__(self, plan: ir.Plan) -> None:
+        self.exceptions = {r.id for r in plan.pack.rules if r.kind == "exception"}
+        self.interpreter = Interpreter(reporting(plan))
+
+    def evaluate(self, claim: Any) -> list[Finding]:
+        return [dataclasses.replace(f, disposition="allow") if f.rule in self.exceptions else f
+                for f in self.interpreter.evaluate(claim)]
 
 
 def on_line(findings: list[Finding], rule: str, line: int) -> list[Finding]:
@@ -51,8 +73,8 @@ class Pair:
     new: ir.Plan
 
     def __post_init__(self) -> None:
-        self.old_engine = Interpreter(self.old)
-        self.new_engine = Interpreter(self.new)
+        self.old_engine = Engine(self.old)
+        self.new_engine = Engine(self.new)
 
     @property
     def ids(self) -> tuple[set[str], set[str]]:

@@ -121,9 +121,6 @@ class Variant:
     #: rules whose message, citation or title changed (all other rules: none)
     texts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     demos: tuple[Demo, ...] = ()
-    #: ids whose entry the variant does not state: exceptions give no findings, and contract/DIFF.md
-    #: does not say what their entry is when the lines they apply to change
-    unasserted: frozenset[str] = frozenset()
     #: codes the random claims of the catalogue's self-check draw from, beside CPCP026's
     focus: tuple[str, ...] = ()
     #: dates the random claims use, beside the usual ones (around a moved effective date)
@@ -491,6 +488,7 @@ HYDRATION_DURING_CHEMOTHERAPY = [ln("96360", at="09:00", minutes=60), ln("96413"
                                  ln("J9035", units=10)]
 HYDRATION_DURING_FLUSH = [ln("96360", at="09:00", minutes=60), ln("96523", at="09:30", minutes=10),
                           ln("96365", drug="J1745"), ln("J1745", units=40)]
+SAME_DRUG_PUSHES_FACILITY = inst(ln("96374", drug="J2405"), ln("96375", drug="J2405"), ln("J2405", units=2))
 SHORT_INFUSION_WITH_PUSH_FACILITY = inst(ln("96365", drug="J1745", at="09:00", minutes=10), ln("96375", drug="J2405"),
                                          ln("J1745", units=40), ln("J2405", units=2))
 SECOND_SITE_XU_FACILITY = inst(ln("96365", drug="J1745"), ln("96374", drug="J2405", mods=("XU",)),
@@ -651,8 +649,7 @@ EDITS: list[Variant] = [
                           "deny by P04-sequential-new-substance suggest 96376",
                           "deny by P04-sequential-new-substance")),
             {"P04-sequential-new-substance": "outcome"},
-            demos=(Demo("P04-sequential-new-substance", "outcome",
-                        inst(ln("96374", drug="J2405"), ln("96375", drug="J2405"), ln("J2405", units=2)), 2),)),
+            demos=(Demo("P04-sequential-new-substance", "outcome", SAME_DRUG_PUSHES_FACILITY, 2),)),
     Variant("map-entry-changed", "edit", "the facility re-bills a lower-ranked 96365 as 96366, not 96367",
             in_decl("map", "subsequent_code", "96365 -> 96367", "96365 -> 96366"),
             {P15: "outcome"},
@@ -705,13 +702,15 @@ EDITS: list[Variant] = [
             "XU is no longer a distinct-service modifier: P28 asks for one on more lines, and the exception for a "
             "second site no longer shields P15 and P16 on lines with XU",
             in_decl("set", "distinct_modifiers", '"59", "XE", "XS", "XP", "XU"', '"59", "XE", "XS", "XP"'),
-            {"P28-injection-modifier-59": "broader", P16_PROF: "broader", P16_FAC: "broader", P15: "broader"},
+            {"P28-injection-modifier-59": "broader", P16_PROF: "broader", P16_FAC: "broader", P15: "broader",
+             K2: "narrower"},
             demos=(Demo("P28-injection-modifier-59", "broader", prof(ln("96372"), ln("96372", mods=("XU",))), 2),
                    Demo(P16_PROF, "broader", prof(ln("96374", drug="J2405"), ln("96365", drug="J1745", mods=("XU",)),
                                                   ln("J2405", units=2), ln("J1745", units=40)), 2),
                    Demo(P16_FAC, "broader", SECOND_SITE_XU_FACILITY, 2),
-                   Demo(P15, "broader", SECOND_SITE_XU_FACILITY, 2)),
-            unasserted=frozenset({K2}), focus=("96372", "96374", "96365")),
+                   Demo(P15, "broader", SECOND_SITE_XU_FACILITY, 2),
+                   Demo(K2, "narrower", SECOND_SITE_XU_FACILITY, 2)),
+            focus=("96372", "96374", "96365")),
     Variant("absence-sensitive-rewrite", "edit",
             "P30's place test written with `not in` and `!=`, which are false when the place or bill type is "
             "absent: a rewrite that looks equivalent and is narrower",
@@ -731,10 +730,10 @@ EDITS: list[Variant] = [
             focus=("96360", "96413")),
     Variant("exception-widened", "edit", "the same-drug push exception also covers 96375: P04 never decides on it",
             in_decl("exception", K4, "  target 96376\n", "  target 96375, 96376\n"),
-            {"P04-sequential-new-substance": "narrower"},
-            demos=(Demo("P04-sequential-new-substance", "narrower",
-                        inst(ln("96374", drug="J2405"), ln("96375", drug="J2405"), ln("J2405", units=2)), 2),),
-            unasserted=frozenset({K4}), focus=("96374", "96375")),
+            {"P04-sequential-new-substance": "narrower", K4: "broader"},
+            demos=(Demo("P04-sequential-new-substance", "narrower", SAME_DRUG_PUSHES_FACILITY, 2),
+                   Demo(K4, "broader", SAME_DRUG_PUSHES_FACILITY, 2)),
+            focus=("96374", "96375")),
 ]
 
 
@@ -766,28 +765,35 @@ def _examples_redated(text: str, date: str) -> list[tuple[str, dict[str, Any], i
 
 
 def _date_demos(direction: Direction, date: str) -> tuple[Demo, ...]:
+    """A demonstration for each rule from the pack's examples, and for each exception, all moved to
+    `date`: each decides its line on that date under one pack only."""
     seen: dict[str, Demo] = {}
     for rule, claim, line in _examples_redated(pack_text(), date):
         seen.setdefault(rule, Demo(rule, direction, claim, line))
+    seen[K2] = Demo(K2, direction, inst(ln("96365", drug="J1745", date=date), ln("96374", drug="J2405", mods=("XS",),
+                                                                                date=date)), 2)
+    seen[K4] = Demo(K4, direction, inst(ln("96374", drug="J2405", date=date), ln("96376", drug="J2405", date=date)), 2)
     return tuple(seen[rule] for rule in sorted(seen))
 
 
-def _reporting_rules() -> list[str]:
-    return [c.name for c in split(pack_text()) if c.keyword == "rule"]
+def _deciding_rules() -> list[str]:
+    """The rules and exceptions of CPCP026 (documentation entries decide nothing)."""
+    return [c.name for c in split(pack_text()) if c.keyword in ("rule", "exception")]
 
 
 def _date_variant(name: str, about: str, date: str, claims_on: str, change: Change) -> Variant:
     direction: Direction = "narrower" if change == "narrower" else "broader"
     return Variant(name, "edit", about, sub("  effective 2024-07-30\n", f"  effective {date}\n"),
-                   dict.fromkeys(_reporting_rules(), change),
-                   demos=_date_demos(direction, claims_on), unasserted=frozenset({K2, K4}),
+                   dict.fromkeys(_deciding_rules(), change), demos=_date_demos(direction, claims_on),
                    dates=(claims_on, "2024-07-30", date), slow=True)
 
 
 EDITS += [
-    _date_variant("effective-later", "the pack takes effect on 2024-09-01: every rule decides on fewer lines",
+    _date_variant("effective-later",
+                  "the pack takes effect on 2024-09-01: every rule and exception decides on fewer lines",
                   "2024-09-01", "2024-08-15", "narrower"),
-    _date_variant("effective-earlier", "the pack takes effect on 2024-06-01: every rule decides on more lines",
+    _date_variant("effective-earlier",
+                  "the pack takes effect on 2024-06-01: every rule and exception decides on more lines",
                   "2024-06-01", "2024-07-01", "broader"),
 ]
 
