@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from compiler.analysis.changes.compare import MAX_WITNESSES, compare_packs
 from compiler.analysis.changes.model import CHANGES, ChangeReport, RuleChange
 from compiler.diagnostics import Sources
 from compiler.runtime.claims import ClaimError
+from tests.conftest import SHARED
 from tests.diff import variants as catalogue
 from tests.diff.replay import Pair, compile_text, direction
 from tests.diff.sampling import random_claims
@@ -35,12 +37,24 @@ _P12_UNKNOWN = ("P12-additional-hours: expected narrower, got unknown (reason 'c
                 "new P12 (ceil((p.minutes - 60) / 60)) denies a line the old one (ceil((p.minutes - 90) / 60)) does "
                 "not is unsat, but the solver exhausts its resource limit on it (10 s at the default rlimit, 44 s at "
                 "four times it), at 4 lines; the narrower question answers at once")
+_ALLOW = ("an exception's witness findings have disposition 'allow' and an empty message: finding.schema.json "
+          "allows only deny, review and info, and a message of at least one character (DIFF.md: a witness's old and "
+          "new are the rule's findings; model.Witness: contract finding objects)")
 KNOWN: dict[tuple[str, str], str] = {
+    ("witnesses", "broader-and-outcome"): (
+        "P28-injection-units (broader): no witness of direction ['outcome'] (witnesses: ['broader']); the rule also "
+        "reviews the lines it used to deny, a direction that exists, and the issue asks for a witness in each "
+        "direction that exists; compare.py asks the outcome question only when a rule is neither broader nor "
+        "narrower"),
+    ("exception-schema", "exception-widened"): _ALLOW,
+    ("exception-schema", "exception-removed"): _ALLOW,
+    ("exception-schema", "shared-modifier-set-shrinks"): _ALLOW,
     ("changes", "added-hours-threshold"): _P12_UNKNOWN,
     ("witnesses", "added-hours-threshold"): _P12_UNKNOWN + "; so the edit reports no witness",
     ("changed", "every-rule-edited"): _P12_UNKNOWN + " (the same change is P12's edit in this pack)",
 }
 
+FINDING_SCHEMA = SHARED / "contract" / "finding.schema.json"
 FINDING_KEYS = {"rule", "line", "disposition", "message", "citation", "suggest", "evidence"}
 
 
@@ -52,6 +66,10 @@ def params(test: str, variants: list[Variant]) -> list[object]:
             marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[(test, v.name)]))
         out.append(pytest.param(v, id=v.name, marks=marks))
     return out
+
+
+def known(test: str, name: str) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.xfail(strict=True, reason=KNOWN[(test, name)])] if (test, name) in KNOWN else []
 
 
 @dataclass
@@ -152,8 +170,20 @@ def test_every_witness_of_an_edit_replays_the_change(variant: Variant,
                                                      compared: Callable[[Variant | None], Compared]) -> None:
     done = compared(variant)
     changed = [r for r in done.report.rules if r.change not in ("equivalent", "unknown")]
-    assert changed
+    assert changed, "no rule is reported changed with witnesses"
     problems = [p for r in changed for p in check_witnesses(r, done.pair)]
+    problems += [f"{r.rule}: witness {w.claim.get('id')} has {len(w.claim['lines'])} lines, beyond the report's "
+                 f"bound of {done.report.lines}" for r in changed for w in r.witnesses
+                 if len(w.claim["lines"]) > done.report.lines]
+    # a witness in each direction that exists (issue 14), as the variant's demonstrations show them
+    entries = done.by_rule()
+    for rule, change in variant.expected.items():
+        if rule in entries and entries[rule].change == change:
+            ways = {w.direction for w in entries[rule].witnesses}
+            missing = variant.directions(rule, change) - ways
+            if missing:
+                problems.append(f"{rule} ({change}): no witness of direction {sorted(missing)} "
+                                f"(witnesses: {sorted(ways)})")
     assert not problems, problems
 
 
@@ -196,13 +226,85 @@ def test_the_json_report_has_the_shape_of_the_contract(name: str,
     assert len(claim_ids) == len(set(claim_ids))
 
 
+def schema_problems(value: object, schema: dict[str, Any], path: str = "$") -> list[str]:
+    """Where a JSON value breaks a schema, for the keywords finding.schema.json uses."""
+    types = {"object": dict, "array": list, "string": str, "integer": int, "null": type(None)}
+    problems = []
+    wanted = schema.get("type")
+    if wanted is not None:
+        names = [wanted] if isinstance(wanted, str) else wanted
+        if not any(isinstance(value, types[n]) and not (n == "integer" and isinstance(value, bool)) for n in names):
+            return [f"{path}: {value!r} is not of type {wanted}"]
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{path}: {value!r} is not one of {schema['enum']}")
+    if isinstance(value, str) and len(value) < schema.get("minLength", 0):
+        problems.append(f"{path}: {value!r} is shorter than {schema['minLength']}")
+    if isinstance(value, int) and "minimum" in schema and value < schema["minimum"]:
+        problems.append(f"{path}: {value!r} is below {schema['minimum']}")
+    if isinstance(value, dict):
+        problems += [f"{path}: {key!r} is missing" for key in schema.get("required", []) if key not in value]
+        properties = schema.get("properties", {})
+        if schema.get("additionalProperties") is False:
+            problems += [f"{path}: {key!r} is not allowed" for key in value if key not in properties]
+        for key, item in value.items():
+            if key in properties:
+                problems += schema_problems(item, properties[key], f"{path}.{key}")
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            problems += schema_problems(item, schema.get("items", {}), f"{path}[{i}]")
+        if schema.get("uniqueItems") and len({json.dumps(v) for v in value}) != len(value):
+            problems.append(f"{path}: items repeat")
+    return problems
+
+
+def finding_schema() -> dict[str, Any]:
+    if not FINDING_SCHEMA.is_file():
+        pytest.skip("the contract's finding.schema.json is not beside the repository")
+    schema: dict[str, Any] = json.loads(FINDING_SCHEMA.read_text(encoding="utf-8"))
+    return schema
+
+
+def test_the_schema_check_finds_what_breaks_the_finding_schema() -> None:
+    schema = finding_schema()
+    good = {"rule": "P11-hydration-minimum", "line": 1, "disposition": "deny", "message": "m", "citation": "c",
+            "suggest": None, "evidence": [2]}
+    assert schema_problems(good, schema) == []
+    for broken in ({**good, "disposition": "allow"}, {**good, "message": ""}, {**good, "evidence": [2, 2]},
+                   {**good, "line": 0}, {**good, "extra": 1}, {k: v for k, v in good.items() if k != "suggest"}):
+        assert schema_problems(broken, schema), broken
+
+
+@pytest.mark.parametrize("variant", params("schema", EDITS))
+def test_witness_findings_of_rules_are_contract_findings(variant: Variant,
+                                                         compared: Callable[[Variant | None], Compared]) -> None:
+    schema = finding_schema()
+    done = compared(variant)
+    rules = {r.id for plan in (done.pair.old, done.pair.new) for r in plan.pack.rules if r.kind == "rule"}
+    problems = [p for r in done.report.rules if r.rule in rules for w in r.witnesses
+                for finding in w.old + w.new for p in schema_problems(finding, schema, r.rule)]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=known("exception-schema", name))
+                                  for name in ("exception-widened", "exception-removed",
+                                               "shared-modifier-set-shrinks")])
+def test_witness_findings_of_exceptions_are_contract_findings(name: str,
+                                                              compared: Callable[[Variant | None], Compared]) -> None:
+    """DIFF.md: a witness's `old` and `new` are the rule's findings on its line (contract finding
+    objects, as the report model says); an exception's entries are witnessed like a rule's."""
+    schema = finding_schema()
+    done = compared(catalogue.variant(name))
+    exceptions = {r.id for plan in (done.pair.old, done.pair.new) for r in plan.pack.rules if r.kind == "exception"}
+    witnessed = [(r.rule, f) for r in done.report.rules if r.rule in exceptions for w in r.witnesses
+                 for f in w.old + w.new]
+    assert witnessed
+    problems = [p for rule, finding in witnessed for p in schema_problems(finding, schema, rule)]
+    assert not problems, problems
+
+
 def test_a_new_version_is_named_in_the_report(compared: Callable[[Variant | None], Compared]) -> None:
     data = compared(catalogue.variant("reworded")).report.to_json()
     assert data["old"]["version"] == "1.0" and data["new"]["version"] == "1.0.1"
-
-
-def known(test: str, name: str) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(strict=True, reason=KNOWN[(test, name)])] if (test, name) in KNOWN else []
 
 
 @pytest.mark.slow

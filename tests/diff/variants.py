@@ -65,6 +65,21 @@ def pack_text() -> str:
     return PACK.read_text(encoding="utf-8")
 
 
+# ------------------------------------------------------------------ rules named often
+
+P02 = "P02-hydration-not-concurrent"
+P05 = "P05-short-infusion-is-push"
+P10 = "P10-hydration-of-drugs"
+P15 = "P15-facility-hierarchy"
+P16_PROF = "P16-one-initial-professional"
+P16_FAC = "P16-one-initial-facility"
+P30_LINES = "P30-jw-and-jz-lines"
+P30_SINGLE = "P30-single-dose-without-modifier"
+P32_REVIEW = "P32-unlisted-review"
+K2 = "P16-second-site-or-encounter"
+K4 = "K4-same-drug-push"
+
+
 # ------------------------------------------------------------------ claims for the demonstrations
 
 DAY = "2024-09-12"
@@ -121,6 +136,9 @@ class Variant:
     #: rules whose message, citation or title changed (all other rules: none)
     texts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     demos: tuple[Demo, ...] = ()
+    #: directions a rule shows beside those of its change: a rule that decides more lines may also
+    #: decide a line it decided before in another way (the issue asks for a witness of each)
+    also: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: codes the random claims of the catalogue's self-check draw from, beside CPCP026's
     focus: tuple[str, ...] = ()
     #: dates the random claims use, beside the usual ones (around a moved effective date)
@@ -129,6 +147,10 @@ class Variant:
 
     def new_text(self, old: str | None = None) -> str:
         return self.make(pack_text() if old is None else old)
+
+    def directions(self, rule: str, change: str) -> frozenset[str]:
+        """The directions in which the rule decides differently: its change's, and any beside."""
+        return DIRECTIONS[change] | self.also.get(rule, frozenset())
 
 
 def change_of(variant: Variant, rule: str, in_old: bool, in_new: bool) -> Change:
@@ -417,6 +439,15 @@ UNREACHABLE_DATA = chain(
     in_decl("table", "subsequent_primaries", "  96413: {96413}", "  96413: {96413, 96409}"),
 )
 
+VALIDATED_DOMAIN = chain(
+    # claim validation makes minutes whole and at least 1 (stop after start) and charges at least 0
+    in_decl("rule", "P11-hydration-minimum", "line.minutes < 31", "line.minutes <= 30"),
+    in_decl("rule", P05, "  when line.minutes is given and line.minutes <= 15\n",
+            "  when line.minutes is given and line.minutes < 16\n"),
+    in_decl("rule", "P33-member-supplied-charge", "line.charge != 0", "line.charge > 0"),
+    in_decl("rule", "P02-one-hydration-at-a-time", "x.number < line.number", "x.number <= line.number - 1"),
+)
+
 REFACTORS: list[Variant] = [
     Variant("renamed-sets", "refactor", "every code set, table, map, ranking, section and line variable renamed",
             _rename_everything),
@@ -436,6 +467,9 @@ REFACTORS: list[Variant] = [
             "precedences moved, their rules listed in another order, one split, one written as `overrides`",
             REORDER_PRECEDENCE),
     Variant("unreachable-data", "refactor", "data that no decision reads changed", UNREACHABLE_DATA),
+    Variant("validated-domain", "refactor",
+            "comparisons rewritten for the values claim validation allows: whole minutes, charges of 0 or more, "
+            "whole line numbers", VALIDATED_DOMAIN),
     Variant("all-refactors", "refactor", "every refactor above at once",
             chain(REWRITE_CONDITIONS, SPLIT_TABLES, REORDER_CLAUSES, REWORD, REORDER_PRECEDENCE, UNREACHABLE_DATA,
                   _reverse_declarations, _rename_everything),
@@ -445,17 +479,6 @@ REFACTORS: list[Variant] = [
 
 # ------------------------------------------------------------------ edits
 
-P02 = "P02-hydration-not-concurrent"
-P05 = "P05-short-infusion-is-push"
-P10 = "P10-hydration-of-drugs"
-P15 = "P15-facility-hierarchy"
-P16_PROF = "P16-one-initial-professional"
-P16_FAC = "P16-one-initial-facility"
-P30_LINES = "P30-jw-and-jz-lines"
-P30_SINGLE = "P30-single-dose-without-modifier"
-P32_REVIEW = "P32-unlisted-review"
-K2 = "P16-second-site-or-encounter"
-K4 = "K4-same-drug-push"
 
 NEW_RULE = '''rule P37-long-hydration-review "Hydration of more than eight hours is reviewed"
   cite coding "Hydration"
@@ -489,6 +512,8 @@ HYDRATION_DURING_CHEMOTHERAPY = [ln("96360", at="09:00", minutes=60), ln("96413"
 HYDRATION_DURING_FLUSH = [ln("96360", at="09:00", minutes=60), ln("96523", at="09:30", minutes=10),
                           ln("96365", drug="J1745"), ln("J1745", units=40)]
 SAME_DRUG_PUSHES_FACILITY = inst(ln("96374", drug="J2405"), ln("96375", drug="J2405"), ln("J2405", units=2))
+SAME_DRUG_PUSHES_FACILITY_96376 = inst(ln("96374", drug="J2405"), ln("96376", drug="J2405"), ln("J2405", units=2))
+HOME_INFUSION = prof(ln("96365", drug="J1745"), ln("J1745", units=40), pos="12")
 SHORT_INFUSION_WITH_PUSH_FACILITY = inst(ln("96365", drug="J1745", at="09:00", minutes=10), ln("96375", drug="J2405"),
                                          ln("J1745", units=40), ln("J2405", units=2))
 SECOND_SITE_XU_FACILITY = inst(ln("96365", drug="J1745"), ln("96374", drug="J2405", mods=("XU",)),
@@ -636,6 +661,16 @@ EDITS: list[Variant] = [
                           "expect line 1 review by P28-injection-units")),
             {"P28-injection-units": "outcome"},
             demos=(Demo("P28-injection-units", "outcome", prof(ln("96372", units=2)), 1),)),
+    Variant("broader-and-outcome", "edit",
+            "P28 reviews units on 96372 instead of denying them, and also reviews a 96372 with modifier 76: it "
+            "decides more lines, and the lines it decided before in another way",
+            chain(in_decl("rule", "P28-injection-units", '  when line.units > 1\n  deny "96372 is billed on',
+                          '  when line.units > 1 or line.modifiers has "76"\n  review "96372 is billed on'),
+                  in_decl("example", "injection-units", "expect line 1 deny by P28-injection-units",
+                          "expect line 1 review by P28-injection-units")),
+            {"P28-injection-units": "broader"}, also={"P28-injection-units": frozenset({"outcome"})},
+            demos=(Demo("P28-injection-units", "broader", prof(ln("96372", mods=("76",))), 1),
+                   Demo("P28-injection-units", "outcome", prof(ln("96372", units=2)), 1))),
     Variant("suggestion-changed", "edit", "P21 suggests 99212 instead of 99211",
             chain(in_decl("rule", "P21-injection-without-supervision", "  suggest 99211\n", "  suggest 99212\n"),
                   in_decl("example", "injection-without-direct-supervision", "suggest 99211", "suggest 99212")),
@@ -728,6 +763,72 @@ EDITS: list[Variant] = [
                    Demo(P16_PROF, "broader", prof(*HYDRATION_DURING_CHEMOTHERAPY), 2),
                    Demo(P15, "broader", inst(*HYDRATION_DURING_CHEMOTHERAPY), 1)),
             focus=("96360", "96413")),
+    Variant("whole-units-assumed", "edit",
+            "P16 denies two units or more, not more than one: 1.5 units are no longer denied, so P05 and P10, "
+            "which P16 takes precedence over, decide there",
+            in_decl("rule", "P16-initial-units", "  when line.units > 1", "  when line.units >= 2"),
+            {"P16-initial-units": "narrower", P05: "broader", P10: "broader"},
+            demos=(Demo("P16-initial-units", "narrower", prof(ln("96374", drug="J2405", units=1.5), ln("J2405")), 1),
+                   Demo(P05, "broader", prof(ln("96365", drug="J1745", units=1.5, at="09:00", minutes=10),
+                                             ln("J1745", units=40)), 1),
+                   Demo(P10, "broader", prof(ln("96360", drug="J1745", units=1.5), ln("J1745", units=40)), 1)),
+            focus=("96374", "96365", "96360")),
+    Variant("claim-type-dropped", "edit", "P20 applies to facility claims too",
+            in_decl("rule", "P20-facility-only", "  on professional claims\n", ""),
+            {"P20-facility-only": "broader"},
+            demos=(Demo("P20-facility-only", "broader",
+                        inst(ln("96374", drug="J2405"), ln("96376", drug="J2405"), ln("J2405", units=2)), 2),)),
+    Variant("place-flipped", "edit",
+            "P24 applies outside facility places instead of at them: it and the rules it takes precedence over "
+            "each decide some lines they did not and no longer decide others",
+            in_decl("rule", "P24-physician-in-facility", "  at facility_places", "  outside facility_places"),
+            {"P24-physician-in-facility": "incomparable", P05: "incomparable", P10: "incomparable",
+             P32_REVIEW: "incomparable"},
+            demos=(Demo("P24-physician-in-facility", "narrower", SHORT_INFUSION_IN_HOSPITAL, 1),
+                   Demo("P24-physician-in-facility", "broader",
+                        prof(ln("96365", drug="J1745"), ln("J1745", units=40)), 1),
+                   Demo(P05, "broader", SHORT_INFUSION_IN_HOSPITAL, 1),
+                   Demo(P05, "narrower", prof(ln("96365", drug="J1745", at="09:00", minutes=10), ln("J1745", units=40)),
+                        1),
+                   Demo(P10, "broader", DRUG_AS_HYDRATION_IN_HOSPITAL, 1),
+                   Demo(P10, "narrower", prof(ln("96360", drug="J1745"), ln("J1745", units=40)), 1),
+                   Demo(P32_REVIEW, "broader", UNLISTED_IN_HOSPITAL, 1),
+                   Demo(P32_REVIEW, "narrower", prof(ln("96379", description="intraosseous infusion"),
+                                                     ln("J1745", units=40)), 1)),
+            focus=("96365", "96360", "96379")),
+    Variant("suggestion-guard-changed", "edit",
+            "P21 no longer suggests 99211 beside another provider's administration or immunization",
+            in_decl("rule", "P21-injection-without-supervision",
+                    "    if no other line x where same date and same provider\n",
+                    "    if no other line x where same date\n"),
+            {"P21-injection-without-supervision": "outcome"},
+            demos=(Demo("P21-injection-without-supervision", "outcome",
+                        prof(ln("96372", supervision="none", provider="1234567893"), ln("90471", provider="1987654321"),
+                             provider=None), 1),),
+            focus=("96372", "90471")),
+    Variant("scope-widened", "edit", "P01 denies every 96368 of a date with another one, the first one too",
+            in_decl("rule", "P01-concurrent-once-per-day", "(any earlier line x where x.code = 96368 and same date)",
+                    "(any other line x where x.code = 96368 and same date)"),
+            {"P01-concurrent-once-per-day": "broader"},
+            demos=(Demo("P01-concurrent-once-per-day", "broader",
+                        prof(ln("96365", drug="J1745"), ln("96368", drug="J0690"), ln("96368", drug="J1100")), 2),),
+            focus=("96368", "96365")),
+    Variant("exception-removed", "edit", "the same-drug push exception removed: P04 denies 96376 too",
+            drop_decl("exception", K4),
+            {K4: "removed", "P04-sequential-new-substance": "broader"},
+            demos=(Demo(K4, "narrower", SAME_DRUG_PUSHES_FACILITY_96376, 2),
+                   Demo("P04-sequential-new-substance", "broader", SAME_DRUG_PUSHES_FACILITY_96376, 2)),
+            focus=("96374", "96376")),
+    Variant("rule-renamed", "edit", "P34 under another id: the old id is removed and the new one added",
+            sub("P34-home-infusion", "P34-home-administration", count=2),
+            {"P34-home-infusion": "removed", "P34-home-administration": "added"},
+            demos=(Demo("P34-home-infusion", "narrower", HOME_INFUSION, 1),
+                   Demo("P34-home-administration", "broader", HOME_INFUSION, 1))),
+    Variant("rule-disabled", "edit", "P34 kept, with a condition that never holds",
+            in_decl("rule", "P34-home-infusion", "  target drug_administration\n",
+                    "  target drug_administration\n  when false\n"),
+            {"P34-home-infusion": "narrower"},
+            demos=(Demo("P34-home-infusion", "narrower", HOME_INFUSION, 1),)),
     Variant("exception-widened", "edit", "the same-drug push exception also covers 96375: P04 never decides on it",
             in_decl("exception", K4, "  target 96376\n", "  target 96375, 96376\n"),
             {"P04-sequential-new-substance": "narrower", K4: "broader"},
