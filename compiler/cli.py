@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="text for people (a changelog), json (contract/DIFF.md)")
     sub.add_argument("--check", action="store_true",
                      help="exit 1 when some rule decides differently and the version did not change")
+    sub.add_argument("--input", metavar="CLAIMS",
+                     help="also measure the impact on these claims (any input eval reads; - for standard input)")
+    sub.add_argument("--input-format", choices=formats.INPUT_FORMATS, default="auto",
+                     help="how to read CLAIMS (default auto: detected from the input)")
+    sub.add_argument("--jobs", type=_counting("processes"), default=None, metavar="N",
+                     help="worker processes for --input (default: the machine's cores; 1: none)")
     sub.add_argument("--max-lines", type=_counting("lines"), metavar="K",
                      help="bound every question to claims of at most K lines")
     colour(sub)
@@ -160,8 +166,9 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
                                                    Style("text", style.colour))
     if args.command == "diff":
         diff = _analyzing("diff")
-        return diff.run, diff.DiffOptions(args.old, args.new, args.format, check=args.check,
-                                          max_lines=args.max_lines, style=Style("text", style.colour))
+        return diff.run, diff.DiffOptions(args.old, args.new, args.format, args.input, args.input_format,
+                                          args.jobs if args.jobs is not None else cores(), args.check,
+                                          args.max_lines, Style("text", style.colour))
     if args.command == "graph":
         return graph.run, graph.GraphOptions(args.file, args.format, Style("text", style.colour))
     if args.command == "build":

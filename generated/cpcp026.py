@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["POLICY", "RULES", "ClaimError", "Finding", "evaluate"]
 
@@ -802,6 +802,15 @@ def opt_max(*values: Any) -> Any:
 
 def opt_min(*values: Any) -> Any:
     return None if any(v is None for v in values) else min(values)
+
+
+_Value = TypeVar("_Value")
+
+
+def opt_get(table: Mapping[str, _Value], key: str | None) -> _Value | None:
+    """`table.get(key)` for a key that may be absent (a code looked up in a map): absent for an
+    absent key. Written out so that the generated module stays well typed."""
+    return None if key is None else table.get(key)
 
 
 def rank_table(levels: Sequence[tuple[Mapping[str, object], Sequence[str]]]) -> dict[str, tuple[int, ...]]:

@@ -80,6 +80,36 @@ def test_construct_pack_engines_agree(constructs: types.ModuleType, rng: random.
     agree(CONSTRUCTS_INTERPRETER, constructs, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
 
 
+MAPPED = ROOT / "tests" / "packs" / "mapped.rules"
+_, MAPPED_INTERPRETER, MAPPED_MODULE = engines(MAPPED)
+MAPPED_CODES = ["96360", "96365", "96374", "96413", "96372", "99213"]
+
+
+@pytest.fixture(scope="module", params=["pure", "native"])
+def mapped(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
+    """A pack that ranks and maps codes a map gave (absent for a code the map does not list)."""
+    return _build(request, MAPPED_MODULE, MAPPED, native_cache)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_mapped_lookups_agree(mapped: types.ModuleType, rng: random.Random) -> None:
+    agree(MAPPED_INTERPRETER, mapped, random_claim(rng, MAPPED_CODES, CONSTRUCT_DATES))
+
+
+def test_mapped_lookups_are_exercised() -> None:
+    """The claims of the test above reach both rules, with and without a suggestion."""
+    rng = random.Random(3)
+    seen: set[tuple[str, str | None]] = set()
+    for _ in range(500):
+        result = outcome(MAPPED_MODULE.evaluate, MAPPED_MODULE.ClaimError, random_claim(rng, MAPPED_CODES,
+                                                                                        CONSTRUCT_DATES))
+        if isinstance(result, list):
+            seen.update((f["rule"], f["suggest"]) for f in result)
+    assert {("M01-upgrade-ranks-higher", "96413"), ("M01-upgrade-ranks-higher", None),
+            ("M02-twice-upgraded", None)} <= seen, seen
+
+
 @pytest.mark.parametrize("build", ["pure", "native"])
 @pytest.mark.parametrize("name", ["escaping", "contract", "evidence"])
 def test_other_packs_agree(name: str, build: str, native_cache: Any) -> None:

@@ -22,7 +22,7 @@ import jinja2
 
 from compiler import codes as code_shapes
 from compiler.backends.pycode import Namer, one_group, pydoc, pyrepr, pystr_wrapped, wrap_code
-from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_in, opt_neg, rank_table
+from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_get, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
@@ -124,13 +124,20 @@ class Emitter:
 
     def _map_get(self, expr: ir.MapGet) -> str:
         table = self.symbols.namer.name("map", expr.map, prefix="_MAP_", upper=True)
-        return f"{table}.get({self.emit(expr.key)})"
+        return self._lookup(table, expr.key)
 
     def _rank_of(self, expr: ir.RankOf) -> str:
         table = self.symbols.namer.name("ranking", expr.ranking, prefix="_RANK_", upper=True)
         for attribute, _ in self.symbols.rankings[expr.ranking].levels:
             self.symbols.attribute(attribute)  # the module computes the ranks from these tables
-        return f"{table}.get({self.emit(expr.code)})"
+        return self._lookup(table, expr.code)
+
+    def _lookup(self, table: str, code: ir.Expr) -> str:
+        """A code looked up in a table of the module; a code that may be absent (one a map gave)
+        goes through `opt_get`, since the tables are keyed by `str`, not `str | None`."""
+        if code.type.optional:
+            return f"{opt_get.__name__}({table}, {self.emit(code)})"
+        return f"{table}.get({self.emit(code)})"
 
     def _func(self, expr: ir.Func) -> str:
         args = ", ".join(self.emit(a) for a in expr.args)

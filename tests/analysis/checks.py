@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from compiler.analysis import order
-from compiler.analysis.conflicts.encode import strip_flagged
+from compiler.analysis.conflicts.encode import exclusions, relax, strip_flagged
 from compiler.analysis.conflicts.report import Entry
 from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
@@ -29,12 +30,27 @@ def without(pack: ir.Pack, resolved_by: dict[str, Any], rules: list[str]) -> ir.
             p for p in pack.precedences if not (p.winner == ident and p.loser in others)))
     changed = []
     for rule in pack.rules:
-        if rule.id == ident and kind == "condition" and rule.condition is not None:
-            rule = dataclasses.replace(rule, condition=strip_flagged(rule.condition, set(rules) - {ident}))
+        condition = rule.condition
+        if rule.id == ident and kind == "condition" and condition is not None:
+            named = {node.rule for node in ir.walk(condition) if isinstance(node, ir.Flagged)} & set(rules)
+            if named - {ident}:
+                rule = dataclasses.replace(rule, condition=strip_flagged(condition, named - {ident}))
+            else:  # an exclusion of the rule's own condition, found by its location
+                rule = dataclasses.replace(rule, condition=_without_exclusion(condition, resolved_by["location"]))
         if rule.id == ident and kind == "suggestion":
             rule = dataclasses.replace(rule, suggest_if=None)
         changed.append(rule)
     return dataclasses.replace(pack, rules=tuple(changed))
+
+
+def _without_exclusion(condition: ir.Expr, location: dict[str, Any]) -> ir.Expr:
+    """The condition with the exclusion that starts at `location` (file, line, column) made true."""
+    text = Path(location["file"]).read_text(encoding="utf-8")
+    lines = text.split("\n")
+    offset = sum(len(line) + 1 for line in lines[:location["line"] - 1]) + location["column"] - 1
+    matching = [part for part in exclusions(condition) if part.span.start == offset]
+    assert len(matching) == 1, f"no exclusion of the condition starts at {location}"
+    return relax(condition, {id(matching[0])})
 
 
 def interpreter(pack: ir.Pack) -> Interpreter:

@@ -122,3 +122,39 @@ def test_without_k2_the_hierarchy_is_no_longer_overridden(tmp_path: Path) -> Non
     assert before.witness is not None and before.line is not None
     findings = interpreter(pack).evaluate(before.witness)
     assert any(f.rule == "P15-facility-hierarchy" and f.line == before.line for f in findings)
+
+
+def test_every_resolves_label_of_the_pack_is_shown_by_a_confirmed_entry(analyzed: tuple[ir.Pack, Report]) -> None:
+    """Labels on precedences, exceptions, `flagged by` conditions, suggestion guards, and those shown
+    through the exclusions of a condition (C1, C3, C7) alike."""
+    pack, report = analyzed
+    labels = set(re.findall(r"^\s*resolves (\w+) ", SOURCE, flags=re.M))
+    shown = {e.resolved_by["resolves"]: e for e in report.conflicts if e.resolved_by is not None}
+    assert labels <= set(shown), sorted(labels - set(shown))
+    for label in ("C1", "C3", "C7"):
+        entry = shown[label]
+        assert entry.resolved_by is not None and entry.resolved_by["declaration"] == "condition"
+        assert entry.witness is not None and confirmed(entry, pack)
+
+
+def test_without_c3_two_incidental_procedures_deny_each_other(tmp_path: Path) -> None:
+    text = SOURCE.replace("x.code in drug_administration and x.code not in incidental_procedures and same date",
+                          "x.code in drug_administration and same date")
+    text = re.sub(r"  resolves C3 [^\n]*\n", "", text)
+    pack, report = _variant(tmp_path, text)
+    entry = next(e for e in report.conflicts if e.kind == "mutual-denial" and e.rules == ["P06-incidental-procedure"])
+    assert entry.resolved_by is None and entry.severity == "error"
+    assert confirmed(entry, pack)
+    assert entry.hint is not None and "flagged by" not in entry.hint
+
+
+def test_a_label_that_no_exclusion_shows_is_reported(tmp_path: Path) -> None:
+    """C3's label kept on P06 with its exclusion gone: nothing in the condition settles a conflict."""
+    text = SOURCE.replace("x.code in drug_administration and x.code not in incidental_procedures and same date",
+                          "x.code in drug_administration and same date and x.code not in {96360}")
+    _, report = _variant(tmp_path, text)
+    entries = [e for e in report.conflicts
+               if e.kind == "unneeded-precedence" and e.rules == ["P06-incidental-procedure"]]
+    assert len(entries) == 1 and "resolves C3" in entries[0].message
+    assert any(e.kind == "mutual-denial" and e.rules == ["P06-incidental-procedure"] and e.resolved_by is None
+               for e in report.conflicts)

@@ -65,3 +65,21 @@ def test_stale_examples_are_warnings_not_a_stop(tmp_path: Path) -> None:
 def test_usage_errors_exit_2() -> None:
     assert run_cli("diff", str(BASE))[0] == 2
     assert run_cli("diff", str(BASE), str(BASE), "--format", "sarif")[0] == 2
+
+
+def test_input_adds_the_measured_impact_and_reports_bad_records_in_place(tmp_path: Path) -> None:
+    new = edited(tmp_path, ("when line.units > 1", "when line.units > 2"))
+    claims = tmp_path / "claims.jsonl"
+    records = [{"id": f"C{n}", "type": "professional", "pos": "11",
+                "lines": [{"code": "96372", "date": "2024-02-01", "units": n}]} for n in (1, 2, 2, 3)]
+    lines = [json.dumps(r) for r in records]
+    lines.insert(2, "{not json")
+    claims.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run_cli("diff", str(BASE), str(new), "--input", str(claims), "--format", "json", "--jobs", "1")
+    assert code == 1  # a record was not evaluated; every other one was counted
+    impact = json.loads(out)["impact"]
+    assert impact == {"claims": 4, "changed": 2, "lines_changed": 2,
+                      "by_rule": {"A-injection-units": {"added": 0, "removed": 2, "changed": 0}}}
+    assert "line 3" in err and "1 record(s)" in err
+    code, out, _ = run_cli("diff", str(BASE), str(new), "--input", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and out == ""

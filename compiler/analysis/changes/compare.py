@@ -15,6 +15,7 @@ shrunk while they still show the change, and reported with the rule's findings u
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -393,8 +394,26 @@ def _added_message(rule_id: str, rule: ir.Rule, witnesses: list[Witness], added:
 
 
 def _example(witness: Witness) -> str:
-    code = witness.claim["lines"][witness.line - 1]["code"]
-    return f"line {witness.line} ({code}) of {witness.claim['id']}"
+    """`line 1 (96360, 31 minutes) of D1`: the line's code and what else it sets that a rule reads."""
+    line = witness.claim["lines"][witness.line - 1]
+    said = [str(line["code"])]
+    if "start" in line and "stop" in line:
+        minutes = _minutes(line["stop"]) - _minutes(line["start"])
+        said.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    if line.get("units", 1) != 1:
+        said.append(f"{line['units']} units")
+    if line.get("modifiers"):
+        said.append("modifiers " + ", ".join(line["modifiers"]))
+    if "drug" in line:
+        said.append(f"drug {line['drug']}")
+    others = len(witness.claim["lines"]) - 1
+    beside = f" beside {others} other line{'s' if others != 1 else ''}" if others else ""
+    return f"line {witness.line} ({', '.join(said)}){beside} of {witness.claim['id']}"
+
+
+def _minutes(stamp: str) -> int:
+    day = datetime.date.fromisoformat(stamp[:10]).toordinal()
+    return day * 1440 + int(stamp[11:13]) * 60 + int(stamp[14:16])
 
 
 def _verb(disposition: str | None) -> str:

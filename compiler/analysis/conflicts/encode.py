@@ -96,21 +96,85 @@ class Variant:
     dropped: frozenset[tuple[str, str]] = frozenset()  # (winner, loser) precedences ignored
     stripped: frozenset[tuple[str, str]] = frozenset()  # (rule, other): `not (x flagged by other)` ignored
     unguarded: frozenset[str] = frozenset()  # rules whose suggestion guard is ignored
+    relaxed: frozenset[tuple[str, int]] = frozenset()  # (rule, n): the rule's n-th exclusion ignored
 
     def apply(self, pack: ir.Pack) -> ir.Pack:
         """The same variant as a pack the interpreter can run."""
-        if not (self.dropped or self.stripped or self.unguarded):
+        if not (self.dropped or self.stripped or self.unguarded or self.relaxed):
             return pack
         rules = []
         for rule in pack.rules:
-            others = {other for (rid, other) in self.stripped if rid == rule.id}
-            if others and rule.condition is not None:
-                rule = dataclasses.replace(rule, condition=strip_flagged(rule.condition, others))
+            condition = self.condition(rule)
+            if condition is not rule.condition:
+                rule = dataclasses.replace(rule, condition=condition)
             if rule.id in self.unguarded:
                 rule = dataclasses.replace(rule, suggest_if=None)
             rules.append(rule)
         precedences = tuple(p for p in pack.precedences if (p.winner, p.loser) not in self.dropped)
         return dataclasses.replace(pack, rules=tuple(rules), precedences=precedences)
+
+    def condition(self, rule: ir.Rule) -> ir.Expr | None:
+        """The rule's condition in this variant (the same object when the variant leaves it alone)."""
+        condition = rule.condition
+        if condition is None:
+            return None
+        ignored = {n for (rid, n) in self.relaxed if rid == rule.id}
+        if ignored:  # first, while the nodes are the rule's own
+            found = exclusions(condition)
+            condition = relax(condition, {id(found[n]) for n in ignored if n < len(found)})
+        others = {other for (rid, other) in self.stripped if rid == rule.id}
+        if others:
+            condition = strip_flagged(condition, others)
+        return condition
+
+
+def exclusions(condition: ir.Expr | None) -> list[ir.Expr]:
+    """The parts of a condition that exclude lines: the `not ...`, `not in`, `!=`, `is not given` and
+    `lacks` parts of its conjunctions, at the top and inside its quantifiers, in source order.
+
+    A rule's `resolves` that names no other rule (through `not (x flagged by ...)`) and no suggestion
+    guard is shown through these: taken away one at a time, one of them lets the conflict it settles
+    appear. `not (x flagged by ...)` is a declaration of its own and not among them."""
+    found: list[ir.Expr] = []
+
+    def visit(expr: ir.Expr) -> None:
+        if isinstance(expr, ir.BoolOp) and expr.op == "and":
+            visit(expr.left)
+            visit(expr.right)
+        elif isinstance(expr, ir.Quant):
+            visit(expr.condition)
+            if expr.then is not None:
+                visit(expr.then)
+        elif _excludes(expr):
+            found.append(expr)
+
+    if condition is not None:
+        visit(condition)
+    return sorted(found, key=lambda e: e.span.start)
+
+
+def _excludes(expr: ir.Expr) -> bool:
+    if isinstance(expr, ir.Not):
+        return not isinstance(expr.operand, ir.Flagged)
+    if isinstance(expr, (ir.Member, ir.Given, ir.Has)):
+        return expr.negated
+    return isinstance(expr, ir.Compare) and expr.op == "!="
+
+
+def relax(expr: ir.Expr, targets: set[int]) -> ir.Expr:
+    """The expression with each node whose id is in `targets` replaced by true."""
+    if id(expr) in targets:
+        return ir.Const(True, ir.BOOL, expr.span)
+    if isinstance(expr, ir.BoolOp):
+        left, right = relax(expr.left, targets), relax(expr.right, targets)
+        return expr if left is expr.left and right is expr.right else dataclasses.replace(expr, left=left, right=right)
+    if isinstance(expr, ir.Quant):
+        condition = relax(expr.condition, targets)
+        then = relax(expr.then, targets) if expr.then is not None else None
+        if condition is expr.condition and then is expr.then:
+            return expr
+        return dataclasses.replace(expr, condition=condition, then=then)
+    return expr
 
 
 def strip_flagged(expr: ir.Expr, others: set[str]) -> ir.Expr:
@@ -183,11 +247,7 @@ class Encoder:
 
     def condition(self, rule: ir.Rule) -> ir.Expr | None:
         if rule.id not in self._conditions:
-            others = {o for (rid, o) in self.variant.stripped if rid == rule.id}
-            condition = rule.condition
-            if others and condition is not None:
-                condition = strip_flagged(condition, others)
-            self._conditions[rule.id] = condition
+            self._conditions[rule.id] = self.variant.condition(rule)
         return self._conditions[rule.id]
 
     def raw(self, rule_id: str, slot: int, view: View = BASE) -> Z3:

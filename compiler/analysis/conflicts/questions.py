@@ -18,7 +18,7 @@ from typing import Any
 
 import z3
 
-from compiler.analysis.conflicts.encode import Encoder, Variant
+from compiler.analysis.conflicts.encode import Encoder, Variant, exclusions
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
 from compiler.analysis.conflicts.report import Entry, Location
 from compiler.analysis.conflicts.shape import Shape, Shapes
@@ -81,31 +81,62 @@ def declarations(pack: ir.Pack, rules: dict[str, ir.Rule]) -> list[Declaration]:
     for rule in rules.values():
         if not rule.resolves or rule.kind != "rule":
             continue
-        label = rule.resolves[0]
-        for node in walk(rule.condition):
-            if isinstance(node, ir.Not) and isinstance(node.operand, ir.Flagged) and node.operand.rule in rules:
-                other = node.operand.rule
-                found.append(Declaration("condition", rule.id, (rule.id, other),
-                                         Variant(stripped=frozenset({(rule.id, other)})), label.conflict,
-                                         label.rationale, node.operand.span))
-        if rule.suggest_if is not None:
-            found.append(Declaration("suggestion", rule.id, (rule.id,), Variant(unguarded=frozenset({rule.id})),
-                                     label.conflict, label.rationale, rule.suggest_if.span))
+        labels = rule.resolves
+        for number, (kind, between, variant, span) in enumerate(_explicit(rule, rules)):
+            label = labels[min(number, len(labels) - 1)]
+            found.append(Declaration(kind, rule.id, between, variant, label.conflict, label.rationale, span))
     unique: dict[tuple[str, str, tuple[str, ...]], Declaration] = {}
     for declaration in found:
         unique.setdefault((declaration.kind, declaration.id, declaration.rules), declaration)
     return list(unique.values())
 
 
+def _explicit(rule: ir.Rule, rules: dict[str, ir.Rule]) -> list[tuple[str, tuple[str, ...], Variant, Span]]:
+    """The rule's own declarations in source order: each `not (x flagged by OTHER)` of its condition
+    (one per other rule) and its suggestion guard. Its `resolves` labels go to them in that order,
+    the last label to any further ones."""
+    found: dict[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...], Variant, Span]] = {}
+    for node in walk(rule.condition):
+        if isinstance(node, ir.Not) and isinstance(node.operand, ir.Flagged) and node.operand.rule in rules:
+            other = node.operand.rule
+            found.setdefault(("condition", (rule.id, other)), (
+                "condition", (rule.id, other), Variant(stripped=frozenset({(rule.id, other)})), node.operand.span))
+    if rule.suggest_if is not None:
+        found[("suggestion", (rule.id,))] = ("suggestion", (rule.id,), Variant(unguarded=frozenset({rule.id})),
+                                             rule.suggest_if.span)
+    return sorted(found.values(), key=lambda d: d[3].start)
+
+
+def narrowing_labels(rules: dict[str, ir.Rule]) -> dict[str, tuple[ir.Resolution, ...]]:
+    """The `resolves` labels of each rule that none of its own declarations takes: they are shown
+    through the exclusions of its condition (`encode.exclusions`)."""
+    out = {}
+    for rule in rules.values():
+        if rule.kind == "rule" and rule.resolves:
+            taken = len(_explicit(rule, rules))
+            if len(rule.resolves) > taken:
+                out[rule.id] = rule.resolves[taken:]
+    return out
+
+
+def exclusion_declarations(rule: ir.Rule, label: ir.Resolution) -> list[Declaration]:
+    """One `condition` declaration per exclusion of the rule's condition, carrying `label`."""
+    return [Declaration("condition", rule.id, (rule.id,), Variant(relaxed=frozenset({(rule.id, number)})),
+                        label.conflict, label.rationale, part.span)
+            for number, part in enumerate(exclusions(rule.condition))]
+
+
 def merged(variants: Iterable[Variant]) -> Variant:
     dropped: set[tuple[str, str]] = set()
     stripped: set[tuple[str, str]] = set()
     unguarded: set[str] = set()
+    relaxed: set[tuple[str, int]] = set()
     for v in variants:
         dropped |= v.dropped
         stripped |= v.stripped
         unguarded |= v.unguarded
-    return Variant(frozenset(dropped), frozenset(stripped), frozenset(unguarded))
+        relaxed |= v.relaxed
+    return Variant(frozenset(dropped), frozenset(stripped), frozenset(unguarded), frozenset(relaxed))
 
 
 # ---------------------------------------------------------------- locations
@@ -165,6 +196,7 @@ class Analysis:
         self.limit = self.max_lines if self.max_lines is not None else LARGEST
         self.universe: Universe = build_universe(pack, 3 * max(self.limit, DEFAULT_BOUND) + 2)
         self.declarations = declarations(pack, self.rules)
+        self.narrowing = narrowing_labels(self.rules)
         self.used: set[Declaration] = set()
         self.replay = Replay(pack)
         self.locate = Locator(self.sources)
@@ -283,6 +315,21 @@ class Analysis:
             self.unknown(question, rules, f"cannot encode: {problem}")
             return None
 
+    def narrowed(self, conflict: Conflict, build: Build, shape: Shape, declaration: Declaration,
+                 anchors: int = 1) -> Entry | None:
+        """The entry resolved by `declaration` (an exclusion of a rule's condition) when the conflict
+        appears without it and not as declared; None otherwise, and for questions without an answer."""
+        try:
+            naive = self.solve(build, shape, declaration.variant, anchors)
+            if naive.status != "sat":
+                return None
+            declared = self.solve(build, shape, Variant(), anchors)
+            if declared.status != "unsat":
+                return None
+            return self._confirmed(conflict, naive, declaration, declaration.variant)
+        except Unsupported:
+            return None
+
     def _confirmed(self, conflict: Conflict, answer: Answer, declaration: Declaration | None,
                    naive: Variant | None) -> Entry | None:
         """Replay the witness, shrink it while the interpreter still shows the conflict, build the entry."""
@@ -360,7 +407,11 @@ class Analysis:
             span = self.rules[located].id_span
             message = (f"{a} denies line {line} because of line {other}, and {b} denies line {other} because of "
                        f"line {line}: neither line is paid.")
-            if declaration is None:
+            if declaration is None and a == b:
+                hint = (f"decide which line stands: exclude the other line in {a}'s condition (e.g. "
+                        "`x.code not in ...`, or `any earlier line x` so that only the later line is denied), "
+                        "with `resolves` and a rationale")
+            elif declaration is None:
                 hint = (f"decide which line stands: e.g. `not (x flagged by {a})` in {b}'s condition, with "
                         "`resolves` and a rationale")
         return Entry(_kind(conflict), rules, message, self.locate(span), line, claim, resolved_by, hint,

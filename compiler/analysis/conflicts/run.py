@@ -3,12 +3,21 @@ declarations that decided nothing and the rows nothing covers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import z3
 
 from compiler.analysis import coverage
 from compiler.analysis.conflicts.encode import Encoder, Variant
 from compiler.analysis.conflicts.model import Z3
-from compiler.analysis.conflicts.questions import DECIDING, Analysis, Build, Declaration
+from compiler.analysis.conflicts.questions import (
+    DECIDING,
+    Analysis,
+    Build,
+    Declaration,
+    exclusion_declarations,
+    merged,
+)
 from compiler.analysis.conflicts.report import Entry
 from compiler.analysis.conflicts.shape import Shape
 from compiler.analysis.conflicts.universe import Unsupported
@@ -22,6 +31,7 @@ def run(analysis: Analysis) -> None:
     _overlaps(analysis, dead)
     _suggestions(analysis, dead)
     _mutual(analysis, dead)
+    _narrowings(analysis, dead)
     _undecided(analysis)
     uncovered_rows(analysis)
     _examples_agree(analysis, dead)
@@ -175,13 +185,7 @@ def _suggestions(analysis: Analysis, dead: set[str]) -> None:
             shape = (analysis.shapes.effective(a) + _suggest_shape(analysis, rule)
                      + analysis.shapes.effective(b))
 
-            def build(enc: Encoder, slots: tuple[int, ...], a: str = a, b: str = b) -> Z3:
-                i = slots[0]
-                suggestion = enc.suggestion(a, i)
-                view = enc.rebilled(i, suggestion, (a,))
-                return z3.And(enc.effective(a, i), z3.Not(suggestion.absent), enc.effective(b, i, view))
-
-            _add(analysis, analysis.pairwise(Conflict("suggestion-denied", a, b), build, shape))
+            _add(analysis, analysis.pairwise(Conflict("suggestion-denied", a, b), _denied_once_billed(a, b), shape))
 
 
 def _mutual(analysis: Analysis, dead: set[str]) -> None:
@@ -216,11 +220,142 @@ def _mutual(analysis: Analysis, dead: set[str]) -> None:
         # the evidence of a finding is made of the witnesses of its condition: no lines beyond them
         shape = analysis.shapes.effective(a) + analysis.shapes.effective(b)
 
-        def build(enc: Encoder, slots: tuple[int, ...], a: str = a, b: str = b) -> Z3:
-            x, y = slots
-            return z3.And(enc.effective(a, x), enc.evidence(a, x, y), enc.effective(b, y), enc.evidence(b, y, x))
+        _add(analysis, analysis.pairwise(Conflict("mutual-denial", a, b), _each_because_of_other(a, b), shape,
+                                         anchors=2))
 
-        _add(analysis, analysis.pairwise(Conflict("mutual-denial", a, b), build, shape, anchors=2))
+
+def _denied_once_billed(a: str, b: str) -> Build:
+    """Rule a denies a line suggesting a code; billed with it, the line is denied by rule b."""
+
+    def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
+        i = slots[0]
+        suggestion = enc.suggestion(a, i)
+        view = enc.rebilled(i, suggestion, (a,))
+        return z3.And(enc.effective(a, i), z3.Not(suggestion.absent), enc.effective(b, i, view))
+
+    return build
+
+
+def _each_because_of_other(a: str, b: str) -> Build:
+    """Rule a denies line x because of line y, and rule b denies y because of x."""
+
+    def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
+        x, y = slots
+        return z3.And(enc.effective(a, x), enc.evidence(a, x, y), enc.effective(b, y), enc.evidence(b, y, x))
+
+    return build
+
+
+# ---------------------------------------------------------------- labels shown by exclusions
+
+
+def _narrowings(analysis: Analysis, dead: set[str]) -> None:
+    """Each `resolves` label that a rule's own declarations do not take is shown through one of the
+    exclusions of its condition: the first (in source order) without which a conflict involving
+    the rule appears that the pack as written does not have. A label that no exclusion shows is
+    reported as deciding nothing."""
+    for rule_id, labels in sorted(analysis.narrowing.items()):
+        rule = analysis.rules[rule_id]
+        if rule_id in dead or rule.disposition not in DECIDING:
+            continue
+        taken: set[int] = set()
+        for label in labels:
+            candidates = [(n, d) for n, d in enumerate(exclusion_declarations(rule, label)) if n not in taken]
+            found = _shown_by_some(analysis, rule_id, candidates, dead)
+            if found is not None:
+                taken.add(found[0])
+                analysis.entries.append(found[1])
+                continue
+            where = rule.condition.span if rule.condition is not None else rule.id_span
+            analysis.entries.append(Entry(
+                "unneeded-precedence", [rule_id],
+                f"`resolves {label.conflict}` of {rule_id} decides nothing: no exclusion of its condition "
+                "(a `not ...`, `not in`, `!=`, `lacks` or `is not given` part), taken away, lets a conflict "
+                "appear that the pack does not already have.", analysis.locate(where),
+                hint="remove the label, or write the exclusion that settles the conflict into the condition"))
+
+
+def _shown_by_some(analysis: Analysis, rule_id: str, candidates: list[tuple[int, Declaration]],
+                   dead: set[str]) -> tuple[int, Entry] | None:
+    """The first exclusion (with its entry) that shows a conflict. Each question is asked first with
+    every candidate exclusion taken away at once: where even that shows nothing, no single one can
+    when the exclusions only narrow the rule, which is the usual case; the rare condition where
+    taking one away narrows a rule elsewhere (through `flagged by`) gets the full search after."""
+    if not candidates:
+        return None
+    together = merged(d.variant for _, d in candidates)
+    asked: set[tuple[str, str, str]] = set()
+    for conflict, build, shape, anchors in _questions_about(analysis, rule_id, dead):
+        if _present(analysis, conflict):
+            continue
+        try:
+            if analysis.solve(build, shape, together, anchors).status != "sat":
+                continue
+        except Unsupported:
+            continue
+        asked.add((conflict.kind, conflict.a, conflict.b))  # each candidate is tried on it here
+        for number, declaration in candidates:
+            entry = analysis.narrowed(conflict, build, shape, declaration, anchors)
+            if entry is not None:
+                return number, entry
+    for number, declaration in candidates:
+        entry = _first_shown(analysis, rule_id, declaration, dead, skip=asked)
+        if entry is not None:
+            return number, entry
+    return None
+
+
+def _present(analysis: Analysis, conflict: Conflict) -> bool:
+    rules = frozenset({conflict.a, conflict.b})
+    return any(e.kind == conflict.kind and frozenset(e.rules) == rules for e in analysis.entries)
+
+
+def _first_shown(analysis: Analysis, rule_id: str, declaration: Declaration, dead: set[str],
+                 skip: set[tuple[str, str, str]]) -> Entry | None:
+    """The first question (not in `skip`) that the declaration shows resolved."""
+    for conflict, build, shape, anchors in _questions_about(analysis, rule_id, dead):
+        if (conflict.kind, conflict.a, conflict.b) in skip or _present(analysis, conflict):
+            continue
+        entry = analysis.narrowed(conflict, build, shape, declaration, anchors)
+        if entry is not None:
+            return entry
+    return None
+
+
+def _questions_about(analysis: Analysis, rule_id: str,
+                     dead: set[str]) -> Iterator[tuple[Conflict, Build, Shape, int]]:
+    """The pairwise questions that involve the rule: a mutual denial with itself, suggestions denied
+    once billed (its own and others' that it would deny), overlaps with the rules sharing its codes,
+    mutual denials with the other deniers."""
+    live = [r for r in analysis.deciding if r.id not in dead]
+    deniers = {r.id: r for r in live if r.disposition == "deny"}
+    rule = analysis.rules[rule_id]
+    effective = analysis.shapes.effective
+    if rule_id in deniers:
+        yield Conflict("mutual-denial", rule_id, rule_id), _each_because_of_other(rule_id, rule_id), \
+            effective(rule_id) + effective(rule_id), 2
+        if rule.suggest is not None:
+            for b in sorted(deniers):
+                yield Conflict("suggestion-denied", rule_id, b), _denied_once_billed(rule_id, b), \
+                    effective(rule_id) + _suggest_shape(analysis, rule) + effective(b), 1
+        for a in sorted(deniers):
+            if a != rule_id and deniers[a].suggest is not None:
+                yield Conflict("suggestion-denied", a, rule_id), _denied_once_billed(a, rule_id), \
+                    effective(a) + _suggest_shape(analysis, deniers[a]) + effective(rule_id), 1
+    for a, b in analysis.sharing_pairs(live):
+        if rule_id not in (a, b):
+            continue
+        ra, rb = analysis.rules[a], analysis.rules[b]
+        clash = None if ra.disposition != rb.disposition else True
+        if clash and (ra.suggest is None or rb.suggest is None):
+            continue  # the same disposition and at most one suggestion: not an overlap
+        yield Conflict("overlap", a, b), _co_firing(a, b, clash), (
+            effective(a) + effective(b) + _suggest_shape(analysis, ra) + _suggest_shape(analysis, rb)), 1
+    if rule_id in deniers:
+        for b in sorted(deniers):
+            if b != rule_id:
+                yield Conflict("mutual-denial", rule_id, b), _each_because_of_other(rule_id, b), \
+                    effective(rule_id) + effective(b), 2
 
 
 # ---------------------------------------------------------------- declarations that decide nothing
