@@ -437,6 +437,14 @@ UNREACHABLE_DATA = chain(
     # and that code's primaries are never read
     in_decl("map", "subsequent_code", "96413 -> 96417", "96413 -> 96415"),
     in_decl("table", "subsequent_primaries", "  96413: {96413}", "  96413: {96413, 96409}"),
+    # columns no rule reads
+    in_decl("table", "facility_only_codes", '"TX/PRO/DX INJ SAME DRUG ADON", yes, yes',
+            '"TX/PRO/DX INJ SAME DRUG ADD-ON", yes, no'),
+    sub('"HYDRATION IV INFUSION INIT", no', '"HYDRATION IV INFUSION INITIAL", no'),
+    # a precedence between rules that never decide the same line (96360 and 96372)
+    add_after("rule", "P11-hydration-minimum",
+              "precedence P11-hydration-minimum over P28-injection-units\n"
+              '  resolves K9 "Never needed: the rules target different codes."\n\n'),
 )
 
 VALIDATED_DOMAIN = chain(
@@ -446,6 +454,27 @@ VALIDATED_DOMAIN = chain(
             "  when line.minutes is given and line.minutes < 16\n"),
     in_decl("rule", "P33-member-supplied-charge", "line.charge != 0", "line.charge > 0"),
     in_decl("rule", "P02-one-hydration-at-a-time", "x.number < line.number", "x.number <= line.number - 1"),
+)
+
+DECISIONS_MOVED = chain(
+    # `precedence A over B` as B's condition `not (line flagged by A)`: A has no rule over it, so where
+    # it applies it has a finding
+    drop_decl("precedence", "P13-incidental-hydration"),
+    in_decl("rule", P30_LINES,
+            '  when (line.modifiers has "JW"\n',
+            '  when not (line flagged by P13-incidental-hydration)\n    and ((line.modifiers has "JW"\n'),
+    in_decl("rule", P30_LINES,
+            'x.code in hcpcs_drugs and x.modifiers has "JW"))\n',
+            'x.code in hcpcs_drugs and x.modifiers has "JW")))\n'),
+    # an exclusion that never excludes: a flush P06 includes in another administration leaves that
+    # administration on the date, and it has the supply included too
+    in_decl("rule", "P08-supplies-integral",
+            "  when any other line x where x.code in drug_administration and same date\n",
+            "  when any other line x where x.code in drug_administration and same date\n"
+            "    and not (x flagged by P06-incidental-procedure)\n"),
+    # `any` as a count
+    in_decl("rule", "P01-concurrent-once-per-day", "(any earlier line x where x.code = 96368 and same date)",
+            "(count(earlier lines x where x.code = 96368 and same date) >= 1)"),
 )
 
 REFACTORS: list[Variant] = [
@@ -466,7 +495,11 @@ REFACTORS: list[Variant] = [
     Variant("reordered-precedence", "refactor",
             "precedences moved, their rules listed in another order, one split, one written as `overrides`",
             REORDER_PRECEDENCE),
-    Variant("unreachable-data", "refactor", "data that no decision reads changed", UNREACHABLE_DATA),
+    Variant("unreachable-data", "refactor",
+            "data that no decision reads changed, and a precedence between rules that never meet", UNREACHABLE_DATA),
+    Variant("decisions-moved", "refactor",
+            "a precedence written as a condition on the other rule's findings, an exclusion that never excludes, "
+            "`any` written as a count", DECISIONS_MOVED),
     Variant("validated-domain", "refactor",
             "comparisons rewritten for the values claim validation allows: whole minutes, charges of 0 or more, "
             "whole line numbers", VALIDATED_DOMAIN),
@@ -496,6 +529,14 @@ NEW_RULE_OVER_P11 = '''rule P11-very-short-hydration "Hydration of 15 minutes or
 
 precedence P11-very-short-hydration over P11-hydration-minimum
   resolves K5 "A hydration of 15 minutes or less is reviewed, not denied for its length."
+
+'''
+
+EXCEPTION_FOR_P28 = '''exception P28-distinct-injection "An injection with a distinct-service modifier"
+  cite modifier_59 "Example"
+  target 96372
+  when line.modifiers has any distinct_modifiers
+  overrides P28-injection-modifier-59
 
 '''
 
@@ -671,6 +712,30 @@ EDITS: list[Variant] = [
             {"P28-injection-units": "broader"}, also={"P28-injection-units": frozenset({"outcome"})},
             demos=(Demo("P28-injection-units", "broader", prof(ln("96372", mods=("76",))), 1),
                    Demo("P28-injection-units", "outcome", prof(ln("96372", units=2)), 1))),
+    Variant("exclusion-as-exception", "edit",
+            "P28's own exclusion of distinct-service modifiers becomes an exception over it: P28 decides as before, "
+            "the exception is new",
+            chain(in_decl("rule", "P28-injection-modifier-59",
+                          "  when not (line.modifiers has any distinct_modifiers)\n    and (any earlier line x",
+                          "  when (any earlier line x"),
+                  add_after("rule", "P28-injection-modifier-59", EXCEPTION_FOR_P28)),
+            {"P28-distinct-injection": "added"},
+            demos=(Demo("P28-distinct-injection", "broader", prof(ln("96372", mods=("XS",))), 1),),
+            focus=("96372",)),
+    Variant("bill-class-changed", "edit",
+            "P30's single-dose advice skips bill class 12 instead of 11: inpatient bills get it, class 12 no longer",
+            in_decl("rule", P30_SINGLE, 'claim.bill_class = "11"', 'claim.bill_class = "12"'),
+            {P30_SINGLE: "incomparable"},
+            demos=(Demo(P30_SINGLE, "broader", inst(ln("96372"), ln("J2357", units=30), bill_type="0111"), 2),
+                   Demo(P30_SINGLE, "narrower", inst(ln("96372"), ln("J2357", units=30), bill_type="0121"), 2)),
+            focus=("J2357",)),
+    Variant("suggestion-as-literal", "edit", "P05 always suggests 96374 instead of the push code of the infusion",
+            in_decl("rule", P05, "  suggest push_code[line.code]\n", "  suggest 96374\n"),
+            {P05: "outcome"},
+            demos=(Demo(P05, "outcome", prof(ln("96365", drug="J1745"),
+                                             ln("96367", drug="J2405", at="09:00", minutes=10),
+                                             ln("J1745", units=40), ln("J2405", units=2)), 2),),
+            focus=("96367", "96413", "96417")),
     Variant("suggestion-changed", "edit", "P21 suggests 99212 instead of 99211",
             chain(in_decl("rule", "P21-injection-without-supervision", "  suggest 99211\n", "  suggest 99212\n"),
                   in_decl("example", "injection-without-direct-supervision", "suggest 99211", "suggest 99212")),
@@ -829,6 +894,16 @@ EDITS: list[Variant] = [
                     "  target drug_administration\n  when false\n"),
             {"P34-home-infusion": "narrower"},
             demos=(Demo("P34-home-infusion", "narrower", HOME_INFUSION, 1),)),
+    Variant("override-dropped", "edit",
+            "the second-site exception no longer overrides P15: P15 decides on lines with a distinct-service "
+            "modifier; the exception applies where it did",
+            in_decl("exception", K2,
+                    "  overrides P16-one-initial-professional, P16-one-initial-facility, P15-facility-hierarchy\n",
+                    "  overrides P16-one-initial-professional, P16-one-initial-facility\n"),
+            {P15: "broader"},
+            demos=(Demo(P15, "broader", inst(ln("96365", drug="J1745"), ln("96374", drug="J2405", mods=("XS",)),
+                                             ln("J1745", units=40), ln("J2405", units=2)), 2),),
+            focus=("96365", "96374")),
     Variant("exception-widened", "edit", "the same-drug push exception also covers 96375: P04 never decides on it",
             in_decl("exception", K4, "  target 96376\n", "  target 96375, 96376\n"),
             {"P04-sequential-new-substance": "narrower", K4: "broader"},
