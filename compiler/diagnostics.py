@@ -60,6 +60,10 @@ CODES: Mapping[str, Code] = _codes(
     _error("unreadable-file", "a rules file or the policy text cannot be read as UTF-8 text"),
     _error("missing-import", "an import names a file or a declaration that does not exist"),
     _error("import-cycle", "files import or extend each other in a cycle"),
+    _error("missing-previous", "the pack's `previous` names a file that cannot be read"),
+    _error("bad-previous", "the pack's `previous` names the pack's own file"),
+    _error("broken-previous", "the previous version that the pack names does not compile (`rulesc build`)",
+           "tests/previous"),
     # syntax (syntax/parser.py)
     _error("syntax", "the text does not follow the grammar"),
     _error("unexpected-character", "a character that no token of the language starts with"),

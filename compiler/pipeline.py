@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from compiler.analysis import analyze
+from compiler.analysis.changes.model import ChangeReport
 from compiler.backends.document import generate_documents
 from compiler.backends.loading import load_generated, outputs
 from compiler.backends.python import GenerationError
@@ -100,11 +101,13 @@ def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
     return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
 
 
-def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None = None) -> Stage[dict[str, str]]:
-    """The pack's policy documents (Markdown and HTML), showing the analyzer's report when given."""
+def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None = None, *,
+             changes: ChangeReport | None = None) -> Stage[dict[str, str]]:
+    """The pack's policy documents (Markdown and HTML), showing the analyzer's report when given,
+    and what changed since the previous version when `changes` compares it with this one."""
     text = sources.text(plan.pack.path) or ""
     return _guarded(plan.pack, "write the policy documents",
-                    lambda: generate_documents(plan.pack, text, analysis=analysis))
+                    lambda: generate_documents(plan.pack, text, analysis=analysis, changes=changes))
 
 
 def load_module(plan: ir.Plan, sources: Sources) -> Stage[types.ModuleType]:

@@ -38,6 +38,13 @@ def test_pack_header() -> None:
                                       ast.PackField("source", "s.txt"), ast.PackField("extends", "base.rules")))
 
 
+def test_pack_header_names_its_previous_version() -> None:
+    decl = one('pack p\n  title "T"\n  version "2"\n  previous "p-1.rules"\n')
+    assert isinstance(decl, ast.PackDecl)
+    assert decl.fields[-1] == ast.PackField("previous", "p-1.rules")
+    assert decl.fields[-1].span == Span("t.rules", 35, 55)
+
+
 def test_imports_and_remove() -> None:
     assert parse('import "a.rules"\nimport "b.rules" only x, y\nremove rule R-1 because "why"\n') == (
         ast.ImportDecl("a.rules", None), ast.ImportDecl("b.rules", ("x", "y")), ast.RemoveDecl("R-1", "why"))

@@ -10,13 +10,13 @@ from typing import get_args
 import pytest
 
 from compiler.analysis import coverage
-from compiler.diagnostics import CODES, Collector, Severity, Sources, UnregisteredCode
+from compiler.diagnostics import CODES, Collector, Severity, Sources, Span, UnregisteredCode
 from compiler.pipeline import compile_pack
 from compiler.semantics import ir
 from compiler.semantics.exprs import RESOLVERS
 from compiler.semantics.resolver import resolve, resolve_pack
 from compiler.syntax import ast, vocabulary
-from compiler.syntax.loader import load_pack
+from compiler.syntax.loader import display_path, load_pack
 from compiler.syntax.parser import GRAMMAR_PATH, SYNTAX_EXAMPLES
 from tests.conftest import PACK, ROOT
 from tests.helpers import compile_ok
@@ -121,6 +121,53 @@ def test_walk_visits_every_node_parents_first() -> None:
     assert [type(n).__name__ for n in nodes] == [
         "Quant", "BoolOp", "BoolOp", "Member", "LineField", "SetValue", "Relation", "Relation"]
     assert list(ir.walk(None)) == []
+
+
+# ---------------------------------------------------------------- the previous version
+
+
+def test_the_previous_version_is_named_not_loaded(tmp_path: Path) -> None:
+    """`previous` resolves against the pack's file; the file is only checked, never read into
+    the pack: its declarations, its syntax errors and its text stay out of the pack and its digest."""
+    old = write(tmp_path, HEADER + 'rule OLD-1 "t"\n  target 96372\n  deny "x"\nrule broken\n', "t-1.0.rules")
+    (tmp_path / "new").mkdir()
+    text = HEADER.replace('"1"', '"1.1"') + '  previous "../t-1.0.rules"\n'
+    path = write(tmp_path / "new", text)
+    out, sources = Collector(), Sources()
+    loaded = load_pack(path, out, sources)
+    pack = resolve(loaded, out)
+    assert pack is not None and not out.items
+    assert pack.previous == display_path(old) == loaded.previous
+    assert text[pack.previous_span.start:pack.previous_span.end] == 'previous "../t-1.0.rules"'
+    assert pack.rules == () and sources.text(display_path(old)) is None
+    assert list(loaded.texts) == [display_path(path)]
+    old.write_text(HEADER, encoding="utf-8")
+    again = compile_pack(path, Sources()).pack
+    assert again is not None and again.digest == pack.digest
+
+
+def test_a_pack_without_previous_has_none() -> None:
+    pack = compile_pack(PACK, Sources()).pack
+    assert pack is not None and pack.previous is None and pack.previous_span == pack.span
+
+
+@pytest.mark.parametrize(("previous", "code"), [("t-0.9.rules", "missing-previous"), (".", "missing-previous"),
+                                                 ("t.rules", "bad-previous"), ("./t.rules", "bad-previous")])
+def test_a_previous_version_that_cannot_be_compared_is_an_error(tmp_path: Path, previous: str, code: str) -> None:
+    path = write(tmp_path, HEADER + f'  previous "{previous}"\n')
+    result = compile_pack(path, Sources())
+    assert result.pack is None
+    field = Span(display_path(path), len(HEADER) + 2, len(HEADER) + 13 + len(previous))
+    assert [(d.code, d.span) for d in result.diagnostics] == [(code, field)]
+
+
+def test_only_the_packs_own_header_names_a_previous_version(tmp_path: Path) -> None:
+    """A base pack's header is not inherited: its `previous` is neither checked nor taken over."""
+    write(tmp_path, HEADER + '  previous "gone.rules"\n', "base.rules")
+    path = write(tmp_path, HEADER.replace("pack t", "pack c") + '  extends "base.rules"\n')
+    result = compile_pack(path, Sources())
+    assert result.pack is not None, result.diagnostics
+    assert result.pack.previous is None
 
 
 # ---------------------------------------------------------------- rows and examples in the IR

@@ -9,7 +9,6 @@ the machine or hash order, so the documents are the same bytes from build to bui
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,11 @@ from typing import Any
 import jinja2
 
 from compiler import codes as code_shapes
+from compiler.analysis.changes.model import ChangeReport
 from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions, to_mermaid
-from compiler.backends.english import English, Statement, codes_text, number_text
+from compiler.backends.changes import ChangesView, changes_view
+from compiler.backends.claimtext import claim_layout, json_text, value_text
+from compiler.backends.english import English, Statement, codes_text
 from compiler.backends.examples import WorkedExample, evaluate_examples, examples_for
 from compiler.backends.layout import Picture, layout
 from compiler.backends.markup import (
@@ -42,12 +44,9 @@ from compiler.semantics import ir
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_CARD = 4
-TOP_LEVEL = ("top", "contents", "overview", "graph", "rules", "conflicts", "analysis", "coverage", "code-index",
-             "code-sets", "tables", "hierarchy", "documentation", "examples")
+TOP_LEVEL = ("top", "contents", "overview", "changes", "graph", "rules", "conflicts", "analysis", "coverage",
+             "code-index", "code-sets", "tables", "hierarchy", "documentation", "examples")
 KIND_LABELS = {"rule": "Rule", "exception": "Exception", "documentation": "Documentation"}
-LINE_COLUMNS = ("code", "date", "modifiers", "units", "provider", "pos", "drug", "start", "stop", "charge",
-                "supervision", "member_supplied", "description")
-CLAIM_FIELDS = ("id", "type", "pos", "provider", "bill_type", "member")
 SUMMARY_ORDER = ("error", "warning", "info", "resolved", "unknown")
 _ANCHOR_KINDS = {"codes": "set", "values": "set", "exception": "rule", "documentation": "rule"}
 
@@ -216,14 +215,16 @@ class Model:
     ranked: tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]
     documentation: tuple[Card, ...]
     examples: tuple[ExampleView, ...]
+    changes: ChangesView | None = None
 
 
 class _Builder:
     def __init__(self, pack: ir.Pack, source_text: str, report: Report | None,
-                 examples: Sequence[WorkedExample]) -> None:
+                 examples: Sequence[WorkedExample], changes: ChangeReport | None = None) -> None:
         self.pack = pack
         self.source_text = source_text
         self.report = report
+        self.changes = changes
         self.examples = list(examples)
         self.anchors = Anchors()
         self.anchors.reserve(*TOP_LEVEL)
@@ -297,24 +298,16 @@ class _Builder:
         return phrase(*parts)
 
     def claim_table(self, claim: object, findings: Sequence[Finding], error: str | None) -> ClaimTable:
-        lines = claim.get("lines") if isinstance(claim, Mapping) else None
-        if not isinstance(claim, Mapping) or not isinstance(lines, list) or \
-                not all(isinstance(line, Mapping) for line in lines):
+        shape = claim_layout(claim)
+        if shape is None:
             stray = tuple(self.finding_phrase(f) for f in findings)
-            return ClaimTable((), (), (), _json(claim), error, stray)
-        header_keys = [k for k in CLAIM_FIELDS if k in claim]
-        header_keys += sorted(str(k) for k in claim if k not in CLAIM_FIELDS and k != "lines")
-        header = tuple(Fact(k, (_value(claim[k]),)) for k in header_keys)
-        present = {str(k) for line in lines for k in line}
-        columns = [c for c in LINE_COLUMNS if c in present] + sorted(present - set(LINE_COLUMNS))
+            return ClaimTable((), (), (), json_text(claim), error, stray)
         by_line: dict[int, list[Phrase]] = {}
         for finding in findings:
             by_line.setdefault(finding.line, []).append(self.finding_phrase(finding))
-        rows = tuple(LineRow((str(n), *(_value(line[c]) if c in line else "" for c in columns)),
-                             tuple(by_line.pop(n, ())))
-                     for n, line in enumerate(lines, 1))
+        rows = tuple(LineRow(cells, tuple(by_line.pop(n, ()))) for n, cells in enumerate(shape.rows, 1))
         stray = tuple(p for n in sorted(by_line) for p in by_line[n])
-        return ClaimTable(header, ("line", *columns), rows, None, error, stray)
+        return ClaimTable(tuple(Fact(k, (v,)) for k, v in shape.header), shape.columns, rows, None, error, stray)
 
     def example_view(self, example: WorkedExample, entry: Entry | None = None) -> ExampleView:
         if example.source == "witness" and entry is not None:
@@ -591,6 +584,7 @@ class _Builder:
         documentation = tuple(c for s in sections for c in s.cards if c.kind == "documentation")
         entries = tuple(self.entry_view(e) for e in self.report.entries) if self.report is not None else ()
         examples = tuple(self.example_view(e) for e in self.examples if e.source == "example")
+        changes = changes_view(self.changes, self.anchors, self.rule_ref) if self.changes is not None else None
         return Model(
             pack=pack, title=f"{pack.policy}: {pack.title}" if pack.policy else pack.title,
             facts=self.header_facts(), counts=self.counts(), toc=self.toc(sections),
@@ -598,7 +592,8 @@ class _Builder:
             resolutions=resolutions, other_precedences=undeclared, report=self.report,
             report_facts=self.report_facts(), entries=entries, coverage=self.coverage(),
             code_rows=self.code_rows(), code_sets=code_sets, value_sets=value_sets, tables=self.table_views(),
-            maps=maps, rankings=rankings, ranked=self.ranked(), documentation=documentation, examples=examples)
+            maps=maps, rankings=rankings, ranked=self.ranked(), documentation=documentation, examples=examples,
+            changes=changes)
 
     def header_facts(self) -> tuple[Fact, ...]:
         pack = self.pack
@@ -608,6 +603,8 @@ class _Builder:
                  Fact("SHA-256", (pack.digest,))]
         if pack.extends:
             facts.append(Fact("Extends", (Path(pack.extends).name,)))
+        if pack.previous:
+            facts.append(Fact("Previous version", (Path(pack.previous).name,)))
         if pack.removed:
             facts.append(Fact("Removes", (", ".join(pack.removed),)))
         return tuple(facts)
@@ -641,7 +638,10 @@ class _Builder:
 
     def toc(self, sections: Sequence[SectionView]) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
         rules = tuple((s.anchor, s.heading) for s in sections)
-        items = [("overview", "Overview", ()), ("graph", "The rule graph", ()),
+        items: list[tuple[str, str, tuple[tuple[str, str], ...]]] = [("overview", "Overview", ())]
+        if self.changes is not None:
+            items.append(("changes", f"Changes since {self.changes.old.version}", ()))
+        items += [("graph", "The rule graph", ()),
                  ("rules", "Rules by policy section", rules), ("conflicts", "Conflicts and resolutions", ())]
         if self.report is not None:
             items.append(("analysis", "The analyzer's report", ()))
@@ -754,28 +754,12 @@ def _runs(codes: Sequence[str], signature: Callable[[str], tuple[Any, ...]]) -> 
     return runs
 
 
-def _value(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return number_text(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return ", ".join(value)
-    return _json(value)
-
-
 def _cell(value: object) -> str:
     if value is None:
         return "–"
     if isinstance(value, frozenset):
         return codes_text(value, False, limit=10_000) if value else "none"
-    return _value(value)
-
-
-def _json(value: object) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return value_text(value)
 
 
 def _expectation(expected: ir.Expected) -> str:
@@ -851,20 +835,23 @@ def html_environment() -> jinja2.Environment:
 
 
 def build_model(pack: ir.Pack, source_text: str, analysis: Mapping[str, Any] | None = None,
-                examples: Sequence[WorkedExample] | None = None) -> Model:
+                examples: Sequence[WorkedExample] | None = None, changes: ChangeReport | None = None) -> Model:
     report = parse_report(analysis) if analysis is not None else None
     worked = list(examples) if examples is not None else evaluate_examples(pack, analysis)
-    return _Builder(pack, source_text, report, worked).build()
+    return _Builder(pack, source_text, report, worked, changes).build()
 
 
 def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Mapping[str, Any] | None = None,
-                       examples: Sequence[WorkedExample] | None = None) -> dict[str, str]:
+                       examples: Sequence[WorkedExample] | None = None,
+                       changes: ChangeReport | None = None) -> dict[str, str]:
     """The pack's policy documents, `{"<pack>.md": ..., "<pack>.html": ...}`.
 
     `analysis` is the analyzer's JSON report (contract/ANALYSIS.md), shown when given; `examples`
-    are the evaluated examples and witnesses (`evaluate_examples`), evaluated here when omitted.
+    are the evaluated examples and witnesses (`evaluate_examples`), evaluated here when omitted;
+    `changes` compares the pack's previous version with this one (contract/DIFF.md) and adds the
+    section "Changes since VERSION" when given.
     """
-    model = build_model(pack, source_text, analysis, examples)
+    model = build_model(pack, source_text, analysis, examples, changes)
     markdown = markdown_environment().get_template("policy.md.j2").render(m=model)
     html = html_environment().get_template("policy.html.j2").render(m=model)
     return {f"{pack.name}.md": markdown, f"{pack.name}.html": html}

@@ -485,6 +485,11 @@ class Pack:
     rows: tuple[str, ...] = ()
     span: Span = _span()
     rows_span: Span = _span()
+    # The file of the pack's previous version (`previous "FILE"`), resolved against the pack's
+    # file and named as diagnostics name files; None when the header names none. It is not part
+    # of this pack: the policy documents compile it on their own to show what changed.
+    previous: str | None = None
+    previous_span: Span = _span()
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -57,6 +57,7 @@ def resolve(loaded: Loaded, out: Collector) -> ir.Pack | None:
         rules=resolved.rules, precedences=resolved.precedences, examples=resolved.examples,
         removed=resolved.removed, rows=rows or (), span=header.span,
         rows_span=header.rows[0].span if header.rows else header.span,
+        previous=loaded.previous, previous_span=_field_span(header, "previous"),
     )
 
 
@@ -73,11 +74,18 @@ def _pack_header(loaded: Loaded, out: Collector, header_unparsed: bool) -> ast.P
     return own[0]
 
 
+def _field_span(header: ast.PackDecl, name: str) -> Span:
+    """Where the header gives a field (its first occurrence); the header itself when it does not."""
+    return next((f.span for f in header.fields if f.name == name), header.span)
+
+
 def _header_fields(header: ast.PackDecl, out: Collector) -> dict[str, str]:
     fields: dict[str, str] = {}
     for item in header.fields:
         if item.name in fields:
-            out.error("duplicate-clause", f"the pack gives `{item.name}` twice", item.span, "keep one")
+            out.error("duplicate-clause", f"the pack gives `{item.name}` twice", item.span, "keep one",
+                      labels=(Label(_field_span(header, item.name), "the first one"),))
+            continue
         fields[item.name] = item.value
         if item.name == "effective":
             check_date(item.value, item.span, out)

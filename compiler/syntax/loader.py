@@ -3,6 +3,10 @@
 Loading comes before name resolution (Catala's order: load the modules, then resolve names).
 The resolver receives every declaration in force, each with where it came from, and never
 touches the file system.
+
+The file a pack names as its `previous` version is another pack, not part of this one: the
+loader only checks that it can be opened (so `rulesc check` reports a wrong path) and passes its
+path on; it is compiled on its own when the policy documents compare the two versions.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Loaded:
     origins: tuple[Origin, ...]
     modules: Mapping[str, ast.Module]
     texts: Mapping[str, str]
+    previous: str | None = None  # the file of the pack's previous version, as diagnostics name it
 
     @property
     def found(self) -> bool:
@@ -71,7 +76,8 @@ def load_pack(path: str | Path, out: Collector, sources: Sources) -> Loaded:
     """Read and parse the pack at `path` with everything it imports and extends."""
     loader = _Loader(out, sources)
     origins = loader.flatten(Path(path), None, ())
-    return Loaded(display_path(Path(path)), tuple(origins), dict(loader.modules), dict(loader.texts))
+    key = display_path(Path(path))
+    return Loaded(key, tuple(origins), dict(loader.modules), dict(loader.texts), loader.previous(Path(path), key))
 
 
 @dataclass
@@ -129,6 +135,30 @@ class _Loader:
             else:
                 result.append(Origin(decl, key))
         return result
+
+    def previous(self, path: Path, key: str) -> str | None:
+        """The file the pack's header names as its previous version, once checked that it can be
+        opened; None when it names none or the file is wrong (reported). Only the header of the
+        pack itself counts: a base pack's header is not inherited."""
+        module = self.modules.get(key)
+        header = next((d for d in module.decls if isinstance(d, ast.PackDecl)), None) if module else None
+        named = next((f for f in header.fields if f.name == "previous"), None) if header else None
+        if named is None:
+            return None
+        target = (path.parent / named.value).resolve()
+        shown = display_path(target)
+        if target == path.resolve():
+            self.out.error("bad-previous", f"`previous` names this pack's own file, {shown}", named.span,
+                           "name the file of the version this one replaces, e.g. previous \"cpcp026-1.0.rules\"")
+            return None
+        try:
+            with target.open("rb"):
+                pass
+        except OSError as exc:
+            self.out.error("missing-previous", f"cannot read {shown}: {exc.strerror or exc}", named.span,
+                           "check the path; `previous` is relative to the file that names it")
+            return None
+        return shown
 
     def _import(self, here: Path, decl: ast.ImportDecl, stack: tuple[str, ...]) -> list[Origin]:
         target = (here.parent / decl.path).resolve()

@@ -253,6 +253,9 @@ class _ToAst(Transformer[Token, Any]):
     def pack_policy(self, meta: Any, ch: list[Any]) -> ast.PackField:
         return self._pack_field("policy", meta, ch)
 
+    def pack_previous(self, meta: Any, ch: list[Any]) -> ast.PackField:
+        return self._pack_field("previous", meta, ch)
+
     def import_decl(self, meta: Any, ch: list[Any]) -> ast.ImportDecl:
         path, only = ch
         return ast.ImportDecl(self._text(path), only, self._span(meta))

@@ -31,7 +31,6 @@ from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT,
 from compiler.analysis.conflicts.shape import NONE, Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe
 from compiler.analysis.conflicts.witness import Claim, Replay, claim_from_model, shrink
-from compiler.diagnostics import Sources
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 
@@ -426,11 +425,11 @@ def _past(disposition: str | None) -> str:
                                                                                                  "decided")
 
 
-def compare_packs(old: ir.Pack, new: ir.Pack, *, sources: Sources | None = None, max_lines: int | None = None,
+def compare_packs(old: ir.Pack, new: ir.Pack, *, max_lines: int | None = None,
                   rlimit: int = DEFAULT_RLIMIT) -> ChangeReport:
     """The change report of `new` against `old`: every rule id of either pack, sorted, with its change
-    and up to three replayed witnesses. `sources` is accepted for symmetry with the analyzer (locations
-    are not part of this report)."""
+    and up to three replayed witnesses. `max_lines` and `rlimit` bound the questions as they bound the
+    conflict analyzer's."""
     started = time.perf_counter()
     comparison = Comparison(old, new, max_lines, rlimit)
     ids = sorted(set(comparison.old.rules) | set(comparison.new.rules))
