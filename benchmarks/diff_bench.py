@@ -36,9 +36,9 @@ def compiled(path: Path, text: str, sources: Sources) -> ir.Pack:
     return result.pack
 
 
-def measure(old: ir.Pack, new: ir.Pack, sources: Sources) -> dict[str, object]:
+def measure(old: ir.Pack, new: ir.Pack) -> dict[str, object]:
     started, cpu = time.perf_counter(), time.process_time()
-    report = compare_packs(old, new, sources=sources)
+    report = compare_packs(old, new)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     rules = len(report.rules)
     summary = report.summary()
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         chosen: list[Variant] = [EVERY_RULE_EDITED, *(VARIANTS if args.variants else [])]
         for variant in chosen:
             cases.append((variant.name, compiled(Path(folder) / f"{variant.name}.rules", variant.new_text(), sources)))
-        results = {name: measure(old, new, sources) for name, new in cases}
+        results = {name: measure(old, new) for name, new in cases}
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

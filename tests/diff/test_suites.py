@@ -94,7 +94,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Var
         name = "itself" if variant is None else variant.name
         if name not in made:
             new = old if variant is None else compile_text(variant.new_text(), folder / f"{name}.rules", sources)
-            report = compare_packs(old.pack, new.pack, sources=sources)
+            report = compare_packs(old.pack, new.pack)
             made[name] = Compared(report, Pair(old, new))
         return made[name]
 
