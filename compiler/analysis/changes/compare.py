@@ -26,7 +26,7 @@ import z3
 from compiler.analysis.changes.canon import Canonical
 from compiler.analysis.changes.model import ChangeReport, Direction, PackId, RuleChange, Witness
 from compiler.analysis.conflicts.encode import Encoder, Variant
-from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, neg
 from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT, LARGEST, pleasant
 from compiler.analysis.conflicts.shape import NONE, Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe
@@ -149,7 +149,7 @@ class Comparison:
         except (z3.Z3Exception, RecursionError) as problem:
             raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
         while len(witnesses) < wanted:
-            query = z3.Or(*[z3.And(f, z3.Not(in_ranges(symbolic.slots[a].code, blocked))) if blocked else f
+            query = disj(*[conj(f, neg(in_ranges(symbolic.slots[a].code, blocked))) if blocked else f
                             for a, f in parts])
             solver.push()
             try:
@@ -231,13 +231,13 @@ class Comparison:
 
     def broader(self, rule_id: str) -> tuple[Formula, Shape]:
         def formula(old: Encoder, new: Encoder, a: int) -> Z3:
-            return z3.And(self.decides(self.new, new, rule_id, a), z3.Not(self.decides(self.old, old, rule_id, a)))
+            return conj(self.decides(self.new, new, rule_id, a), neg(self.decides(self.old, old, rule_id, a)))
 
         return formula, self.new.shape(rule_id, True) + self.old.shape(rule_id, False)
 
     def narrower(self, rule_id: str) -> tuple[Formula, Shape]:
         def formula(old: Encoder, new: Encoder, a: int) -> Z3:
-            return z3.And(self.decides(self.old, old, rule_id, a), z3.Not(self.decides(self.new, new, rule_id, a)))
+            return conj(self.decides(self.old, old, rule_id, a), neg(self.decides(self.new, new, rule_id, a)))
 
         return formula, self.old.shape(rule_id, True) + self.new.shape(rule_id, False)
 
@@ -245,12 +245,12 @@ class Comparison:
         same_disposition = self.old.deciding[rule_id].disposition == self.new.deciding[rule_id].disposition
 
         def formula(old: Encoder, new: Encoder, a: int) -> Z3:
-            both = z3.And(old.effective(rule_id, a), new.effective(rule_id, a))
+            both = conj(old.effective(rule_id, a), new.effective(rule_id, a))
             if not same_disposition:
                 return both
             so, sn = old.suggestion(rule_id, a), new.suggestion(rule_id, a)
-            differ = z3.Or(so.absent != sn.absent, z3.And(z3.Not(so.absent), so.id != sn.id))
-            return z3.And(both, differ)
+            differ = disj(so.absent != sn.absent, conj(neg(so.absent), so.id != sn.id))
+            return conj(both, differ)
 
         shape = (self.old.shape(rule_id, True) + self.new.shape(rule_id, True)
                  + self.old.suggestion_shape(rule_id) + self.new.suggestion_shape(rule_id))

@@ -18,7 +18,7 @@ from typing import Any
 
 import z3
 
-from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, neg
 from compiler.analysis.conflicts.universe import (
     CODE_SHAPE,
     Universe,
@@ -264,19 +264,19 @@ class Encoder:
         if rule.claim_types is not None:
             parts.append(self.within(self.claim.header.type, [(self.u.literals[t],) * 2 for t in rule.claim_types]))
         if rule.places is not None:
-            inside = z3.And(z3.Not(s.pos_absent), self.within(s.pos, self.u.set_ranges(rule.places.members, True)))
-            parts.append(z3.Not(inside) if rule.places_negated else inside)
+            inside = conj(neg(s.pos_absent), self.within(s.pos, self.u.set_ranges(rule.places.members, True)))
+            parts.append(neg(inside) if rule.places_negated else inside)
         condition = self.condition(rule)
         if condition is not None:
             parts.append(self.boolean(condition, {"line": slot}, view))
-        return z3.And(*parts)
+        return conj(*parts)
 
     def effective(self, rule_id: str, slot: int, view: View = BASE) -> Z3:
         key = (rule_id, slot, view.key)
         if key not in self._effective:
             winners = [self.raw(w, slot, view) for w in self.overriders(rule_id)]
             raw = self.raw(rule_id, slot, view)
-            self._effective[key] = z3.And(raw, z3.Not(z3.Or(*winners))) if winners else raw
+            self._effective[key] = conj(raw, neg(disj(*winners))) if winners else raw
         return self._effective[key]
 
     def suggestion(self, rule_id: str, slot: int, view: View = BASE) -> Atom:
@@ -293,7 +293,7 @@ class Encoder:
             guard = self.boolean(rule.suggest_if, env, view)
         # a suggestion that is not a code the claim can carry (a text) is no suggestion
         is_code = self.within(value.id, [self.u.code_span])
-        return Atom(value.id, z3.Or(value.absent, z3.Not(guard), z3.Not(is_code)))
+        return Atom(value.id, disj(value.absent, neg(guard), neg(is_code)))
 
     def evidence(self, rule_id: str, slot: int, other: int, view: View = BASE) -> Z3:
         """Whether line `other` is in the evidence of the rule's finding on `slot`."""
@@ -310,7 +310,7 @@ class Encoder:
         s = self.claim.slots[slot]
         code = self.code(slot, view)
         return Atom(z3.If(s.drug_given, s.drug, code),
-                    z3.And(z3.Not(s.drug_given), z3.Not(self.within(code, self._drug_ranges))))
+                    conj(neg(s.drug_given), neg(self.within(code, self._drug_ranges))))
 
     def rebilled(self, slot: int, code: Atom, key: tuple[Any, ...]) -> View:
         return View(("rebilled", slot, *key), slot, code.id)
@@ -385,9 +385,9 @@ class Encoder:
         if name == "charge":
             return Num(s.charge, s.charge_absent)
         if name in ("start", "stop"):
-            return Ordinal(s.start if name == "start" else s.stop, z3.Not(s.timed))
+            return Ordinal(s.start if name == "start" else s.stop, neg(s.timed))
         if name == "minutes":
-            return Num(z3.ToReal(s.stop - s.start), z3.Not(s.timed))
+            return Num(z3.ToReal(s.stop - s.start), neg(s.timed))
         if name == "drug":
             return self.drug(slot, view)
         if name == "supervision":
@@ -441,28 +441,28 @@ class Encoder:
         lookup = attribute.lookup()
         cases = self._by_group(("attribute", expr.attribute), lookup.get)
         listed = [self.within(code.id, r) for _, r in cases]
-        known = z3.And(z3.Not(code.absent), z3.Or(*listed)) if listed else self.false
+        known = conj(neg(code.absent), disj(*listed)) if listed else self.false
         kind = expr.type.kind
         if kind is ir.Kind.BOOL:
-            return z3.And(z3.Not(code.absent), z3.Or(*[self.within(code.id, r) for v, r in cases if v])) \
+            return conj(neg(code.absent), disj(*[self.within(code.id, r) for v, r in cases if v])) \
                 if any(v for v, _ in cases) else self.false
         if kind is ir.Kind.CODES:
             def test(item: Atom) -> Z3:
-                options = [z3.And(self.within(code.id, r), self.within(item.id, self.u.set_ranges(v, False)))
+                options = [conj(self.within(code.id, r), self.within(item.id, self.u.set_ranges(v, False)))
                            for v, r in cases]
-                return z3.Or(*options) if options else self.false
+                return disj(*options) if options else self.false
 
-            return Members(test, z3.Not(known))
+            return Members(test, neg(known))
         if kind is ir.Kind.NUMBER:
             result: Z3 = z3.RealVal(0, self.ctx)
             for v, r in reversed(cases):
                 result = z3.If(self.within(code.id, r), z3.RealVal(str(v), self.ctx), result)
-            return Num(result, z3.Not(known))
+            return Num(result, neg(known))
         if kind is ir.Kind.TEXT:
             atom: Z3 = z3.IntVal(-1, self.ctx)
             for v, r in reversed(cases):
                 atom = z3.If(self.within(code.id, r), self.u.text_id(str(v)), atom)
-            return Atom(atom, z3.Not(known))
+            return Atom(atom, neg(known))
         raise Unsupported(f"an attribute of kind {kind.value}")
 
     def _map_get(self, expr: ir.MapGet, env: dict[str, int], view: View) -> Value:
@@ -472,8 +472,8 @@ class Encoder:
         result: Z3 = z3.IntVal(-1, self.ctx)
         for v, r in reversed(cases):
             result = z3.If(self.within(key.id, r), self.u.code_id(v), result)
-        known = z3.Or(*[self.within(key.id, r) for _, r in cases]) if cases else self.false
-        return Atom(result, z3.Or(key.absent, z3.Not(known)))
+        known = disj(*[self.within(key.id, r) for _, r in cases]) if cases else self.false
+        return Atom(result, disj(key.absent, neg(known)))
 
     def _rank_of(self, expr: ir.RankOf, env: dict[str, int], view: View) -> Value:
         code = self._atom(expr.code, env, view)
@@ -497,8 +497,8 @@ class Encoder:
             for v, r in reversed(cases):
                 result = z3.If(self.within(code.id, r), v[level], result)
             levels.append(result)
-        known = z3.Or(*[self.within(code.id, r) for _, r in cases]) if cases else self.false
-        return Rank(tuple(levels), z3.Or(code.absent, z3.Not(known)))
+        known = disj(*[self.within(code.id, r) for _, r in cases]) if cases else self.false
+        return Rank(tuple(levels), disj(code.absent, neg(known)))
 
     def _number(self, expr: ir.Expr, env: dict[str, int], view: View) -> Num:
         value = self.value(expr, env, view)
@@ -510,9 +510,9 @@ class Encoder:
         if expr.name in ("is_cpt", "is_hcpcs"):
             atom = self._atom(expr.args[0], env, view)
             predicate = is_cpt if expr.name == "is_cpt" else is_hcpcs
-            return z3.And(z3.Not(atom.absent), self.within(atom.id, self.u.code_ranges(predicate)))
+            return conj(neg(atom.absent), self.within(atom.id, self.u.code_ranges(predicate)))
         args = [self._number(a, env, view) for a in expr.args]
-        absent = z3.Or(*[a.absent for a in args])
+        absent = disj(*[a.absent for a in args])
         first = args[0].value
         if expr.name == "ceil":
             return Num(z3.ToReal(-z3.ToInt(-first)), absent)
@@ -530,7 +530,7 @@ class Encoder:
 
     def _arith(self, expr: ir.Arith, env: dict[str, int], view: View) -> Value:
         left, right = self._number(expr.left, env, view), self._number(expr.right, env, view)
-        absent = z3.Or(left.absent, right.absent)
+        absent = disj(left.absent, right.absent)
         if expr.op == "+":
             return Num(left.value + right.value, absent)
         if expr.op == "-":
@@ -540,7 +540,7 @@ class Encoder:
         if expr.op == "/":
             zero = right.value == 0
             safe = z3.If(zero, z3.RealVal(1, self.ctx), right.value)
-            return Num(z3.If(zero, z3.RealVal(0, self.ctx), left.value / safe), z3.Or(absent, zero))
+            return Num(z3.If(zero, z3.RealVal(0, self.ctx), left.value / safe), disj(absent, zero))
         raise Unsupported(f"the operator {expr.op}")
 
     def _neg(self, expr: ir.Neg, env: dict[str, int], view: View) -> Value:
@@ -550,7 +550,7 @@ class Encoder:
     def _compare(self, expr: ir.Compare, env: dict[str, int], view: View) -> Value:
         left, right = self.value(expr.left, env, view), self.value(expr.right, env, view)
         op = expr.op
-        absent = z3.Or(absent_of(left, self.ctx), absent_of(right, self.ctx))
+        absent = disj(absent_of(left, self.ctx), absent_of(right, self.ctx))
         if isinstance(left, (Num, Ordinal)) and isinstance(right, (Num, Ordinal)):
             core = _order(op, left.value, right.value)
         elif isinstance(left, Atom) and isinstance(right, Atom):
@@ -565,7 +565,7 @@ class Encoder:
             core = left == right if op == "=" else left != right
         else:
             raise Unsupported(f"a comparison of {type(left).__name__} with {type(right).__name__}")
-        return z3.And(z3.Not(absent), core)
+        return conj(neg(absent), core)
 
     def _member(self, expr: ir.Member, env: dict[str, int], view: View) -> Value:
         item = self._atom(expr.item, env, view)
@@ -573,11 +573,11 @@ class Encoder:
         if not isinstance(collection, Members):
             raise Unsupported("`in` over something that is not a set")
         inside = collection.test(item)
-        return z3.And(z3.Not(item.absent), z3.Not(collection.absent), z3.Not(inside) if expr.negated else inside)
+        return conj(neg(item.absent), neg(collection.absent), neg(inside) if expr.negated else inside)
 
     def _given(self, expr: ir.Given, env: dict[str, int], view: View) -> Value:
         absent = absent_of(self.value(expr.value, env, view), self.ctx)
-        return absent if expr.negated else z3.Not(absent)
+        return absent if expr.negated else neg(absent)
 
     def _has(self, expr: ir.Has, env: dict[str, int], view: View) -> Value:
         modifiers = self.value(expr.modifiers, env, view)
@@ -591,8 +591,8 @@ class Encoder:
         else:
             raise Unsupported("`has` with a computed modifier")
         flags = [modifiers.flags[n] for n in names if n in modifiers.flags]
-        found = z3.Or(*flags) if flags else self.false
-        return z3.Not(found) if expr.negated else found
+        found = disj(*flags) if flags else self.false
+        return neg(found) if expr.negated else found
 
     def _flagged(self, expr: ir.Flagged, env: dict[str, int], view: View) -> Value:
         if expr.rule not in self.rules:
@@ -605,22 +605,22 @@ class Encoder:
         if expr.kind == "date":
             return a.date == b.date
         if expr.kind == "provider":
-            return z3.Or(a.provider_absent, b.provider_absent, a.provider == b.provider)
+            return disj(a.provider_absent, b.provider_absent, a.provider == b.provider)
         if expr.kind == "drug":
             da, db = self.drug(i, view), self.drug(o, view)
-            return z3.And(z3.Not(da.absent), z3.Not(db.absent), da.id == db.id)
+            return conj(neg(da.absent), neg(db.absent), da.id == db.id)
         if expr.kind == "overlapping":
             later_start = z3.If(a.start >= b.start, a.start, b.start)
             earlier_stop = z3.If(a.stop <= b.stop, a.stop, b.stop)
-            return z3.And(a.timed, b.timed, later_start < earlier_stop)
+            return conj(a.timed, b.timed, later_start < earlier_stop)
         raise Unsupported(f"the relation {expr.kind}")
 
     def _bool_op(self, expr: ir.BoolOp, env: dict[str, int], view: View) -> Value:
         left, right = self.boolean(expr.left, env, view), self.boolean(expr.right, env, view)
-        return z3.And(left, right) if expr.op == "and" else z3.Or(left, right)
+        return conj(left, right) if expr.op == "and" else disj(left, right)
 
     def _not(self, expr: ir.Not, env: dict[str, int], view: View) -> Value:
-        return z3.Not(self.boolean(expr.operand, env, view))
+        return neg(self.boolean(expr.operand, env, view))
 
     def scope(self, expr: ir.Quant, env: dict[str, int]) -> list[int]:
         outer = env[expr.outer]
@@ -639,15 +639,15 @@ class Encoder:
         result = []
         for j in self.scope(expr, env):
             inner = {**env, expr.var: j}
-            result.append((j, z3.And(self.claim.slots[j].active, self.boolean(expr.condition, inner, view))))
+            result.append((j, conj(self.claim.slots[j].active, self.boolean(expr.condition, inner, view))))
         return result
 
     def _quant(self, expr: ir.Quant, env: dict[str, int], view: View) -> Value:
         holds = self._holds(expr, env, view)
         if expr.kind == "any":
-            return z3.Or(*[h for _, h in holds]) if holds else self.false
+            return disj(*[h for _, h in holds]) if holds else self.false
         if expr.kind == "no":
-            return z3.Not(z3.Or(*[h for _, h in holds])) if holds else self.true
+            return neg(disj(*[h for _, h in holds])) if holds else self.true
         if expr.kind == "count":
             total = z3.Sum([z3.If(h, 1, 0) for _, h in holds]) if holds else z3.IntVal(0, self.ctx)
             return Num(z3.ToReal(total), self.false)
@@ -666,9 +666,9 @@ class Encoder:
             left = self._evidence(expr.left, env, view, other)
             right = self._evidence(expr.right, env, view, other)
             if expr.op == "and":
-                return z3.Or(left, right)
-            return z3.Or(z3.And(self.boolean(expr.left, env, view), left),
-                         z3.And(self.boolean(expr.right, env, view), right))
+                return disj(left, right)
+            return disj(conj(self.boolean(expr.left, env, view), left),
+                         conj(self.boolean(expr.right, env, view), right))
         if isinstance(expr, ir.Quant):
             if expr.kind in ("any", "count"):
                 return self._counted(expr, env, view, other)
@@ -678,15 +678,15 @@ class Encoder:
                 earlier: list[Z3] = []
                 for j, h in self._holds(expr, env, view):
                     inner = {**env, expr.var: j}
-                    found = self.true if j == other else z3.Or(self._evidence(expr.condition, inner, view, other),
+                    found = self.true if j == other else disj(self._evidence(expr.condition, inner, view, other),
                                                           self._evidence(expr.then, inner, view, other))
-                    options.append(z3.And(h, z3.Not(z3.Or(*earlier)) if earlier else self.true, found))
+                    options.append(conj(h, neg(disj(*earlier)) if earlier else self.true, found))
                     earlier.append(h)
-                return z3.Or(*options) if options else self.false
+                return disj(*options) if options else self.false
             return self.false
         if isinstance(expr, (ir.Compare, ir.Arith, ir.Func, ir.Neg)):
             counts = [self._counted(q, env, view, other) for q in _counts(expr)]
-            return z3.Or(*counts) if counts else self.false
+            return disj(*counts) if counts else self.false
         return self.false
 
     def _counted(self, expr: ir.Quant, env: dict[str, int], view: View, other: int) -> Z3:
@@ -695,8 +695,8 @@ class Encoder:
             if j == other:
                 options.append(h)
             else:
-                options.append(z3.And(h, self._evidence(expr.condition, {**env, expr.var: j}, view, other)))
-        return z3.Or(*options) if options else self.false
+                options.append(conj(h, self._evidence(expr.condition, {**env, expr.var: j}, view, other)))
+        return disj(*options) if options else self.false
 
 
 def _counts(expr: ir.Expr) -> list[ir.Quant]:
@@ -737,15 +737,15 @@ def _lexicographic(op: str, left: tuple[Z3, ...], right: tuple[Z3, ...], ctx: An
     if op in ("=", "!="):
         same = z3.BoolVal(len(left) == len(right), ctx)
         if len(left) == len(right) and left:
-            same = z3.And(*[a == b for a, b in zip(left, right, strict=True)])
-        return same if op == "=" else z3.Not(same)
+            same = conj(*[a == b for a, b in zip(left, right, strict=True)])
+        return same if op == "=" else neg(same)
     if op in (">", ">="):
         return _lexicographic("<" if op == ">" else "<=", right, left, ctx)
 
     def less(a: tuple[Z3, ...], b: tuple[Z3, ...]) -> Z3:
         if not a or not b:
             return z3.BoolVal(not a and bool(b), ctx)
-        return z3.Or(a[0] < b[0], z3.And(a[0] == b[0], less(a[1:], b[1:])))
+        return disj(a[0] < b[0], conj(a[0] == b[0], less(a[1:], b[1:])))
 
     strictly = less(left, right)
-    return strictly if op == "<" else z3.Or(strictly, _lexicographic("=", left, right, ctx))
+    return strictly if op == "<" else disj(strictly, _lexicographic("=", left, right, ctx))

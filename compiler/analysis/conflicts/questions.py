@@ -19,7 +19,7 @@ from typing import Any
 import z3
 
 from compiler.analysis.conflicts.encode import Encoder, Variant, exclusions
-from compiler.analysis.conflicts.model import Z3, SymbolicClaim, in_ranges
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, disj, in_ranges
 from compiler.analysis.conflicts.report import Entry, Location
 from compiler.analysis.conflicts.shape import Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe, is_drug_code
@@ -238,7 +238,7 @@ class Analysis:
         # the rules' answer depends on where the decided lines stand only when the formula is ordered
         choices = list(itertools.permutations(range(size), anchors)) if shape.ordered else [tuple(range(anchors))]
         try:
-            formula = z3.Or(*[build(encoder, choice) for choice in choices])
+            formula = disj(*[build(encoder, choice) for choice in choices])
         except (z3.Z3Exception, RecursionError) as problem:  # never a traceback: the question is unanswered
             raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
         solver = self._solvers[size]

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import z3
-
 from compiler.analysis import coverage
 from compiler.analysis.conflicts.encode import Encoder, Variant
-from compiler.analysis.conflicts.model import Z3
+from compiler.analysis.conflicts.model import Z3, conj, neg
 from compiler.analysis.conflicts.questions import (
     DECIDING,
     Analysis,
@@ -127,12 +125,12 @@ def _declared_pairs(analysis: Analysis, live: set[str]) -> set[tuple[str, str]]:
 def _co_firing(a: str, b: str, clash: bool | None) -> Build:
     def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         i = slots[0]
-        both = z3.And(enc.effective(a, i), enc.effective(b, i))
+        both = conj(enc.effective(a, i), enc.effective(b, i))
         if clash is None:
             return both
         sa, sb = enc.suggestion(a, i), enc.suggestion(b, i)
-        differ = z3.And(z3.Not(sa.absent), z3.Not(sb.absent), sa.id != sb.id)
-        return z3.And(both, differ if clash else z3.Not(differ))
+        differ = conj(neg(sa.absent), neg(sb.absent), sa.id != sb.id)
+        return conj(both, differ if clash else neg(differ))
 
     return build
 
@@ -153,7 +151,7 @@ def _exceptions(analysis: Analysis) -> None:
         shape = analysis.shapes.raw(x) + analysis.shapes.effective(r)
 
         def build(enc: Encoder, slots: tuple[int, ...], x: str = x, r: str = r) -> Z3:
-            return z3.And(enc.raw(x, slots[0]), enc.effective(r, slots[0]))
+            return conj(enc.raw(x, slots[0]), enc.effective(r, slots[0]))
 
         _add(analysis, analysis.pairwise(Conflict("exception", x, r), build, shape))
 
@@ -231,7 +229,7 @@ def _denied_once_billed(a: str, b: str) -> Build:
         i = slots[0]
         suggestion = enc.suggestion(a, i)
         view = enc.rebilled(i, suggestion, (a,))
-        return z3.And(enc.effective(a, i), z3.Not(suggestion.absent), enc.effective(b, i, view))
+        return conj(enc.effective(a, i), neg(suggestion.absent), enc.effective(b, i, view))
 
     return build
 
@@ -241,7 +239,7 @@ def _each_because_of_other(a: str, b: str) -> Build:
 
     def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         x, y = slots
-        return z3.And(enc.effective(a, x), enc.evidence(a, x, y), enc.effective(b, y), enc.evidence(b, y, x))
+        return conj(enc.effective(a, x), enc.evidence(a, x, y), enc.effective(b, y), enc.evidence(b, y, x))
 
     return build
 
@@ -368,7 +366,7 @@ def _meets(analysis: Analysis, declaration: Declaration) -> bool | None:
     w, loser = rules
     shape = analysis.shapes.raw(w) + analysis.shapes.raw(loser)
     try:
-        answer = analysis.solve(lambda enc, s: z3.And(enc.raw(w, s[0]), enc.raw(loser, s[0])), shape, Variant())
+        answer = analysis.solve(lambda enc, s: conj(enc.raw(w, s[0]), enc.raw(loser, s[0])), shape, Variant())
     except Unsupported:
         return None
     return None if answer.status == "unknown" else answer.status == "sat"

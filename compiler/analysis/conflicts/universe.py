@@ -70,6 +70,7 @@ class Universe:
     bill_classes: dict[str, str] = field(default_factory=dict)  # bill-type literal -> its class
     _predicates: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
+    _sets: dict[tuple[frozenset[str], bool], list[tuple[int, int]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------ lookups
     def code_id(self, code: str) -> int:
@@ -97,7 +98,15 @@ class Universe:
         return self._predicates[predicate]
 
     def set_ranges(self, members: frozenset[str], texts: bool) -> list[tuple[int, int]]:
-        """Id ranges of the atoms in a set of codes or text values."""
+        """Id ranges of the atoms in a set of codes or text values (memoized: rules ask for the same
+        sets again and again)."""
+        key = (members, texts)
+        known = self._sets.get(key)
+        if known is None:
+            known = self._sets[key] = self._set_ranges(members, texts)
+        return known
+
+    def _set_ranges(self, members: frozenset[str], texts: bool) -> list[tuple[int, int]]:
         ranges: list[tuple[int, int]] = []
         seen_groups: set[int] = set()
         for member in sorted(members):
