@@ -35,7 +35,7 @@ SECONDS = 60.0
 #: (test, variant) -> why the report differs from the expectation, where the expectation is right
 _P12_UNKNOWN = ("P12-additional-hours: expected narrower, got unknown (reason 'canceled'): the question whether the "
                 "new P12 (ceil((p.minutes - 60) / 60)) denies a line the old one (ceil((p.minutes - 90) / 60)) does "
-                "not is unsat, but the solver exhausts its resource limit on it (10 s at the default rlimit, 44 s at "
+                "not is unsat, but the solver exhausts its resource limit on it (8 s at the default rlimit, 27 s at "
                 "four times it), at 4 lines; the narrower question answers at once")
 _ALLOW = ("an exception's witness findings have disposition 'allow' and an empty message: finding.schema.json "
           "allows only deny, review and info, and a message of at least one character (DIFF.md: a witness's old and "
