@@ -143,6 +143,8 @@ def witness_view(witness: Witness, index: int, versions: tuple[str, str]) -> Wit
     title = f"Witness {index}: line {witness.line}, {DIRECTION_WORDS.get(witness.direction, 'decided differently')}"
     old = tuple(finding_text(f) for f in witness.old) or ("nothing",)
     new = tuple(finding_text(f) for f in witness.new) or ("nothing",)
+    if witness.allowed is not None:  # an exception gives no finding: say where it allows the line
+        old, new = (("allows the line",) if allows else ("nothing",) for allows in witness.allowed)
     headings = (f"under {versions[0]}", f"under {versions[1]}")
     shape = claim_layout(witness.claim)
     if shape is None:

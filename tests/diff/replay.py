@@ -76,6 +76,9 @@ class Pair:
         self.old_engine = Engine(self.old)
         self.new_engine = Engine(self.new)
 
+    def is_exception(self, rule: str) -> bool:
+        return rule in self.old_engine.exceptions or rule in self.new_engine.exceptions
+
     @property
     def ids(self) -> tuple[set[str], set[str]]:
         return {r.id for r in self.old.pack.rules}, {r.id for r in self.new.pack.rules}

@@ -37,18 +37,7 @@ _P12_UNKNOWN = ("P12-additional-hours: expected narrower, got unknown (reason 'c
                 "new P12 (ceil((p.minutes - 60) / 60)) denies a line the old one (ceil((p.minutes - 90) / 60)) does "
                 "not is unsat, but the solver exhausts its resource limit on it (8 s at the default rlimit, 27 s at "
                 "four times it), at 4 lines; the narrower question answers at once")
-_ALLOW = ("an exception's witness findings have disposition 'allow' and an empty message: finding.schema.json "
-          "allows only deny, review and info, and a message of at least one character (DIFF.md: a witness's old and "
-          "new are the rule's findings; model.Witness: contract finding objects)")
 KNOWN: dict[tuple[str, str], str] = {
-    ("witnesses", "broader-and-outcome"): (
-        "P28-injection-units (broader): no witness of direction ['outcome'] (witnesses: ['broader']); the rule also "
-        "reviews the lines it used to deny, a direction that exists, and the issue asks for a witness in each "
-        "direction that exists; compare.py asks the outcome question only when a rule is neither broader nor "
-        "narrower"),
-    ("exception-schema", "exception-widened"): _ALLOW,
-    ("exception-schema", "exception-removed"): _ALLOW,
-    ("exception-schema", "shared-modifier-set-shrinks"): _ALLOW,
     ("changes", "added-hours-threshold"): _P12_UNKNOWN,
     ("witnesses", "added-hours-threshold"): _P12_UNKNOWN + "; so the edit reports no witness",
     ("changed", "every-rule-edited"): _P12_UNKNOWN + " (the same change is P12's edit in this pack)",
@@ -120,7 +109,9 @@ def check_witnesses(change: RuleChange, pair: Pair) -> list[str]:
     if not 1 <= len(witnesses) <= MAX_WITNESSES:
         problems.append(f"{change.rule} ({change.change}): {len(witnesses)} witnesses")
     ways = {w.direction for w in witnesses}
-    allowed = DIRECTIONS[change.change] | ({"outcome"} if change.change == "incomparable" else set())
+    # a rule that gained or lost lines may also decide lines both versions decide differently
+    allowed = DIRECTIONS[change.change] | ({"outcome"} if change.change in ("broader", "narrower", "incomparable")
+                                           else set())
     if not ways <= allowed or (change.change == "incomparable" and not {"broader", "narrower"} <= ways):
         problems.append(f"{change.rule} ({change.change}): witnesses of directions {sorted(ways)}")
     for w in witnesses:
@@ -129,7 +120,13 @@ def check_witnesses(change: RuleChange, pair: Pair) -> list[str]:
         except ClaimError as error:
             problems.append(f"{change.rule}: witness {w.claim.get('id')} is not a valid claim: {error}")
             continue
-        if [f.to_dict() for f in old] != w.old or [f.to_dict() for f in new] != w.new:
+        if pair.is_exception(change.rule):
+            # an exception gives no finding: the report's lists are empty, and `allowed` says where it applies
+            if w.old or w.new or w.allowed != (bool(old), bool(new)):
+                problems.append(f"{change.rule}: exception witness {w.claim.get('id')} line {w.line} reports old "
+                                f"{w.old}, new {w.new}, allowed {w.allowed}; the interpreters allow it "
+                                f"{(bool(old), bool(new))}")
+        elif [f.to_dict() for f in old] != w.old or [f.to_dict() for f in new] != w.new:
             problems.append(f"{change.rule}: witness {w.claim.get('id')} line {w.line} reports old {w.old} and "
                             f"new {w.new}; the interpreters give {[f.to_dict() for f in old]} and "
                             f"{[f.to_dict() for f in new]}")
@@ -285,20 +282,21 @@ def test_witness_findings_of_rules_are_contract_findings(variant: Variant,
     assert not problems, problems
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=known("exception-schema", name))
-                                  for name in ("exception-widened", "exception-removed",
-                                               "shared-modifier-set-shrinks")])
-def test_witness_findings_of_exceptions_are_contract_findings(name: str,
-                                                              compared: Callable[[Variant | None], Compared]) -> None:
+@pytest.mark.parametrize("name", ["exception-widened", "exception-removed", "shared-modifier-set-shrinks"])
+def test_witness_findings_are_contract_findings_and_exceptions_give_none(
+        name: str, compared: Callable[[Variant | None], Compared]) -> None:
     """DIFF.md: a witness's `old` and `new` are the rule's findings on its line (contract finding
-    objects, as the report model says); an exception's entries are witnessed like a rule's."""
+    objects). An exception gives no finding: its witnesses' lists are empty, and `allowed` says
+    under which version it allows the line."""
     schema = finding_schema()
     done = compared(catalogue.variant(name))
     exceptions = {r.id for plan in (done.pair.old, done.pair.new) for r in plan.pack.rules if r.kind == "exception"}
-    witnessed = [(r.rule, f) for r in done.report.rules if r.rule in exceptions for w in r.witnesses
-                 for f in w.old + w.new]
-    assert witnessed
-    problems = [p for rule, finding in witnessed for p in schema_problems(finding, schema, rule)]
+    witnessed = [(r.rule, w) for r in done.report.rules for w in r.witnesses]
+    assert any(rule in exceptions for rule, _ in witnessed)
+    for rule, witness in witnessed:
+        if rule in exceptions:
+            assert witness.old == [] and witness.new == [] and witness.allowed in ((True, False), (False, True))
+    problems = [p for rule, w in witnessed for f in w.old + w.new for p in schema_problems(f, schema, rule)]
     assert not problems, problems
 
 

@@ -81,8 +81,6 @@ class _Side:
         out = {}
         for finding in found:
             if finding.rule == rule_id:
-                if rule_id in self.exceptions:
-                    finding = dataclasses.replace(finding, disposition="allow")
                 out[finding.line] = finding
         return out
 
@@ -220,6 +218,10 @@ class Comparison:
         line = self.shown(rule_id, direction, claim)
         assert line is not None
         old, new = self.old.findings(rule_id, claim) or {}, self.new.findings(rule_id, claim) or {}
+        if rule_id in self.old.exceptions or rule_id in self.new.exceptions:
+            # an exception gives no finding (it allows a line): the witness shows where it applies
+            allowed = (line in old, line in new)
+            return Witness(claim, line, direction, [], [], allowed=allowed)
         return Witness(claim, line, direction, [f.to_dict() for f in (old.get(line),) if f is not None],
                        [f.to_dict() for f in (new.get(line),) if f is not None])
 
@@ -302,13 +304,23 @@ class Comparison:
             if not answer.witnesses:
                 return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
             return RuleChange(rule_id, "outcome", "", tuple(answer.witnesses), texts)
+        outcome = self._outcome_too(rule_id)
         if len(found) == 2:
-            extra = self._more(rule_id, "broader", found["broader"], 1)
+            extra = outcome or self._more(rule_id, "broader", found["broader"], 1)
             witnesses = [found["broader"][0], found["narrower"][0], *extra]
             return RuleChange(rule_id, "incomparable", "", tuple(witnesses), texts)
         direction, first = next(iter(found.items()))
-        witnesses = [*first, *self._more(rule_id, direction, first, MAX_WITNESSES - 1)]
+        witnesses = [*first, *self._more(rule_id, direction, first, MAX_WITNESSES - 1 - len(outcome)), *outcome]
         return RuleChange(rule_id, direction, "", tuple(witnesses), texts)
+
+    def _outcome_too(self, rule_id: str) -> list[Witness]:
+        """A witness of another disposition or suggestion on a line both versions decide, for a rule
+        that also gained or lost lines: a direction of its change that the report must show too. An
+        unanswered question gives none (the rule's change is already known)."""
+        if rule_id not in self.old.deciding or rule_id not in self.new.deciding:
+            return []
+        formula, shape = self.outcome(rule_id)
+        return self.ask(rule_id, "outcome", formula, shape, 1).witnesses
 
     def _more(self, rule_id: str, direction: Direction, have: list[Witness], count: int) -> list[Witness]:
         """Further witnesses in `direction`, on lines of other code groups than those found."""
@@ -328,13 +340,17 @@ class Comparison:
             rule = (self.new if added else self.old).rules[rule_id]
             return dataclasses.replace(change, message=_added_message(rule_id, rule, witnesses, added))
         message = self._message(rule_id, change.change, witnesses)
+        if change.change != "outcome" and any(w.direction == "outcome" for w in witnesses):
+            shown = [w for w in witnesses if w.direction == "outcome"]
+            message += (" Where both versions decide a line, it also decides some of them differently (e.g. "
+                        f"{'; '.join(_example(w) for w in shown)}).")
         if change.texts:
             message += f" Its {_words(change.texts)} also changed."
         return dataclasses.replace(change, message=message)
 
     def _message(self, rule_id: str, change: str, witnesses: list[Witness]) -> str:
         old, new = self.old.rules[rule_id], self.new.rules[rule_id]
-        examples = "; ".join(_example(w) for w in witnesses)
+        examples = "; ".join(_example(w) for w in witnesses if w.direction != "outcome" or change == "outcome")
         if change == "broader":
             return f"{rule_id} now {_verb(new.disposition)} lines it did not decide before (e.g. {examples})."
         if change == "narrower":

@@ -28,13 +28,16 @@ class PackId:
 @dataclass(frozen=True)
 class Witness:
     """A claim on whose line `line` the rule decides differently; `old` and `new` are that rule's
-    findings on that line under each pack (contract finding objects), as the interpreters gave them."""
+    findings on that line under each pack (contract finding objects), as the interpreters gave them.
+    An exception gives no finding: its lists are empty, and `allowed` says under which pack it
+    allows the line (old, new)."""
 
     claim: dict[str, Any]
     line: int
     direction: Direction
     old: list[dict[str, Any]]
     new: list[dict[str, Any]]
+    allowed: tuple[bool, bool] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"claim": self.claim, "line": self.line, "old": self.old, "new": self.new}

@@ -61,8 +61,11 @@ def witness_table(witness: Witness) -> list[str]:
     rows = [["line", *columns, "old", "new"]]
     for number, line in enumerate(lines, 1):
         here = number == witness.line
+        old, new = _finding(witness.old), _finding(witness.new)
+        if witness.allowed is not None:
+            old, new = ("allow" if allows else "-" for allows in witness.allowed)
         rows.append([f"{number}{'*' if here else ''}", *(_cell(line, c) for c in columns),
-                     _finding(witness.old) if here else "", _finding(witness.new) if here else ""])
+                     old if here else "", new if here else ""])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     table = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     return [f"{claim.get('id', '?')} ({', '.join(header)}), line {witness.line} ({witness.direction}):", *table]
