@@ -33,14 +33,7 @@ from tests.diff.variants import DIRECTIONS, EDITS, EVERY_RULE_EDITED, REFACTORS,
 SECONDS = 60.0
 
 #: (test, variant) -> why the report differs from the expectation, where the expectation is right
-_P12_UNKNOWN = ("P12-additional-hours: expected narrower, got unknown (reason 'canceled'): the question whether the "
-                "new P12 (ceil((p.minutes - 60) / 60)) denies a line the old one (ceil((p.minutes - 90) / 60)) does "
-                "not is unsat, but the solver exhausts its resource limit on it (8 s at the default rlimit, 27 s at "
-                "four times it), at 4 lines; the narrower question answers at once")
 KNOWN: dict[tuple[str, str], str] = {
-    ("changes", "added-hours-threshold"): _P12_UNKNOWN,
-    ("witnesses", "added-hours-threshold"): _P12_UNKNOWN + "; so the edit reports no witness",
-    ("changed", "every-rule-edited"): _P12_UNKNOWN + " (the same change is P12's edit in this pack)",
 }
 
 FINDING_SCHEMA = SHARED / "contract" / "finding.schema.json"

@@ -16,7 +16,8 @@ def render_text(report: ChangeReport) -> str:
     summary = report.summary()
     changed = report.changed
     counts = ", ".join(f"{n} {kind}" for kind, n in summary.items() if n)
-    bound = "claims of any size" if report.complete else f"claims of up to {report.lines} lines"
+    lines = f"{report.lines} line{'s' if report.lines != 1 else ''}"
+    bound = "claims of any size" if report.complete else f"claims of up to {lines}"
     head = (f"{report.old.pack} {report.old.version} -> {report.new.pack} {report.new.version}: "
             f"{len(changed)} of {len(report.rules)} rules decide differently ({counts}); proved for {bound}.")
     out = [head, ""]

@@ -43,8 +43,17 @@ class Atom:
 
 @dataclass(frozen=True)
 class Num:
+    """A number: `value` is a real term. Where the number is known to be whole (minutes, counts,
+    line numbers, whole constants and what + - * make of them) `whole` is the same number as an
+    integer term, and a whole number divided by a positive whole constant keeps `ratio`
+    (numerator, denominator): `ceil` and `floor` of it are then integer division, and comparisons of
+    whole numbers stay in integer arithmetic, which the solver decides far more easily than the
+    real-to-integer rounding it would need otherwise."""
+
     value: Z3  # real
     absent: Z3
+    whole: Z3 | None = None  # int
+    ratio: tuple[Z3, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -348,7 +357,9 @@ class Encoder:
         if kind is ir.Kind.BOOL:
             return z3.BoolVal(bool(value), self.ctx)
         if kind is ir.Kind.NUMBER:
-            return Num(z3.RealVal(str(value), self.ctx), self.false)
+            number = z3.RealVal(str(value), self.ctx)
+            whole = z3.IntVal(int(value), self.ctx) if float(value).is_integer() else None
+            return Num(number, self.false, whole)
         if kind is ir.Kind.DATE:
             return Ordinal(z3.IntVal(datetime.date.fromisoformat(str(value)).toordinal(), self.ctx), self.false)
         if kind is ir.Kind.CODE:
@@ -369,7 +380,7 @@ class Encoder:
         s = self.claim.slots[slot]
         name = expr.field
         if name == "number":
-            return Num(z3.RealVal(slot + 1, self.ctx), self.false)
+            return Num(z3.RealVal(slot + 1, self.ctx), self.false, z3.IntVal(slot + 1, self.ctx))
         if name == "code":
             return Atom(self.code(slot, view), self.false)
         if name == "date":
@@ -387,7 +398,7 @@ class Encoder:
         if name in ("start", "stop"):
             return Ordinal(s.start if name == "start" else s.stop, neg(s.timed))
         if name == "minutes":
-            return Num(z3.ToReal(s.stop - s.start), neg(s.timed))
+            return Num(z3.ToReal(s.stop - s.start), neg(s.timed), s.stop - s.start)
         if name == "drug":
             return self.drug(slot, view)
         if name == "supervision":
@@ -514,30 +525,36 @@ class Encoder:
         args = [self._number(a, env, view) for a in expr.args]
         absent = disj(*[a.absent for a in args])
         first = args[0].value
-        if expr.name == "ceil":
-            return Num(z3.ToReal(-z3.ToInt(-first)), absent)
-        if expr.name == "floor":
-            return Num(z3.ToReal(z3.ToInt(first)), absent)
+        if expr.name in ("ceil", "floor"):
+            rounded = _rounded(args[0], expr.name == "ceil")
+            return Num(z3.ToReal(rounded), absent, rounded)
         if expr.name == "abs":
-            return Num(z3.If(first >= 0, first, -first), absent)
+            whole = args[0].whole
+            return Num(z3.If(first >= 0, first, -first), absent,
+                       None if whole is None else z3.If(whole >= 0, whole, -whole))
         if expr.name in ("max", "min"):
-            result = first
-            for arg in args[1:]:
-                better = arg.value > result if expr.name == "max" else arg.value < result
-                result = z3.If(better, arg.value, result)
-            return Num(result, absent)
+            wholes = [a.whole for a in args]
+            if all(w is not None for w in wholes):
+                picked = _extreme(wholes, expr.name == "max")
+                return Num(z3.ToReal(picked), absent, picked)
+            return Num(_extreme([a.value for a in args], expr.name == "max"), absent)
         raise Unsupported(f"the function {expr.name}")
 
     def _arith(self, expr: ir.Arith, env: dict[str, int], view: View) -> Value:
         left, right = self._number(expr.left, env, view), self._number(expr.right, env, view)
         absent = disj(left.absent, right.absent)
+        lw, rw = left.whole, right.whole
         if expr.op == "+":
-            return Num(left.value + right.value, absent)
+            return Num(left.value + right.value, absent, lw + rw if lw is not None and rw is not None else None)
         if expr.op == "-":
-            return Num(left.value - right.value, absent)
+            return Num(left.value - right.value, absent, lw - rw if lw is not None and rw is not None else None)
         if expr.op == "*":
-            return Num(left.value * right.value, absent)
+            return Num(left.value * right.value, absent, lw * rw if lw is not None and rw is not None else None)
         if expr.op == "/":
+            divisor = right.whole
+            if (left.whole is not None and divisor is not None and z3.is_int_value(divisor)
+                    and divisor.as_long() > 0):
+                return Num(left.value / right.value, absent, ratio=(left.whole, divisor.as_long()))
             zero = right.value == 0
             safe = z3.If(zero, z3.RealVal(1, self.ctx), right.value)
             return Num(z3.If(zero, z3.RealVal(0, self.ctx), left.value / safe), disj(absent, zero))
@@ -545,13 +562,15 @@ class Encoder:
 
     def _neg(self, expr: ir.Neg, env: dict[str, int], view: View) -> Value:
         operand = self._number(expr.operand, env, view)
-        return Num(-operand.value, operand.absent)
+        return Num(-operand.value, operand.absent, None if operand.whole is None else -operand.whole)
 
     def _compare(self, expr: ir.Compare, env: dict[str, int], view: View) -> Value:
         left, right = self.value(expr.left, env, view), self.value(expr.right, env, view)
         op = expr.op
         absent = disj(absent_of(left, self.ctx), absent_of(right, self.ctx))
-        if isinstance(left, (Num, Ordinal)) and isinstance(right, (Num, Ordinal)):
+        if isinstance(left, Num) and isinstance(right, Num) and left.whole is not None and right.whole is not None:
+            core = _order(op, left.whole, right.whole)
+        elif isinstance(left, (Num, Ordinal)) and isinstance(right, (Num, Ordinal)):
             core = _order(op, left.value, right.value)
         elif isinstance(left, Atom) and isinstance(right, Atom):
             if op not in ("=", "!="):
@@ -650,7 +669,7 @@ class Encoder:
             return neg(disj(*[h for _, h in holds])) if holds else self.true
         if expr.kind == "count":
             total = z3.Sum([z3.If(h, 1, 0) for _, h in holds]) if holds else z3.IntVal(0, self.ctx)
-            return Num(z3.ToReal(total), self.false)
+            return Num(z3.ToReal(total), self.false, total)
         if expr.kind == "first":
             assert expr.then is not None
             result: Z3 = self.false
@@ -710,6 +729,24 @@ def _counts(expr: ir.Expr) -> list[ir.Quant]:
     if isinstance(expr, ir.Func):
         return [q for a in expr.args for q in _counts(a)]
     return []
+
+
+def _rounded(number: Num, up: bool) -> Z3:
+    """`ceil` (up) or `floor` of a number, as an integer term: integer division for a whole number
+    over a positive whole constant, the number itself when whole, else the solver's rounding."""
+    if number.ratio is not None:
+        numerator, denominator = number.ratio  # z3's `/` on integers, divisor > 0: floor division
+        return -((-numerator) / denominator) if up else numerator / denominator
+    if number.whole is not None:
+        return number.whole
+    return -z3.ToInt(-number.value) if up else z3.ToInt(number.value)
+
+
+def _extreme(values: list[Z3], largest: bool) -> Z3:
+    result = values[0]
+    for value in values[1:]:
+        result = z3.If(value > result if largest else value < result, value, result)
+    return result
 
 
 def _drug(code: str) -> bool:
