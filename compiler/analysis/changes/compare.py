@@ -27,7 +27,7 @@ from compiler.analysis.changes.canon import Canonical
 from compiler.analysis.changes.model import ChangeReport, Direction, PackId, RuleChange, Witness
 from compiler.analysis.conflicts.encode import Encoder, Variant
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, neg
-from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT, LARGEST, pleasant
+from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT, LARGEST, claim_size, pleasant_model
 from compiler.analysis.conflicts.shape import NONE, Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe
 from compiler.analysis.conflicts.witness import Claim, Replay, claim_from_model, shrink
@@ -126,12 +126,7 @@ class Comparison:
         return self._encoders[size]
 
     def size(self, shape: Shape) -> tuple[int, bool]:
-        needed = 1 + shape.exists
-        if not shape.bounded and needed <= self.limit:
-            return needed, True
-        if self.max_lines is not None:
-            return self.max_lines, False
-        return max(DEFAULT_BOUND, min(needed, LARGEST)), False
+        return claim_size(shape, 1, self.limit, self.max_lines)
 
     def ask(self, rule_id: str, direction: Direction, formula: Formula, shape: Shape, wanted: int) -> _Answer:
         """Up to `wanted` witnesses of the change in `direction`, each on a line of another code group."""
@@ -163,7 +158,7 @@ class Comparison:
                         self.complete = self.complete and complete
                         return _Answer("unsat", [])
                     break
-                model = self._pleasant_model(solver, symbolic)
+                model = pleasant_model(solver, symbolic)
             finally:
                 solver.pop()
             claim = claim_from_model(model, symbolic)
@@ -178,19 +173,6 @@ class Comparison:
                 break
             blocked.append((group.lo, group.hi))
         return _Answer("sat", witnesses)
-
-    def _pleasant_model(self, solver: Any, symbolic: SymbolicClaim) -> Any:
-        model = solver.model()
-        for fully in (True, False):
-            solver.push()
-            solver.add(*pleasant(symbolic, fully))
-            better = solver.check() == z3.sat
-            if better:
-                model = solver.model()
-            solver.pop()
-            if better:
-                break
-        return model
 
     # ------------------------------------------------------------ replay
     def shown(self, rule_id: str, direction: Direction, claim: Claim) -> int | None:

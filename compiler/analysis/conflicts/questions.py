@@ -223,12 +223,7 @@ class Analysis:
         return self._encoders[key]
 
     def size(self, shape: Shape, anchors: int) -> tuple[int, bool]:
-        needed = anchors + shape.exists
-        if not shape.bounded and needed <= self.limit:
-            return needed, True
-        if self.max_lines is not None:
-            return self.max_lines, False
-        return max(DEFAULT_BOUND, min(needed, LARGEST)), False
+        return claim_size(shape, anchors, self.limit, self.max_lines)
 
     def solve(self, build: Build, shape: Shape, variant: Variant, anchors: int = 1) -> Answer:
         size, complete = self.size(shape, anchors)
@@ -252,22 +247,9 @@ class Analysis:
             if status == z3.unsat:
                 self.complete = self.complete and complete
                 return Answer("unsat", size, complete)
-            model = solver.model()
-            for preferences in (self._pleasant(symbolic, True), self._pleasant(symbolic, False)):
-                solver.push()
-                solver.add(*preferences)
-                better = solver.check() == z3.sat
-                if better:
-                    model = solver.model()
-                solver.pop()
-                if better:
-                    break
-            return Answer("sat", size, complete, claim_from_model(model, symbolic))
+            return Answer("sat", size, complete, claim_from_model(pleasant_model(solver, symbolic), symbolic))
         finally:
             solver.pop()
-
-    def _pleasant(self, symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
-        return pleasant(symbolic, fully)
 
     # ------------------------------------------------------------ entries
     def between(self, a: str, b: str) -> list[Declaration]:
@@ -472,6 +454,33 @@ class Analysis:
                     return None
                 found |= {self.universe.group_of[c] for c in codes if c in self.universe.group_of}
         return frozenset(found)
+
+
+def claim_size(shape: Shape, anchors: int, limit: int, max_lines: int | None) -> tuple[int, bool]:
+    """How many line slots a question needs, and whether its "no such claim" holds for claims of
+    any size (ANALYSIS.md): the lines it anchors plus one per existential quantifier, when its
+    conditions allow the small-model argument and that fits `limit`; else the bound."""
+    needed = anchors + shape.exists
+    if not shape.bounded and needed <= limit:
+        return needed, True
+    if max_lines is not None:
+        return max_lines, False
+    return max(DEFAULT_BOUND, min(needed, LARGEST)), False
+
+
+def pleasant_model(solver: Any, symbolic: SymbolicClaim) -> Any:
+    """The solver's model (it has just answered sat), preferably one that also meets `pleasant`."""
+    model = solver.model()
+    for preferences in (pleasant(symbolic, True), pleasant(symbolic, False)):
+        solver.push()
+        solver.add(*preferences)
+        better = solver.check() == z3.sat
+        if better:
+            model = solver.model()
+        solver.pop()
+        if better:
+            break
+    return model
 
 
 def pleasant(symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
