@@ -233,3 +233,11 @@ def test_witness_claims_are_numbered_in_report_order_and_the_json_has_the_contra
             assert list(witness) == ["claim", "line", "old", "new"]
             for finding in witness["old"] + witness["new"]:
                 assert list(finding) == ["rule", "line", "disposition", "message", "citation", "suggest", "evidence"]
+
+
+def test_a_message_says_the_range_of_minutes_or_units_over_which_the_change_shows(tmp_path: Path) -> None:
+    new = edited(tmp_path, ("when line.units > 1", "when line.units > 4"))
+    report, _, _ = compare(BASE, new)
+    change = by_rule(report)["A-injection-units"]
+    assert change.witnesses[0].ranges == (("units", 2, 4),)
+    assert "(96372, 2 to 4 units)" in change.message

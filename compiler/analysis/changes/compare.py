@@ -200,12 +200,35 @@ class Comparison:
         line = self.shown(rule_id, direction, claim)
         assert line is not None
         old, new = self.old.findings(rule_id, claim) or {}, self.new.findings(rule_id, claim) or {}
+        ranges = tuple(r for r in (self._range(rule_id, direction, claim, line, f) for f in _RANGED) if r is not None)
         if rule_id in self.old.exceptions or rule_id in self.new.exceptions:
             # an exception gives no finding (it allows a line): the witness shows where it applies
             allowed = (line in old, line in new)
-            return Witness(claim, line, direction, [], [], allowed=allowed)
+            return Witness(claim, line, direction, [], [], allowed=allowed, ranges=ranges)
         return Witness(claim, line, direction, [f.to_dict() for f in (old.get(line),) if f is not None],
-                       [f.to_dict() for f in (new.get(line),) if f is not None])
+                       [f.to_dict() for f in (new.get(line),) if f is not None], ranges=ranges)
+
+    def _range(self, rule_id: str, direction: Direction, claim: Claim, line: int,
+               field: str) -> tuple[str, int, int | None] | None:
+        """The whole values of the witness line's minutes or units, around its own, for which the
+        same claim still shows the change on that line (replayed): `(field, low, high)`, high None
+        when it holds up to the search's end. None when the line does not set the field, or when the
+        change does not depend on it."""
+        value = _field_value(claim["lines"][line - 1], field)
+        if value is None:
+            return None
+
+        def holds(number: int) -> bool:
+            return self.shown(rule_id, direction, _with_field(claim, line, field, number)) == line
+
+        low, high, most = value, value, value + _REACH[field]
+        while low > 1 and value - low < _REACH[field] and holds(low - 1):
+            low -= 1
+        while high < most and holds(high + 1):
+            high += 1
+        if low == 1 and high == most:
+            return None  # any value shows it: the change is not about this field
+        return field, low, None if high == most else high
 
     # ------------------------------------------------------------ formulas
     def decides(self, side: _Side, encoder: Encoder, rule_id: str, slot: int) -> Z3:
@@ -346,6 +369,34 @@ class Comparison:
         return f"{rule_id} decides the same lines with another suggested code (e.g. {examples})."
 
 
+#: line fields whose range a witness reports, and how far from the witness's value to look
+_RANGED = ("minutes", "units")
+_REACH = {"minutes": 180, "units": 30}
+
+
+def _field_value(line: dict[str, Any], field: str) -> int | None:
+    if field == "minutes":
+        if "start" not in line or "stop" not in line:
+            return None
+        return _minutes(line["stop"]) - _minutes(line["start"])
+    units = line.get("units", 1)
+    return int(units) if isinstance(units, (int, float)) and float(units).is_integer() and units >= 1 else None
+
+
+def _with_field(claim: Claim, line: int, field: str, number: int) -> Claim:
+    """The claim with one line's minutes (its stop moved) or units set to `number`."""
+    lines = list(claim["lines"])
+    changed = dict(lines[line - 1])
+    if field == "minutes":
+        stop = _minutes(changed["start"]) + number
+        day, rest = divmod(stop, 1440)
+        changed["stop"] = f"{datetime.date.fromordinal(day).isoformat()}T{rest // 60:02d}:{rest % 60:02d}"
+    else:
+        changed["units"] = number
+    lines[line - 1] = changed
+    return {**claim, "lines": lines}
+
+
 def _key(witness: Witness) -> str:
     return str(witness.claim["lines"][witness.line - 1]["code"])
 
@@ -394,11 +445,16 @@ def _example(witness: Witness) -> str:
     """`line 1 (96360, 31 minutes) of D1`: the line's code and what else it sets that a rule reads."""
     line = witness.claim["lines"][witness.line - 1]
     said = [str(line["code"])]
-    if "start" in line and "stop" in line:
-        minutes = _minutes(line["stop"]) - _minutes(line["start"])
-        said.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    if line.get("units", 1) != 1:
-        said.append(f"{line['units']} units")
+    ranged = {field: (low, high) for field, low, high in witness.ranges}
+    for field in _RANGED:
+        if field in ranged:
+            low, high = ranged[field]
+            said.append(_span_text(field, low, high))
+        elif field == "minutes" and "start" in line and "stop" in line:
+            minutes = _minutes(line["stop"]) - _minutes(line["start"])
+            said.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        elif field == "units" and line.get("units", 1) != 1:
+            said.append(f"{line['units']} units")
     if line.get("modifiers"):
         said.append("modifiers " + ", ".join(line["modifiers"]))
     if "drug" in line:
@@ -406,6 +462,15 @@ def _example(witness: Witness) -> str:
     others = len(witness.claim["lines"]) - 1
     beside = f" beside {others} other line{'s' if others != 1 else ''}" if others else ""
     return f"line {witness.line} ({', '.join(said)}){beside} of {witness.claim['id']}"
+
+
+def _span_text(field: str, low: int, high: int | None) -> str:
+    noun = "minutes" if field == "minutes" else "units"
+    if high is None:
+        return f"{low} {noun} or more"
+    if low == high:
+        return f"{low} {noun if low != 1 else noun[:-1]}"
+    return f"{low} to {high} {noun}"
 
 
 def _minutes(stamp: str) -> int:

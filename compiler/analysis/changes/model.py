@@ -38,6 +38,9 @@ class Witness:
     old: list[dict[str, Any]]
     new: list[dict[str, Any]]
     allowed: tuple[bool, bool] | None = None
+    #: (field, low, high): the whole minutes or units of the witness line, around its own value,
+    #: for which the same claim shows the change (high None: as far as was looked); said in messages
+    ranges: tuple[tuple[str, int, int | None], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"claim": self.claim, "line": self.line, "old": self.old, "new": self.new}
