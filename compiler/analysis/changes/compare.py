@@ -93,6 +93,11 @@ def _reporting(pack: ir.Pack) -> ir.Pack:
 
 
 class Comparison:
+    """Two versions over one symbolic claim: a solver per claim size (the claim's validity asserted
+    once, each question pushed and popped), both packs' encoders per size, and what the answers
+    found about the bound. `disagreements` records witnesses the interpreters did not confirm
+    (each makes its rule `unknown`: a bug in the encoding, never a reported change)."""
+
     def __init__(self, old: ir.Pack, new: ir.Pack, max_lines: int | None, rlimit: int) -> None:
         self.old, self.new = _Side(old), _Side(new)
         self.max_lines = max_lines
