@@ -15,7 +15,6 @@ shrunk while they still show the change, and reported with the rule's findings u
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_
 from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT, LARGEST, claim_size, pleasant_model
 from compiler.analysis.conflicts.shape import NONE, Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe
-from compiler.analysis.conflicts.witness import Claim, Replay, claim_from_model, shrink
+from compiler.analysis.conflicts.witness import Claim, Replay, claim_from_model, minutes, shrink, stamp
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 
@@ -383,7 +382,7 @@ def _field_value(line: dict[str, Any], field: str) -> int | None:
     if field == "minutes":
         if "start" not in line or "stop" not in line:
             return None
-        return _minutes(line["stop"]) - _minutes(line["start"])
+        return minutes(line["stop"]) - minutes(line["start"])
     units = line.get("units", 1)
     return int(units) if isinstance(units, (int, float)) and float(units).is_integer() and units >= 1 else None
 
@@ -393,9 +392,7 @@ def _with_field(claim: Claim, line: int, field: str, number: int) -> Claim:
     lines = list(claim["lines"])
     changed = dict(lines[line - 1])
     if field == "minutes":
-        stop = _minutes(changed["start"]) + number
-        day, rest = divmod(stop, 1440)
-        changed["stop"] = f"{datetime.date.fromordinal(day).isoformat()}T{rest // 60:02d}:{rest % 60:02d}"
+        changed["stop"] = stamp(minutes(changed["start"]) + number)
     else:
         changed["units"] = number
     lines[line - 1] = changed
@@ -456,8 +453,8 @@ def _example(witness: Witness) -> str:
             low, high = ranged[field]
             said.append(_span_text(field, low, high))
         elif field == "minutes" and "start" in line and "stop" in line:
-            minutes = _minutes(line["stop"]) - _minutes(line["start"])
-            said.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+            length = minutes(line["stop"]) - minutes(line["start"])
+            said.append(f"{length} minute{'s' if length != 1 else ''}")
         elif field == "units" and line.get("units", 1) != 1:
             said.append(f"{line['units']} units")
     if line.get("modifiers"):
@@ -476,11 +473,6 @@ def _span_text(field: str, low: int, high: int | None) -> str:
     if low == high:
         return f"{low} {noun if low != 1 else noun[:-1]}"
     return f"{low} to {high} {noun}"
-
-
-def _minutes(stamp: str) -> int:
-    day = datetime.date.fromisoformat(stamp[:10]).toordinal()
-    return day * 1440 + int(stamp[11:13]) * 60 + int(stamp[14:16])
 
 
 def _verb(disposition: str | None) -> str:

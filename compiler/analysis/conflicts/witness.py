@@ -209,8 +209,9 @@ def _number(value: Any) -> int | float:
     return int(fraction) if fraction.denominator == 1 else float(fraction)
 
 
-def _stamp(minutes: int) -> str:
-    day, rest = divmod(minutes, 1440)
+def stamp(minute: int) -> str:
+    """A minute number (days since year 1 times 1440, plus minutes) as a claim time stamp."""
+    day, rest = divmod(minute, 1440)
     return f"{datetime.date.fromordinal(day).isoformat()}T{rest // 60:02d}:{rest % 60:02d}"
 
 
@@ -250,7 +251,7 @@ def claim_from_model(model: Any, symbolic: SymbolicClaim) -> Claim:
         if not true(slot.charge_absent):
             line["charge"] = _number(get(slot.charge))
         if true(slot.timed):
-            line["start"], line["stop"] = _stamp(get(slot.start).as_long()), _stamp(get(slot.stop).as_long())
+            line["start"], line["stop"] = stamp(get(slot.start).as_long()), stamp(get(slot.stop).as_long())
         if true(slot.unsupervised):
             line["supervision"] = "none"
         if true(slot.member_supplied):
@@ -306,17 +307,18 @@ def _tidy_dates(claim: Claim, effective: str) -> Claim | None:
             stamps.append((line["start"], line["date"]))
     if stamps:
         first, day = min(stamps)
-        shift = _minutes(f"{day}T09:00") - _minutes(first)
+        shift = minutes(f"{day}T09:00") - minutes(first)
         for line in changed["lines"]:
             if "start" in line:
-                line["start"] = _stamp(_minutes(line["start"]) + shift)
-                line["stop"] = _stamp(_minutes(line["stop"]) + shift)
+                line["start"] = stamp(minutes(line["start"]) + shift)
+                line["stop"] = stamp(minutes(line["stop"]) + shift)
     return None if changed == claim else changed
 
 
-def _minutes(stamp: str) -> int:
-    day = datetime.date.fromisoformat(stamp[:10]).toordinal()
-    return day * 1440 + int(stamp[11:13]) * 60 + int(stamp[14:16])
+def minutes(text: str) -> int:
+    """A claim time stamp (`2024-09-12T09:00`) as a minute number; `stamp` turns it back."""
+    day = datetime.date.fromisoformat(text[:10]).toordinal()
+    return day * 1440 + int(text[11:13]) * 60 + int(text[14:16])
 
 
 def _hoist(claim: Claim, key: str) -> Claim | None:
