@@ -96,7 +96,7 @@ def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
         return Stage(None, (_too_deep(pack.path, doing, str(error)),))
 
 
-def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
+def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str | bytes]]:
     """The pack's edit module, by name relative to the output folder."""
     return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
 

@@ -82,13 +82,18 @@ def cache_key(source: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-def cached_native(source: str, name: str, root: Path | None = None) -> Path:
-    """The native build of a generated module from the cache, compiled first when it is not there."""
+def cached_native(source: str, name: str, root: Path | None = None, tables: bytes | None = None) -> Path:
+    """The native build of a generated module from the cache, compiled first when it is not there;
+    `tables` (the module's `.tables` file, whose digest its text records) is kept beside it."""
     folder = (root or cache_root()) / "native" / name / cache_key(source)
     path = folder / f"{name}{extension_suffix()}"
+    folder.mkdir(parents=True, exist_ok=True)  # a cache that cannot be written fails before the compiler runs
+    if tables is not None and not (folder / f"{name}.tables").exists():
+        partial = folder / f".{name}.tables.partial"
+        partial.write_bytes(tables)
+        os.replace(partial, folder / f"{name}.tables")
     if path.exists():
         return path
-    folder.mkdir(parents=True, exist_ok=True)  # a cache that cannot be written fails before the compiler runs
     return compile_native(source, name, folder)
 
 

@@ -10,6 +10,7 @@ plain Python operator where no operand can be absent.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import re
 import textwrap
@@ -22,27 +23,32 @@ import jinja2
 
 from compiler import codes as code_shapes
 from compiler.backends.pycode import Namer, one_group, pydoc, pyrepr, pystr_wrapped, wrap_code
+from compiler.backends.tables import pack_tables
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_get, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
 RUNTIME_PATHS = (RUNTIME / "claims.py", RUNTIME / "values.py")  # copied in this order
+# copied after them into a module whose pack reads tables from files or adds values up over lines
+TABLES_RUNTIME = RUNTIME / "tables.py"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MODULE_NAMES = {"math", "re", "datetime", "difflib", "Any", "Callable", "Mapping", "Sequence", "dataclass",
                 "annotations", "POLICY", "RULES", "EFFECTIVE", "evaluate", "unknown_fields", "claim", "line",
                 "parsed", "findings", "hits", "finals", "later", "groups", "first", "rest", "group", "final",
-                "message", "suggest", "evidence", "found", "n"}
+                "message", "suggest", "evidence", "found", "n", "os", "sys", "json", "hashlib", "array",
+                "Iterable", "TABLES_FILE", "TABLES_DIGEST", "TABLE_FILES", "RULESC_TABLES_DATA", "memo", "decided",
+                "raw"}
 
 
 class GenerationError(Exception):
     pass
 
 
-def runtime_source() -> str:
+def runtime_source(tables: bool = False) -> str:
     """The runtime every generated module carries: each runtime file from its begin marker to its
-    end marker, in order."""
+    end marker, in order; with `tables`, the reading of tables and sums too."""
     bodies = []
-    for path in RUNTIME_PATHS:
+    for path in (*RUNTIME_PATHS, *((TABLES_RUNTIME,) if tables else ())):
         text = path.read_text(encoding="utf-8")
         begin = text.index("# -- runtime begins")
         end = text.index("# -- runtime ends")
@@ -63,9 +69,21 @@ class _Symbols:
     sets: dict[frozenset[str], str]
     set_order: list[tuple[str, ir.CodeSet]]
     rankings: dict[str, ir.Ranking]
+    # the columns the rules read of each table read from files, in the order they are packed
+    table_columns: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def attribute(self, name: str) -> str:
         return self.namer.name("attribute", name, prefix="_ATTR_", upper=True)
+
+    def table(self, name: str) -> str:
+        self.table_columns.setdefault(name, [])
+        return self.namer.name("table", name, prefix="_TABLE_", upper=True)
+
+    def table_column(self, table: str, column: str) -> int:
+        columns = self.table_columns.setdefault(table, [])
+        if column not in columns:
+            columns.append(column)
+        return columns.index(column)
 
     def code_set(self, codes: ir.CodeSet) -> str:
         if codes.members in self.sets:
@@ -80,10 +98,14 @@ class _Symbols:
 class Emitter:
     """Translates IR expressions to Python expressions with the interpreter's semantics."""
 
-    def __init__(self, symbols: _Symbols, variables: dict[str, str], flagged: dict[str, str]) -> None:
+    def __init__(self, symbols: _Symbols, variables: dict[str, str], flagged: dict[str, str],
+                 deciding: dict[str, str] | None = None, claim: str = "claim") -> None:
         self.symbols = symbols
         self.variables = variables
         self.flagged = flagged
+        self.claim = claim  # the name of the parsed claim where the expression stands
+        # a rule that reads its own findings: the call that decides another line of it on demand
+        self.deciding = deciding or {}
         self.dispatch: dict[type, Callable[[Any], str]] = {
             ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
             ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
@@ -91,6 +113,7 @@ class Emitter:
             ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
             ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
             ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+            ir.TableLookup: self._table_lookup, ir.RowField: self._check_only, ir.CheckDay: self._check_only,
         }
 
     def emit(self, expr: ir.Expr) -> str:
@@ -115,7 +138,7 @@ class Emitter:
         return f"{self._var(expr.var)}.{expr.field}"
 
     def _claim_field(self, expr: ir.ClaimField) -> str:
-        return f"claim.{expr.field}"
+        return f"{self.claim}.{expr.field}"
 
     def _code_attr(self, expr: ir.CodeAttr) -> str:
         table = self.symbols.attribute(expr.attribute)
@@ -182,7 +205,21 @@ class Emitter:
         return f"({wanted} {'not in' if expr.negated else 'in'} {modifiers})"
 
     def _flagged(self, expr: ir.Flagged) -> str:
+        if expr.rule in self.deciding:
+            return self.deciding[expr.rule].format(line=self._var(expr.var))
         return f"({self._var(expr.var)}.number in {self.flagged[expr.rule]})"
+
+    def _table_lookup(self, expr: ir.TableLookup) -> str:
+        """`_TABLE_X[claim.type].get2(first, second, on, column)`: the column of the row found, or
+        (column -1) True when there is one; None when there is none."""
+        table = self.symbols.table(expr.table)
+        column = -1 if expr.column is None else self.symbols.table_column(expr.table, expr.column)
+        on = self.emit(expr.on) if expr.on is not None else "None"
+        keys = ", ".join(self.emit(key) for key in expr.keys)
+        return f"{table}[{self.claim}.type].get{len(expr.keys)}({keys}, {on}, {column})"
+
+    def _check_only(self, expr: ir.RowField | ir.CheckDay) -> str:
+        raise GenerationError(f"{type(expr).__name__} stands only in a table's checks, which the module does not run")
 
     def _relation(self, expr: ir.Relation) -> str:
         inner, outer = self._var(expr.inner), self._var(expr.outer)
@@ -198,7 +235,7 @@ class Emitter:
         operand = expr.operand
         if isinstance(operand, ir.Not):
             return self.emit(operand.operand)
-        if isinstance(operand, ir.Flagged):
+        if isinstance(operand, ir.Flagged) and operand.rule not in self.deciding:
             return f"({self._var(operand.var)}.number not in {self.flagged[operand.rule]})"
         if isinstance(operand, (ir.Has, ir.Given)):
             return self.emit(dataclasses.replace(operand, negated=not operand.negated))
@@ -234,6 +271,9 @@ class Emitter:
             return f"(not any({condition} for {var} in {domain}))"
         if expr.kind == "count":
             return f"sum(1 for {var} in {domain} if {condition})"
+        if expr.kind == "sum":
+            assert expr.value is not None
+            return f"total_of({self.emit(expr.value)} for {var} in {domain} if {condition})"
         assert expr.then is not None
         return f"next(({self.emit(expr.then)} for {var} in {domain} if {condition}), False)"
 
@@ -279,7 +319,7 @@ class EvidenceWriter:
             if len(sides) != 1:
                 return None
             expr = sides[0]
-        if not (isinstance(expr, ir.Quant) and expr.kind in ("any", "count") and expr.outer == "line"
+        if not (isinstance(expr, ir.Quant) and expr.kind in ("any", "count", "sum") and expr.outer == "line"
                 and not evidence.possible(expr.condition, True)):
             return None
         var, domain, test = self.emitter.loop(expr)
@@ -352,12 +392,28 @@ class _RuleCode:
     evidence_body: list[str]
     evidence_lines: str | None  # the whole evidence as one expression, where it is that simple
     guard: str | None = None  # the rule's leading tests that read only the line and the claim
+    guard_parsed: str | None = None  # the same inside `evaluate`, where the parsed claim is `parsed`
     guard_whole: bool = False  # whether the guard is the whole of the rule's test
     finding_args: str = ""  # what the driver passes the finding function beyond the claim and the line
     rule_args: str = ""  # what the driver passes the rule function beyond the claim and the line
     stage: int = 0  # rules read with `flagged by` are decided, on every line, in an earlier stage
     records: bool = False  # whether the driver keeps the rule's hits (others read them)
     direct: bool = False  # whether a hit is a finding at once (the rule reports and nothing overrides it)
+    # a rule that reads its own findings: the functions that decide its lines on demand, and its
+    # target set and the rules over it, which `_decide_` tests itself
+    decide: str | None = None
+    decide_all: str | None = None
+    target: str | None = None
+    winners: list[int] = dataclasses.field(default_factory=list)
+
+    @property
+    def signature(self) -> list[tuple[str, str]]:
+        """The rule function's parameters after the claim and the line, with their types."""
+        found = [(name, "Sequence[int]") for name, ref in self.params if not (self.decide and ref == self.rule.id)]
+        if self.decide is not None:
+            found += [("memo", "dict[int, bool]"), ("hits", "dict[int, list[int]]"),
+                      ("finals", "dict[int, Sequence[int]]")]
+        return found
 
 
 def _line_of(span_start: int, text: str) -> int:
@@ -376,27 +432,42 @@ def _docstring(rule: ir.Rule, source_text: str) -> str:
     return "\n".join(wrapped).replace("\n", "\n    ").replace("\n    \n", "\n\n")
 
 
-def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, source_text: str) -> _RuleCode:
-    params = [(namer.name("param", ref, prefix="flagged_"), ref) for ref in rule.references]
-    emitter = Emitter(symbols, {"line": "line"}, {ref: name for name, ref in params})
+def _scope_tests(rule: ir.Rule, symbols: _Symbols, claim: str) -> list[str]:
+    """The tests of a rule's claim types and places, the parsed claim being named `claim`."""
     tests = []
     if rule.claim_types is not None:
         types = rule.claim_types
-        tests.append(f"(claim.type == {pyrepr(types[0])})" if len(types) == 1
-                     else f"(claim.type in {pyrepr(tuple(types))})")
+        tests.append(f"({claim}.type == {pyrepr(types[0])})" if len(types) == 1
+                     else f"({claim}.type in {pyrepr(tuple(types))})")
     if rule.places is not None:
         places = symbols.code_set(rule.places)
         tests.append(f"(line.pos {'not in' if rule.places_negated else 'in'} {places})")
+    return tests
+
+
+def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, source_text: str) -> _RuleCode:
+    params = [(namer.name("param", ref, prefix="flagged_"), ref) for ref in rule.references]
+    reads_itself = rule.id in rule.references
+    decide = namer.name("decide", rule.id, prefix="_decide_") if reads_itself else None
+    deciding = {rule.id: f"{decide}(claim, {{line}}, memo, hits, finals)"} if reads_itself else {}
+    emitter = Emitter(symbols, {"line": "line"}, {ref: name for name, ref in params}, deciding)
+    tests = _scope_tests(rule, symbols, "claim")
     guard = list(tests)  # the tests of the line alone that come first: the driver tries them inline
+    # the same tests inside `evaluate`, whose parsed claim is `parsed`
+    in_evaluate = Emitter(symbols, {"line": "line"}, {}, claim="parsed")
+    guard_parsed = _scope_tests(rule, symbols, "parsed")
     if rule.condition is not None:
         tests.append(emitter.emit(rule.condition))
         local = list(itertools.takewhile(_line_local, _conjuncts(rule.condition)))
         guard += [emitter.emit(c) for c in local]
+        guard_parsed += [in_evaluate.emit(c) for c in local]
         whole = len(local) == len(_conjuncts(rule.condition))
     else:
         whole = True
     condition = "True" if not tests else tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
-    writer = EvidenceWriter(emitter)
+    # the evidence is computed once every line is decided: it reads the rule's own final findings
+    writer = EvidenceWriter(Emitter(symbols, {"line": "line"}, {ref: name for name, ref in params})
+                            if reads_itself else emitter)
     body = [] if rule.condition is None else writer.statements(rule.condition, True, 4)
     lines = writer.one_loop(rule.condition) if body and rule.condition is not None else None
     return _RuleCode(
@@ -406,7 +477,10 @@ def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, 
         suggest=emitter.emit(rule.suggest) if rule.suggest is not None else None,
         suggest_if=emitter.emit(rule.suggest_if) if rule.suggest_if is not None else None,
         evidence=namer.name("evidence", rule.id, prefix="_evidence_") if body else None, evidence_body=body,
-        evidence_lines=lines, guard=" and ".join(guard) if guard else None, guard_whole=whole)
+        evidence_lines=lines, guard=" and ".join(guard) if guard else None, guard_whole=whole, decide=decide,
+        guard_parsed=" and ".join(guard_parsed) if guard_parsed else None,
+        decide_all=namer.name("decide_all", rule.id, prefix="_self_") if reads_itself else None,
+        target=symbols.code_set(rule.target) if reads_itself and rule.target is not None else None)
 
 
 @dataclass
@@ -460,6 +534,8 @@ class _Driver:
     later_guard: str | None  # the same for every later stage together
     reads: list[list[tuple[int, str]]]  # per later stage, the finals it reads: (index, expression)
     losers: list[tuple[_RuleCode, str]]  # reporting rules others override, with their final hits
+    # per stage, the rules that read their own findings: each decides every line after the stage's groups
+    selves: list[list[_RuleCode]] = dataclasses.field(default_factory=list)
 
 
 def _stages(code: list[_RuleCode], index: dict[str, int], pack: ir.Pack) -> None:
@@ -483,16 +559,22 @@ def _final(rule_index: int, winners: list[int]) -> str:
 def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
     index = {c.rule.id: c.index for c in code}
     winners = {c.index: [index[w] for w in pack.overriders(c.rule.id) if w in index] for c in code}
-    read = {index[ref] for c in code for _, ref in c.params if ref in index}
+    read = {index[ref] for c in code for _, ref in c.params if ref in index and ref != c.rule.id}
     beaten = {w for ws in winners.values() for w in ws}
     _stages(code, index, pack)
     for c in code:
         c.records = c.index in read or c.index in beaten or bool(winners[c.index])
         c.direct = c.rule.reports and not winners[c.index]
+        c.winners = winners[c.index]
         args = "".join(f", finals[{index[ref]}]" if ref in index else ", ()" for _, ref in c.params)
         c.rule_args = args
         c.finding_args = args if c.evidence else ""
-    deciding = [c for c in code if c.records or c.direct]  # a rule that neither reports nor is read
+        if c.decide is not None:  # its own findings come from the deciding, the others' from finals
+            c.rule_args = "".join(f", finals[{index[ref]}]" if ref in index else ", ()" for _, ref in c.params
+                                  if ref != c.rule.id) + ", memo, hits, finals"
+    selves = [c for c in code if c.decide is not None]
+    deciding = [c for c in code if (c.records or c.direct) and c.decide is None]  # one that neither reports
+    # nor is read decides nothing
     stages = 1 + max((c.stage for c in code), default=0)
     stage_rules = [tuple(c.index for c in deciding if c.stage == s) for s in range(stages)]
     by_index = {c.index: c for c in code}
@@ -515,7 +597,7 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
     untargeted_groups = [group(stage, rules) for stage, rules in enumerate(untargeted)]
 
     def any_guard(rules: tuple[int, ...]) -> str | None:
-        tests = [by_index[i].guard for i in rules]
+        tests = [by_index[i].guard_parsed for i in rules]
         if not tests or None in tests:
             return None
         return tests[0] if len(tests) == 1 else " or ".join(f"({t})" for t in tests)
@@ -524,9 +606,11 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
     later_guard = _guarded(any_guard(tuple(i for rules in untargeted[1:] for i in rules)))
     reads = [[(q, _final(q, winners[q])) for q in sorted(read) if _first_reader_stage(code, q, index) == stage]
              for stage in range(1, stages)]
-    losers = [(c, _final(c.index, winners[c.index])) for c in deciding if c.rule.reports and winners[c.index]]
+    losers = [(c, _final(c.index, winners[c.index])) for c in [*deciding, *selves]
+              if c.rule.reports and winners[c.index]]
     entries = [f"{pyrepr(rules)}: {name}," for rules, name in keys.items()]
-    return _Driver(stages, groups, entries, stage_rules, untargeted_groups, guards, later_guard, reads, losers)
+    return _Driver(stages, groups, entries, stage_rules, untargeted_groups, guards, later_guard, reads, losers,
+                   [[c for c in selves if c.stage == s] for s in range(stages)])
 
 
 def _sees(rule: ir.Rule, code: str) -> bool:
@@ -540,17 +624,34 @@ def _guarded(test: str | None) -> str | None:
 
 
 def _first_reader_stage(code: list[_RuleCode], rule_index: int, index: dict[str, int]) -> int:
-    """The earliest stage of a rule that reads `rule_index` with `flagged by`."""
-    return min(c.stage for c in code for _, ref in c.params if index.get(ref) == rule_index)
+    """The earliest stage of a rule that reads `rule_index` with `flagged by` (other than itself)."""
+    return min(c.stage for c in code for _, ref in c.params if index.get(ref) == rule_index and ref != c.rule.id)
 
 
 def generate_python(plan: ir.Plan, source_text: str) -> str:
     """The source of the edit module for an analyzed pack; compiled before it is returned."""
+    module = python_outputs(plan, source_text)[f"{plan.pack.name}.py"]
+    assert isinstance(module, str)
+    return module
+
+
+def _uses_tables(pack: ir.Pack) -> bool:
+    """Whether the module needs the runtime of tables and sums."""
+    return bool(pack.data_tables) or any(isinstance(node, ir.Quant) and node.kind == "sum"
+                                         for rule in pack.rules for expr in (rule.condition, rule.suggest,
+                                                                             rule.suggest_if)
+                                         for node in ir.walk(expr))
+
+
+def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
+    """The edit module of an analyzed pack (`NAME.py`, compiled before it is returned) and, for a
+    pack with tables read from files, its data file (`NAME.tables`)."""
     if not isinstance(plan, ir.Plan):
         raise TypeError(f"generate_python needs an analyzed plan (compiler.analysis.analyze returns one), "
                         f"not {type(plan).__name__}")
     pack = plan.pack
-    runtime = runtime_source()
+    with_tables = _uses_tables(pack)
+    runtime = runtime_source(with_tables)
     namer = Namer(MODULE_NAMES | _runtime_names(runtime))
     symbols = _Symbols(namer, {}, [], {r.name: r for r in pack.rankings})
     rules_by_id = {r.id: r for r in pack.rules}
@@ -573,6 +674,15 @@ def generate_python(plan: ir.Plan, source_text: str) -> str:
                                for name, order in ranking.levels)
             levels = f"({levels},)" if len(ranking.levels) == 1 else f"({levels})"
             rankings.append((namer.names[key], f"{rank_table.__name__}({levels})"))
+    tables = None
+    files: dict[str, str | bytes] = {}
+    if pack.data_tables:
+        read = {t.name: symbols.table_columns[t.name] for t in pack.data_tables if t.name in symbols.table_columns}
+        data = pack_tables(pack, read)
+        files[f"{pack.name}.tables"] = data
+        tables = {"file": f"{pack.name}.tables", "digest": hashlib.sha256(data).hexdigest(),
+                  "files": {t.name: {f.written: f.digest for f in t.files} for t in pack.data_tables},
+                  "symbols": [(namer.names[("table", name)], name) for name in read]}
     policy = {"id": pack.policy, "pack": pack.name, "title": pack.title, "version": pack.version,
               "effective": pack.effective, "source": pack.source}
     rules_table = {r.id: {"title": r.title, "citation": r.citation, "disposition": r.disposition}
@@ -586,13 +696,13 @@ def generate_python(plan: ir.Plan, source_text: str) -> str:
     text = _environment().get_template("module.py.j2").render(
         pack=pack, module_doc=module_doc, runtime=runtime, policy=policy, rules_table=rules_table,
         sets=sets, attributes=attributes, maps=maps, rankings=rankings, rules=code, targets=targets,
-        driver=driver, reporting=[c for c in code if c.rule.reports],
+        driver=driver, reporting=[c for c in code if c.rule.reports], with_tables=with_tables, tables=tables,
     )
     try:
         compile(text, f"{pack.name}.py", "exec")
     except SyntaxError as error:  # pragma: no cover - a generator bug, reported loudly
         raise GenerationError(f"generated module does not compile: {error}") from error
-    return text
+    return {f"{pack.name}.py": text, **files}
 
 
 def _set_literal(codes: ir.CodeSet) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from compiler.analysis.changes.compare import compare_packs
 from compiler.analysis.changes.model import ChangeReport
+from compiler.backends.loading import module_source, tables_data
 from compiler.backends.native import NativeBuildError, cached_native, extension_suffix
 from compiler.backends.wheel import Distribution, WheelError, write_wheel
 from compiler.commands.analyze import analysis_for, as_diagnostics, document_view, refusal
@@ -85,28 +86,35 @@ def _native(source: str, name: str) -> Path:
     return cached_native(source, name)
 
 
-def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
+def _natives(compiled: Packs, files: dict[str, str | bytes], out_dir: Path) -> int:
     for pack in compiled.packs:
-        built = _native(files[f"{pack.name}.py"], pack.name)
+        built = _native(module_source(files, pack.name), pack.name)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / built.name
         shutil.copyfile(built, path)
         sys.stderr.write(f"wrote {path}\n")
+        tables = tables_data(files, pack.name)
+        if tables is not None:  # the native module reads its tables beside it, as the pure one does
+            (out_dir / f"{pack.name}.tables").write_bytes(tables)
+            sys.stderr.write(f"wrote {out_dir / f'{pack.name}.tables'}\n")
     return EXIT_OK
 
 
-def _wheels(compiled: Packs, files: dict[str, str], out_dir: Path, native: bool) -> int:
+def _wheels(compiled: Packs, files: dict[str, str | bytes], out_dir: Path, native: bool) -> int:
     try:
         generator = f"rulesc {importlib.metadata.version('rulesc')}"
     except importlib.metadata.PackageNotFoundError:
         generator = "rulesc"
     for pack in compiled.packs:
-        source = files[f"{pack.name}.py"]
+        source = module_source(files, pack.name)
         dist = Distribution(pack.name, pack.version or "", f"{pack.policy}: {pack.title}", generator)
         if native:
             content = {f"{pack.name}{extension_suffix()}": _native(source, pack.name).read_bytes()}
         else:
             content = {f"{pack.name}.py": source.encode("utf-8")}
+        tables = tables_data(files, pack.name)
+        if tables is not None:  # installed beside the module, which reads it from there
+            content[f"{pack.name}.tables"] = tables
         try:
             path = write_wheel(dist, content, out_dir, native)
         except WheelError as error:
@@ -116,13 +124,14 @@ def _wheels(compiled: Packs, files: dict[str, str], out_dir: Path, native: bool)
     return EXIT_OK
 
 
-def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
-    """Every file to write, by name in the output folder; or the exit code after saying why not."""
+def _files(compiled: Packs, options: BuildOptions) -> dict[str, str | bytes] | int:
+    """Every file to write, by name in the output folder (text, or the bytes of a module's tables);
+    or the exit code after saying why not."""
     names = [p.name for p in compiled.packs]
     if len(set(names)) != len(names):
         sys.stderr.write("rulesc build: two packs have the same name; each writes its own module\n")
         return EXIT_ERRORS
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     if not (Path(options.out) / "__init__.py").exists():
         files["__init__.py"] = PACKAGE_INIT
     for plan in compiled.plans:
@@ -137,11 +146,14 @@ def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
         changes = _changes(plan, compiled.sources, options.style)
         if isinstance(changes, int):
             return changes
-        for generated in (generate(plan, compiled.sources), document(plan, compiled.sources, view, changes=changes)):
+        module = generate(plan, compiled.sources)
+        documents = document(plan, compiled.sources, view, changes=changes)
+        for generated in (module, documents):
             show(generated.diagnostics, compiled.sources, options.style)
-            if generated.value is None:
-                return EXIT_ERRORS
-            files.update(generated.value)
+        if module.value is None or documents.value is None:
+            return EXIT_ERRORS
+        files.update(module.value)
+        files.update(documents.value)
     return files
 
 
@@ -186,22 +198,35 @@ def stale_diff(path: Path, current: str | None, wanted: str, limit: int = DIFF_L
         yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
-def _check(out_dir: Path, files: dict[str, str], sources: tuple[str, ...]) -> int:
-    stale = [name for name, text in sorted(files.items()) if _read(out_dir / name) != text]
+def _stale(path: Path, wanted: str | bytes) -> bool:
+    if isinstance(wanted, bytes):
+        try:
+            return path.read_bytes() != wanted
+        except OSError:
+            return True
+    return _read(path) != wanted
+
+
+def _check(out_dir: Path, files: dict[str, str | bytes], sources: tuple[str, ...]) -> int:
+    stale = [name for name, text in sorted(files.items()) if _stale(out_dir / name, text)]
     for name in stale:
         path = out_dir / name
-        sys.stdout.writelines(stale_diff(path, _read(path), files[name]))
+        wanted = files[name]
+        if isinstance(wanted, bytes):  # the packed rows of the tables: no line-by-line diff
+            sys.stdout.write(f"{path}: the packed tables differ from those the rules and their files give\n")
+            continue
+        sys.stdout.writelines(stale_diff(path, _read(path), wanted))
         sys.stderr.write(f"stale: {path} (run `rulesc build {' '.join(sources)}`)\n")
     if not stale:
         sys.stderr.write(f"up to date: {', '.join(sorted(str(out_dir / n) for n in files))}\n")
     return EXIT_ERRORS if stale else EXIT_OK
 
 
-def _write(out_dir: Path, files: dict[str, str]) -> int:
+def _write(out_dir: Path, files: dict[str, str | bytes]) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         for name, text in sorted(files.items()):
-            (out_dir / name).write_bytes(text.encode("utf-8"))
+            (out_dir / name).write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
     except OSError as error:
         sys.stderr.write(f"rulesc build: cannot write to {out_dir}: {error.strerror or error}\n")
         return EXIT_USAGE

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from compiler.backends.loading import load_source
+from compiler.backends.loading import load_source, module_source, tables_data
 from compiler.backends.native import NativeBuildError, cached_native, load_extension
 from compiler.commands import parallel
 from compiler.commands.common import Style, compile_or_report, show
@@ -139,22 +139,24 @@ def _engine(options: EvalOptions, stack: ExitStack) -> _Engine | int:
     show(generated.diagnostics, sources, options.style)
     if generated.value is None:
         return EXIT_ERRORS
-    source = generated.value[f"{name}.py"]
+    source, tables = module_source(generated.value, name), tables_data(generated.value, name)
     module_file = None
     try:
         if options.native:
-            module_file = cached_native(source, name)
+            module_file = cached_native(source, name, tables=tables)
             module = load_extension(module_file, name)
         elif options.jobs > 1:  # workers import the module from a file: the same text, written once
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rulesc-eval-")))
             module_file = folder / f"{name}.py"
             module_file.write_text(source, encoding="utf-8")
+            if tables is not None:  # and its tables beside it
+                (folder / f"{name}.tables").write_bytes(tables)
             module = parallel.load_module(module_file, name)
     except (NativeBuildError, OSError) as error:
         sys.stderr.write(f"rulesc eval: {error}\n")
         return EXIT_USAGE
     if module_file is None:  # the pure module, compiled in memory
-        module = load_source(source, name)
+        module = load_source(source, name, tables)
     return _Engine(functools.partial(module.evaluate, unknown_fields=options.unknown_fields),
                    (ClaimError, module.ClaimError), module_file, name)
 

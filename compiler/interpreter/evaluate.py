@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from compiler.runtime.claims import Claim, ClaimError, Finding, Line, field_text, parse_claim
+from compiler.runtime.tables import total_of
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
+from compiler.semantics.tables import TableIndex
 
 __all__ = ["ClaimError", "Finding", "Interpreter"]
 
@@ -26,6 +28,8 @@ class _Run:
         self.claim = claim
         self.raw: dict[str, frozenset[int]] = {}
         self.final: dict[str, frozenset[int]] = {}
+        # a rule that reads its own findings, while it decides: each line decided so far, raw and final
+        self.deciding: dict[str, dict[int, tuple[bool, bool]]] = {}
 
 
 class Interpreter:
@@ -41,6 +45,8 @@ class Interpreter:
                        for r in pack.rankings}
         self._overriders = {r.id: pack.overriders(r.id) for r in pack.rules}
         self._rules = {r.id: r for r in pack.rules}
+        self._tables = {t.name: t for t in pack.data_tables}
+        self._indexes: dict[tuple[str, str], TableIndex] = {}
         self._dispatch: dict[type, Callable[[Any, Env, _Run], Any]] = {
             ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
             ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
@@ -48,6 +54,7 @@ class Interpreter:
             ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
             ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
             ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+            ir.TableLookup: self._table_lookup, ir.RowField: self._row_field, ir.CheckDay: self._row_field,
         }
 
     # ------------------------------------------------------------ claims
@@ -60,6 +67,9 @@ class Interpreter:
         edited = [line for line in claim.lines if line.date >= self.pack.effective]
         for rule_id in self.plan.order:
             rule = self._rules[rule_id]
+            if rule_id in rule.references:
+                run.raw[rule_id] = self._decide_all(rule, edited, run)
+                continue
             run.raw[rule_id] = frozenset(line.number for line in edited if self._applies(rule, line, run))
         findings = []
         for rule in self.pack.rules:
@@ -78,6 +88,28 @@ class Interpreter:
         if rule.places is not None and (line.pos in rule.places.members) == rule.places_negated:
             return False
         return rule.condition is None or bool(self.eval(rule.condition, {"line": line}, run))
+
+    def _decide_all(self, rule: ir.Rule, edited: list[Line], run: _Run) -> frozenset[int]:
+        """The lines a rule that reads its own findings applies to: decided in line order, each on
+        demand when another line's decision asks for it first (see `_decide`)."""
+        run.deciding[rule.id] = {}
+        for line in edited:
+            self._decide(rule, line, run)
+        decided = run.deciding.pop(rule.id)
+        return frozenset(number for number, (raw, _) in decided.items() if raw)
+
+    def _decide(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
+        """Whether the rule's final finding falls on `line`; a line being decided reads as not flagged."""
+        decided = run.deciding[rule.id]
+        if line.number in decided:
+            return decided[line.number][1]
+        if line.date < self.pack.effective:
+            return False
+        decided[line.number] = (False, False)
+        raw = self._applies(rule, line, run)
+        final = raw and not any(line.number in run.raw.get(w, frozenset()) for w in self._overriders.get(rule.id, ()))
+        decided[line.number] = (raw, final)
+        return final
 
     def _final(self, rule_id: str, run: _Run) -> frozenset[int]:
         if rule_id not in run.final:
@@ -187,7 +219,30 @@ class Interpreter:
         return found != expr.negated
 
     def _flagged(self, expr: ir.Flagged, env: Env, run: _Run) -> Any:
+        if expr.rule in run.deciding:  # the rule reads its own findings while it decides
+            return self._decide(self._rules[expr.rule], env[expr.var], run)
         return env[expr.var].number in self._final(expr.rule, run)
+
+    def _table_lookup(self, expr: ir.TableLookup, env: Env, run: _Run) -> Any:
+        table = self._tables[expr.table]
+        table_file = table.file_for(run.claim.type)
+        if table_file is None:
+            return None
+        keys = [self.eval(key, env, run) for key in expr.keys]
+        on = self.eval(expr.on, env, run) if expr.on is not None else None
+        if any(key is None for key in keys) or (expr.on is not None and on is None):
+            return None
+        index_key = (table.name, table_file.path)
+        index = self._indexes.get(index_key)
+        if index is None:
+            index = self._indexes[index_key] = TableIndex(table, table_file)
+        rows = index.rows(keys, on)
+        if not rows:
+            return None
+        return True if expr.column is None else table_file.data.value(expr.column, rows[0])
+
+    def _row_field(self, expr: ir.RowField | ir.CheckDay, env: Env, run: _Run) -> Any:
+        raise TypeError(f"{type(expr).__name__} belongs to a table's checks, not to a rule")  # typing keeps it out
 
     def _relation(self, expr: ir.Relation, env: Env, run: _Run) -> Any:
         return RELATIONS[expr.kind](env[expr.inner], env[expr.outer])
@@ -215,6 +270,10 @@ class Interpreter:
             return not any(holds(line) for line in candidates)
         if expr.kind == "count":
             return sum(1 for line in candidates if holds(line))
+        if expr.kind == "sum":
+            assert expr.value is not None
+            value = expr.value
+            return total_of(self.eval(value, inner_env, run) for line in candidates if holds(line))
         for line in candidates:
             if holds(line):
                 assert expr.then is not None

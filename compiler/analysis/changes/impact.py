@@ -33,7 +33,7 @@ from typing import Any
 
 from compiler.analysis.changes import pairs
 from compiler.analysis.changes.model import Impact, RuleImpact
-from compiler.backends.loading import load_source
+from compiler.backends.loading import load_source, module_source, tables_data
 from compiler.commands.parallel import BATCH, ParallelEval
 from compiler.commands.results import claim_id
 from compiler.diagnostics import Diagnostic, Sources
@@ -142,14 +142,19 @@ class Versions:
 
     texts: tuple[str, str]
     pair: pairs.Pair
+    # each module's `.tables` file (name, bytes), for packs with tables read from files
+    tables: tuple[tuple[str, bytes] | None, tuple[str, bytes] | None] = (None, None)
 
     @classmethod
     def of(cls, old: ir.Plan, new: ir.Plan, sources: Sources | None = None) -> Versions:
         sources = sources or Sources()
-        texts = (_module_text(old, sources), _module_text(new, sources))
-        sides = [pairs.Side.of_module(load_source(text, f"diff_{side}_{plan.pack.name}"))
-                 for side, text, plan in zip(("old", "new"), texts, (old, new), strict=True)]
-        return cls(texts, pairs.Pair(sides[0], sides[1]))
+        files = (_module_files(old, sources), _module_files(new, sources))
+        texts = (files[0][0], files[1][0])
+        tables = (files[0][1], files[1][1])
+        sides = [pairs.Side.of_module(load_source(text, f"diff_{side}_{plan.pack.name}",
+                                                  data[1] if data is not None else None))
+                 for side, text, data, plan in zip(("old", "new"), texts, tables, (old, new), strict=True)]
+        return cls(texts, pairs.Pair(sides[0], sides[1]), tables)
 
     def measure_text(self, text: Lines, *, jobs: int = 1, on_error: OnError | None = None,
                      progress: OnProgress | None = None, unknown_fields: str = "error") -> Impact:
@@ -202,9 +207,12 @@ class Versions:
         """The file each worker imports: `pairs.py` itself, then both packs' modules loaded from
         files beside it and paired (their paths written as literals)."""
         paths = []
-        for side, text in zip(("old", "new"), self.texts, strict=True):
-            path = folder / f"{side}.py"
+        for side, text, tables in zip(("old", "new"), self.texts, self.tables, strict=True):
+            (folder / side).mkdir(exist_ok=True)  # each module reads its tables beside it
+            path = folder / side / f"{side}.py"
             path.write_text(text, encoding="utf-8")
+            if tables is not None:
+                (folder / side / tables[0]).write_bytes(tables[1])
             paths.append(str(path))
         tail = (f"\n\n_PAIR = Pair(Side.of_module(load({paths[0]!r}, 'rulesc_diff_old')),\n"
                 f"             Side.of_module(load({paths[1]!r}, 'rulesc_diff_new')))\n"
@@ -224,11 +232,14 @@ def _quiet(count: int) -> None:
     """No progress shown."""
 
 
-def _module_text(plan: ir.Plan, sources: Sources) -> str:
+def _module_files(plan: ir.Plan, sources: Sources) -> tuple[str, tuple[str, bytes] | None]:
+    """The module's text, and its `.tables` file (name and bytes) when the pack has one."""
     stage = generate(plan, sources)
     if stage.value is None:
         raise ImpactUnavailable(stage.diagnostics)
-    return stage.value[f"{plan.pack.name}.py"]
+    name = plan.pack.name
+    tables = tables_data(stage.value, name)
+    return module_source(stage.value, name), (f"{name}.tables", tables) if tables is not None else None
 
 
 def _here(pair: pairs.Pair, records: Iterable[Record], options: _Options, tally: _Tally) -> None:
