@@ -38,7 +38,9 @@ from compiler.backends.markup import (
     phrase,
     plain,
 )
+from compiler.backends import tabledoc
 from compiler.backends.report import Entry, Report, parse_report
+from compiler.backends.tabledoc import DataTableView
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 
@@ -216,6 +218,7 @@ class Model:
     documentation: tuple[Card, ...]
     examples: tuple[ExampleView, ...]
     changes: ChangesView | None = None
+    data_tables: tuple[DataTableView, ...] = ()
 
 
 class _Builder:
@@ -248,6 +251,8 @@ class _Builder:
                 self.anchors.get("set", codes.name)
         for table in self.pack.tables:
             self.anchors.get("table", table.name)
+        for data_table in self.pack.data_tables:
+            self.anchors.get("table", data_table.name)
         for code_map in self.pack.maps:
             self.anchors.get("map", code_map.name)
         for ranking in self.pack.rankings:
@@ -541,6 +546,12 @@ class _Builder:
                                    self.used_by(node_id("table", table.name))))
         return tuple(views)
 
+    def data_table_views(self) -> tuple[DataTableView, ...]:
+        return tuple(DataTableView(self.anchors.get("table", t.name), t.name, t.title or "", t.source, tabledoc.layout(t),
+                                   tabledoc.checks(t, self.english.inline),
+                                   tuple(tabledoc.file_view(t, f) for f in t.files), self.used_by(node_id("table", t.name)))
+                     for t in self.pack.data_tables)
+
     def ranked(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
         """Each ranking's codes, highest first: the facility hierarchy as a table."""
         out = []
@@ -593,7 +604,7 @@ class _Builder:
             report_facts=self.report_facts(), entries=entries, coverage=self.coverage(),
             code_rows=self.code_rows(), code_sets=code_sets, value_sets=value_sets, tables=self.table_views(),
             maps=maps, rankings=rankings, ranked=self.ranked(), documentation=documentation, examples=examples,
-            changes=changes)
+            changes=changes, data_tables=self.data_table_views())
 
     def header_facts(self) -> tuple[Fact, ...]:
         pack = self.pack

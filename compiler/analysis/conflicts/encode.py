@@ -266,6 +266,8 @@ class Encoder:
         return self._raw[key]
 
     def _encode_raw(self, rule: ir.Rule, slot: int, view: View) -> Z3:
+        if rule.id in rule.references:  # decided line by line on demand: not a formula of one slot yet
+            raise Unsupported(f"{rule.id} reads its own findings")
         s = self.claim.slots[slot]
         parts = [s.active, s.date >= self.effective_day]
         if rule.target is not None:
@@ -670,6 +672,16 @@ class Encoder:
         if expr.kind == "count":
             total = z3.Sum([z3.If(h, 1, 0) for _, h in holds]) if holds else z3.IntVal(0, self.ctx)
             return Num(z3.ToReal(total), self.false, total)
+        if expr.kind == "sum":  # as count, each counted line adding its value; absent when one is
+            assert expr.value is not None
+            values = [(h, self._number(expr.value, {**env, expr.var: j}, view)) for j, h in holds]
+            zero = z3.RealVal(0, self.ctx)
+            real = z3.Sum([z3.If(h, v.value, zero) for h, v in values]) if values else zero
+            whole = None
+            if all(v.whole is not None for _, v in values):
+                whole = z3.Sum([z3.If(h, v.whole, 0) for h, v in values]) if values else z3.IntVal(0, self.ctx)
+            absent = disj(*[conj(h, v.absent) for h, v in values]) if values else self.false
+            return Num(real, absent, whole)
         if expr.kind == "first":
             assert expr.then is not None
             result: Z3 = self.false
@@ -689,7 +701,7 @@ class Encoder:
             return disj(conj(self.boolean(expr.left, env, view), left),
                          conj(self.boolean(expr.right, env, view), right))
         if isinstance(expr, ir.Quant):
-            if expr.kind in ("any", "count"):
+            if expr.kind in ("any", "count", "sum"):
                 return self._counted(expr, env, view, other)
             if expr.kind == "first":
                 assert expr.then is not None
@@ -721,7 +733,7 @@ class Encoder:
 def _counts(expr: ir.Expr) -> list[ir.Quant]:
     """The `count` quantifiers of an arithmetic expression or comparison."""
     if isinstance(expr, ir.Quant):
-        return [expr] if expr.kind == "count" else []
+        return [expr] if expr.kind in ("count", "sum") else []
     if isinstance(expr, (ir.Compare, ir.Arith)):
         return [*_counts(expr.left), *_counts(expr.right)]
     if isinstance(expr, ir.Neg):
