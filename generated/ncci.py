@@ -862,18 +862,22 @@ def _table_array(blob: bytes, typecode: str, offset: int, count: int) -> array[A
 
 class TableRows:
     """The rows of one file of a table, for one or more claim types (an empty one for a claim type
-    that no file serves)."""
+    that no file serves). A lookup decodes the rows of its key once, as tuples of their values, and
+    remembers them (a bounded number of keys)."""
 
-    __slots__ = ("_columns", "_end", "_groups", "_memo", "_second", "_start", "_width")
+    __slots__ = ("_columns", "_end", "_groups", "_memo", "_partners", "_second", "_start", "_width", "none")
 
-    def __init__(self, header: Mapping[str, Any] | None = None, blob: bytes = b"", base: int = 0) -> None:
+    def __init__(self, none: tuple[Any, ...], header: Mapping[str, Any] | None = None, blob: bytes = b"",
+                 base: int = 0) -> None:
+        self.none = none  # the row a lookup that finds none gives: every column absent (one per table)
         self._groups: dict[str, tuple[int, int]] = {}
         self._second = b""
         self._width = 0
         self._columns: list[tuple[list[Any], array[Any]]] = []
-        self._start: tuple[list[Any], array[Any]] | None = None
-        self._end: tuple[list[Any], array[Any]] | None = None
-        self._memo: dict[Any, tuple[int, ...]] = {}
+        self._start = -1  # the column that says from when a row applies (-1: every row always applies)
+        self._end = -1  # the column that says until when (-1: none)
+        self._memo: dict[Any, tuple[tuple[Any, ...], ...]] = {}
+        self._partners: dict[str, frozenset[str]] = {}
         if header is None:
             return
         offset, count, width = header["groups"]
@@ -890,15 +894,19 @@ class TableRows:
             cells = _table_array(blob, column["type"], base + column["offset"], rows)
             self._columns.append((column["values"], cells))
         start, end = header["dated"]
-        self._start = self._columns[start] if start is not None else None
-        self._end = self._columns[end] if end is not None else None
+        self._start = -1 if start is None else start
+        self._end = -1 if end is None else end
 
-    def _rows(self, key: Any, first: str, second: str | None) -> tuple[int, ...]:
-        """The rows with these keys (the second None: the whole group of the first), remembered."""
+    def _decoded(self, begin: int, end: int) -> tuple[tuple[Any, ...], ...]:
+        return tuple(tuple(values[cells[row]] for values, cells in self._columns) for row in range(begin, end))
+
+    def _load(self, key: Any, first: str, second: str | None) -> tuple[tuple[Any, ...], ...]:
+        """The rows with these keys (the second None: the whole group of the first), decoded and
+        remembered."""
         bounds = self._groups.get(first)
-        found: tuple[int, ...] = ()
+        found: tuple[tuple[Any, ...], ...] = ()
         if bounds is not None and second is None:
-            found = tuple(range(bounds[0], bounds[1]))
+            found = self._decoded(bounds[0], bounds[1])
         elif bounds is not None and second is not None:
             width = self._width
             wanted = second.encode("utf-8").ljust(width, b"\0")
@@ -907,60 +915,65 @@ class TableRows:
             while at >= 0 and at % width:
                 at = keys.find(wanted, at + 1, stop)
             if at >= 0:
-                row, rows = at // width, []
-                while row < bounds[1] and keys[row * width:(row + 1) * width] == wanted:
-                    rows.append(row)
-                    row += 1
-                found = tuple(rows)
+                row = at // width
+                last = row + 1
+                while last < bounds[1] and keys[last * width:(last + 1) * width] == wanted:
+                    last += 1
+                found = self._decoded(row, last)
         if len(self._memo) >= _TABLES_REMEMBERED:
             self._memo.clear()
         self._memo[key] = found
         return found
 
-    def _pick(self, rows: tuple[int, ...], on: str | None, column: int) -> Any:
-        """Column `column` of the first row that applies on `on` (-1: True for a row); None when none."""
-        start = self._start
-        if start is None:
-            if not rows:
-                return None
-            row = rows[0]
-        else:
-            if on is None:
-                return None
-            starts, start_cells = start
-            end = self._end
-            for row in rows:
-                if starts[start_cells[row]] <= on:
-                    if end is None:
-                        break
-                    stop = end[0][end[1][row]]
-                    if stop is None or on < stop:
-                        break
-            else:
-                return None
-        if column < 0:
-            return True
-        values, cells = self._columns[column]
-        return values[cells[row]]
+    def _pick(self, rows: tuple[tuple[Any, ...], ...], on: str | None) -> tuple[Any, ...]:
+        """The first row that applies on `on`; the empty row when none does."""
+        start, end = self._start, self._end
+        if start < 0:
+            return rows[0] if rows else self.none
+        if on is None:
+            return self.none
+        for row in rows:
+            if row[start] <= on and (end < 0 or row[end] is None or on < row[end]):
+                return row
+        return self.none
 
-    def get1(self, first: str | None, on: str | None, column: int) -> Any:
-        """A lookup by the first key: column `column` of its row (-1: whether there is one)."""
+    def row1(self, first: str | None, on: str | None) -> tuple[Any, ...]:
+        """The row of a lookup by the first key (one that applies on `on`, for a dated table); the
+        empty row `none` when there is none."""
         if first is None:
-            return None
+            return self.none
         rows = self._memo.get(first)
         if rows is None:
-            rows = self._rows(first, first, None)
-        return self._pick(rows, on, column)
+            rows = self._load(first, first, None)
+        return self._pick(rows, on) if rows else self.none
 
-    def get2(self, first: str | None, second: str | None, on: str | None, column: int) -> Any:
-        """A lookup by both keys: column `column` of its row (-1: whether there is one)."""
+    def row2(self, first: str | None, second: str | None, on: str | None) -> tuple[Any, ...]:
+        """The row of a lookup by both keys, or `none`."""
         if first is None or second is None:
-            return None
+            return self.none
         key = (first, second)
         rows = self._memo.get(key)
         if rows is None:
-            rows = self._rows(key, first, second)
-        return self._pick(rows, on, column)
+            rows = self._load(key, first, second)
+        return self._pick(rows, on) if rows else self.none
+
+    def partners(self, first: str | None) -> frozenset[str]:
+        """The second keys of the rows whose first key is `first` (whatever their dates): a line
+        whose code is not among them has no row with it."""
+        if first is None:
+            return frozenset()
+        found = self._partners.get(first)
+        if found is None:
+            bounds = self._groups.get(first)
+            found = frozenset()
+            if bounds is not None:
+                width, keys = self._width, self._second
+                found = frozenset(keys[row * width:(row + 1) * width].rstrip(b"\0").decode("utf-8")
+                                  for row in range(bounds[0], bounds[1]))
+            if len(self._partners) >= _TABLES_REMEMBERED:
+                self._partners.clear()
+            self._partners[first] = found
+        return found
 
 
 def load_tables(blob: bytes, name: str, digest: str, claim_types: tuple[str, ...]) -> dict[str, dict[str, TableRows]]:
@@ -977,9 +990,10 @@ def load_tables(blob: bytes, name: str, digest: str, claim_types: tuple[str, ...
     base = at + 12 + size
     tables: dict[str, dict[str, TableRows]] = {}
     for table_name, files in header["tables"].items():
-        by_type = {kind: TableRows() for kind in claim_types}
+        none: tuple[Any, ...] = (None,) * max((len(f["columns"]) for f in files), default=0)
+        by_type = {kind: TableRows(none) for kind in claim_types}
         for table_file in files:
-            rows = TableRows(table_file, blob, base)
+            rows = TableRows(none, table_file, blob, base)
             for kind in table_file["claim_types"]:
                 by_type[kind] = rows
         tables[table_name] = by_type
@@ -1126,19 +1140,30 @@ TABLES_DIGEST = 'ef97b3a5ed01d431f4229ad0ba002eec2720c92eac6f4264b8c31413394dd69
 
 def _table_data() -> bytes:
     """The bytes of TABLES_FILE: given to the module by whoever loaded it without a file (as
-    RULESC_TABLES_DATA), or read from the folder the module was imported from."""
+    RULESC_TABLES_DATA), or read from the folder the module was imported from. (A native build
+    knows only its file's name while it is imported: the folder is then the entry of sys.path that
+    holds that file.)"""
     given = globals().get("RULESC_TABLES_DATA")
     if isinstance(given, bytes):
         return given
-    folder = os.path.dirname(os.path.abspath(__file__))
-    with open(os.path.join(folder, TABLES_FILE), "rb") as stream:
-        return stream.read()
+    here = str(globals().get("__file__") or "")
+    if os.path.dirname(here):
+        folders = [os.path.dirname(os.path.abspath(here))]
+    else:
+        folders = [entry or os.curdir for entry in sys.path if os.path.isfile(os.path.join(entry or os.curdir, here))]
+    for folder in folders:
+        path = os.path.join(folder, TABLES_FILE)
+        if os.path.isfile(path):
+            with open(path, "rb") as stream:
+                return stream.read()
+    raise ImportError(f"{TABLES_FILE} is not beside {here or 'this module'}: `rulesc build` writes it there")
 
 
 _TABLES = load_tables(_table_data(), TABLES_FILE, TABLES_DIGEST, ("professional", "institutional"))
 _TABLE_PTP: dict[str, TableRows] = _TABLES['ptp']
 _TABLE_MUE: dict[str, TableRows] = _TABLES['mue']
 _TABLE_AOC: dict[str, TableRows] = _TABLES['aoc']
+_NO_ROW_AOC: tuple[Any, ...] = _TABLE_AOC["professional"].none  # the row of a lookup that finds none
 
 # ---------------------------------------------------------------- rules, in evaluation order
 
@@ -1154,11 +1179,12 @@ def _rule_n01_ptp_practitioner(claim: Claim, line: Line) -> bool:
         (claim.type == 'professional')
         and any(
             x is not line
+            and x.code in partners_x_0
             and same_provider(x, line)
             and (
-                opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 0)
+                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
                 or (
-                    opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 1)
+                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
                     and (
                         not (
                             (
@@ -1176,6 +1202,7 @@ def _rule_n01_ptp_practitioner(claim: Claim, line: Line) -> bool:
                     )
                 )
             )
+            for partners_x_0 in (_TABLE_PTP[claim.type].partners(line.code),)
             for x in claim.by_date[line.date]
         )
     )
@@ -1192,10 +1219,11 @@ def _rule_n02_ptp_hospital(claim: Claim, line: Line) -> bool:
         (claim.type == 'institutional')
         and any(
             x is not line
+            and x.code in partners_x_0
             and (
-                opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 0)
+                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
                 or (
-                    opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 1)
+                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
                     and (
                         not (
                             (
@@ -1213,6 +1241,7 @@ def _rule_n02_ptp_hospital(claim: Claim, line: Line) -> bool:
                     )
                 )
             )
+            for partners_x_0 in (_TABLE_PTP[claim.type].partners(line.code),)
             for x in claim.by_date[line.date]
         )
     )
@@ -1225,8 +1254,8 @@ def _rule_n06_mue_per_line(claim: Claim, line: Line) -> bool:
     Analyst notes: N06, N14.
     Source: ncci.rules, line 167."""
     return (
-        opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 0), 1)
-        and opt_gt(line.units, _TABLE_MUE[claim.type].get1(line.code, None, 1))
+        (_TABLE_MUE[claim.type].row1(line.code, None)[0] == 1)
+        and opt_gt(line.units, _TABLE_MUE[claim.type].row1(line.code, None)[1])
     )
 
 
@@ -1237,7 +1266,7 @@ def _rule_n07_mue_per_date_policy(claim: Claim, line: Line) -> bool:
     Analyst notes: N07, N14.
     Source: ncci.rules, line 176."""
     return (
-        opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 0), 2)
+        (_TABLE_MUE[claim.type].row1(line.code, None)[0] == 2)
         and opt_gt(
             total_of(
                 x.units
@@ -1248,7 +1277,7 @@ def _rule_n07_mue_per_date_policy(claim: Claim, line: Line) -> bool:
                     or ((x.provider is None) and (line.provider is None))
                 )
             ),
-            _TABLE_MUE[claim.type].get1(line.code, None, 1)
+            _TABLE_MUE[claim.type].row1(line.code, None)[1]
         )
     )
 
@@ -1260,7 +1289,7 @@ def _rule_n08_mue_per_date_clinical(claim: Claim, line: Line) -> bool:
     Analyst notes: N08, N14.
     Source: ncci.rules, line 192."""
     return (
-        opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 0), 3)
+        (_TABLE_MUE[claim.type].row1(line.code, None)[0] == 3)
         and opt_gt(
             total_of(
                 x.units
@@ -1271,7 +1300,7 @@ def _rule_n08_mue_per_date_clinical(claim: Claim, line: Line) -> bool:
                     or ((x.provider is None) and (line.provider is None))
                 )
             ),
-            _TABLE_MUE[claim.type].get1(line.code, None, 1)
+            _TABLE_MUE[claim.type].row1(line.code, None)[1]
         )
     )
 
@@ -1282,7 +1311,7 @@ def _rule_n09_mue_zero(claim: Claim, line: Line) -> bool:
     Policy: Medically unlikely edits.
     Analyst notes: N09.
     Source: ncci.rules, line 203."""
-    return opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 1), 0)
+    return (_TABLE_MUE[claim.type].row1(line.code, None)[1] == 0)
 
 
 def _rule_n11_addon_without_listed_primary(claim: Claim, line: Line) -> bool:
@@ -1293,12 +1322,14 @@ def _rule_n11_addon_without_listed_primary(claim: Claim, line: Line) -> bool:
     Analyst notes: N11, N13.
     Source: ncci.rules, line 234."""
     return (
-        opt_eq(_TABLE_AOC[claim.type].get1(line.code, line.date, 0), 3)
+        (_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 3)
         and (
             not any(
                 x is not line
+                and x.code in partners_x_0
                 and ((claim.type == 'institutional') or same_provider(x, line))
-                and (_TABLE_AOC[claim.type].get2(line.code, x.code, line.date, -1) is not None)
+                and (_TABLE_AOC[claim.type].row2(line.code, x.code, line.date) is not _NO_ROW_AOC)
+                for partners_x_0 in (_TABLE_AOC[claim.type].partners(line.code),)
                 for x in claim.by_date[line.date]
             )
         )
@@ -1333,18 +1364,20 @@ def _rule_n10_addon_without_payable_primary(
     Analyst notes: N10, N13.
     Source: ncci.rules, line 212."""
     return (
-        opt_eq(_TABLE_AOC[claim.type].get1(line.code, line.date, 0), 1)
+        (_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 1)
         and (
             not any(
                 x is not line
+                and x.code in partners_x_0
                 and ((claim.type == 'institutional') or same_provider(x, line))
-                and (_TABLE_AOC[claim.type].get2(line.code, x.code, line.date, -1) is not None)
+                and (_TABLE_AOC[claim.type].row2(line.code, x.code, line.date) is not _NO_ROW_AOC)
                 and (x.number not in flagged_n01_ptp_practitioner)
                 and (x.number not in flagged_n02_ptp_hospital)
                 and (x.number not in flagged_n06_mue_per_line)
                 and (x.number not in flagged_n07_mue_per_date_policy)
                 and (x.number not in flagged_n09_mue_zero)
                 and (not _decide_n10_addon_without_payable_primary(claim, x, memo, hits, finals))
+                for partners_x_0 in (_TABLE_AOC[claim.type].partners(line.code),)
                 for x in claim.by_date[line.date]
             )
         )
@@ -1366,6 +1399,8 @@ def _decide_n10_addon_without_payable_primary(
     memo[line.number] = False
     if line.date < EFFECTIVE:
         return False
+    if not ((_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 1)):
+        return False
     if not _rule_n10_addon_without_payable_primary(claim, line, finals[0], finals[1], finals[2], finals[3], finals[5], memo, hits, finals):
         return False
     hits.setdefault(8, []).append(line.number)
@@ -1382,11 +1417,12 @@ def _evidence_n01_ptp_practitioner(claim: Claim, line: Line) -> tuple[int, ...]:
             x.number
             for x in claim.by_date[line.date]
             if x is not line
+            and x.code in _TABLE_PTP[claim.type].partners(line.code)
             and same_provider(x, line)
             and (
-                opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 0)
+                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
                 or (
-                    opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 1)
+                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
                     and (
                         not (
                             (
@@ -1428,10 +1464,11 @@ def _evidence_n02_ptp_hospital(claim: Claim, line: Line) -> tuple[int, ...]:
             x.number
             for x in claim.by_date[line.date]
             if x is not line
+            and x.code in _TABLE_PTP[claim.type].partners(line.code)
             and (
-                opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 0)
+                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
                 or (
-                    opt_eq(_TABLE_PTP[claim.type].get2(line.code, x.code, line.date, 0), 1)
+                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
                     and (
                         not (
                             (
@@ -1592,7 +1629,8 @@ def _self_n10_addon_without_payable_primary(
     """N10-addon-without-payable-primary decides every line, in line order, and first each line it reads."""
     memo: dict[int, bool] = {}
     for line, _ in later:
-        _decide_n10_addon_without_payable_primary(claim, line, memo, hits, finals)
+        if (_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 1):
+            _decide_n10_addon_without_payable_primary(claim, line, memo, hits, finals)
     final = sorted(n for n, flagged in memo.items() if flagged)
     finals[8] = final
 
@@ -1607,31 +1645,61 @@ def _lines_0_1(
     """The rules that decide on such a line: N01-ptp-practitioner, N02-ptp-hospital,
     N06-mue-per-line, N07-mue-per-date-policy, N08-mue-per-date-clinical, N09-mue-zero,
     N11-addon-without-listed-primary, N12-inpatient-not-edited."""
+    row_mue_row_1 = _TABLE_MUE[claim.type].row1(line.code, None)
+    row_aoc_row_2 = _TABLE_AOC[claim.type].row1(line.code, line.date)
     if (claim.type == 'professional') and _rule_n01_ptp_practitioner(claim, line):
         hits.setdefault(0, []).append(line.number)
         findings.append(_finding_n01_ptp_practitioner(claim, line))
     if (claim.type == 'institutional') and _rule_n02_ptp_hospital(claim, line):
         hits.setdefault(1, []).append(line.number)
-    if (
-        opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 0), 1)
-        and opt_gt(line.units, _TABLE_MUE[claim.type].get1(line.code, None, 1))
-    ):
+    if (row_mue_row_1[0] == 1) and opt_gt(line.units, row_mue_row_1[1]):
         hits.setdefault(2, []).append(line.number)
     if (
-        opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 0), 2)
-        and _rule_n07_mue_per_date_policy(claim, line)
+        (row_mue_row_1[0] == 2)
+        and opt_gt(
+            total_of(
+                x.units
+                for x in claim.by_date[line.date]
+                if (x.code == line.code)
+                and (
+                    ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
+                    or ((x.provider is None) and (line.provider is None))
+                )
+            ),
+            row_mue_row_1[1]
+        )
     ):
         hits.setdefault(3, []).append(line.number)
     if (
-        opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 0), 3)
-        and _rule_n08_mue_per_date_clinical(claim, line)
+        (row_mue_row_1[0] == 3)
+        and opt_gt(
+            total_of(
+                x.units
+                for x in claim.by_date[line.date]
+                if (x.code == line.code)
+                and (
+                    ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
+                    or ((x.provider is None) and (line.provider is None))
+                )
+            ),
+            row_mue_row_1[1]
+        )
     ):
         hits.setdefault(4, []).append(line.number)
-    if opt_eq(_TABLE_MUE[claim.type].get1(line.code, None, 1), 0):
+    if (row_mue_row_1[1] == 0):
         hits.setdefault(5, []).append(line.number)
     if (
-        opt_eq(_TABLE_AOC[claim.type].get1(line.code, line.date, 0), 3)
-        and _rule_n11_addon_without_listed_primary(claim, line)
+        (row_aoc_row_2[0] == 3)
+        and (
+            not any(
+                x is not line
+                and x.code in partners_x_0
+                and ((claim.type == 'institutional') or same_provider(x, line))
+                and (_TABLE_AOC[claim.type].row2(line.code, x.code, line.date) is not _NO_ROW_AOC)
+                for partners_x_0 in (_TABLE_AOC[claim.type].partners(line.code),)
+                for x in claim.by_date[line.date]
+            )
+        )
     ):
         hits.setdefault(6, []).append(line.number)
     if (claim.type == 'institutional') and (claim.bill_class in _SET_INPATIENT_BILL_CLASSES):
@@ -1699,23 +1767,7 @@ def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Fi
             continue
         groups = _DISPATCH.get(line.code)
         if groups is None:  # no target set holds the code: only rules without one see the line
-            if (
-                ((parsed.type == 'professional'))
-                or ((parsed.type == 'institutional'))
-                or (
-                    opt_eq(_TABLE_MUE[parsed.type].get1(line.code, None, 0), 1)
-                    and opt_gt(line.units, _TABLE_MUE[parsed.type].get1(line.code, None, 1))
-                )
-                or (opt_eq(_TABLE_MUE[parsed.type].get1(line.code, None, 0), 2))
-                or (opt_eq(_TABLE_MUE[parsed.type].get1(line.code, None, 0), 3))
-                or (opt_eq(_TABLE_MUE[parsed.type].get1(line.code, None, 1), 0))
-                or (opt_eq(_TABLE_AOC[parsed.type].get1(line.code, line.date, 0), 3))
-                or (
-                    (parsed.type == 'institutional')
-                    and (parsed.bill_class in _SET_INPATIENT_BILL_CLASSES)
-                )
-            ):
-                _lines_0_1(parsed, line, hits, findings, finals)
+            _lines_0_1(parsed, line, hits, findings, finals)
             later.append((line, _UNTARGETED_LATER))
             continue
         first, rest = groups
@@ -1725,10 +1777,10 @@ def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Fi
     if later:  # rules that read other rules' findings, once those are complete
         finals = {}
         finals[0] = hits.get(0, ())
-        finals[1] = [n for n in hits.get(1, ()) if n not in hits.get(7, ())]
-        finals[2] = [n for n in hits.get(2, ()) if n not in hits.get(7, ())]
-        finals[3] = [n for n in hits.get(3, ()) if n not in hits.get(7, ())]
-        finals[5] = [n for n in hits.get(5, ()) if n not in hits.get(7, ())]
+        finals[1] = [n for n in hits.get(1, ()) if n not in hits.get(7, ())] if 1 in hits else ()
+        finals[2] = [n for n in hits.get(2, ()) if n not in hits.get(7, ())] if 2 in hits else ()
+        finals[3] = [n for n in hits.get(3, ()) if n not in hits.get(7, ())] if 3 in hits else ()
+        finals[5] = [n for n in hits.get(5, ()) if n not in hits.get(7, ())] if 5 in hits else ()
         for line, rest in later:
             group = rest[0]
             if group is not None:

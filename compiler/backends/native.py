@@ -98,10 +98,16 @@ def cached_native(source: str, name: str, root: Path | None = None, tables: byte
 
 
 def load_extension(path: Path, name: str) -> types.ModuleType:
-    """Import a native build from its file. Its name is fixed by the build (the pack's name)."""
+    """Import a native build from its file. Its name is fixed by the build (the pack's name). Its
+    folder is on sys.path while it is imported: a module with tables finds its `.tables` file there."""
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)
+    try:  # an extension module runs its body when it is created
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
     return module

@@ -79,6 +79,11 @@ class _Symbols:
         self.table_columns.setdefault(name, [])
         return self.namer.name("table", name, prefix="_TABLE_", upper=True)
 
+    def no_row(self, name: str) -> str:
+        """The module's name for the row a lookup in the table gives when it finds none."""
+        self.table(name)
+        return self.namer.name("no row", name, prefix="_NO_ROW_", upper=True)
+
     def table_column(self, table: str, column: str) -> int:
         columns = self.table_columns.setdefault(table, [])
         if column not in columns:
@@ -99,11 +104,15 @@ class Emitter:
     """Translates IR expressions to Python expressions with the interpreter's semantics."""
 
     def __init__(self, symbols: _Symbols, variables: dict[str, str], flagged: dict[str, str],
-                 deciding: dict[str, str] | None = None, claim: str = "claim") -> None:
+                 deciding: dict[str, str] | None = None, claim: str = "claim",
+                 hoist: dict[tuple[object, ...], str] | None = None) -> None:
         self.symbols = symbols
         self.variables = variables
         self.flagged = flagged
         self.claim = claim  # the name of the parsed claim where the expression stands
+        # in a group function: the rows its tests look up, fetched once for the line (key -> name)
+        self.hoist = hoist
+        self.fetches: list[tuple[str, str]] = []
         # a rule that reads its own findings: the call that decides another line of it on demand
         self.deciding = deciding or {}
         self.dispatch: dict[type, Callable[[Any], str]] = {
@@ -183,6 +192,8 @@ class Emitter:
 
     def _compare(self, expr: ir.Compare) -> str:
         left, right = self.emit(expr.left), self.emit(expr.right)
+        if expr.op == "=" and _table_value_and_constant(expr):  # an absent value is never equal to a constant
+            return f"({left} == {right})"
         if expr.left.type.optional or expr.right.type.optional:
             return f"{COMPARISONS[expr.op].__name__}({left}, {right})"
         op = "==" if expr.op == "=" else expr.op
@@ -195,6 +206,8 @@ class Emitter:
         return f"({item} in {collection})"
 
     def _given(self, expr: ir.Given) -> str:
+        if isinstance(expr.value, ir.TableLookup) and expr.value.column is None:
+            return f"({self._row(expr.value)} is {'' if expr.negated else 'not '}{self.symbols.no_row(expr.value.table)})"
         return f"({self.emit(expr.value)} is {'' if expr.negated else 'not '}None)"
 
     def _has(self, expr: ir.Has) -> str:
@@ -210,13 +223,27 @@ class Emitter:
         return f"({self._var(expr.var)}.number in {self.flagged[expr.rule]})"
 
     def _table_lookup(self, expr: ir.TableLookup) -> str:
-        """`_TABLE_X[claim.type].get2(first, second, on, column)`: the column of the row found, or
-        (column -1) True when there is one; None when there is none."""
+        """`_TABLE_X[claim.type].row2(first, second, on)[column]`: the row found (the table's empty
+        row, every column absent, when there is none) and the column read of it. In a group
+        function the row is looked up once for the line (`hoist`)."""
+        row = self._row(expr)
+        if expr.column is None:
+            return row
+        return f"{row}[{self.symbols.table_column(expr.table, expr.column)}]"
+
+    def _row(self, expr: ir.TableLookup) -> str:
         table = self.symbols.table(expr.table)
-        column = -1 if expr.column is None else self.symbols.table_column(expr.table, expr.column)
         on = self.emit(expr.on) if expr.on is not None else "None"
         keys = ", ".join(self.emit(key) for key in expr.keys)
-        return f"{table}[{self.claim}.type].get{len(expr.keys)}({keys}, {on}, {column})"
+        fetch = f"{table}[{self.claim}.type].row{len(expr.keys)}({keys}, {on})"
+        if self.hoist is None or any(isinstance(n, (ir.LineField, ir.LineVar)) and n.var != "line"
+                                     for part in (*expr.keys, expr.on) for n in ir.walk(part)):
+            return fetch  # a lookup keyed by a quantified line is made for each line it looks at
+        key = _row_of(expr)
+        if key not in self.hoist:
+            self.hoist[key] = self.symbols.namer.name("row", f"{expr.table} row {len(self.hoist) + 1}", prefix="row_")
+            self.fetches.append((self.hoist[key], fetch))
+        return self.hoist[key]
 
     def _check_only(self, expr: ir.RowField | ir.CheckDay) -> str:
         raise GenerationError(f"{type(expr).__name__} stands only in a table's checks, which the module does not run")
@@ -247,35 +274,64 @@ class Emitter:
     def loop(self, expr: ir.Quant) -> tuple[str, str, str]:
         """(variable, lines, test) of a quantifier: the lines it ranges over (those of the outer
         line's date when the condition asks for the same date) and the test each must pass."""
+        var, domain, test, _ = self.bound_loop(expr, bind=False)
+        return var, domain, test
+
+    def bound_loop(self, expr: ir.Quant, bind: bool = True) -> tuple[str, str, str, list[tuple[str, str]]]:
+        """As `loop`; with `bind`, the sets of codes its test reads are named (name, expression), to
+        compute once before the lines (see `_partners`), else each line's test computes them."""
         var = self.symbols.namer.name("variable", expr.var)
         self.variables[expr.var] = var
         outer = self._var(expr.outer)
         conjuncts = _conjuncts(expr.condition)
         same_date = [c for c in conjuncts if isinstance(c, ir.Relation) and c.kind == "date"
                      and c.inner == expr.var and c.outer == expr.outer]
-        domain = f"claim.by_date[{outer}.date]" if same_date else "claim.lines"
+        domain = f"{self.claim}.by_date[{outer}.date]" if same_date else f"{self.claim}.lines"
         tests = [self.emit(c) for c in conjuncts if not any(c is s for s in same_date)]
+        bound = self._partners(expr)
+        tests[:0] = [f"{var}.code in {name if bind else value}" for name, value in bound]
         if "other" in expr.scopes:
             tests.insert(0, f"{var} is not {outer}")
         if "earlier" in expr.scopes:
             tests.insert(0, f"{var}.number < {outer}.number")
         if "later" in expr.scopes:
             tests.insert(0, f"{var}.number > {outer}.number")
-        return var, domain, " and ".join(tests) if tests else "True"
+        return var, domain, " and ".join(tests) if tests else "True", bound if bind else []
+
+    def _partners(self, expr: ir.Quant) -> list[tuple[str, str]]:
+        """Sets of codes that a quantified line's code must be in, named: where the condition is
+        false whenever a lookup `table[KEY, x.code ...]` finds no row, a line whose code is not among
+        the table's second keys for KEY (whatever their dates) cannot satisfy it. KEY does not
+        depend on the quantified line, so the set is looked up once, not for each line."""
+        bound: list[tuple[str, str]] = []
+        for lookup in _strict_lookups(expr.condition):
+            if len(lookup.keys) != 2:
+                continue
+            first, second = lookup.keys
+            if (isinstance(second, ir.LineField) and second.var == expr.var and second.field == "code"
+                    and not any(isinstance(n, (ir.LineField, ir.LineVar)) and n.var == expr.var
+                                for n in ir.walk(first))):
+                table = self.symbols.table(lookup.table)
+                value = f"{table}[{self.claim}.type].partners({self.emit(first)})"
+                if value not in [v for _, v in bound]:
+                    bound.append((self.symbols.namer.name("partners", f"{expr.var} {len(bound)}",
+                                                          prefix="partners_"), value))
+        return bound
 
     def _quant(self, expr: ir.Quant) -> str:
-        var, domain, condition = self.loop(expr)
+        var, domain, condition, bound = self.bound_loop(expr)
+        lines = "".join(f"for {name} in ({value},) " for name, value in bound) + f"for {var} in {domain}"
         if expr.kind == "any":
-            return f"any({condition} for {var} in {domain})"
+            return f"any({condition} {lines})"
         if expr.kind == "no":
-            return f"(not any({condition} for {var} in {domain}))"
+            return f"(not any({condition} {lines}))"
         if expr.kind == "count":
-            return f"sum(1 for {var} in {domain} if {condition})"
+            return f"sum(1 {lines} if {condition})"
         if expr.kind == "sum":
             assert expr.value is not None
-            return f"total_of({self.emit(expr.value)} for {var} in {domain} if {condition})"
+            return f"total_of({self.emit(expr.value)} {lines} if {condition})"
         assert expr.then is not None
-        return f"next(({self.emit(expr.then)} for {var} in {domain} if {condition}), False)"
+        return f"next(({self.emit(expr.then)} {lines} if {condition}), False)"
 
 
 class EvidenceWriter:
@@ -353,6 +409,34 @@ def _statement(text: str, indent: int) -> str:
     return " " * indent + wrap_code(f"{keyword} ({rest[:-1]}):", indent)
 
 
+def _table_value_and_constant(expr: ir.Compare) -> bool:
+    """A column read from a table compared with a constant (never absent)."""
+    return any(isinstance(a, ir.TableLookup) and a.column is not None and isinstance(b, ir.Const)
+               for a, b in ((expr.left, expr.right), (expr.right, expr.left)))
+
+
+def _strict_lookups(expr: ir.Expr) -> list[ir.TableLookup]:
+    """Lookups without whose row `expr` is false: a comparison, `in` or `is given` of what one reads
+    (an absent value compares false), and those of either side of an `and`, or of both of an `or`."""
+    if isinstance(expr, (ir.Compare, ir.Member)):
+        sides = (expr.left, expr.right) if isinstance(expr, ir.Compare) else (expr.item, expr.collection)
+        return [s for s in sides if isinstance(s, ir.TableLookup)]
+    if isinstance(expr, ir.Given) and not expr.negated and isinstance(expr.value, ir.TableLookup):
+        return [expr.value]
+    if isinstance(expr, ir.BoolOp):
+        left, right = _strict_lookups(expr.left), _strict_lookups(expr.right)
+        if expr.op == "and":
+            return left + right
+        rows = {_row_of(r) for r in right}
+        return [r for r in left if _row_of(r) in rows]
+    return []
+
+
+def _row_of(lookup: ir.TableLookup) -> tuple[object, ...]:
+    """A lookup's row, whatever column it reads."""
+    return lookup.table, lookup.keys, lookup.on
+
+
 def _line_local(expr: ir.Expr) -> bool:
     """Whether an expression reads only the line and the claim: no other line, no rule's findings."""
     return not any(isinstance(node, (ir.Quant, ir.Flagged)) for node in ir.walk(expr))
@@ -393,6 +477,7 @@ class _RuleCode:
     evidence_lines: str | None  # the whole evidence as one expression, where it is that simple
     guard: str | None = None  # the rule's leading tests that read only the line and the claim
     guard_parsed: str | None = None  # the same inside `evaluate`, where the parsed claim is `parsed`
+    guard_parts: tuple[list[str], list[ir.Expr]] = ([], [])  # the guard's scope tests and line-local conjuncts
     guard_whole: bool = False  # whether the guard is the whole of the rule's test
     finding_args: str = ""  # what the driver passes the finding function beyond the claim and the line
     rule_args: str = ""  # what the driver passes the rule function beyond the claim and the line
@@ -403,6 +488,8 @@ class _RuleCode:
     # target set and the rules over it, which `_decide_` tests itself
     decide: str | None = None
     decide_all: str | None = None
+    decide_guard: str | None = None  # the guard inside the decide function: `if not (...):`
+    decide_first: str | None = None  # the same guard in the loop over the lines: `if ...:`
     target: str | None = None
     winners: list[int] = dataclasses.field(default_factory=list)
 
@@ -479,7 +566,11 @@ def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, 
         evidence=namer.name("evidence", rule.id, prefix="_evidence_") if body else None, evidence_body=body,
         evidence_lines=lines, guard=" and ".join(guard) if guard else None, guard_whole=whole, decide=decide,
         guard_parsed=" and ".join(guard_parsed) if guard_parsed else None,
+        guard_parts=(_scope_tests(rule, symbols, "claim"),
+                     list(itertools.takewhile(_line_local, _conjuncts(rule.condition))) if rule.condition else []),
         decide_all=namer.name("decide_all", rule.id, prefix="_self_") if reads_itself else None,
+        decide_guard=_statement(f"if not ({' and '.join(guard)}):", 4) if reads_itself and guard else None,
+        decide_first=_statement(f"if {' and '.join(guard)}:", 8) if reads_itself and guard else None,
         target=symbols.code_set(rule.target) if reads_itself and rule.target is not None else None)
 
 
@@ -490,6 +581,10 @@ class _Group:
     name: str
     stage: int
     rules: list[_RuleCode]
+    # the whole tests of rules that read tables, as the group writes them (reading the rows it looks
+    # up once for the line)
+    tests: dict[int, str] = dataclasses.field(default_factory=dict)
+    fetches: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def doc(self) -> str:
@@ -502,10 +597,11 @@ class _Group:
     def body(self) -> list[str]:
         """Each rule's test (its guard inline, then its function unless the guard is the whole
         test) and what a hit does: kept for the rules that read it, a finding, or both."""
-        statements = []
+        statements = ["    " + wrap_code(f"{name} = {fetch}", 4) for name, fetch in self.fetches]
         for r in self.rules:
             call = f"{r.function}(claim, line{r.rule_args})"
-            test = r.guard if r.guard_whole else f"{r.guard} and {call}" if r.guard else call
+            test = self.tests.get(r.index) or (r.guard if r.guard_whole else f"{r.guard} and {call}" if r.guard
+                                               else call)
             actions = []
             if r.records:
                 actions.append(f"hits.setdefault({r.index}, []).append(line.number)")
@@ -556,7 +652,32 @@ def _final(rule_index: int, winners: list[int]) -> str:
     return f"[n for n in {hits} if {tests}]"
 
 
-def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
+def _read_final(rule_index: int, winners: list[int]) -> str:
+    """The final hits a later stage reads; a rule with no hits (most claims) is not filtered."""
+    final = _final(rule_index, winners)
+    return final if not winners else f"{final} if {rule_index} in hits else ()"
+
+
+def _group_guards(rules: list[_RuleCode], symbols: _Symbols,
+                  index: dict[str, int]) -> tuple[dict[int, str], list[tuple[str, str]]]:
+    """The tests of a group's rules that read tables, written whole into the group (not as a call of
+    the rule's function) so that each table row the line needs is looked up once for all of them:
+    (test by rule index, the rows to look up first)."""
+    flagged = {ref: f"finals[{index[ref]}]" if ref in index else "()" for r in rules for _, ref in r.params}
+    emitter = Emitter(symbols, {"line": "line"}, flagged, hoist={})
+    tests = {}
+    for r in rules:
+        scope, local = r.guard_parts
+        if r.rule.condition is not None and any(isinstance(n, ir.TableLookup) for c in local for n in ir.walk(c)):
+            tests[r.index] = " and ".join([*scope, *(emitter.emit(c) for c in _conjuncts(r.rule.condition))])
+    return tests, emitter.fetches
+
+
+def _reads_tables(guard: str | None, rules: list[_RuleCode]) -> bool:
+    return any(isinstance(n, ir.TableLookup) for r in rules for c in r.guard_parts[1] for n in ir.walk(c))
+
+
+def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer, symbols: _Symbols) -> _Driver:
     index = {c.rule.id: c.index for c in code}
     winners = {c.index: [index[w] for w in pack.overriders(c.rule.id) if w in index] for c in code}
     read = {index[ref] for c in code for _, ref in c.params if ref in index and ref != c.rule.id}
@@ -586,7 +707,9 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
             return None
         if rules not in keys:
             keys[rules] = namer.name("group", f"lines {stage} {len(groups) + 1}", prefix="_")
-            groups.append(_Group(keys[rules], stage, [by_index[i] for i in rules]))
+            members = [by_index[i] for i in rules]
+            tests, fetches = _group_guards(members, symbols, index)
+            groups.append(_Group(keys[rules], stage, members, tests, fetches))
         return keys[rules]
 
     untargeted = [tuple(i for i in rules if by_index[i].rule.target is None) for rules in stage_rules]
@@ -598,13 +721,13 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
 
     def any_guard(rules: tuple[int, ...]) -> str | None:
         tests = [by_index[i].guard_parsed for i in rules]
-        if not tests or None in tests:
-            return None
+        if not tests or None in tests or _reads_tables(None, [by_index[i] for i in rules]):
+            return None  # a test that reads tables is left to the group, which reads each row once
         return tests[0] if len(tests) == 1 else " or ".join(f"({t})" for t in tests)
 
     guards = [_guarded(any_guard(rules)) for rules in untargeted]
     later_guard = _guarded(any_guard(tuple(i for rules in untargeted[1:] for i in rules)))
-    reads = [[(q, _final(q, winners[q])) for q in sorted(read) if _first_reader_stage(code, q, index) == stage]
+    reads = [[(q, _read_final(q, winners[q])) for q in sorted(read) if _first_reader_stage(code, q, index) == stage]
              for stage in range(1, stages)]
     losers = [(c, _final(c.index, winners[c.index])) for c in [*deciding, *selves]
               if c.rule.reports and winners[c.index]]
@@ -658,7 +781,7 @@ def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
     code = [_translate_rule(index, rules_by_id[rule_id], namer, symbols, source_text)
             for index, rule_id in enumerate(plan.order)]
     targets = [symbols.code_set(c.rule.target) if c.rule.target is not None else None for c in code]
-    driver = _driver(code, pack, namer)
+    driver = _driver(code, pack, namer, symbols)
     sets = [(name, codes, _set_literal(codes)) for name, codes in symbols.set_order]
     attributes = []
     for attribute in pack.attributes:
@@ -682,7 +805,9 @@ def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
         files[f"{pack.name}.tables"] = data
         tables = {"file": f"{pack.name}.tables", "digest": hashlib.sha256(data).hexdigest(),
                   "files": {t.name: {f.written: f.digest for f in t.files} for t in pack.data_tables},
-                  "symbols": [(namer.names[("table", name)], name) for name in read]}
+                  "symbols": [(namer.names[("table", name)], name) for name in read],
+                  "none": [(namer.names[("no row", name)], namer.names[("table", name)]) for name in read
+                           if ("no row", name) in namer.names]}
     policy = {"id": pack.policy, "pack": pack.name, "title": pack.title, "version": pack.version,
               "effective": pack.effective, "source": pack.source}
     rules_table = {r.id: {"title": r.title, "citation": r.citation, "disposition": r.disposition}

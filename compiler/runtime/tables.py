@@ -49,18 +49,22 @@ def _table_array(blob: bytes, typecode: str, offset: int, count: int) -> array[A
 
 class TableRows:
     """The rows of one file of a table, for one or more claim types (an empty one for a claim type
-    that no file serves)."""
+    that no file serves). A lookup decodes the rows of its key once, as tuples of their values, and
+    remembers them (a bounded number of keys)."""
 
-    __slots__ = ("_columns", "_end", "_groups", "_memo", "_second", "_start", "_width")
+    __slots__ = ("_columns", "_end", "_groups", "_memo", "_partners", "_second", "_start", "_width", "none")
 
-    def __init__(self, header: Mapping[str, Any] | None = None, blob: bytes = b"", base: int = 0) -> None:
+    def __init__(self, none: tuple[Any, ...], header: Mapping[str, Any] | None = None, blob: bytes = b"",
+                 base: int = 0) -> None:
+        self.none = none  # the row a lookup that finds none gives: every column absent (one per table)
         self._groups: dict[str, tuple[int, int]] = {}
         self._second = b""
         self._width = 0
         self._columns: list[tuple[list[Any], array[Any]]] = []
-        self._start: tuple[list[Any], array[Any]] | None = None
-        self._end: tuple[list[Any], array[Any]] | None = None
-        self._memo: dict[Any, tuple[int, ...]] = {}
+        self._start = -1  # the column that says from when a row applies (-1: every row always applies)
+        self._end = -1  # the column that says until when (-1: none)
+        self._memo: dict[Any, tuple[tuple[Any, ...], ...]] = {}
+        self._partners: dict[str, frozenset[str]] = {}
         if header is None:
             return
         offset, count, width = header["groups"]
@@ -77,15 +81,19 @@ class TableRows:
             cells = _table_array(blob, column["type"], base + column["offset"], rows)
             self._columns.append((column["values"], cells))
         start, end = header["dated"]
-        self._start = self._columns[start] if start is not None else None
-        self._end = self._columns[end] if end is not None else None
+        self._start = -1 if start is None else start
+        self._end = -1 if end is None else end
 
-    def _rows(self, key: Any, first: str, second: str | None) -> tuple[int, ...]:
-        """The rows with these keys (the second None: the whole group of the first), remembered."""
+    def _decoded(self, begin: int, end: int) -> tuple[tuple[Any, ...], ...]:
+        return tuple(tuple(values[cells[row]] for values, cells in self._columns) for row in range(begin, end))
+
+    def _load(self, key: Any, first: str, second: str | None) -> tuple[tuple[Any, ...], ...]:
+        """The rows with these keys (the second None: the whole group of the first), decoded and
+        remembered."""
         bounds = self._groups.get(first)
-        found: tuple[int, ...] = ()
+        found: tuple[tuple[Any, ...], ...] = ()
         if bounds is not None and second is None:
-            found = tuple(range(bounds[0], bounds[1]))
+            found = self._decoded(bounds[0], bounds[1])
         elif bounds is not None and second is not None:
             width = self._width
             wanted = second.encode("utf-8").ljust(width, b"\0")
@@ -94,60 +102,65 @@ class TableRows:
             while at >= 0 and at % width:
                 at = keys.find(wanted, at + 1, stop)
             if at >= 0:
-                row, rows = at // width, []
-                while row < bounds[1] and keys[row * width:(row + 1) * width] == wanted:
-                    rows.append(row)
-                    row += 1
-                found = tuple(rows)
+                row = at // width
+                last = row + 1
+                while last < bounds[1] and keys[last * width:(last + 1) * width] == wanted:
+                    last += 1
+                found = self._decoded(row, last)
         if len(self._memo) >= _TABLES_REMEMBERED:
             self._memo.clear()
         self._memo[key] = found
         return found
 
-    def _pick(self, rows: tuple[int, ...], on: str | None, column: int) -> Any:
-        """Column `column` of the first row that applies on `on` (-1: True for a row); None when none."""
-        start = self._start
-        if start is None:
-            if not rows:
-                return None
-            row = rows[0]
-        else:
-            if on is None:
-                return None
-            starts, start_cells = start
-            end = self._end
-            for row in rows:
-                if starts[start_cells[row]] <= on:
-                    if end is None:
-                        break
-                    stop = end[0][end[1][row]]
-                    if stop is None or on < stop:
-                        break
-            else:
-                return None
-        if column < 0:
-            return True
-        values, cells = self._columns[column]
-        return values[cells[row]]
+    def _pick(self, rows: tuple[tuple[Any, ...], ...], on: str | None) -> tuple[Any, ...]:
+        """The first row that applies on `on`; the empty row when none does."""
+        start, end = self._start, self._end
+        if start < 0:
+            return rows[0] if rows else self.none
+        if on is None:
+            return self.none
+        for row in rows:
+            if row[start] <= on and (end < 0 or row[end] is None or on < row[end]):
+                return row
+        return self.none
 
-    def get1(self, first: str | None, on: str | None, column: int) -> Any:
-        """A lookup by the first key: column `column` of its row (-1: whether there is one)."""
+    def row1(self, first: str | None, on: str | None) -> tuple[Any, ...]:
+        """The row of a lookup by the first key (one that applies on `on`, for a dated table); the
+        empty row `none` when there is none."""
         if first is None:
-            return None
+            return self.none
         rows = self._memo.get(first)
         if rows is None:
-            rows = self._rows(first, first, None)
-        return self._pick(rows, on, column)
+            rows = self._load(first, first, None)
+        return self._pick(rows, on) if rows else self.none
 
-    def get2(self, first: str | None, second: str | None, on: str | None, column: int) -> Any:
-        """A lookup by both keys: column `column` of its row (-1: whether there is one)."""
+    def row2(self, first: str | None, second: str | None, on: str | None) -> tuple[Any, ...]:
+        """The row of a lookup by both keys, or `none`."""
         if first is None or second is None:
-            return None
+            return self.none
         key = (first, second)
         rows = self._memo.get(key)
         if rows is None:
-            rows = self._rows(key, first, second)
-        return self._pick(rows, on, column)
+            rows = self._load(key, first, second)
+        return self._pick(rows, on) if rows else self.none
+
+    def partners(self, first: str | None) -> frozenset[str]:
+        """The second keys of the rows whose first key is `first` (whatever their dates): a line
+        whose code is not among them has no row with it."""
+        if first is None:
+            return frozenset()
+        found = self._partners.get(first)
+        if found is None:
+            bounds = self._groups.get(first)
+            found = frozenset()
+            if bounds is not None:
+                width, keys = self._width, self._second
+                found = frozenset(keys[row * width:(row + 1) * width].rstrip(b"\0").decode("utf-8")
+                                  for row in range(bounds[0], bounds[1]))
+            if len(self._partners) >= _TABLES_REMEMBERED:
+                self._partners.clear()
+            self._partners[first] = found
+        return found
 
 
 def load_tables(blob: bytes, name: str, digest: str, claim_types: tuple[str, ...]) -> dict[str, dict[str, TableRows]]:
@@ -164,9 +177,10 @@ def load_tables(blob: bytes, name: str, digest: str, claim_types: tuple[str, ...
     base = at + 12 + size
     tables: dict[str, dict[str, TableRows]] = {}
     for table_name, files in header["tables"].items():
-        by_type = {kind: TableRows() for kind in claim_types}
+        none: tuple[Any, ...] = (None,) * max((len(f["columns"]) for f in files), default=0)
+        by_type = {kind: TableRows(none) for kind in claim_types}
         for table_file in files:
-            rows = TableRows(table_file, blob, base)
+            rows = TableRows(none, table_file, blob, base)
             for kind in table_file["claim_types"]:
                 by_type[kind] = rows
         tables[table_name] = by_type
