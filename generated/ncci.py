@@ -976,6 +976,27 @@ class TableRows:
         return found
 
 
+def tables_file(namespace: Mapping[str, Any], name: str) -> bytes:
+    """The bytes of a module's tables file `name`: given to the module by whoever loaded it without a
+    file (as RULESC_TABLES_DATA in `namespace`, its globals), or read from the folder the module was
+    imported from. A native build knows only its file's name while it is imported: the folder is
+    then the entry of sys.path that holds that file."""
+    given = namespace.get("RULESC_TABLES_DATA")
+    if isinstance(given, bytes):
+        return given
+    here = str(namespace.get("__file__") or "")
+    if os.path.dirname(here):
+        folders = [os.path.dirname(os.path.abspath(here))]
+    else:
+        folders = [entry or os.curdir for entry in sys.path if os.path.isfile(os.path.join(entry or os.curdir, here))]
+    for folder in folders:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as stream:
+                return stream.read()
+    raise ImportError(f"{name} is not beside {here or 'the module'}: `rulesc build` writes it there")
+
+
 def load_tables(blob: bytes, name: str, digest: str, claim_types: tuple[str, ...]) -> dict[str, dict[str, TableRows]]:
     """The tables of a `.tables` file, checked against its sha256: for each table, its rows for each
     claim type."""
@@ -1137,29 +1158,7 @@ TABLE_FILES: dict[str, dict[str, str]] = {
 TABLES_FILE = 'ncci.tables'
 TABLES_DIGEST = 'ef97b3a5ed01d431f4229ad0ba002eec2720c92eac6f4264b8c31413394dd69e'
 
-
-def _table_data() -> bytes:
-    """The bytes of TABLES_FILE: given to the module by whoever loaded it without a file (as
-    RULESC_TABLES_DATA), or read from the folder the module was imported from. (A native build
-    knows only its file's name while it is imported: the folder is then the entry of sys.path that
-    holds that file.)"""
-    given = globals().get("RULESC_TABLES_DATA")
-    if isinstance(given, bytes):
-        return given
-    here = str(globals().get("__file__") or "")
-    if os.path.dirname(here):
-        folders = [os.path.dirname(os.path.abspath(here))]
-    else:
-        folders = [entry or os.curdir for entry in sys.path if os.path.isfile(os.path.join(entry or os.curdir, here))]
-    for folder in folders:
-        path = os.path.join(folder, TABLES_FILE)
-        if os.path.isfile(path):
-            with open(path, "rb") as stream:
-                return stream.read()
-    raise ImportError(f"{TABLES_FILE} is not beside {here or 'this module'}: `rulesc build` writes it there")
-
-
-_TABLES = load_tables(_table_data(), TABLES_FILE, TABLES_DIGEST, ("professional", "institutional"))
+_TABLES = load_tables(tables_file(globals(), TABLES_FILE), TABLES_FILE, TABLES_DIGEST, ("professional", "institutional"))
 _TABLE_PTP: dict[str, TableRows] = _TABLES['ptp']
 _TABLE_MUE: dict[str, TableRows] = _TABLES['mue']
 _TABLE_AOC: dict[str, TableRows] = _TABLES['aoc']

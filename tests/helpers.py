@@ -7,7 +7,7 @@ import io
 import types
 from pathlib import Path
 
-from compiler.backends.loading import load_generated, outputs
+from compiler.backends.loading import load_generated, module_source, outputs, tables_data
 from compiler.backends.native import cached_native, load_extension
 from compiler.cli import main
 from compiler.diagnostics import Sources
@@ -53,5 +53,6 @@ def run_cli(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
 def native_module(path: str | Path, cache: Path) -> types.ModuleType:
     """The native build of a pack's module (compiled once into `cache`), imported."""
     plan, sources = compile_plan(path)
-    source = outputs(plan, sources)[f"{plan.pack.name}.py"]
-    return load_extension(cached_native(source, plan.pack.name, cache), plan.pack.name)
+    files = outputs(plan, sources)
+    name = plan.pack.name
+    return load_extension(cached_native(module_source(files, name), name, cache, tables_data(files, name)), name)

@@ -124,6 +124,10 @@ class _Checker:
         for row in rows:
             if keep(row):
                 arrows.setdefault((data.value(source, row), data.value(target, row)), []).append(row)
+        both = self._both_ways(table, data, arrows)
+        for a, b in both:  # each pair listed both ways is one error; longer circles are looked for without them
+            arrows.pop((a, b), None)
+            arrows.pop((b, a), None)
         core = _cyclic_core(arrows)
         if not core:
             return
@@ -133,6 +137,36 @@ class _Checker:
         for component in sorted((sorted(c, key=str) for c in nx.strongly_connected_components(graph)
                                  if len(c) > 1 or graph.has_edge(next(iter(c)), next(iter(c)))), key=str):
             self._circles(table, data, component, arrows, source, target, shown)
+
+    def _both_ways(self, table: ir.DataTable, data: TableData,
+                   arrows: dict[tuple[object, object], list[int]]) -> list[tuple[object, object]]:
+        """The pairs listed both ways (and codes listed over themselves) by rows that share a day,
+        each reported with the first two such rows."""
+        found = []
+        for (a, b), forth in sorted(arrows.items(), key=lambda item: min(item[1])):
+            back = arrows.get((b, a))
+            if back is None or (str(a) > str(b) and (b, a) in arrows):
+                continue
+            pair = next(((r, s) for r in forth for s in back if r != s or a == b
+                         if self._share_a_day(table, data, [r, s])), None)
+            if pair is None:
+                continue
+            found.append((a, b))
+            day = self._common_day(table, data, list(pair))
+            rows = [pair[0]] if a == b else sorted(pair)
+            codes = [a, b] if data.lines[rows[0]] == data.lines[pair[0]] else [b, a]
+            self._report_circle(table, data, rows, codes, day)
+        return found
+
+    def _share_a_day(self, table: ir.DataTable, data: TableData, rows: list[int]) -> bool:
+        return self._common_day(table, data, rows) is not None
+
+    def _common_day(self, table: ir.DataTable, data: TableData, rows: list[int]) -> str | None:
+        """The first day (from the pack's effective date) on which all the rows apply; None when none."""
+        if table.start is None:
+            return self.effective
+        day = max([self.effective, *(str(data.value(table.start, r)) for r in rows)])
+        return day if all(data.applies(r, table.start, table.end, day) for r in rows) else None
 
     def _circles(self, table: ir.DataTable, data: TableData, component: list[Any],
                  arrows: dict[tuple[object, object], list[int]], source: str, target: str,
@@ -221,16 +255,21 @@ class _Checker:
         assert check.condition is not None
         data = table_file.data
         (per,) = check.columns
-        looked_up = {n.table for expr in (check.where, check.condition) for n in ir.walk(expr)
-                     if isinstance(n, ir.TableLookup)}
-        claim_types = table_file.claim_types if looked_up else table_file.claim_types[:1]
-        for claim_type in claim_types:
-            evaluator = _RowEvaluator(self, claim_type)
-            groups: dict[int, list[int]] = {}
-            for row in rows:
-                groups.setdefault(data.cells[per][row], []).append(row)
+        looked_up = sorted({n.table for expr in (check.where, check.condition) for n in ir.walk(expr)
+                            if isinstance(n, ir.TableLookup)})
+        # the claim types that read the same files are one case
+        cases: dict[tuple[str | None, ...], list[str]] = {}
+        for claim_type in table_file.claim_types:
+            files = tuple(getattr(self.pack.data_table(name).file_for(claim_type), "path", None) for name in looked_up)
+            cases.setdefault(files, []).append(claim_type)
+        groups: dict[int, list[int]] = {}
+        for row in rows:
+            groups.setdefault(data.cells[per][row], []).append(row)
+        for claim_types in cases.values():
+            evaluator = _RowEvaluator(self, claim_types[0])
+            whom = " and ".join(claim_types) if looked_up and len(cases) > 1 else None
             for group in groups.values():
-                self._warn_group(table, data, group, check, evaluator, claim_type if looked_up else None)
+                self._warn_group(table, data, group, check, evaluator, whom)
 
     def _warn_group(self, table: ir.DataTable, data: TableData, group: list[int], check: ir.TableCheck,
                     evaluator: _RowEvaluator, claim_type: str | None) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 from array import array
 from collections.abc import Iterable, Mapping
@@ -161,6 +162,27 @@ class TableRows:
                 self._partners.clear()
             self._partners[first] = found
         return found
+
+
+def tables_file(namespace: Mapping[str, Any], name: str) -> bytes:
+    """The bytes of a module's tables file `name`: given to the module by whoever loaded it without a
+    file (as RULESC_TABLES_DATA in `namespace`, its globals), or read from the folder the module was
+    imported from. A native build knows only its file's name while it is imported: the folder is
+    then the entry of sys.path that holds that file."""
+    given = namespace.get("RULESC_TABLES_DATA")
+    if isinstance(given, bytes):
+        return given
+    here = str(namespace.get("__file__") or "")
+    if os.path.dirname(here):
+        folders = [os.path.dirname(os.path.abspath(here))]
+    else:
+        folders = [entry or os.curdir for entry in sys.path if os.path.isfile(os.path.join(entry or os.curdir, here))]
+    for folder in folders:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as stream:
+                return stream.read()
+    raise ImportError(f"{name} is not beside {here or 'the module'}: `rulesc build` writes it there")
 
 
 def load_tables(blob: bytes, name: str, digest: str, claim_types: tuple[str, ...]) -> dict[str, dict[str, TableRows]]:
