@@ -945,7 +945,9 @@ class TableRows:
         rows = self._memo.get(first)
         if rows is None:
             rows = self._load(first, first, None)
-        return self._pick(rows, on) if rows else self.none
+        if not rows:
+            return self.none
+        return rows[0] if self._start < 0 else self._pick(rows, on)
 
     def row2(self, first: str | None, second: str | None, on: str | None) -> tuple[Any, ...]:
         """The row of a lookup by both keys, or `none`."""
@@ -955,7 +957,9 @@ class TableRows:
         rows = self._memo.get(key)
         if rows is None:
             rows = self._load(key, first, second)
-        return self._pick(rows, on) if rows else self.none
+        if not rows:
+            return self.none
+        return rows[0] if self._start < 0 else self._pick(rows, on)
 
     def partners(self, first: str | None) -> frozenset[str]:
         """The second keys of the rows whose first key is `first` (whatever their dates): a line
@@ -1181,9 +1185,9 @@ def _rule_n01_ptp_practitioner(claim: Claim, line: Line) -> bool:
             and x.code in partners_x_0
             and same_provider(x, line)
             and (
-                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
+                opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 0)
                 or (
-                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
+                    opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 1)
                     and (
                         not (
                             (
@@ -1220,9 +1224,9 @@ def _rule_n02_ptp_hospital(claim: Claim, line: Line) -> bool:
             x is not line
             and x.code in partners_x_0
             and (
-                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
+                opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 0)
                 or (
-                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
+                    opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 1)
                     and (
                         not (
                             (
@@ -1253,7 +1257,7 @@ def _rule_n06_mue_per_line(claim: Claim, line: Line) -> bool:
     Analyst notes: N06, N14.
     Source: ncci.rules, line 167."""
     return (
-        (_TABLE_MUE[claim.type].row1(line.code, None)[0] == 1)
+        opt_eq(_TABLE_MUE[claim.type].row1(line.code, None)[0], 1)
         and opt_gt(line.units, _TABLE_MUE[claim.type].row1(line.code, None)[1])
     )
 
@@ -1265,7 +1269,7 @@ def _rule_n07_mue_per_date_policy(claim: Claim, line: Line) -> bool:
     Analyst notes: N07, N14.
     Source: ncci.rules, line 176."""
     return (
-        (_TABLE_MUE[claim.type].row1(line.code, None)[0] == 2)
+        opt_eq(_TABLE_MUE[claim.type].row1(line.code, None)[0], 2)
         and opt_gt(
             total_of(
                 x.units
@@ -1288,7 +1292,7 @@ def _rule_n08_mue_per_date_clinical(claim: Claim, line: Line) -> bool:
     Analyst notes: N08, N14.
     Source: ncci.rules, line 192."""
     return (
-        (_TABLE_MUE[claim.type].row1(line.code, None)[0] == 3)
+        opt_eq(_TABLE_MUE[claim.type].row1(line.code, None)[0], 3)
         and opt_gt(
             total_of(
                 x.units
@@ -1310,7 +1314,7 @@ def _rule_n09_mue_zero(claim: Claim, line: Line) -> bool:
     Policy: Medically unlikely edits.
     Analyst notes: N09.
     Source: ncci.rules, line 203."""
-    return (_TABLE_MUE[claim.type].row1(line.code, None)[1] == 0)
+    return opt_eq(_TABLE_MUE[claim.type].row1(line.code, None)[1], 0)
 
 
 def _rule_n11_addon_without_listed_primary(claim: Claim, line: Line) -> bool:
@@ -1321,7 +1325,7 @@ def _rule_n11_addon_without_listed_primary(claim: Claim, line: Line) -> bool:
     Analyst notes: N11, N13.
     Source: ncci.rules, line 234."""
     return (
-        (_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 3)
+        opt_eq(_TABLE_AOC[claim.type].row1(line.code, line.date)[0], 3)
         and (
             not any(
                 x is not line
@@ -1363,7 +1367,7 @@ def _rule_n10_addon_without_payable_primary(
     Analyst notes: N10, N13.
     Source: ncci.rules, line 212."""
     return (
-        (_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 1)
+        opt_eq(_TABLE_AOC[claim.type].row1(line.code, line.date)[0], 1)
         and (
             not any(
                 x is not line
@@ -1398,7 +1402,7 @@ def _decide_n10_addon_without_payable_primary(
     memo[line.number] = False
     if line.date < EFFECTIVE:
         return False
-    if not ((_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 1)):
+    if not (opt_eq(_TABLE_AOC[claim.type].row1(line.code, line.date)[0], 1)):
         return False
     if not _rule_n10_addon_without_payable_primary(claim, line, finals[0], finals[1], finals[2], finals[3], finals[5], memo, hits, finals):
         return False
@@ -1419,9 +1423,9 @@ def _evidence_n01_ptp_practitioner(claim: Claim, line: Line) -> tuple[int, ...]:
             and x.code in _TABLE_PTP[claim.type].partners(line.code)
             and same_provider(x, line)
             and (
-                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
+                opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 0)
                 or (
-                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
+                    opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 1)
                     and (
                         not (
                             (
@@ -1465,9 +1469,9 @@ def _evidence_n02_ptp_hospital(claim: Claim, line: Line) -> tuple[int, ...]:
             if x is not line
             and x.code in _TABLE_PTP[claim.type].partners(line.code)
             and (
-                (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
+                opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 0)
                 or (
-                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
+                    opt_eq(_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0], 1)
                     and (
                         not (
                             (
@@ -1628,7 +1632,7 @@ def _self_n10_addon_without_payable_primary(
     """N10-addon-without-payable-primary decides every line, in line order, and first each line it reads."""
     memo: dict[int, bool] = {}
     for line, _ in later:
-        if (_TABLE_AOC[claim.type].row1(line.code, line.date)[0] == 1):
+        if opt_eq(_TABLE_AOC[claim.type].row1(line.code, line.date)[0], 1):
             _decide_n10_addon_without_payable_primary(claim, line, memo, hits, finals)
     final = sorted(n for n, flagged in memo.items() if flagged)
     finals[8] = final

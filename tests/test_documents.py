@@ -151,7 +151,8 @@ EXPRESSIONS: list[tuple[ir.Expr, str]] = [
               ir.Compare(">", ir.LineField("p", "units", NUM), LINE_UNITS), ir.BOOL),
      "the first later line p (numbered after this line), in line order, such that line p has the same date of "
      "service as this line also satisfies line p's unit count is more than this line's unit count"),
-    (ir.Quant("sum", (), "x", "line", ir.Relation("date", "x", "line"), None, NUM, value=ir.LineField("x", "units", NUM)),
+    (ir.Quant("sum", (), "x", "line", ir.Relation("date", "x", "line"), None, NUM,
+              value=ir.LineField("x", "units", NUM)),
      "the sum of line x's unit count over the lines x of the claim (this line included) such that"),
     (ir.TableLookup("ptp", (ir.LineField("line", "code", CODE), X_CODE), ir.LineField("line", "date", _t(ir.Kind.DATE)),
                     "modifier_indicator", _t(ir.Kind.NUMBER, True)),

@@ -153,6 +153,7 @@ class _Checker:
                 continue
             found.append((a, b))
             day = self._common_day(table, data, list(pair))
+            assert day is not None
             rows = [pair[0]] if a == b else sorted(pair)
             codes = [a, b] if data.lines[rows[0]] == data.lines[pair[0]] else [b, a]
             self._report_circle(table, data, rows, codes, day)
@@ -355,7 +356,7 @@ def _overlaps(table: ir.DataTable, data: TableData, group: list[int]) -> Iterato
         end = data.value(table.end, row) if table.end is not None else None
         if latest is not None and (latest[0] is None or start < latest[0]):
             yield latest[1], row
-        if latest is None or latest[0] is not None and (end is None or str(end) > latest[0]):
+        if latest is None or (latest[0] is not None and (end is None or str(end) > latest[0])):
             latest = (end if isinstance(end, str) else None, row)
 
 

@@ -19,6 +19,7 @@ import jinja2
 from compiler import codes as code_shapes
 from compiler.analysis.changes.model import ChangeReport
 from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions, to_mermaid
+from compiler.backends import tabledoc
 from compiler.backends.changes import ChangesView, changes_view
 from compiler.backends.claimtext import claim_layout, json_text, value_text
 from compiler.backends.english import English, Statement, codes_text
@@ -38,7 +39,6 @@ from compiler.backends.markup import (
     phrase,
     plain,
 )
-from compiler.backends import tabledoc
 from compiler.backends.report import Entry, Report, parse_report
 from compiler.backends.tabledoc import DataTableView
 from compiler.runtime.claims import Finding
@@ -547,9 +547,10 @@ class _Builder:
         return tuple(views)
 
     def data_table_views(self) -> tuple[DataTableView, ...]:
-        return tuple(DataTableView(self.anchors.get("table", t.name), t.name, t.title or "", t.source, tabledoc.layout(t),
-                                   tabledoc.checks(t, self.english.inline),
-                                   tuple(tabledoc.file_view(t, f) for f in t.files), self.used_by(node_id("table", t.name)))
+        return tuple(DataTableView(self.anchors.get("table", t.name), t.name, t.title or "", t.source,
+                                   tabledoc.layout(t), tabledoc.checks(t, self.english.inline),
+                                   tuple(tabledoc.file_view(t, f) for f in t.files),
+                                   self.used_by(node_id("table", t.name)))
                      for t in self.pack.data_tables)
 
     def ranked(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:

@@ -192,8 +192,8 @@ class Emitter:
 
     def _compare(self, expr: ir.Compare) -> str:
         left, right = self.emit(expr.left), self.emit(expr.right)
-        if expr.op == "=" and _table_value_and_constant(expr):  # an absent value is never equal to a constant
-            return f"({left} == {right})"
+        if expr.op == "=" and self.hoist is not None and _table_value_and_constant(expr):
+            return f"({left} == {right})"  # in a group's tests: an absent value is never equal to a constant
         if expr.left.type.optional or expr.right.type.optional:
             return f"{COMPARISONS[expr.op].__name__}({left}, {right})"
         op = "==" if expr.op == "=" else expr.op
@@ -207,7 +207,8 @@ class Emitter:
 
     def _given(self, expr: ir.Given) -> str:
         if isinstance(expr.value, ir.TableLookup) and expr.value.column is None:
-            return f"({self._row(expr.value)} is {'' if expr.negated else 'not '}{self.symbols.no_row(expr.value.table)})"
+            none = self.symbols.no_row(expr.value.table)
+            return f"({self._row(expr.value)} is {'' if expr.negated else 'not '}{none})"
         return f"({self.emit(expr.value)} is {'' if expr.negated else 'not '}None)"
 
     def _has(self, expr: ir.Has) -> str:

@@ -90,7 +90,8 @@ def _keys(values: Sequence[object]) -> tuple[list[bytes], int]:
     return encoded, max((len(e) for e in encoded), default=1) or 1
 
 
-def _pack_file(table: ir.DataTable, table_file: ir.TableFile, columns: Sequence[str], body: bytearray) -> dict[str, Any]:
+def _pack_file(table: ir.DataTable, table_file: ir.TableFile, columns: Sequence[str],
+               body: bytearray) -> dict[str, Any]:
     data = table_file.data
     rows = _sorted_rows(table, data)
     first_cells, first_values = data.cells[table.key[0]], data.values[table.key[0]]

@@ -133,7 +133,9 @@ class TableRows:
         rows = self._memo.get(first)
         if rows is None:
             rows = self._load(first, first, None)
-        return self._pick(rows, on) if rows else self.none
+        if not rows:
+            return self.none
+        return rows[0] if self._start < 0 else self._pick(rows, on)
 
     def row2(self, first: str | None, second: str | None, on: str | None) -> tuple[Any, ...]:
         """The row of a lookup by both keys, or `none`."""
@@ -143,7 +145,9 @@ class TableRows:
         rows = self._memo.get(key)
         if rows is None:
             rows = self._load(key, first, second)
-        return self._pick(rows, on) if rows else self.none
+        if not rows:
+            return self.none
+        return rows[0] if self._start < 0 else self._pick(rows, on)
 
     def partners(self, first: str | None) -> frozenset[str]:
         """The second keys of the rows whose first key is `first` (whatever their dates): a line

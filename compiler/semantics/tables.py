@@ -216,7 +216,8 @@ def read_rows(text: TableText, columns: Sequence[ir.FileColumn], start: str | No
             data.count += 1
     if problems > SHOWN_PROBLEMS:
         out.error("bad-table-cell", f"{path}: {problems - SHOWN_PROBLEMS} more values or rows do not fit the "
-                  f"table (the first {SHOWN_PROBLEMS} are shown)", Span(path, 0, 0), "fix the ones shown, then check again")
+                  f"table (the first {SHOWN_PROBLEMS} are shown)", Span(path, 0, 0),
+                  "fix the ones shown, then check again")
     if problems:
         return None
     for decoder in decoders:
