@@ -18,7 +18,8 @@ import networkx as nx
 from compiler.diagnostics import Collector, Label, Span
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, opt_in, opt_neg
 from compiler.semantics import ir
-from compiler.semantics.tables import TableData, TableIndex
+from compiler.semantics.tabledata import TableData
+from compiler.semantics.tables import TableIndex
 from compiler.syntax.vocabulary import CLAIM_TYPES
 
 #: at most this many rows are named per check and file (then a count of the rest)

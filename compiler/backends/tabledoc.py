@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from compiler.backends.markup import Phrase, phrase
 from compiler.semantics import ir
-from compiler.semantics.tables import TableData
+from compiler.semantics.tabledata import TableData
 
 #: a file with at most this many rows is listed whole
 LISTED_ROWS = 60

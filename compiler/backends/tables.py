@@ -25,7 +25,7 @@ from typing import Any
 
 from compiler.runtime.tables import _TABLES_MAGIC
 from compiler.semantics import ir
-from compiler.semantics.tables import TableData
+from compiler.semantics.tabledata import TableData
 
 
 def stored_columns(table: ir.DataTable, read: Sequence[str]) -> list[str]:

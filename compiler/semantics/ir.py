@@ -29,7 +29,7 @@ from compiler.syntax.vocabulary import (
 )
 
 if TYPE_CHECKING:
-    from compiler.semantics.tables import TableData
+    from compiler.semantics.tabledata import TableData
 
 _NOWHERE = Span("", 0, 0)
 

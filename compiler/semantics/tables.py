@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from compiler.diagnostics import Collector, Label, Span, did_you_mean
 from compiler.semantics import ir
+from compiler.semantics.tabledata import TableData
 from compiler.syntax import ast
 from compiler.syntax.loader import TableText
 from compiler.syntax.vocabulary import CLAIM_TYPES, FILE_COLUMN_TYPES, ClaimType, FileColumnType, word
@@ -27,48 +28,6 @@ _WHOLE = re.compile(r"[0-9]+\Z")
 SHOWN_PROBLEMS = 20
 
 _CODE_TABLE_TYPES = ("text", "symbol", "number", "flag", "codes")
-
-
-class TableData:
-    """The rows of one table file, in file order, column by column.
-
-    `cells[column][row]` is the index of the row's value in `values[column]`; `lines[row]` is the
-    row's line in the file (the header is line 1) and `starts`/`ends` its character offsets, for
-    diagnostics."""
-
-    __slots__ = ("cells", "count", "ends", "lines", "path", "starts", "values")
-
-    def __init__(self, path: str, columns: Sequence[str]) -> None:
-        self.path = path
-        self.count = 0
-        self.lines = array("l")
-        self.starts = array("q")
-        self.ends = array("q")
-        self.cells: dict[str, array[int]] = {name: array("L") for name in columns}
-        self.values: dict[str, list[object]] = {name: [] for name in columns}
-
-    def value(self, column: str, row: int) -> object:
-        return self.values[column][self.cells[column][row]]
-
-    def span(self, row: int) -> Span:
-        return Span(self.path, self.starts[row], self.ends[row])
-
-    def applies(self, row: int, start: str | None, end: str | None, day: str) -> bool:
-        """Whether the row applies on `day` (ISO), by its `start` and `end` date columns."""
-        if start is None:
-            return True
-        begins = self.value(start, row)
-        if not isinstance(begins, str) or begins > day:
-            return False
-        ends = self.value(end, row) if end is not None else None
-        return not isinstance(ends, str) or day < ends
-
-    def before(self, row: int, end: str | None, effective: str) -> bool:
-        """Whether the row applies only before `effective` (its end date is on or before it)."""
-        if end is None:
-            return False
-        ends = self.value(end, row)
-        return isinstance(ends, str) and ends <= effective
 
 
 # ---------------------------------------------------------------- reading a file
