@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -378,3 +379,20 @@ def test_the_native_build_gives_the_same_findings(native_cache: Path) -> None:
     rng = random.Random(7)
     for claim in [c["claim"] for c in SCENARIOS] + [random_ncci_claim(rng) for _ in range(300)]:
         assert outcome(module.evaluate, claim) == outcome(MODULE.evaluate, claim), json.dumps(claim)
+
+
+def test_the_wheel_carries_the_tables_beside_the_module(tmp_path: Path) -> None:
+    code, _, err = run_cli("build", "--allow-unknown", "--wheel", str(tmp_path / "dist"), str(NCCI))
+    assert code == 0, err
+    (wheel,) = (tmp_path / "dist").glob("ncci-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert {"ncci.py", "ncci.tables"} <= set(archive.namelist())
+        archive.extractall(site)
+    claim = SCENARIOS[0]["claim"]
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import ncci\n"
+              "print(len(ncci.evaluate(json.loads(sys.argv[2]))))")
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(site), json.dumps(claim)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == len(MODULE.evaluate(claim)) > 0
