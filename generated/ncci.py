@@ -1624,16 +1624,15 @@ _Group = Callable[[Claim, Line, dict[int, list[int]], list[Finding], dict[int, S
 
 def _self_n10_addon_without_payable_primary(
     claim: Claim,
-    later: list[tuple[Line, tuple[_Group | None, ...]]],
     hits: dict[int, list[int]],
     findings: list[Finding],
     finals: dict[int, Sequence[int]],
 ) -> None:
-    """N10-addon-without-payable-primary decides every line, in line order, and first each line it reads."""
+    """N10-addon-without-payable-primary decides, in line order, the lines that passed its guard (and first each line it
+    reads)."""
     memo: dict[int, bool] = {}
-    for line, _ in later:
-        if opt_eq(_TABLE_AOC[claim.type].row1(line.code, line.date)[0], 1):
-            _decide_n10_addon_without_payable_primary(claim, line, memo, hits, finals)
+    for n in hits.get(-9, ()):
+        _decide_n10_addon_without_payable_primary(claim, claim.lines[n - 1], memo, hits, finals)
     final = sorted(n for n, flagged in memo.items() if flagged)
     finals[8] = final
 
@@ -1647,7 +1646,8 @@ def _lines_0_1(
 ) -> None:
     """The rules that decide on such a line: N01-ptp-practitioner, N02-ptp-hospital,
     N06-mue-per-line, N07-mue-per-date-policy, N08-mue-per-date-clinical, N09-mue-zero,
-    N11-addon-without-listed-primary, N12-inpatient-not-edited."""
+    N11-addon-without-listed-primary, N12-inpatient-not-edited,
+    N10-addon-without-payable-primary."""
     row_mue_row_1 = _TABLE_MUE[claim.type].row1(line.code, None)
     row_aoc_row_2 = _TABLE_AOC[claim.type].row1(line.code, line.date)
     if (claim.type == 'professional') and _rule_n01_ptp_practitioner(claim, line):
@@ -1707,6 +1707,8 @@ def _lines_0_1(
         hits.setdefault(6, []).append(line.number)
     if (claim.type == 'institutional') and (claim.bill_class in _SET_INPATIENT_BILL_CLASSES):
         hits.setdefault(7, []).append(line.number)
+    if (row_aoc_row_2[0] == 1):
+        hits.setdefault(-9, []).append(line.number)
 
 
 _TARGETS: tuple[frozenset[str] | None, ...] = (
@@ -1721,11 +1723,11 @@ _TARGETS: tuple[frozenset[str] | None, ...] = (
     None,  # 8
 )
 _STAGES: tuple[tuple[int, ...], ...] = (
-    (0, 1, 2, 3, 4, 5, 6, 7),
+    (0, 1, 2, 3, 4, 5, 6, 7, 8),
     (),
 )
 _GROUPS: dict[tuple[int, ...], _Group] = {
-    (0, 1, 2, 3, 4, 5, 6, 7): _lines_0_1,
+    (0, 1, 2, 3, 4, 5, 6, 7, 8): _lines_0_1,
 }
 _NO_FINALS: dict[int, Sequence[int]] = {}
 
@@ -1749,7 +1751,6 @@ _DISPATCH = _dispatch_table()
 _UNTARGETED_LATER: tuple[_Group | None, ...] = (
     None,
 )
-_NO_LATER: tuple[_Group | None, ...] = (None,)
 
 
 def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Finding]:
@@ -1771,24 +1772,20 @@ def evaluate(claim: Mapping[str, Any], unknown_fields: str = "error") -> list[Fi
         groups = _DISPATCH.get(line.code)
         if groups is None:  # no target set holds the code: only rules without one see the line
             _lines_0_1(parsed, line, hits, findings, finals)
-            later.append((line, _UNTARGETED_LATER))
             continue
         first, rest = groups
         if first is not None:
             first(parsed, line, hits, findings, finals)
-        later.append((line, rest if rest is not None else _NO_LATER))  # a rule that reads itself sees every line
-    if later:  # rules that read other rules' findings, once those are complete
+        if rest is not None:
+            later.append((line, rest))
+    if later or -9 in hits:  # rules that read other rules' findings, once those are complete
         finals = {}
         finals[0] = hits.get(0, ())
         finals[1] = [n for n in hits.get(1, ()) if n not in hits.get(7, ())] if 1 in hits else ()
         finals[2] = [n for n in hits.get(2, ()) if n not in hits.get(7, ())] if 2 in hits else ()
         finals[3] = [n for n in hits.get(3, ()) if n not in hits.get(7, ())] if 3 in hits else ()
         finals[5] = [n for n in hits.get(5, ()) if n not in hits.get(7, ())] if 5 in hits else ()
-        for line, rest in later:
-            group = rest[0]
-            if group is not None:
-                group(parsed, line, hits, findings, finals)
-        _self_n10_addon_without_payable_primary(parsed, later, hits, findings, finals)
+        _self_n10_addon_without_payable_primary(parsed, hits, findings, finals)
     if hits:  # the findings of rules that others take precedence over
         if 1 in hits:
             final = [n for n in hits.get(1, ()) if n not in hits.get(7, ())]

@@ -490,7 +490,7 @@ class _RuleCode:
     decide: str | None = None
     decide_all: str | None = None
     decide_guard: str | None = None  # the guard inside the decide function: `if not (...):`
-    decide_first: str | None = None  # the same guard in the loop over the lines: `if ...:`
+    candidates: int = 0  # the key in `hits` of the lines that pass its guard, collected in the first stage
     target: str | None = None
     winners: list[int] = dataclasses.field(default_factory=list)
 
@@ -571,7 +571,7 @@ def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, 
                      list(itertools.takewhile(_line_local, _conjuncts(rule.condition))) if rule.condition else []),
         decide_all=namer.name("decide_all", rule.id, prefix="_self_") if reads_itself else None,
         decide_guard=_statement(f"if not ({' and '.join(guard)}):", 4) if reads_itself and guard else None,
-        decide_first=_statement(f"if {' and '.join(guard)}:", 8) if reads_itself and guard else None,
+
         target=symbols.code_set(rule.target) if reads_itself and rule.target is not None else None)
 
 
@@ -600,6 +600,14 @@ class _Group:
         test) and what a hit does: kept for the rules that read it, a finding, or both."""
         statements = ["    " + wrap_code(f"{name} = {fetch}", 4) for name, fetch in self.fetches]
         for r in self.rules:
+            if r.decide is not None:  # a rule that reads itself decides later: here the lines that pass its guard
+                guard = self.tests.get(r.index, r.guard)
+                collect = f"hits.setdefault({r.candidates}, []).append(line.number)"
+                if guard is None:
+                    statements.append("    " + collect)
+                else:
+                    statements += [_statement(f"if {guard}:", 4), "        " + collect]
+                continue
             call = f"{r.function}(claim, line{r.rule_args})"
             test = self.tests.get(r.index) or (r.guard if r.guard_whole else f"{r.guard} and {call}" if r.guard
                                                else call)
@@ -670,7 +678,8 @@ def _group_guards(rules: list[_RuleCode], symbols: _Symbols,
     for r in rules:
         scope, local = r.guard_parts
         if r.rule.condition is not None and any(isinstance(n, ir.TableLookup) for c in local for n in ir.walk(c)):
-            tests[r.index] = " and ".join([*scope, *(emitter.emit(c) for c in _conjuncts(r.rule.condition))])
+            whole = local if r.decide is not None else _conjuncts(r.rule.condition)  # a rule that reads itself:
+            tests[r.index] = " and ".join([*scope, *(emitter.emit(c) for c in whole)])  # its guard alone
     return tests, emitter.fetches
 
 
@@ -695,10 +704,14 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer, symbols: _Symbol
             c.rule_args = "".join(f", finals[{index[ref]}]" if ref in index else ", ()" for _, ref in c.params
                                   if ref != c.rule.id) + ", memo, hits, finals"
     selves = [c for c in code if c.decide is not None]
+    for c in selves:
+        c.candidates = -1 - c.index
     deciding = [c for c in code if (c.records or c.direct) and c.decide is None]  # one that neither reports
     # nor is read decides nothing
     stages = 1 + max((c.stage for c in code), default=0)
     stage_rules = [tuple(c.index for c in deciding if c.stage == s) for s in range(stages)]
+    # a rule that reads itself collects, in the first stage, the lines that pass its guard
+    stage_rules[0] = tuple(sorted((*stage_rules[0], *(c.index for c in selves))))
     by_index = {c.index: c for c in code}
     keys: dict[tuple[int, ...], str] = {}
     groups: list[_Group] = []
@@ -714,7 +727,8 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer, symbols: _Symbol
         return keys[rules]
 
     untargeted = [tuple(i for i in rules if by_index[i].rule.target is None) for rules in stage_rules]
-    codes = sorted({member for c in deciding if c.rule.target is not None for member in c.rule.target.members})
+    codes = sorted({member for c in [*deciding, *selves] if c.rule.target is not None
+                    for member in c.rule.target.members})
     for member in codes:
         for stage, rules in enumerate(stage_rules):
             group(stage, tuple(i for i in rules if _sees(by_index[i].rule, member)))
