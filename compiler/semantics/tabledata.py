@@ -26,10 +26,10 @@ class TableData:
     def __init__(self, path: str, columns: Sequence[str]) -> None:
         self.path = path
         self.count = 0
-        self.lines = array("l")
+        self.lines = array("I")
         self.starts = array("q")
         self.ends = array("q")
-        self.cells: dict[str, array[int]] = {name: array("L") for name in columns}
+        self.cells: dict[str, array[int]] = {name: array("I") for name in columns}
         self.values: dict[str, list[object]] = {name: [] for name in columns}
 
     def value(self, column: str, row: int) -> object:

@@ -1,9 +1,6 @@
 """Tables read from files: their declaration (columns, key, dates, files by claim type), their rows
-read from CSV text and checked cell by cell, and the conditions of their checks, typed.
-
-The rows of a file are kept column by column: each cell as the index of its value among the
-distinct values of its column (`TableData`), so that millions of rows cost a few bytes each and
-the values themselves (codes, dates, indicators) exist once.
+read from CSV text and checked cell by cell (kept column by column, `TableData` in tabledata.py),
+the conditions of their checks, and the plain reading of a lookup (`TableIndex`).
 """
 
 from __future__ import annotations
@@ -499,7 +496,7 @@ class TableIndex:
             first = values[cells[row]]
             group = groups.get(first)
             if group is None:
-                group = groups[first] = array("l")
+                group = groups[first] = array("I")
             group.append(row)
         self._groups = groups
         return groups
