@@ -11,16 +11,24 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from compiler.analysis import analyze
-from compiler.analysis.changes.model import ChangeReport
+from compiler.analysis.changes.impact import impact_of
+from compiler.analysis.changes.model import ChangeReport, Impact
 from compiler.backends.document import generate_documents
 from compiler.backends.loading import load_generated, outputs
+from compiler.backends.native import cached_native
 from compiler.backends.python import GenerationError
+from compiler.batch import BadRecord, Tally, run
+from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
+from compiler.batch.pairs import PairSource
 from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
+from compiler.inputs.formats import open_input
+from compiler.interpreter.engine import InterpreterSource
 from compiler.semantics import ir
 from compiler.semantics.resolver import resolve
 from compiler.syntax.loader import load_pack
@@ -113,6 +121,62 @@ def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None
 def load_module(plan: ir.Plan, sources: Sources) -> Stage[types.ModuleType]:
     """The pack's generated module, compiled and imported in memory."""
     return _guarded(plan.pack, "generate Python", lambda: load_generated(plan, sources))
+
+
+def engine_source(plan: ir.Plan, sources: Sources, *, interpreter: bool = False, native: bool = False,
+                  unknown_fields: str = "error") -> Stage[EngineSource]:
+    """What evaluates the pack's claims in bulk (`compiler.batch`): the reference interpreter, or
+    the generated module, written once to a file of this process (with its data file, if any)
+    that worker processes import too, or its native build (compiled once, then from the cache).
+    Raises NativeBuildError when the native build fails, OSError when a file cannot be written."""
+    if interpreter:
+        return Stage(InterpreterSource(plan, unknown_fields))
+    generated = generate(plan, sources)
+    if generated.value is None:
+        return Stage(None, generated.diagnostics)
+    name = plan.pack.name
+    files = module_of(generated.value, name)
+    path = cached_native(files, name) if native else written(files)
+    return Stage(ModuleFile(str(path), unknown_fields))
+
+
+class ImpactUnavailable(Exception):
+    """A pack's module cannot be generated (a condition nested beyond Python's limits); the
+    diagnostics say which and why."""
+
+    def __init__(self, diagnostics: tuple[Diagnostic, ...]) -> None:
+        super().__init__("; ".join(d.message for d in diagnostics))
+        self.diagnostics = diagnostics
+
+
+def pair_source(old: ir.Plan, new: ir.Plan, sources: Sources, unknown_fields: str = "error") -> PairSource:
+    """Both packs' generated modules as one engine whose findings are their differences; raises
+    ImpactUnavailable when either module cannot be generated."""
+    sides = []
+    for plan in (old, new):
+        stage = engine_source(plan, sources, unknown_fields=unknown_fields)
+        if stage.value is None:
+            raise ImpactUnavailable(stage.diagnostics)
+        sides.append(stage.value)
+    return PairSource(sides[0], sides[1])
+
+
+def measure_impact(old: ir.Plan, new: ir.Plan, path: str, input_format: str = "auto", *, jobs: int = 1,
+                   sources: Sources | None = None, on_error: Callable[[BadRecord], None] | None = None,
+                   on_progress: Callable[[int], None] | None = None, unknown_fields: str = "error") -> Impact:
+    """Run both packs on every claim of the input at `path` ("-": standard input) read as
+    `input_format` (what `rulesc eval` reads) and count the claims, lines and findings that
+    differ (`rulesc diff --input`). A record that cannot be read, or a claim either pack rejects,
+    is handed to `on_error` with its place and counted in `errors`; the others are still counted.
+
+    Raises what `compiler.inputs.formats.open_input` raises when the input cannot be read at all
+    (OSError, MissingExtra, InputError), and ImpactUnavailable when a pack's module cannot be
+    generated."""
+    pair = pair_source(old, new, sources or Sources(), unknown_fields)
+    tally = Tally(on_error)
+    with ExitStack() as stack:
+        run(open_input(input_format, path, stack), pair, tally, jobs, on_progress)
+    return impact_of(tally)
 
 
 def exit_code(diagnostics: Sequence[Diagnostic]) -> int:

@@ -8,7 +8,8 @@ import types
 from pathlib import Path
 
 from compiler.backends.loading import load_generated, outputs
-from compiler.backends.native import cached_native, load_extension
+from compiler.backends.native import cached_native
+from compiler.batch.engines import load_module
 from compiler.cli import main
 from compiler.diagnostics import Sources
 from compiler.interpreter.evaluate import Interpreter
@@ -53,5 +54,4 @@ def run_cli(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
 def native_module(path: str | Path, cache: Path) -> types.ModuleType:
     """The native build of a pack's module (compiled once into `cache`), imported."""
     plan, sources = compile_plan(path)
-    source = outputs(plan, sources)[f"{plan.pack.name}.py"]
-    return load_extension(cached_native(source, plan.pack.name, cache), plan.pack.name)
+    return load_module(cached_native(outputs(plan, sources), plan.pack.name, cache))

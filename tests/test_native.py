@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from compiler import cli
-from compiler.backends.native import extension_suffix, load_extension
+from compiler.backends.native import extension_suffix
 from compiler.backends.wheel import Distribution, WheelError, check, native_tag
+from compiler.batch.engines import load_module
 from tests.conftest import PACK, ROOT, native_unavailable
 from tests.helpers import engines, run_cli
 
@@ -34,7 +35,7 @@ def test_build_native_writes_an_extension_outside_generated(tmp_path: Path, nati
     built = tmp_path / f"cpcp026{extension_suffix()}"
     assert built.exists() and f"wrote {built}" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == [built.name]
-    module = load_extension(built, "cpcp026")
+    module = load_module(built)
     assert module.__file__ == str(built)
     assert [f.to_dict() for f in module.evaluate(CLAIM)] == EXPECTED != []
     assert run_cli("build", "--check", str(PACK))[0] == 0  # generated/ is not the native build's business

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from compiler.analysis.changes.compare import compare_packs
 from compiler.analysis.changes.model import ChangeReport
-from compiler.backends.native import NativeBuildError, cached_native, extension_suffix
+from compiler.backends.native import NativeBuildError, native_files
 from compiler.backends.wheel import Distribution, WheelError, write_wheel
+from compiler.batch.engines import module_of
 from compiler.commands.analyze import analysis_for, as_diagnostics, document_view, refusal
 from compiler.commands.common import Packs, Style, compile_or_report, show
 from compiler.diagnostics import Collector, Sources
@@ -80,18 +81,13 @@ def run(options: BuildOptions) -> int:
     return _write(out_dir, files)
 
 
-def _native(source: str, name: str) -> Path:
-    """The native build of a module: from the cache `rulesc eval --native` shares, built when missing."""
-    return cached_native(source, name)
-
-
 def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
     for pack in compiled.packs:
-        built = _native(files[f"{pack.name}.py"], pack.name)
         out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / built.name
-        shutil.copyfile(built, path)
-        sys.stderr.write(f"wrote {path}\n")
+        for name, built in native_files(module_of(files, pack.name), pack.name).items():
+            path = out_dir / name
+            shutil.copyfile(built, path)
+            sys.stderr.write(f"wrote {path}\n")
     return EXIT_OK
 
 
@@ -101,12 +97,12 @@ def _wheels(compiled: Packs, files: dict[str, str], out_dir: Path, native: bool)
     except importlib.metadata.PackageNotFoundError:
         generator = "rulesc"
     for pack in compiled.packs:
-        source = files[f"{pack.name}.py"]
+        module = module_of(files, pack.name)
         dist = Distribution(pack.name, pack.version or "", f"{pack.policy}: {pack.title}", generator)
         if native:
-            content = {f"{pack.name}{extension_suffix()}": _native(source, pack.name).read_bytes()}
+            content = {name: path.read_bytes() for name, path in native_files(module, pack.name).items()}
         else:
-            content = {f"{pack.name}.py": source.encode("utf-8")}
+            content = {name: text.encode("utf-8") for name, text in module.items()}
         try:
             path = write_wheel(dist, content, out_dir, native)
         except WheelError as error:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.formats.common import DATA
+from tests.inputs.common import DATA
 
 X12_TEXT = (DATA / "837p-scenarios.x12").read_text(encoding="utf-8") if DATA.exists() else ""
 CHARS = st.sampled_from([*"*:~^\n ABC0129-", "ISA", "CLM*", "SE*", "LX*", "HL*", "GS*", "\u00e9"])

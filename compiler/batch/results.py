@@ -1,7 +1,9 @@
-"""What `rulesc eval` writes for one record, and the count of what happened.
+"""What one record's evaluation gives, and the count of what happened.
 
-One definition for the in-process loop and the worker processes of `--jobs`, so both write the
-same line for the same record. Standard library only: workers import it without the compiler.
+A result is the JSON object of the contract: `{"id", "findings"}` for a claim the engine
+evaluated, `{"id", "error"}` for a record that could not be read or a claim the engine rejected.
+One definition for this process and the worker processes, so both give the same result for the
+same record. Standard library only.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-Engine = Callable[[object], Sequence[Any]]
+from compiler.inputs.records import Record
+
+Evaluate = Callable[[object], Sequence[Any]]
+Result = dict[str, Any]
 
 
 @dataclass
@@ -24,10 +29,15 @@ class Summary:
     def __str__(self) -> str:
         return f"{self.claims} claims, {self.with_findings} with findings, {self.errors} errors"
 
-    def add(self, result: dict[str, Any]) -> None:
+    def add(self, result: Result) -> None:
         self.claims += 1
         self.with_findings += bool(result.get("findings"))
         self.errors += "error" in result
+
+    def merge(self, other: Summary) -> None:
+        self.claims += other.claims
+        self.with_findings += other.with_findings
+        self.errors += other.errors
 
 
 def claim_id(value: object) -> Any:
@@ -42,7 +52,7 @@ def claim_id(value: object) -> Any:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def result_line(result: dict[str, Any]) -> str:
+def result_line(result: Result) -> str:
     """One JSON line; non-ASCII text as is, except a lone surrogate (from a `\\udXXX` escape in the
     input), which UTF-8 cannot hold: then the whole line is written with ASCII escapes."""
     text = json.dumps(result, ensure_ascii=False)
@@ -51,15 +61,14 @@ def result_line(result: dict[str, Any]) -> str:
     return text + "\n"
 
 
-def result_of(value: object, error: str | None, evaluate: Engine,
-              rejected: tuple[type[Exception], ...]) -> dict[str, Any]:
-    """The result of one record: its reader's error, the engine's ClaimError, or its findings."""
-    result: dict[str, Any] = {"id": claim_id(value)}
-    if error is not None:
-        result["error"] = error
-        return result
+def result_of(record: Record, evaluate: Evaluate, rejected: tuple[type[Exception], ...]) -> Result:
+    """The result of one record: its reader's error (with the claim id the reader found), the
+    engine's rejection (ClaimError), or its findings."""
+    if record.error is not None:
+        return {"id": record.claim_id, "error": record.error}
+    result: Result = {"id": claim_id(record.value)}
     try:
-        findings = evaluate(value)
+        findings = evaluate(record.value)
     except rejected as caught:
         result["error"] = str(caught)
     else:

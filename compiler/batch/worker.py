@@ -1,0 +1,59 @@
+"""A worker process of `compiler.batch.pool`: `python -m compiler.batch.worker`.
+
+It reads frames on standard input until it closes: first `S`, its engine source (pickled), then
+batches: `L` (lines of a format to parse, from a line number) and `R` (records already read).
+Each batch is answered with `T`: the records (without their values), their results and result
+lines, and the index of the line where a lines batch stopped (-1: none); or with `E` and the
+error's text when the engine itself failed, which the other process raises.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from typing import IO, Any
+
+from compiler.batch.engines import Engine
+from compiler.batch.pool import dumps, read_frame, write_frame
+from compiler.batch.results import result_line, result_of
+from compiler.inputs.lines import read_lines
+from compiler.inputs.records import Record
+
+
+def evaluate(records: list[Record], engine: Engine, keep: bool) -> tuple[list[Record] | None, list[Any], list[str]]:
+    """Results and result lines of the records; the records without their values when `keep`."""
+    results = [result_of(record, engine.evaluate, engine.rejected) for record in records]
+    lines = [result_line(result) for result in results]
+    kept = [Record(0, r.position, None, r.error, r.claim_id) for r in records] if keep else None
+    return kept, results, lines
+
+
+def answer(kind: bytes, body: bytes, engine: Engine) -> tuple[Any, ...]:
+    if kind == b"L":
+        input_format, lines, first = pickle.loads(body)
+        records, stopped = read_lines(input_format, lines, first)
+        return (*evaluate(records, engine, True), stopped)
+    return (*evaluate(pickle.loads(body), engine, False), -1)
+
+
+def serve(source: IO[bytes], sink: IO[bytes]) -> int:
+    engine: Engine | None = None
+    failure = ""
+    while (frame := read_frame(source)) is not None:
+        kind, body = frame
+        try:
+            if kind == b"S":
+                engine = pickle.loads(body).open()
+                continue
+            if engine is None:
+                raise RuntimeError(failure or "no engine was given")
+            write_frame(sink, b"T", dumps(answer(kind, body, engine)))
+        except Exception as error:  # a bug in an engine: the other process raises it
+            failure = f"{type(error).__name__}: {error}"
+            if kind != b"S":
+                write_frame(sink, b"E", failure.encode("utf-8", "replace"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.stdin.buffer, sys.stdout.buffer))
