@@ -7,7 +7,8 @@ need nothing but rulesc[parquet] installed and the data set on a file system the
 reads its file with the same Parquet reader as `rulesc eval`, evaluates it with
 `compiler.batch.run` and writes its results next to the others:
 `OUTPUT/claims/part-NNNNN.parquet` and `OUTPUT/findings/part-NNNNN.parquet`, one part per input
-file, in the order of the files' paths. Read back in part order, the parts are what --input FOLDER --output-format parquet` writes in one process, row for row
+file, in the order of the files' paths. Read back in part order, the parts are what
+`rulesc eval --input FOLDER --output-format parquet` writes in one process, row for row
 (positions name the input file and row, e.g. `part-3.parquet, row 12`).
 
 Dask does the distribution: scheduling, retries, moving tasks off a worker that died. Nothing
