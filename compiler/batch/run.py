@@ -15,6 +15,7 @@ from compiler.inputs.formats import Input
 from compiler.inputs.jsonstream import Lines
 from compiler.inputs.lines import BOM, read_lines
 from compiler.inputs.records import Record
+from compiler.inputs.x12parts import Part
 
 BATCH = 512
 """Lines or records per batch: enough to make a batch's cost small beside its claims'."""
@@ -77,6 +78,10 @@ class _Run:
     def go(self, source: Input | Iterable[Record]) -> Summary:
         if isinstance(source, Input) and source.lines is not None:
             self._lines(source)
+        elif isinstance(source, Input) and source.parts is not None and self.jobs >= 2 \
+                and (parts := source.parts()) is not None:
+            with Pool(self.source, self.jobs) as pool:
+                self._parts_in(pool, source, parts)
         else:
             self._records(iter(source.records() if isinstance(source, Input) else source))
         return self.summary
@@ -131,6 +136,33 @@ class _Run:
                 self._here(itertools.chain(left, itertools.chain.from_iterable(chunks)))
                 return
             for record, result, line in zip(sent, results, lines, strict=True):
+                self._emit(record, result, line)
+            self.on_progress(self.summary.claims)
+
+    # -- parts of a file parsed by the workers
+
+    def _parts_in(self, pool: Pool, source: Input, parts: Iterator[Part]) -> None:
+        """Each part to a worker; a part whose reader saw a fault that belongs to the whole file,
+        or a worker that stops, leaves the rest to the reader of the whole file, here, past the
+        records already given."""
+        part = next(parts, None)
+        while part is not None or pool.pending:
+            if part is not None and not pool.full:
+                pool.submit(b"P", (source.format, part.text, part.first, part.segments), None)
+                part = next(parts, None)
+                continue
+            try:
+                _, (records, results, texts, stopped) = pool.next()
+            except WorkerError as error:
+                self._warn(error)
+                list(pool.drain())
+                self._here(itertools.islice(source.records(), self.summary.claims, None))
+                return
+            if stopped >= 0:
+                pool.skip()
+                self._records_in(pool, itertools.islice(source.records(), self.summary.claims, None))
+                return
+            for record, result, line in zip(records, results, texts, strict=True):
                 self._emit(record, result, line)
             self.on_progress(self.summary.claims)
 

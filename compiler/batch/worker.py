@@ -1,7 +1,8 @@
 """A worker process of `compiler.batch.pool`: `python -m compiler.batch.worker`.
 
 It reads frames on standard input until it closes: first `S`, its engine source (pickled), then
-batches: `L` (lines of a format to parse, from a line number) and `R` (records already read).
+batches: `L` (lines of a format to parse, from a line number), `P` (an X12 transaction set to
+parse, cut out of its file) and `R` (records already read).
 Each batch is answered with `T`: the records (without their values), their results and result
 lines, and the index of the line where a lines batch stopped (-1: none); or with `E` and the
 error's text when the engine itself failed, which the other process raises.
@@ -33,6 +34,12 @@ def answer(kind: bytes, body: bytes, engine: Engine) -> tuple[Any, ...]:
         input_format, lines, first = pickle.loads(body)
         records, stopped = read_lines(input_format, lines, first)
         return (*evaluate(records, engine, True), stopped)
+    if kind == b"P":
+        from compiler.inputs.x12 import read_part  # needs the x12 extra, which X12 input has
+
+        _, text, first, segments = pickle.loads(body)
+        records, clean = read_part(text, first, segments)
+        return (*evaluate(records, engine, True), -1) if clean else (None, [], [], 0)
     return (*evaluate(pickle.loads(body), engine, False), -1)
 
 

@@ -10,6 +10,7 @@ the format.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import sys
@@ -23,6 +24,7 @@ from compiler.inputs.extras import need
 from compiler.inputs.jsonstream import Lines, open_text, read_json_records
 from compiler.inputs.lines import SPLIT_FORMATS
 from compiler.inputs.records import Record
+from compiler.inputs.x12parts import Part, transaction_sets
 
 INPUT_FORMATS = ("auto", "json", "x12", "fhir", "parquet")
 OUTPUT_FORMATS = ("jsonl", "parquet")
@@ -68,14 +70,16 @@ def detect(path: str, stdin: IO[bytes] | None = None) -> str:
 class Input:
     """An input opened for reading in one format (`open_input`).
 
-    `records()` reads it in this process. `lines` is its text where the format puts a record on
-    each line (JSON Lines, NDJSON FHIR: `compiler.inputs.lines.SPLIT_FORMATS`), so that worker
-    processes can parse the lines apart; None for the formats read as a whole."""
+    `records()` reads it in this process. Where the format splits, worker processes can parse the
+    parts apart: `lines` is the text of a format with a record on each line (JSON Lines, NDJSON
+    FHIR: `compiler.inputs.lines.SPLIT_FORMATS`); `parts()` cuts an X12 file into its transaction
+    sets (`compiler.inputs.x12parts`; None when its envelope asks for one reader of the whole)."""
 
     format: str
     lines: Lines | None
     reader: Callable[..., Iterator[Record]]
     source: object  # what the reader reads: the text, or the Parquet path
+    parts: Callable[[], Iterator[Part] | None] | None = None  # X12 from a file: its transaction sets
 
     def records(self, lines: Lines | None = None) -> Iterator[Record]:
         """The records, read here; from `lines` instead of the input when given (the rest of a
@@ -96,7 +100,8 @@ def open_input(input_format: str, path: str, stack: ExitStack) -> Input:
     reader = reader_of(chosen)
     if chosen != "parquet":
         text = _text(path, binary, stack)
-        return Input(chosen, text if chosen in SPLIT_FORMATS else None, reader, text)
+        parts = functools.partial(transaction_sets, path) if chosen == "x12" and path != "-" else None
+        return Input(chosen, text if chosen in SPLIT_FORMATS else None, reader, text, parts)
     if path == "-":
         raise InputError("Parquet input is read from a file or a folder, not standard input")
     folder = Path(path)
