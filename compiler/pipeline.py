@@ -27,6 +27,7 @@ from compiler.batch import BadRecord, Tally, run
 from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
 from compiler.batch.pairs import PairSource
 from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
+from compiler.examples.coverage import check_examples
 from compiler.inputs.formats import open_input
 from compiler.interpreter.engine import InterpreterSource
 from compiler.semantics import ir
@@ -84,6 +85,8 @@ def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = 
         pack = resolve(load_pack(path, out, sources), out)
         if pack is not None:
             plan = analyze(pack, out)
+        if plan is not None:  # warnings about what the pack lacks, only where no error can be buried
+            check_examples(plan.pack, out)
     except RecursionError:
         plan = None
         out.items.append(_too_deep(str(path), "compile"))

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -17,6 +18,19 @@ PACK = ROOT / "policies" / "cpcp026.rules"
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Property tests: `dev` (the default) runs a fifth of each test's examples, `ci` all of them;
+# .ci/run sets RULESC_HYPOTHESIS=ci. Each test states its full count with `examples(N)`.
+PROFILE = os.environ.get("RULESC_HYPOTHESIS", "dev")
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.load_profile(PROFILE)
+
+
+def examples(count: int) -> int:
+    """How many examples a property test runs under the profile: `count` in CI, a fifth of it (at
+    least 20) elsewhere."""
+    return count if PROFILE == "ci" else max(20, count // 5)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import types
 from pathlib import Path
@@ -30,6 +31,13 @@ def compile_ok(path: str | Path) -> tuple[ir.Pack, Sources]:
 
 
 def engines(path: str | Path) -> tuple[ir.Pack, Interpreter, types.ModuleType]:
+    """A pack, its interpreter and its generated module: compiled once per test session, when a
+    test first asks (never when a test module is imported)."""
+    return _engines(str(Path(path).resolve()))
+
+
+@functools.cache
+def _engines(path: str) -> tuple[ir.Pack, Interpreter, types.ModuleType]:
     plan, sources = compile_plan(path)
     return plan.pack, Interpreter(plan), load_generated(plan, sources)
 

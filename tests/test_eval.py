@@ -23,7 +23,7 @@ from compiler.batch.engines import Bound
 from compiler.commands.evaluate import Progress
 from compiler.inputs.jsonstream import read_json_records
 from compiler.runtime.claims import ClaimError, Finding
-from tests.conftest import PACK, ROOT
+from tests.conftest import PACK, ROOT, examples
 from tests.helpers import run_cli
 
 GOOD_CLAIM = {"id": "A", "type": "professional", "pos": "11", "lines": [
@@ -118,7 +118,7 @@ _GARBAGE = st.text(st.sampled_from('{}":,abc 01\t\\'), min_size=1, max_size=12).
     lambda s: s[0] not in ' \t}],[' and s.strip())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(st.one_of(st.integers(0, len(SCENARIOS) - 1), _GARBAGE), max_size=12))
 def test_json_lines_lose_nothing(records: list[int | str]) -> None:
     """Whatever lines are broken, each line of JSON Lines gets exactly one result, in order, and

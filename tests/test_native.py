@@ -21,7 +21,10 @@ from tests.helpers import engines, run_cli
 
 CLAIM = {"id": "E02", "type": "professional", "pos": "11", "lines": [
     {"code": "99213", "date": "2024-09-12"}, {"code": "96372", "date": "2024-09-12", "units": 2}]}
-EXPECTED = [f.to_dict() for f in engines(PACK)[2].evaluate(CLAIM)]
+
+def expected() -> list[dict[str, object]]:
+    return [f.to_dict() for f in engines(PACK)[2].evaluate(CLAIM)]
+
 
 needs_native = pytest.mark.skipif(native_unavailable() is not None, reason=str(native_unavailable()))
 
@@ -37,7 +40,7 @@ def test_build_native_writes_an_extension_outside_generated(tmp_path: Path, nati
     assert sorted(p.name for p in tmp_path.iterdir()) == [built.name]
     module = load_module(built)
     assert module.__file__ == str(built)
-    assert [f.to_dict() for f in module.evaluate(CLAIM)] == EXPECTED != []
+    assert [f.to_dict() for f in module.evaluate(CLAIM)] == expected() != []
     assert run_cli("build", "--check", str(PACK))[0] == 0  # generated/ is not the native build's business
 
 
@@ -95,13 +98,13 @@ def test_a_wheel_installs_into_a_fresh_venv_and_evaluates(tmp_path: Path, native
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     path, findings = _install_and_run(python, wheel, elsewhere)
-    assert path.endswith("site-packages/cpcp026.py") and findings == EXPECTED
+    assert path.endswith("site-packages/cpcp026.py") and findings == expected()
     if native_unavailable() is None:
         monkeypatch.setenv("RULESC_CACHE", str(native_cache))
         assert run_cli("build", str(PACK), "--wheel", str(tmp_path / "native"), "--native")[0] == 0
         native = tmp_path / "native" / f"cpcp026-1.0-{native_tag()}.whl"
         path, findings = _install_and_run(python, native, elsewhere)
-        assert path.endswith(f"site-packages/cpcp026{extension_suffix()}") and findings == EXPECTED
+        assert path.endswith(f"site-packages/cpcp026{extension_suffix()}") and findings == expected()
 
 
 def test_a_wheel_needs_a_version_a_wheel_can_carry(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from compiler.pipeline import ImpactUnavailable, Stage, measure_impact
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 from tests.claimgen import random_claim
-from tests.conftest import PACK
+from tests.conftest import PACK, examples
 from tests.helpers import compile_plan
 from tests.inputs.common import DATA
 
@@ -304,7 +304,7 @@ def cpcp026_itself() -> pairs.PairSource:
     return pipeline.pair_source(plan, plan, sources)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.randoms(use_true_random=False), st.integers(1, 12))
 def test_a_pack_against_itself_changes_nothing(rng: random.Random, count: int) -> None:
     claims = [random_claim(rng) for _ in range(count)]

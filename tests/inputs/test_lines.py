@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.inputs import lines
+from tests.conftest import examples
 
 
 def _same(a: object, b: object) -> bool:
@@ -53,7 +54,7 @@ def _text(value: object) -> str:
     return json.dumps(value)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(st.tuples(st.text(max_size=4), values), max_size=4),
        st.sampled_from(["", " NaN", " Infinity", ' "\\ud800"', " 1e400", " 123456789012345678901234"]))
 def test_decode_reads_every_text_as_json_does(pairs: list[tuple[str, object]], odd: str) -> None:

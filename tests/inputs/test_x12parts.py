@@ -14,6 +14,7 @@ pytest.importorskip("pyx12", reason="X12 input needs the x12 extra (pyx12)")
 
 from compiler.inputs.x12 import read_part, read_x12_records
 from compiler.inputs.x12parts import transaction_sets
+from tests.conftest import examples
 from tests.inputs.common import DATA
 
 TEXT = (DATA / "837p-scenarios.x12").read_text(encoding="utf-8")
@@ -75,7 +76,7 @@ def test_a_regular_file_is_cut_into_its_transaction_sets(tmp_path: Path) -> None
 
 
 @pytest.mark.slow  # a damaged file sends pyx12 searching: seconds for each example
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, len(TEXT)), st.integers(0, 8),
                           st.sampled_from([*"*:~^\n0129", "DTP*472*D8*2024", "SE*", "GE*", "\u00e9"])), max_size=3))
 def test_damage_anywhere_reads_the_same_cut_or_whole(edits: list[tuple[int, int, str]]) -> None:
