@@ -1,5 +1,6 @@
 """The stages in order: load (read and parse every file), resolve, analyze, generate, load the
-module. Each command starts here.
+module, build the files of a pack (module, documents, native build, wheel), and the engines that
+evaluate claims in bulk. Each command starts here; the commands only parse, call and print.
 
 This layer owns the one failure that any stage can meet on any input: a rules file that nests
 expressions more deeply than Python's recursion (or its parser's nesting limit) allows. Each
@@ -9,12 +10,13 @@ needs to know about it. It also owns the exit codes every command returns.
 
 from __future__ import annotations
 
+import importlib.metadata
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from compiler.analysis import analyze
 from compiler.analysis.changes.impact import impact_of
@@ -22,7 +24,9 @@ from compiler.analysis.changes.model import ChangeReport, Impact
 from compiler.backends.document import generate_documents
 from compiler.backends.loading import load_generated, outputs
 from compiler.backends.native import cached_native
+from compiler.backends.native import native_files as native_build
 from compiler.backends.python import GenerationError
+from compiler.backends.wheel import Distribution, write_wheel
 from compiler.batch import BadRecord, Tally, run
 from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
 from compiler.batch.pairs import PairSource
@@ -33,6 +37,9 @@ from compiler.interpreter.engine import InterpreterSource
 from compiler.semantics import ir
 from compiler.semantics.resolver import resolve
 from compiler.syntax.loader import load_pack
+
+if TYPE_CHECKING:
+    from compiler.analysis.conflicts.report import Report
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 """Exit codes of every command: success; errors in the rules or in some claims (everything else
@@ -180,6 +187,141 @@ def measure_impact(old: ir.Plan, new: ir.Plan, path: str, input_format: str = "a
     with ExitStack() as stack:
         run(open_input(input_format, path, stack), pair, tally, jobs, on_progress)
     return impact_of(tally)
+
+
+# ---------------------------------------------------------------- the conflict analyzer
+# Imported when a command asks for it: the solver comes with it, and `rulesc eval` and `rulesc
+# test` never load it.
+
+
+def analysis_for(plan: ir.Plan, sources: Sources, max_lines: int | None = None) -> Report:
+    """The pack's conflict report (from the cache when the pack has not changed)."""
+    from compiler.analysis.conflicts import analyze_conflicts
+
+    return analyze_conflicts(plan.pack, sources=sources, max_lines=max_lines)
+
+
+def as_diagnostics(report: Report, sources: Sources) -> list[Diagnostic]:
+    """The report's error and warning entries as diagnostics, as `rulesc check` prints them."""
+    from compiler.analysis.conflicts.report import as_diagnostic
+
+    return [as_diagnostic(entry, sources) for entry in report.conflicts if entry.severity in ("error", "warning")]
+
+
+def refusal(report: Report, allow_unknown: bool) -> str | None:
+    """Why `build` refuses the pack: an unresolved error entry, or an unknown one (unless allowed)."""
+    if report.failed:
+        return f"{report.pack} has unresolved conflicts (see `rulesc analyze`)"
+    if report.has_unknown and not allow_unknown:
+        return f"{report.pack}: the analyzer could not decide every question (`--allow-unknown` to build anyway)"
+    return None
+
+
+def document_view(report: Report) -> dict[str, Any]:
+    """The report as the policy document shows it: everything but the time it took."""
+    data = report.to_json()
+    data.pop("seconds", None)
+    return data
+
+
+# ---------------------------------------------------------------- build
+
+
+@dataclass(frozen=True)
+class Built:
+    """What `rulesc build` makes of one pack: every file it writes, by name in the output folder
+    (None when it must not or cannot), why it refuses, and the diagnostics found on the way, in
+    groups in the order they were found (each group is printed as one report)."""
+
+    files: dict[str, str] | None
+    shown: tuple[tuple[Diagnostic, ...], ...] = ()
+    refusal: str | None = None
+
+
+def build_pack(plan: ir.Plan, sources: Sources, allow_unknown: bool = False) -> Built:
+    """The analyzer's report (the pack is refused on an unresolved conflict, or an undecided
+    question unless `allow_unknown`), what changed since the previous version the header names,
+    the generated module and the documents."""
+    analysis = analysis_for(plan, sources)
+    shown = [tuple(as_diagnostics(analysis, sources))]
+    refused = refusal(analysis, allow_unknown)
+    if refused is not None:
+        return Built(None, tuple(shown), refused)
+    changes = previous_changes(plan, sources)
+    if changes.diagnostics:
+        shown.append(changes.diagnostics)
+    if changes.value is None and plan.pack.previous is not None:
+        return Built(None, tuple(shown))
+    files: dict[str, str] = {}
+    for made in (generate(plan, sources), document(plan, sources, document_view(analysis), changes=changes.value)):
+        if made.diagnostics:
+            shown.append(made.diagnostics)
+        if made.value is None:
+            return Built(None, tuple(shown))
+        files.update(made.value)
+    return Built(files, tuple(shown))
+
+
+def previous_changes(plan: ir.Plan, sources: Sources) -> Stage[ChangeReport]:
+    """What the pack decides differently from the previous version its header names (None when it
+    names none); no value, and diagnostics saying why, when that version does not compile. It is
+    compiled as `rulesc diff` compiles it: only its decisions matter here, so errors about its
+    examples and coverage are warnings."""
+    pack = plan.pack
+    if pack.previous is None:
+        return Stage(None)
+    from compiler.analysis.changes.compare import compare_packs
+
+    previous = compile_pack(pack.previous, sources, ABOUT_EXAMPLES)
+    out = Collector(list(previous.diagnostics))
+    if previous.plan is None:
+        out.error("broken-previous", f"the previous version, {pack.previous}, does not compile", pack.previous_span,
+                  "fix the errors shown above in that file, or name another version",
+                  "the documents show what changed since that version, so it must compile on its own")
+        return Stage(None, tuple(out.items))
+    return Stage(compare_packs(previous.plan.pack, pack), tuple(out.items))
+
+
+def native_files(files: Mapping[str, str], name: str) -> dict[str, Path]:
+    """The pack's native build (from the cache `rulesc eval --native` shares, compiled when
+    missing): the extension and the module's data file beside it, by name. Raises NativeBuildError."""
+    return native_build(module_of(files, name), name)
+
+
+def wheel(pack: ir.Pack, files: Mapping[str, str], out_dir: Path, native: bool) -> Path:
+    """An installable wheel of the pack's module (its native build with `native`), with the
+    module's data file beside it; its path. Raises WheelError, NativeBuildError, OSError."""
+    try:
+        generator = f"rulesc {importlib.metadata.version('rulesc')}"
+    except importlib.metadata.PackageNotFoundError:
+        generator = "rulesc"
+    dist = Distribution(pack.name, pack.version or "", f"{pack.policy}: {pack.title}", generator)
+    if native:
+        content = {name: path.read_bytes() for name, path in native_files(files, pack.name).items()}
+    else:
+        content = {name: text.encode("utf-8") for name, text in module_of(files, pack.name).items()}
+    return write_wheel(dist, content, out_dir, native)
+
+
+def stale_files(out_dir: Path, files: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """The files of `files` whose copy in `out_dir` differs, by name, with the text on disk (None
+    when it is missing), in name order."""
+    found = []
+    for name, text in sorted(files.items()):
+        try:
+            current: str | None = (out_dir / name).read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            current = None
+        if current != text:
+            found.append((name, current))
+    return found
+
+
+def write_files(out_dir: Path, files: Mapping[str, str]) -> None:
+    """Write every file into `out_dir` (created when missing). Raises OSError."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in sorted(files.items()):
+        (out_dir / name).write_bytes(text.encode("utf-8"))
 
 
 def exit_code(diagnostics: Sequence[Diagnostic]) -> int:
