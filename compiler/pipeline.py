@@ -18,28 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from compiler.analysis import analyze
-from compiler.analysis.changes.impact import impact_of
-from compiler.analysis.changes.model import ChangeReport, Impact
-from compiler.backends.document import generate_documents
-from compiler.backends.loading import load_generated, outputs
-from compiler.backends.native import cached_native
-from compiler.backends.native import native_files as native_build
-from compiler.backends.python import GenerationError
-from compiler.backends.wheel import Distribution, write_wheel
-from compiler.batch import BadRecord, Tally, run
+from compiler.batch import BadRecord, Tally, cache, run
 from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
-from compiler.batch.pairs import PairSource
 from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
-from compiler.examples.coverage import check_examples
-from compiler.inputs.formats import open_input
-from compiler.interpreter.engine import InterpreterSource
-from compiler.semantics import ir
-from compiler.semantics.resolver import resolve
-from compiler.syntax.loader import load_pack
 
+# The stages' own modules are imported where a stage runs, so that a command pays only for the
+# stages it runs: `rulesc eval` served from the module cache (`compiler.batch.cache`) never loads
+# the parser, the templates or the graph library, and nothing but `check`, `analyze`, `diff` and
+# `build` loads the solver.
 if TYPE_CHECKING:
+    from compiler.analysis.changes.model import ChangeReport, Impact
     from compiler.analysis.conflicts.report import Report
+    from compiler.batch.pairs import PairSource
+    from compiler.semantics import ir
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 """Exit codes of every command: success; errors in the rules or in some claims (everything else
@@ -86,6 +77,11 @@ ABOUT_EXAMPLES = frozenset({"bad-example", "bad-evidence", "uncovered-row"})
 def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = frozenset()) -> Compiled:
     """Front end and analysis for one pack; `plan` (and `pack`) are None when any error was found.
     Errors whose codes are in `tolerate` are reported as warnings instead."""
+    from compiler.analysis import analyze
+    from compiler.examples.coverage import check_examples
+    from compiler.semantics.resolver import resolve
+    from compiler.syntax.loader import load_pack
+
     out = Collector(tolerate=tolerate)
     plan = None
     try:
@@ -106,6 +102,8 @@ def compile_all(files: Iterable[str], sources: Sources, tolerate: frozenset[str]
 
 
 def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
+    from compiler.backends.python import GenerationError
+
     try:
         return Stage(work())
     except RecursionError:
@@ -116,6 +114,8 @@ def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
 
 def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
     """The pack's edit module, by name relative to the output folder."""
+    from compiler.backends.loading import outputs
+
     return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
 
 
@@ -123,6 +123,8 @@ def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None
              changes: ChangeReport | None = None) -> Stage[dict[str, str]]:
     """The pack's policy documents (Markdown and HTML), showing the analyzer's report when given,
     and what changed since the previous version when `changes` compares it with this one."""
+    from compiler.backends.document import generate_documents
+
     text = sources.text(plan.pack.path) or ""
     return _guarded(plan.pack, "write the policy documents",
                     lambda: generate_documents(plan.pack, text, analysis=analysis, changes=changes))
@@ -130,15 +132,22 @@ def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None
 
 def load_module(plan: ir.Plan, sources: Sources) -> Stage[types.ModuleType]:
     """The pack's generated module, compiled and imported in memory."""
+    from compiler.backends.loading import load_generated
+
     return _guarded(plan.pack, "generate Python", lambda: load_generated(plan, sources))
 
 
 def engine_source(plan: ir.Plan, sources: Sources, *, interpreter: bool = False, native: bool = False,
-                  unknown_fields: str = "error") -> Stage[EngineSource]:
+                  unknown_fields: str = "error", keep: str | None = None) -> Stage[EngineSource]:
     """What evaluates the pack's claims in bulk (`compiler.batch`): the reference interpreter, or
     the generated module, written once to a file of this process (with its data file, if any)
     that worker processes import too, or its native build (compiled once, then from the cache).
-    Raises NativeBuildError when the native build fails, OSError when a file cannot be written."""
+    With `keep` (the rules file as named on the command line), the module is written into the
+    module cache instead, for the next run (`compiler.batch.cache`). Raises NativeBuildError when
+    the native build fails, OSError when a file cannot be written."""
+    from compiler.backends.native import cached_native
+    from compiler.interpreter.engine import InterpreterSource
+
     if interpreter:
         return Stage(InterpreterSource(plan, unknown_fields))
     generated = generate(plan, sources)
@@ -146,7 +155,8 @@ def engine_source(plan: ir.Plan, sources: Sources, *, interpreter: bool = False,
         return Stage(None, generated.diagnostics)
     name = plan.pack.name
     files = module_of(generated.value, name)
-    path = cached_native(files, name) if native else written(files)
+    stored = cache.store(keep, sources.texts(), files) if keep is not None and not native else None
+    path = cached_native(files, name) if native else stored or written(files)
     return Stage(ModuleFile(str(path), unknown_fields))
 
 
@@ -162,6 +172,8 @@ class ImpactUnavailable(Exception):
 def pair_source(old: ir.Plan, new: ir.Plan, sources: Sources, unknown_fields: str = "error") -> PairSource:
     """Both packs' generated modules as one engine whose findings are their differences; raises
     ImpactUnavailable when either module cannot be generated."""
+    from compiler.batch.pairs import PairSource
+
     sides = []
     for plan in (old, new):
         stage = engine_source(plan, sources, unknown_fields=unknown_fields)
@@ -182,6 +194,9 @@ def measure_impact(old: ir.Plan, new: ir.Plan, path: str, input_format: str = "a
     Raises what `compiler.inputs.formats.open_input` raises when the input cannot be read at all
     (OSError, MissingExtra, InputError), and ImpactUnavailable when a pack's module cannot be
     generated."""
+    from compiler.analysis.changes.impact import impact_of
+    from compiler.inputs.formats import open_input
+
     pair = pair_source(old, new, sources or Sources(), unknown_fields)
     tally = Tally(on_error)
     with ExitStack() as stack:
@@ -285,12 +300,16 @@ def previous_changes(plan: ir.Plan, sources: Sources) -> Stage[ChangeReport]:
 def native_files(files: Mapping[str, str], name: str) -> dict[str, Path]:
     """The pack's native build (from the cache `rulesc eval --native` shares, compiled when
     missing): the extension and the module's data file beside it, by name. Raises NativeBuildError."""
+    from compiler.backends.native import native_files as native_build
+
     return native_build(module_of(files, name), name)
 
 
 def wheel(pack: ir.Pack, files: Mapping[str, str], out_dir: Path, native: bool) -> Path:
     """An installable wheel of the pack's module (its native build with `native`), with the
     module's data file beside it; its path. Raises WheelError, NativeBuildError, OSError."""
+    from compiler.backends.wheel import Distribution, write_wheel
+
     try:
         generator = f"rulesc {importlib.metadata.version('rulesc')}"
     except importlib.metadata.PackageNotFoundError:

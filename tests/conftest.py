@@ -35,15 +35,19 @@ def examples(count: int) -> int:
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_analysis_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The conflict analyzer caches reports by content: the tests share one cache of their own,
-    never the user's, so a pack analyzed once (CPCP026) is not analyzed again by every command."""
-    saved = os.environ.get("RULESC_CACHE_DIR")
+    """The conflict analyzer caches reports by content, `rulesc eval` generated modules: the tests
+    share caches of their own, never the user's, so that a pack analyzed once (CPCP026) is not
+    analyzed again by every command."""
+    saved = os.environ.get("RULESC_CACHE_DIR"), os.environ.get("RULESC_CACHE")
     os.environ["RULESC_CACHE_DIR"] = str(tmp_path_factory.mktemp("analysis-cache"))
+    if saved[1] is None:  # generated modules and native builds: the session's own, unless CI shares one
+        os.environ["RULESC_CACHE"] = str(tmp_path_factory.mktemp("rulesc-cache"))
     yield
-    if saved is None:
-        os.environ.pop("RULESC_CACHE_DIR", None)
-    else:
-        os.environ["RULESC_CACHE_DIR"] = saved
+    for name, value in zip(("RULESC_CACHE_DIR", "RULESC_CACHE"), saved, strict=True):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ This layer sits below analysis and the backends: it imports the claim readers, t
 the standard library only, so that worker processes stay small, and it knows nothing of rules.
 """
 
+from compiler.batch import cache
 from compiler.batch.engines import Engine, EngineSource, ModuleFile, ModuleFiles, load_module, module_files
 from compiler.batch.results import Result, Summary, claim_id, result_line, result_of
 from compiler.batch.run import BATCH, run
@@ -31,6 +32,7 @@ __all__ = [
     "Sink",
     "Summary",
     "Tally",
+    "cache",
     "claim_id",
     "load_module",
     "module_files",

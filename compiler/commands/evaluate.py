@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
 from compiler.backends.native import NativeBuildError
-from compiler.batch import JsonLines, Sink
+from compiler.batch import EngineSource, JsonLines, ModuleFile, Sink, cache
 from compiler.batch import run as run_batch
 from compiler.commands.common import Style, compile_or_report, show
 from compiler.inputs.extras import MissingExtra, need
@@ -80,6 +80,29 @@ class Progress:
             self.stream.flush()
 
 
+def _engine(options: EvalOptions) -> EngineSource | int:
+    """The engine: the pack's module from the module cache when the pack compiled cleanly before
+    (`compiler.batch.cache`), else compiled now (and kept when it compiles without a diagnostic)."""
+    compiled_module = options.engine == "compiled" and not options.native
+    if compiled_module:
+        stored = cache.lookup(options.file)
+        if stored is not None:
+            return ModuleFile(str(stored), options.unknown_fields)
+    compiled = compile_or_report((options.file,), options.style)
+    if isinstance(compiled, int):
+        return compiled
+    (plan,), sources = compiled.plans, compiled.sources
+    clean = compiled.clean
+    try:
+        engine = engine_source(plan, sources, interpreter=options.engine == "interpreter", native=options.native,
+                               unknown_fields=options.unknown_fields, keep=options.file if compiled_module and clean
+                               else None)
+    except (NativeBuildError, OSError) as error:
+        return _cannot(str(error))
+    show(engine.diagnostics, sources, options.style)
+    return EXIT_ERRORS if engine.value is None else engine.value
+
+
 def _sink(options: EvalOptions, stack: ExitStack) -> Sink:
     """Where results go: JSON Lines to the output file or standard output, or a Parquet folder."""
     if options.output_format == "parquet":
@@ -107,18 +130,9 @@ def run(options: EvalOptions) -> int:
             need("parquet", "Parquet output")
     except MissingExtra as error:
         return _cannot(str(error))
-    compiled = compile_or_report((options.file,), options.style)
-    if isinstance(compiled, int):
-        return compiled
-    (plan,), sources = compiled.plans, compiled.sources
-    try:
-        engine = engine_source(plan, sources, interpreter=options.engine == "interpreter", native=options.native,
-                               unknown_fields=options.unknown_fields)
-    except (NativeBuildError, OSError) as error:
-        return _cannot(str(error))
-    show(engine.diagnostics, sources, options.style)
-    if engine.value is None:
-        return EXIT_ERRORS
+    engine = _engine(options)
+    if isinstance(engine, int):
+        return engine
     with ExitStack() as stack:
         try:
             sink = _sink(options, stack)
@@ -135,7 +149,7 @@ def run(options: EvalOptions) -> int:
         enabled = sys.stderr.isatty() if options.progress is None else options.progress
         progress = Progress(sys.stderr, enabled)
         try:
-            summary = run_batch(claims, engine.value, sink, options.jobs, progress.update)
+            summary = run_batch(claims, engine, sink, options.jobs, progress.update)
         finally:
             progress.close()
     sys.stderr.write(f"{summary}\n")

@@ -7,8 +7,7 @@ import sys
 from dataclasses import dataclass, field
 
 from compiler.commands.common import Style, compile_or_report, show
-from compiler.examples.report import FORMATS, REPORTS
-from compiler.examples.runner import Result, run_examples
+from compiler.examples import FORMATS
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, load_module
 
 __all__ = ["FORMATS", "ExamplesOptions", "run"]
@@ -24,6 +23,9 @@ class ExamplesOptions:
 
 
 def run(options: ExamplesOptions) -> int:
+    from compiler.examples.report import REPORTS
+    from compiler.examples.runner import Result, run_examples
+
     style = Style("json", options.style.colour) if options.format == "json" else options.style
     compiled = compile_or_report(options.files, style)
     if isinstance(compiled, int):

@@ -6,3 +6,6 @@
 This layer sits above analysis (it plans a pack with a declaration taken out) and below the
 backends, whose documents show the worked examples.
 """
+
+FORMATS = ("text", "junit", "json")
+"""The reports `rulesc test` writes."""

@@ -8,10 +8,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
+from compiler.examples import FORMATS
 from compiler.examples.expectations import Got, Verdict, Want, table
 from compiler.examples.runner import ENGINES, Result
 
-FORMATS = ("text", "junit", "json")
+__all__ = ["FORMATS", "REPORTS", "failure_text", "junit", "xml_text"]
 
 
 def failure_text(result: Result) -> list[str]:
