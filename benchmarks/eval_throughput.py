@@ -89,10 +89,13 @@ LOADS = ("import json, sys\n"
          "        json.loads(line)\n")
 
 
-def run(command: list[str], output: bool = True) -> tuple[float, int, int, str]:
-    """Wall seconds, peak summed memory (KiB), largest single process (KiB), and the output's digest."""
+def run(command: list[str], output: bool = True) -> tuple[float, int, int, str, float]:
+    """Wall seconds, peak summed memory (KiB), largest single process (KiB), the output's digest, and
+    the processor seconds of the command and every process it started (user and system)."""
     with tempfile.NamedTemporaryFile(suffix=".jsonl") as out:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = usage.ru_maxrss
+        cpu_before = usage.ru_utime + usage.ru_stime
         start = time.perf_counter()
         process = subprocess.Popen([*command, *(["--output", out.name] if output else [])], cwd=ROOT,
                                    stderr=subprocess.PIPE, text=True)
@@ -112,9 +115,11 @@ def run(command: list[str], output: bool = True) -> tuple[float, int, int, str]:
         sampler.join()
         if process.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(command)} failed:\n{err}")
-        largest = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        largest = max(before, usage.ru_maxrss)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
         digest = _digest(Path(out.name))
-    return wall, peak, largest, digest
+    return wall, peak, largest, digest, cpu
 
 
 def main() -> None:
@@ -140,21 +145,22 @@ def main() -> None:
             settings += [[f"--jobs={jobs}", "--native"] for jobs in args.jobs]
         print(f"{claims:,} claims; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
         loads = [sys.executable, "-c", LOADS, str(source)]
-        results: dict[str, list[tuple[float, int, int, str]]] = {}
+        results: dict[str, list[tuple[float, int, int, str, float]]] = {}
         for _ in range(args.repeat):  # the settings take turns, so that a busy moment hits them alike
             results.setdefault("json.loads", []).append(run(loads, output=False))
             for setting in settings:
                 results.setdefault(" ".join(setting), []).append(run(base + setting))
-        floor, floor_peak, _, _ = min(results.pop("json.loads"))
+        floor, floor_peak, _, _, floor_cpu = min(results.pop("json.loads"))
         print(f"{'json.loads only':20} {floor:7.1f} s  {claims / floor:>9,.0f} claims/s  "
-              f"peak {floor_peak / 1024:6.1f} MB")
+              f"cpu {floor_cpu:6.1f} s  peak {floor_peak / 1024:6.1f} MB")
         reference = None
         for name, runs in results.items():
-            wall, peak, largest, digest = min(runs)
+            wall, peak, largest, digest, cpu = min(runs)
             reference = reference or digest
             same = "same output" if digest == reference else "OUTPUT DIFFERS"
             print(f"{name:20} {wall:7.1f} s  {claims / wall:>9,.0f} claims/s  {wall / floor:4.1f}x json.loads  "
-                  f"peak {peak / 1024:6.1f} MB (summed over processes; largest one {largest / 1024:.1f} MB)  {same}")
+                  f"cpu {cpu:6.1f} s ({cpu / floor_cpu:4.1f}x)  peak {peak / 1024:6.1f} MB (summed over processes; "
+                  f"largest one {largest / 1024:.1f} MB)  {same}")
 
 
 if __name__ == "__main__":
