@@ -10,6 +10,7 @@ needs to know about it. It also owns the exit codes every command returns.
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,15 +23,53 @@ from compiler.batch import BadRecord, Tally, cache, run
 from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
 from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
 
-# The stages' own modules are imported where a stage runs, so that a command pays only for the
-# stages it runs: `rulesc eval` served from the module cache (`compiler.batch.cache`) never loads
-# the parser, the templates or the graph library, and nothing but `check`, `analyze`, `diff` and
-# `build` loads the solver.
+# The stages' own modules are loaded when a stage first runs (`_stage`), so that a command pays
+# only for the stages it runs: `rulesc eval` served from the module cache (`compiler.batch.cache`)
+# never loads the parser, the templates or the graph library, and nothing but `check`, `analyze`,
+# `diff` and `build` loads the solver. The imports below name them all, for readers, for mypy and
+# for the layer contract (import-linter reads them).
 if TYPE_CHECKING:
+    from compiler.analysis import analyze
+    from compiler.analysis.changes.compare import compare_packs
+    from compiler.analysis.changes.impact import impact_of
     from compiler.analysis.changes.model import ChangeReport, Impact
-    from compiler.analysis.conflicts.report import Report
+    from compiler.analysis.conflicts.report import Report, as_diagnostic
+    from compiler.backends.document import generate_documents
+    from compiler.backends.loading import load_generated, outputs
+    from compiler.backends.native import cached_native
+    from compiler.backends.native import native_files as native_build
+    from compiler.backends.python import GenerationError
+    from compiler.backends.wheel import Distribution, write_wheel
     from compiler.batch.pairs import PairSource
+    from compiler.examples.coverage import check_examples
+    from compiler.inputs.formats import open_input
+    from compiler.interpreter.engine import InterpreterSource
     from compiler.semantics import ir
+    from compiler.semantics.resolver import resolve
+    from compiler.syntax.loader import load_pack
+
+
+_WHERE = {
+    "analyze": "compiler.analysis", "compare_packs": "compiler.analysis.changes.compare",
+    "impact_of": "compiler.analysis.changes.impact", "as_diagnostic": "compiler.analysis.conflicts.report",
+    "generate_documents": "compiler.backends.document", "load_generated": "compiler.backends.loading",
+    "outputs": "compiler.backends.loading", "cached_native": "compiler.backends.native",
+    "native_build": "compiler.backends.native", "GenerationError": "compiler.backends.python",
+    "Distribution": "compiler.backends.wheel", "write_wheel": "compiler.backends.wheel",
+    "PairSource": "compiler.batch.pairs", "check_examples": "compiler.examples.coverage",
+    "open_input": "compiler.inputs.formats", "InterpreterSource": "compiler.interpreter.engine",
+    "resolve": "compiler.semantics.resolver", "load_pack": "compiler.syntax.loader",
+}
+_ORIGINAL = {"native_build": "native_files"}
+
+
+def _need(*names: str) -> None:
+    """Import the stages' names a function uses, the first time one runs (see the note above)."""
+    scope = globals()
+    for name in names:
+        if name not in scope:
+            scope[name] = getattr(importlib.import_module(_WHERE[name]), _ORIGINAL.get(name, name))
+
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 """Exit codes of every command: success; errors in the rules or in some claims (everything else
@@ -77,10 +116,7 @@ ABOUT_EXAMPLES = frozenset({"bad-example", "bad-evidence", "uncovered-row"})
 def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = frozenset()) -> Compiled:
     """Front end and analysis for one pack; `plan` (and `pack`) are None when any error was found.
     Errors whose codes are in `tolerate` are reported as warnings instead."""
-    from compiler.analysis import analyze
-    from compiler.examples.coverage import check_examples
-    from compiler.semantics.resolver import resolve
-    from compiler.syntax.loader import load_pack
+    _need("analyze", "check_examples", "resolve", "load_pack")
 
     out = Collector(tolerate=tolerate)
     plan = None
@@ -102,7 +138,7 @@ def compile_all(files: Iterable[str], sources: Sources, tolerate: frozenset[str]
 
 
 def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
-    from compiler.backends.python import GenerationError
+    _need("GenerationError")
 
     try:
         return Stage(work())
@@ -114,7 +150,7 @@ def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
 
 def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
     """The pack's edit module, by name relative to the output folder."""
-    from compiler.backends.loading import outputs
+    _need("outputs")
 
     return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
 
@@ -123,7 +159,7 @@ def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None
              changes: ChangeReport | None = None) -> Stage[dict[str, str]]:
     """The pack's policy documents (Markdown and HTML), showing the analyzer's report when given,
     and what changed since the previous version when `changes` compares it with this one."""
-    from compiler.backends.document import generate_documents
+    _need("generate_documents")
 
     text = sources.text(plan.pack.path) or ""
     return _guarded(plan.pack, "write the policy documents",
@@ -132,7 +168,7 @@ def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None
 
 def load_module(plan: ir.Plan, sources: Sources) -> Stage[types.ModuleType]:
     """The pack's generated module, compiled and imported in memory."""
-    from compiler.backends.loading import load_generated
+    _need("load_generated")
 
     return _guarded(plan.pack, "generate Python", lambda: load_generated(plan, sources))
 
@@ -145,8 +181,7 @@ def engine_source(plan: ir.Plan, sources: Sources, *, interpreter: bool = False,
     With `keep` (the rules file as named on the command line), the module is written into the
     module cache instead, for the next run (`compiler.batch.cache`). Raises NativeBuildError when
     the native build fails, OSError when a file cannot be written."""
-    from compiler.backends.native import cached_native
-    from compiler.interpreter.engine import InterpreterSource
+    _need("cached_native", "InterpreterSource")
 
     if interpreter:
         return Stage(InterpreterSource(plan, unknown_fields))
@@ -172,7 +207,7 @@ class ImpactUnavailable(Exception):
 def pair_source(old: ir.Plan, new: ir.Plan, sources: Sources, unknown_fields: str = "error") -> PairSource:
     """Both packs' generated modules as one engine whose findings are their differences; raises
     ImpactUnavailable when either module cannot be generated."""
-    from compiler.batch.pairs import PairSource
+    _need("PairSource")
 
     sides = []
     for plan in (old, new):
@@ -194,8 +229,7 @@ def measure_impact(old: ir.Plan, new: ir.Plan, path: str, input_format: str = "a
     Raises what `compiler.inputs.formats.open_input` raises when the input cannot be read at all
     (OSError, MissingExtra, InputError), and ImpactUnavailable when a pack's module cannot be
     generated."""
-    from compiler.analysis.changes.impact import impact_of
-    from compiler.inputs.formats import open_input
+    _need("impact_of", "open_input")
 
     pair = pair_source(old, new, sources or Sources(), unknown_fields)
     tally = Tally(on_error)
@@ -211,14 +245,14 @@ def measure_impact(old: ir.Plan, new: ir.Plan, path: str, input_format: str = "a
 
 def analysis_for(plan: ir.Plan, sources: Sources, max_lines: int | None = None) -> Report:
     """The pack's conflict report (from the cache when the pack has not changed)."""
-    from compiler.analysis.conflicts import analyze_conflicts
+    analyze_conflicts: Callable[..., Report] = importlib.import_module("compiler.analysis.conflicts").analyze_conflicts
 
     return analyze_conflicts(plan.pack, sources=sources, max_lines=max_lines)
 
 
 def as_diagnostics(report: Report, sources: Sources) -> list[Diagnostic]:
     """The report's error and warning entries as diagnostics, as `rulesc check` prints them."""
-    from compiler.analysis.conflicts.report import as_diagnostic
+    _need("as_diagnostic")
 
     return [as_diagnostic(entry, sources) for entry in report.conflicts if entry.severity in ("error", "warning")]
 
@@ -285,7 +319,7 @@ def previous_changes(plan: ir.Plan, sources: Sources) -> Stage[ChangeReport]:
     pack = plan.pack
     if pack.previous is None:
         return Stage(None)
-    from compiler.analysis.changes.compare import compare_packs
+    _need("compare_packs")
 
     previous = compile_pack(pack.previous, sources, ABOUT_EXAMPLES)
     out = Collector(list(previous.diagnostics))
@@ -300,7 +334,7 @@ def previous_changes(plan: ir.Plan, sources: Sources) -> Stage[ChangeReport]:
 def native_files(files: Mapping[str, str], name: str) -> dict[str, Path]:
     """The pack's native build (from the cache `rulesc eval --native` shares, compiled when
     missing): the extension and the module's data file beside it, by name. Raises NativeBuildError."""
-    from compiler.backends.native import native_files as native_build
+    _need("native_build")
 
     return native_build(module_of(files, name), name)
 
@@ -308,7 +342,7 @@ def native_files(files: Mapping[str, str], name: str) -> dict[str, Path]:
 def wheel(pack: ir.Pack, files: Mapping[str, str], out_dir: Path, native: bool) -> Path:
     """An installable wheel of the pack's module (its native build with `native`), with the
     module's data file beside it; its path. Raises WheelError, NativeBuildError, OSError."""
-    from compiler.backends.wheel import Distribution, write_wheel
+    _need("Distribution", "write_wheel")
 
     try:
         generator = f"rulesc {importlib.metadata.version('rulesc')}"

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import typing
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -722,8 +723,14 @@ def test_a_report_of_another_shape_is_refused(change: Any, message: str) -> None
 # ---------------------------------------------------------------- in a real browser
 
 # CI sets RULESC_REQUIRE_BROWSER=1 after installing Chromium, so there a missing browser fails.
-needs_chromium = pytest.mark.skipif(browser.find_chromium() is None and not os.environ.get("RULESC_REQUIRE_BROWSER"),
-                                    reason=f"Chromium is not installed: {browser.INSTALL_HINT}")
+# Starting a browser takes seconds: these tests are slow ones.
+_chromium = pytest.mark.skipif(browser.find_chromium() is None and not os.environ.get("RULESC_REQUIRE_BROWSER"),
+                               reason=f"Chromium is not installed: {browser.INSTALL_HINT}")
+
+
+def needs_chromium(test: Callable[..., None]) -> Callable[..., None]:
+    marked: Callable[..., None] = pytest.mark.slow(_chromium(test))
+    return marked
 
 
 @needs_chromium

@@ -43,8 +43,8 @@ def agree(interpreter: Interpreter, module: types.ModuleType, claim: object) -> 
     return got
 
 
-_, CPCP026_INTERPRETER, CPCP026_MODULE = engines(PACK)
 CONSTRUCTS = ROOT / "tests" / "packs" / "constructs.rules"
+BUILDS = ["pure", pytest.param("native", marks=pytest.mark.slow)]  # a native build takes a compiler's while
 
 
 def _build(request: pytest.FixtureRequest, pure: types.ModuleType, pack: Any, cache: Any) -> types.ModuleType:
@@ -56,13 +56,13 @@ def _build(request: pytest.FixtureRequest, pure: types.ModuleType, pack: Any, ca
     return native_module(pack, cache)
 
 
-@pytest.fixture(scope="module", params=["pure", "native"])
+@pytest.fixture(scope="module", params=BUILDS)
 def cpcp026(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
     """The CPCP026 module, pure and native."""
-    return _build(request, CPCP026_MODULE, PACK, native_cache)
+    return _build(request, engines(PACK)[2], PACK, native_cache)
 
 
-@pytest.fixture(scope="module", params=["pure", "native"])
+@pytest.fixture(scope="module", params=BUILDS)
 def constructs(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
     return _build(request, engines(CONSTRUCTS)[2], CONSTRUCTS, native_cache)
 
@@ -70,7 +70,7 @@ def constructs(request: pytest.FixtureRequest, native_cache: Any) -> types.Modul
 @settings(max_examples=examples(400), deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_cpcp026_engines_agree(cpcp026: types.ModuleType, rng: random.Random) -> None:
-    agree(CPCP026_INTERPRETER, cpcp026, random_claim(rng))
+    agree(engines(PACK)[1], cpcp026, random_claim(rng))
 
 
 @settings(max_examples=examples(400), deadline=None)
@@ -83,7 +83,7 @@ MAPPED = ROOT / "tests" / "packs" / "mapped.rules"
 MAPPED_CODES = ["96360", "96365", "96374", "96413", "96372", "99213"]
 
 
-@pytest.fixture(scope="module", params=["pure", "native"])
+@pytest.fixture(scope="module", params=BUILDS)
 def mapped(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
     """A pack that ranks and maps codes a map gave (absent for a code the map does not list)."""
     return _build(request, engines(MAPPED)[2], MAPPED, native_cache)
@@ -108,7 +108,7 @@ def test_mapped_lookups_are_exercised() -> None:
             ("M02-twice-upgraded", None)} <= seen, seen
 
 
-@pytest.mark.parametrize("build", ["pure", "native"])
+@pytest.mark.parametrize("build", BUILDS)
 @pytest.mark.parametrize("name", ["escaping", "contract", "evidence"])
 def test_other_packs_agree(name: str, build: str, native_cache: Any) -> None:
     path = ROOT / "tests" / "packs" / f"{name}.rules"
@@ -146,6 +146,7 @@ def test_random_claims_exercise_findings_and_errors(cpcp026: types.ModuleType) -
     assert {0, 1, 2} <= evidence, sorted(evidence)
 
 
+@pytest.mark.slow
 def test_eval_engines_agree_on_thousands_of_claims(tmp_path: Any, native_cache: Any,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """`rulesc eval` writes the same lines with the interpreter, the pure module and its native
@@ -192,19 +193,19 @@ def test_any_json_value_in_any_field_gives_findings_or_claim_error(cpcp026: type
         claim[field] = value
     else:
         rng.choice(claim["lines"])[field] = value
-    agree(CPCP026_INTERPRETER, cpcp026, claim)
+    agree(engines(PACK)[1], cpcp026, claim)
 
 
 @settings(max_examples=examples(200), deadline=None)
 @given(json_values)
 def test_any_json_value_as_the_claim(cpcp026: types.ModuleType, value: object) -> None:
-    assert agree(CPCP026_INTERPRETER, cpcp026, value) is not None
+    assert agree(engines(PACK)[1], cpcp026, value) is not None
 
 
 @pytest.mark.parametrize("engine", ["interpreter", "compiled"])
 def test_both_engines_take_unknown_fields(engine: str) -> None:
-    evaluate = CPCP026_INTERPRETER.evaluate if engine == "interpreter" else CPCP026_MODULE.evaluate
-    error = ClaimError if engine == "interpreter" else CPCP026_MODULE.ClaimError
+    evaluate = engines(PACK)[1].evaluate if engine == "interpreter" else engines(PACK)[2].evaluate
+    error = ClaimError if engine == "interpreter" else engines(PACK)[2].ClaimError
     claim = {"id": "U", "type": "professional", "pos": "11", "diagnosis": "J45",
              "lines": [{"code": "96372", "date": "2024-09-12", "supervision": "none", "modifier": ["25"]}]}
     with pytest.raises(error) as rejected:

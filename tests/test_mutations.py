@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from tests.conftest import PACK, examples
 from tests.helpers import run_cli
 
+pytestmark = pytest.mark.slow  # the mutation runs compile hundreds of mutated packs
+
 SOURCE = PACK.read_text(encoding="utf-8")
 
 

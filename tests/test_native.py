@@ -20,6 +20,8 @@ from compiler.batch.engines import load_module
 from tests.conftest import PACK, ROOT, native_unavailable
 from tests.helpers import engines, run_cli
 
+pytestmark = pytest.mark.slow  # native builds: mypyc and a C compiler, tens of seconds each
+
 CLAIM = {"id": "E02", "type": "professional", "pos": "11", "lines": [
     {"code": "99213", "date": "2024-09-12"}, {"code": "96372", "date": "2024-09-12", "units": 2}]}
 
@@ -146,7 +148,6 @@ def test_a_wheel_carries_the_module_s_data_file(tmp_path: Path) -> None:
     assert [(f.rule, f.line) for f in module.evaluate(LISTED)] == [("T1-listed", 2)]
 
 
-@pytest.mark.slow
 @needs_native
 def test_a_native_build_has_the_data_file_beside_it(tmp_path: Path, native_cache: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

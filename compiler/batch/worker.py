@@ -10,6 +10,7 @@ error's text when the engine itself failed, which the other process raises.
 
 from __future__ import annotations
 
+import importlib
 import pickle
 import sys
 from typing import IO, Any
@@ -34,11 +35,9 @@ def answer(kind: bytes, body: bytes, engine: Engine) -> tuple[Any, ...]:
         input_format, lines, first = pickle.loads(body)
         records, stopped = read_lines(input_format, lines, first)
         return (*evaluate(records, engine, True), stopped)
-    if kind == b"P":
-        from compiler.inputs.x12 import read_part  # needs the x12 extra, which X12 input has
-
+    if kind == b"P":  # the X12 reader needs the x12 extra, which X12 input has
         _, text, first, segments = pickle.loads(body)
-        records, clean = read_part(text, first, segments)
+        records, clean = importlib.import_module("compiler.inputs.x12").read_part(text, first, segments)
         return (*evaluate(records, engine, True), -1) if clean else (None, [], [], 0)
     return (*evaluate(pickle.loads(body), engine, False), -1)
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from compiler.commands.common import Style, compile_or_report, show
 from compiler.examples import FORMATS
+from compiler.examples.report import REPORTS
+from compiler.examples.runner import Result, run_examples
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, load_module
 
 __all__ = ["FORMATS", "ExamplesOptions", "run"]
@@ -23,9 +25,6 @@ class ExamplesOptions:
 
 
 def run(options: ExamplesOptions) -> int:
-    from compiler.examples.report import REPORTS
-    from compiler.examples.runner import Result, run_examples
-
     style = Style("json", options.style.colour) if options.format == "json" else options.style
     compiled = compile_or_report(options.files, style)
     if isinstance(compiled, int):

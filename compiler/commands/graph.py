@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Literal
 
+from compiler.analysis.depgraph import pack_graph
+from compiler.backends.graph import EXPORTERS, to_dot
 from compiler.commands.common import Style, compile_or_report
 from compiler.pipeline import EXIT_OK
 
@@ -19,9 +21,6 @@ class GraphOptions:
 
 
 def run(options: GraphOptions) -> int:
-    from compiler.analysis.depgraph import pack_graph
-    from compiler.backends.graph import EXPORTERS, to_dot
-
     compiled = compile_or_report((options.file,), options.style)
     if isinstance(compiled, int):
         return compiled

@@ -14,6 +14,7 @@ Records read here carry index 0: whoever gathers lines from several places numbe
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -104,6 +105,6 @@ def read_lines(input_format: str, lines: list[str], first: int) -> tuple[list[Re
 
 
 def _fhir_claims() -> Callable[[Record], Iterator[Record]]:
-    from compiler.inputs.fhir import claims_of  # needs the fhir extra, which FHIR input has
-
+    """The FHIR reader's mapping; it needs the fhir extra, which FHIR input has."""
+    claims_of: Callable[[Record], Iterator[Record]] = importlib.import_module("compiler.inputs.fhir").claims_of
     return claims_of

@@ -19,6 +19,7 @@ and pandas, which PySpark needs anyway. PySpark itself is not a dependency of ru
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -74,6 +75,5 @@ def claims_frame(results: Any) -> Any:
 def findings_frame(results: Any) -> Any:
     """The findings table of `evaluate_frames`' results (a Spark DataFrame): one row per finding,
     the columns of `FINDING_RESULTS`."""
-    from pyspark.sql import functions
-
+    functions = importlib.import_module("pyspark.sql.functions")  # PySpark is the caller's, not a dependency
     return results.select("id", "position", functions.inline("details"))
