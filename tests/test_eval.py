@@ -216,6 +216,7 @@ def _peak(path: Path, count: int, array: bool) -> int:
     return peak
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("array", "small", "large"), [(False, 10_000, 50_000), (True, 4_000, 20_000)])
 def test_memory_does_not_grow_with_the_number_of_claims(tmp_path: Path, array: bool, small: int,
                                                         large: int) -> None:
@@ -241,6 +242,7 @@ def test_standard_input_as_bytes_with_a_byte_order_mark_and_a_byte_that_is_not_u
     assert results[1]["error"] == "line 2, column 9: not UTF-8 text (byte 0xFF)"
 
 
+@pytest.mark.slow
 def test_a_reader_that_stops_early_is_no_traceback(tmp_path: Path) -> None:
     """`rulesc eval ... | head -1`: the results pipe closes; eval stops quietly."""
     source = tmp_path / "many.jsonl"

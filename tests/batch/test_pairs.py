@@ -224,6 +224,7 @@ class _CountedWorker(pool_module.Worker):
         super().__init__(source)
 
 
+@pytest.mark.slow
 def test_jobs_use_worker_processes_and_count_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(14)
     values: list[Any] = [random_claim(rng, CODES, DATES) for _ in range(1500)]
@@ -289,6 +290,7 @@ def cpcp026_edited() -> tuple[ir.Plan, ir.Plan]:
     ("fhir-bundle.json", "fhir.resources", Impact(7, 1, 1, {"P11-hydration-minimum": RuleImpact(removed=1)})),
     ("fhir-claims.ndjson", "fhir.resources", Impact(8, 2, 2, {"P26-em-needs-modifier-25": RuleImpact(changed=2)})),
 ])
+@pytest.mark.slow
 def test_x12_and_fhir_input(file: str, extra: str, expected: Impact) -> None:
     pytest.importorskip(extra, reason=f"{file} needs the {extra} extra")
     old, new = cpcp026_edited()
@@ -304,6 +306,7 @@ def cpcp026_itself() -> pairs.PairSource:
     return pipeline.pair_source(plan, plan, sources)
 
 
+@pytest.mark.slow
 @settings(max_examples=examples(60), deadline=None)
 @given(st.randoms(use_true_random=False), st.integers(1, 12))
 def test_a_pack_against_itself_changes_nothing(rng: random.Random, count: int) -> None:

@@ -160,6 +160,7 @@ def test_memory_is_bounded_by_the_batches_in_flight() -> None:
     assert source.read > 390
 
 
+@pytest.mark.slow
 def test_eval_jobs_on_the_command_line(tmp_path: Path) -> None:
     claims = [json.dumps(random_claim(random.Random(n))) for n in range(1200)]
     source = tmp_path / "claims.jsonl"

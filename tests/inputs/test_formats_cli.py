@@ -57,6 +57,7 @@ def _results(*argv: str) -> dict[str, list[dict[str, Any]]]:
     return {r["id"]: r["findings"] for r in map(json.loads, out.splitlines())}
 
 
+@pytest.mark.slow
 @needs_all
 def test_json_x12_fhir_and_parquet_give_the_same_findings(tmp_path: Path) -> None:
     import pyarrow.parquet as pq

@@ -52,6 +52,7 @@ DAMAGES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", DAMAGES)
 def test_a_damaged_file_reads_the_same_cut_or_whole(tmp_path: Path, name: str) -> None:
     old, new, regular = DAMAGES[name]
