@@ -11,10 +11,11 @@ from compiler.batch.engines import Engine, EngineSource
 from compiler.batch.pool import Pool, WorkerError, batches
 from compiler.batch.results import Result, Summary, result_of
 from compiler.batch.sinks import Sink
+from compiler.batch.worker import Place
 from compiler.inputs.formats import Input
 from compiler.inputs.jsonstream import Lines
 from compiler.inputs.lines import BOM, read_lines
-from compiler.inputs.records import Record
+from compiler.inputs.records import Position, Record
 from compiler.inputs.x12parts import Part
 
 BATCH = 512
@@ -90,10 +91,23 @@ class _Run:
 
     def _emit(self, record: Record, result: Result, line: str | None = None) -> None:
         count = self.summary.claims
-        if record.index != count:  # records of several readers, or of workers, are numbered here
+        if record.index != count:  # records of several readers are numbered here
             record = Record(count, record.position, record.value, record.error, record.claim_id)
         self.summary.add(result)
         self.sink.add(record, result, line)
+
+    def _placed(self, places: list[Place], results: list[Result], lines: list[str]) -> None:
+        """A worker's results, each with its record rebuilt from where it is (`worker.place`)."""
+        summary, add = self.summary, self.sink.add
+        for where, result, line in zip(places, results, lines, strict=True):
+            count = summary.claims
+            if type(where) is tuple:
+                record = Record(count, Position(*where))
+            else:
+                assert isinstance(where, Record)
+                record = Record(count, where.position, None, where.error, where.claim_id)
+            summary.add(result)
+            add(record, result, line)
 
     def _here(self, records: Iterable[Record]) -> None:
         engine = self.engine
@@ -162,8 +176,7 @@ class _Run:
                 pool.skip()
                 self._records_in(pool, itertools.islice(source.records(), self.summary.claims, None))
                 return
-            for record, result, line in zip(records, results, texts, strict=True):
-                self._emit(record, result, line)
+            self._placed(records, results, texts)
             self.on_progress(self.summary.claims)
 
     # -- lines parsed by whoever evaluates them
@@ -209,8 +222,7 @@ class _Run:
                 kept = list(pool.drain())
                 self._lines_here(source, [line for _, more in kept for line in more] + batch, kept[0][0])
                 return
-            for record, result, line in zip(records, results, texts, strict=True):
-                self._emit(record, result, line)
+            self._placed(records, results, texts)
             self.on_progress(self.summary.claims)
             if stopped >= 0:  # the batches in flight start past the line that stopped: read again
                 later = pool.skip()

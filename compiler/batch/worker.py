@@ -2,10 +2,10 @@
 
 It reads frames on standard input until it closes: first `S`, its engine source (pickled), then
 batches: `L` (lines of a format to parse, from a line number), `P` (an X12 transaction set to
-parse, cut out of its file) and `R` (records already read).
-Each batch is answered with `T`: the records (without their values), their results and result
-lines, and the index of the line where a lines batch stopped (-1: none); or with `E` and the
-error's text when the engine itself failed, which the other process raises.
+parse, cut out of its file) and `R` (records already read). Each batch is answered with `T`:
+where its records are (a line and a column, or the record without its value), their results and
+result lines, and the index of the line where a lines batch stopped (-1: none); or with `E` and
+the error's text when the engine itself failed, which the other process raises.
 """
 
 from __future__ import annotations
@@ -19,15 +19,26 @@ from compiler.batch.engines import Engine
 from compiler.batch.pool import dumps, read_frame, write_frame
 from compiler.batch.results import result_line, result_of
 from compiler.inputs.lines import read_lines
-from compiler.inputs.records import Record
+from compiler.inputs.records import Position, Record
+
+Place = Record | tuple[int, int]
 
 
-def evaluate(records: list[Record], engine: Engine, keep: bool) -> tuple[list[Record] | None, list[Any], list[str]]:
-    """Results and result lines of the records; the records without their values when `keep`."""
-    results = [result_of(record, engine.evaluate, engine.rejected) for record in records]
+def place(record: Record) -> Place:
+    """What the other process needs of a record: a plain line and column where that is all there
+    is (a JSON line), else the record without its value."""
+    position = record.position
+    if record.error is None and record.claim_id is None and type(position) is Position:
+        return position.line, position.column
+    return Record(0, position, None, record.error, record.claim_id)
+
+
+def evaluate(records: list[Record], engine: Engine, keep: bool) -> tuple[list[Place] | None, list[Any], list[str]]:
+    """Results and result lines of the records; where the records are, when `keep`."""
+    evaluate, rejected = engine.evaluate, engine.rejected
+    results = [result_of(record, evaluate, rejected) for record in records]
     lines = [result_line(result) for result in results]
-    kept = [Record(0, r.position, None, r.error, r.claim_id) for r in records] if keep else None
-    return kept, results, lines
+    return ([place(r) for r in records] if keep else None), results, lines
 
 
 def answer(kind: bytes, body: bytes, engine: Engine) -> tuple[Any, ...]:
