@@ -52,9 +52,19 @@ def claim_id(value: object) -> Any:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a string
+
+
 def result_line(result: Result) -> str:
     """One JSON line; non-ASCII text as is, except a lone surrogate (from a `\\udXXX` escape in the
-    input), which UTF-8 cannot hold: then the whole line is written with ASCII escapes."""
+    input), which UTF-8 cannot hold: then the whole line is written with ASCII escapes.
+
+    The commonest result, a claim with a text id and no findings, is written without the encoder,
+    in the very bytes `json.dumps` writes (the tests hold the two to it)."""
+    if len(result) == 2 and result.get("findings") == [] and next(iter(result)) == "id":
+        claim = result["id"]
+        if type(claim) is str and claim.isascii():
+            return '{"id": ' + _text(claim) + ', "findings": []}\n'
     text = json.dumps(result, ensure_ascii=False)
     if not text.isascii() and _SURROGATE.search(text):
         text = json.dumps(result)

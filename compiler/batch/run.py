@@ -197,7 +197,7 @@ class _Run:
         """The lines way in this process: what a worker does, batch after batch."""
         assert source.lines is not None
         while batch:
-            records, stopped = read_lines(source.format, batch, number)
+            records, stopped = read_lines(source.format, batch, number, self.summary.claims)
             self._here(records)
             if stopped >= 0:
                 replay = _Replay(["\n" * (number + stopped - 1), *batch[stopped:]], source.lines)

@@ -9,7 +9,8 @@ UTF-8) and says where, so that the streaming reader can take over from there wit
 JSON lines decode with orjson where it is installed and reads the line as `json` does (`decode`);
 FHIR lines are then mapped to claims as `compiler.inputs.fhir` maps a resource.
 
-Records read here carry index 0: whoever gathers lines from several places numbers them.
+Records read here are numbered from the index the caller gives (FHIR's from 0): whoever gathers
+lines from several places numbers them.
 """
 
 from __future__ import annotations
@@ -85,22 +86,22 @@ def _column(line: str) -> int:
     return len(line) - len(line.lstrip(_JSON_SPACE)) + 1
 
 
-def read_lines(input_format: str, lines: list[str], first: int) -> tuple[list[Record], int]:
-    """The records of `lines` (numbered from `first` in the input) up to the first line that is
-    not one record; the index of that line in `lines`, or -1 when every line was read."""
+def read_lines(input_format: str, lines: list[str], first: int, index: int = 0) -> tuple[list[Record], int]:
+    """The records of `lines` (numbered from `first` in the input; the records counted from
+    `index`) up to the first line that is not one record; the index of that line in `lines`, or -1
+    when every line was read."""
     records: list[Record] = []
     claims = _fhir_claims() if input_format == "fhir" else None
-    for index, line in enumerate(lines):
+    for number, line in enumerate(lines):
         ok, value = _one_value(line)
         if not ok:
-            return records, index
+            return records, number
         if value is _BLANK:
             continue
-        record = Record(0, Position(first + index, _column(line)), value)
         if claims is None:
-            records.append(record)
+            records.append(Record(index + len(records), Position(first + number, _column(line)), value))
         else:
-            records.extend(claims(record))
+            records.extend(claims(Record(0, Position(first + number, _column(line)), value)))
     return records, -1
 
 

@@ -12,9 +12,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler import cli
-from compiler.batch import Collect, JsonLines, ModuleFile, ModuleFiles, Summary, load_module, module_files, run
+from compiler.batch import (
+    Collect,
+    JsonLines,
+    ModuleFile,
+    ModuleFiles,
+    Summary,
+    load_module,
+    module_files,
+    result_line,
+    run,
+)
 from compiler.batch import pool as pool_module
 from compiler.batch.engines import data_file
 from compiler.inputs.formats import Input, open_input, text_input
@@ -22,7 +34,7 @@ from compiler.inputs.jsonstream import read_json_records
 from compiler.inputs.records import Record
 from compiler.interpreter.engine import InterpreterSource
 from tests.claimgen import random_claim
-from tests.conftest import PACK, ROOT
+from tests.conftest import PACK, ROOT, examples
 from tests.helpers import compile_plan, run_cli
 
 MODULE = ROOT / "generated" / "cpcp026.py"
@@ -285,3 +297,15 @@ def test_an_opened_input_reads_its_records_here(tmp_path: Path) -> None:
     with ExitStack() as stack:
         opened = open_input("auto", str(path), stack)
         assert opened.format == "json" and len(list(opened.records())) == 3
+
+
+@settings(max_examples=examples(500), deadline=None)
+@given(st.one_of(st.text(), st.integers(), st.floats(), st.none(), st.booleans()), st.booleans())
+def test_result_lines_are_what_json_writes(claim: object, found: bool) -> None:
+    """The shortcut for a clean claim writes the bytes json.dumps writes, whatever its id."""
+    findings = [{"rule": "R", "line": 1}] if found else []
+    result = {"id": claim, "findings": findings}
+    expected = json.dumps(result, ensure_ascii=False)
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in expected):
+        expected = json.dumps(result)
+    assert result_line(result) == expected + "\n"
