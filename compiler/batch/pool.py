@@ -37,8 +37,21 @@ from pathlib import Path
 from typing import IO, Any
 
 from compiler.batch.engines import EngineSource
+from compiler.inputs.records import Position, Record
 
 HEADER = struct.Struct(">cI")
+
+
+Place = Record | tuple[int, int]
+
+
+def place(record: Record) -> Place:
+    """What the other process needs of a record: a plain line and column where that is all there
+    is (a JSON line), else the record without its value."""
+    position = record.position
+    if record.error is None and record.claim_id is None and type(position) is Position:
+        return position.line, position.column
+    return Record(0, position, None, record.error, record.claim_id)
 
 
 class WorkerError(Exception):

@@ -8,10 +8,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 
 from compiler.batch.engines import Engine, EngineSource
-from compiler.batch.pool import Pool, WorkerError, batches
+from compiler.batch.pool import Place, Pool, WorkerError, batches
 from compiler.batch.results import Result, Summary, result_of
 from compiler.batch.sinks import Sink
-from compiler.batch.worker import Place
 from compiler.inputs.formats import Input
 from compiler.inputs.jsonstream import Lines
 from compiler.inputs.lines import BOM, read_lines

@@ -16,21 +16,10 @@ import sys
 from typing import IO, Any
 
 from compiler.batch.engines import Engine
-from compiler.batch.pool import dumps, read_frame, write_frame
+from compiler.batch.pool import Place, dumps, place, read_frame, write_frame
 from compiler.batch.results import result_line, result_of
 from compiler.inputs.lines import read_lines
-from compiler.inputs.records import Position, Record
-
-Place = Record | tuple[int, int]
-
-
-def place(record: Record) -> Place:
-    """What the other process needs of a record: a plain line and column where that is all there
-    is (a JSON line), else the record without its value."""
-    position = record.position
-    if record.error is None and record.claim_id is None and type(position) is Position:
-        return position.line, position.column
-    return Record(0, position, None, record.error, record.claim_id)
+from compiler.inputs.records import Record
 
 
 def evaluate(records: list[Record], engine: Engine, keep: bool) -> tuple[list[Place] | None, list[Any], list[str]]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -309,3 +311,15 @@ def test_result_lines_are_what_json_writes(claim: object, found: bool) -> None:
     if any(0xD800 <= ord(c) <= 0xDFFF for c in expected):
         expected = json.dumps(result)
     assert result_line(result) == expected + "\n"
+
+
+def test_workers_write_nothing_of_their_own_on_standard_error(tmp_path: Path) -> None:
+    """A command with workers says on standard error what one process says: its summary alone."""
+    source = tmp_path / "claims.jsonl"
+    source.write_text("".join(json.dumps(random_claim(random.Random(n))) + "\n" for n in range(700)),
+                      encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "compiler", "eval", str(PACK), "--input", str(source), "--jobs", "2",
+                           "--output", str(tmp_path / "out.jsonl")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode in (0, 1)
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("700 claims, "), done.stderr
