@@ -6,8 +6,9 @@ interchange `ISA (GS (ST ... SE)+ GE)+ IEA` with nothing else around, counts and
 that match (SE02, GE01 and GE02, IEA01 and IEA02; a wrong SE01 is a fault of the set's own),
 control numbers unique, functional groups of health care claims (GS01 `HC`) of the guides the
 reader maps, nothing after the last IEA. Only then does the second pass give each transaction
-set as a small interchange of its own (its ISA and GS, its segments, and a GE and an IEA that
-close it), with the number its ST has in the file. Otherwise it gives None and the file is read
+set, or several consecutive sets of one functional group (`PART_CLAIMS`), as a small interchange
+of its own (its ISA and GS, its segments, and a GE and an IEA that close it), with the number its
+first ST has in the file. Otherwise it gives None and the file is read
 as a whole, in one place: an irregular envelope has faults that only a reader of the whole file
 sees where they are.
 
@@ -22,13 +23,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 GUIDES = frozenset({"005010X222A1", "005010X223A2"})
+PART_CLAIMS = 256
+"""Transaction sets of a functional group are gathered into a part until it holds this many claims."""
 _CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
 class Part:
-    """One transaction set as an interchange of its own; `first` is its ST's number in the file
-    (ISA is segment 1), `segments` how many segments ST to SE it has."""
+    """Transaction sets as an interchange of their own; `first` is the first ST's number in the
+    file (ISA is segment 1), `segments` how many segments the sets have, first ST to last SE."""
 
     text: str
     first: int
@@ -140,28 +143,43 @@ def _prefixed(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 
 def _parts(path: str | os.PathLike[str], separator: str) -> Iterator[Part]:
+    """Transaction sets of one functional group go together into one part until it holds
+    `PART_CLAIMS` claims, so that a file of many small sets does not pay a reader for each."""
     segments = _segments(path)
     assert segments is not None
     with open(path, encoding="utf-8", errors="surrogateescape") as source:
         terminator = source.read(4096).lstrip("\ufeff \t\r\n")[105]
     isa = gs = ""
-    body: list[str] = []
-    first = 0
+    body: list[str] = []  # the sets of the part being gathered, one after another
+    sets = claims = first = 0
+    inside = False
+
+    def part() -> Part:
+        group, control = gs.split(separator)[6], isa.split(separator)[13]
+        closing = [f"GE{separator}{sets}{separator}{group}", f"IEA{separator}1{separator}{control}"]
+        return Part("".join(s + terminator + "\n" for s in [isa, gs, *body, *closing]), first, len(body))
+
     for number, segment in enumerate(segments, 1):
         seg_id = segment.split(separator, 1)[0]
         if seg_id == "ISA":
             isa = segment
         elif seg_id == "GS":
             gs = segment
+        elif seg_id == "GE" and body:
+            yield part()
+            body, sets, claims = [], 0, 0
         elif seg_id == "ST":
-            body, first = [segment], number
+            if not body:
+                first = number
+            body.append(segment)
+            inside = True
         elif seg_id == "SE":
             body.append(segment)
-            group = gs.split(separator)[6]
-            control = isa.split(separator)[13]
-            closing = [f"GE{separator}1{separator}{group}", f"IEA{separator}1{separator}{control}"]
-            text = "".join(s + terminator + "\n" for s in [isa, gs, *body, *closing])
-            yield Part(text, first, len(body))
-            body = []
-        elif body:
+            sets += 1
+            inside = False
+            if claims >= PART_CLAIMS:
+                yield part()
+                body, sets, claims = [], 0, 0
+        elif inside:
             body.append(segment)
+            claims += seg_id == "CLM"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("pyx12", reason="X12 input needs the x12 extra (pyx12)")
 
+from compiler.inputs import x12parts
 from compiler.inputs.x12 import read_part, read_x12_records
 from compiler.inputs.x12parts import transaction_sets
 from tests.conftest import examples
@@ -64,11 +65,16 @@ def test_a_damaged_file_reads_the_same_cut_or_whole(tmp_path: Path, name: str) -
     assert parts is None or parts == whole(path)
 
 
-def test_a_regular_file_is_cut_into_its_transaction_sets(tmp_path: Path) -> None:
+def test_a_regular_file_is_cut_into_its_transaction_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sets of one functional group go together up to a number of claims, each group apart."""
     parts = transaction_sets(DATA / "837p-scenarios.x12")
     assert parts is not None
-    cut = list(parts)
-    assert [(p.first, p.segments) for p in cut] == [(3, 81), (84, 56), (142, 75)]
+    assert [(p.first, p.segments) for p in parts] == [(3, 137), (142, 75)]
+    assert in_parts(DATA / "837p-scenarios.x12") == whole(DATA / "837p-scenarios.x12")
+    monkeypatch.setattr(x12parts, "PART_CLAIMS", 1)
+    parts = transaction_sets(DATA / "837p-scenarios.x12")
+    assert parts is not None
+    assert [(p.first, p.segments) for p in parts] == [(3, 81), (84, 56), (142, 75)]
     assert in_parts(DATA / "837p-scenarios.x12") == whole(DATA / "837p-scenarios.x12")
     single = tmp_path / "one.x12"  # one transaction set: nothing to cut
     first_set = TEXT[:TEXT.index("ST*837*0002")].rsplit("\n", 1)[0]
