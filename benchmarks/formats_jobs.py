@@ -41,10 +41,33 @@ def write_json(path: Path, count: int) -> None:
 
 
 def write_x12(path: Path, count: int) -> None:
-    text = (DATA / "837p-scenarios.x12").read_text(encoding="utf-8")
+    """One interchange, one functional group of 837P, and the scenarios' first two transaction
+    sets (10 claims) over and over, each copy with control numbers of its own: the shape of a
+    submitter's daily file."""
+    segments = [s.strip() for s in (DATA / "837p-scenarios.x12").read_text(encoding="utf-8").split("~") if s.strip()]
+    isa, gs = segments[0], segments[1]
+    end = next(i for i, s in enumerate(segments) if s.startswith("GE*"))
+    sets, current = [], []
+    for segment in segments[2:end]:
+        current.append(segment)
+        if segment.startswith("SE*"):
+            sets.append(current)
+            current = []
+    claims_per_round = sum(1 for block in sets for s in block if s.startswith("CLM*"))
+    written = 0
     with path.open("w", encoding="utf-8") as out:
-        for n in range(1, count // 15 + 2):
-            out.write(text.replace("000000101", f"{n:09d}"))
+        out.write(f"{isa}~\n{gs}~\n")
+        for n in range(count // claims_per_round + 1):
+            for k, block in enumerate(sets):
+                control = f"{n * len(sets) + k + 1:09d}"
+                for segment in block:
+                    if segment.startswith(("ST*", "SE*")):
+                        parts = segment.split("*")
+                        parts[2] = control
+                        segment = "*".join(parts)
+                    out.write(segment + "~\n")
+                written += 1
+        out.write(f"GE*{written}*{gs.split('*')[6]}~\nIEA*1*{isa.split('*')[13]}~\n")
 
 
 def write_fhir(path: Path, count: int) -> None:
