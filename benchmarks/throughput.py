@@ -27,7 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from compiler.backends.native import NativeBuildError, cached_native, load_extension  # noqa: E402
+from compiler.backends.native import NativeBuildError, cached_native  # noqa: E402
+from compiler.batch.engines import load_module  # noqa: E402
 from compiler.diagnostics import Sources  # noqa: E402
 from compiler.interpreter.evaluate import Interpreter  # noqa: E402
 from compiler.pipeline import compile_pack  # noqa: E402
@@ -107,7 +108,7 @@ def native_module() -> types.ModuleType | None:
     """The native build of generated/cpcp026.py (from the cache), or None when it cannot be made."""
     source = (ROOT / "generated" / "cpcp026.py").read_text(encoding="utf-8")
     try:
-        return load_extension(cached_native(source, "cpcp026"), "cpcp026")
+        return load_module(cached_native({"cpcp026.py": source}, "cpcp026"))
     except NativeBuildError as error:
         print(f"no native build: {error}", file=sys.stderr)
         return None

@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-from compiler.commands import evaluate, examples, graph
+from compiler.commands import evaluate
 from compiler.commands.common import Style
 from compiler.diagnostics import colour_enabled
+from compiler.examples import FORMATS as TEST_FORMATS
 from compiler.inputs import formats
 from compiler.pipeline import EXIT_ERRORS, EXIT_USAGE
 from compiler.version import version
@@ -104,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("-k", dest="patterns", action="append", default=[], metavar="PATTERN",
                      help="run the examples whose name contains PATTERN, or matches it as a glob "
                           "when it has * ? or [ (repeatable)")
-    sub.add_argument("--format", choices=examples.FORMATS, default="text",
+    sub.add_argument("--format", choices=TEST_FORMATS, default="text",
                      help="the report: text, junit (XML) or json; diagnostics follow json or text")
     colour(sub)
 
@@ -148,6 +149,12 @@ def _counting(what: str) -> Callable[[str], int]:
     return parse
 
 
+def _loaded(name: str) -> ModuleType:
+    """A command loaded when it runs, so that `rulesc eval` starts without the graph library and
+    the examples' runner."""
+    return importlib.import_module(f"compiler.commands.{name}")
+
+
 def _analyzing(name: str) -> ModuleType:
     """A command that runs the conflict analyzer (check, analyze, diff, build), loaded when it runs: the
     solver is imported with the analyzer, and `rulesc eval` and `rulesc test` never load it."""
@@ -170,6 +177,7 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
                                           args.jobs if args.jobs is not None else cores(), args.check,
                                           args.max_lines, Style("text", style.colour))
     if args.command == "graph":
+        graph = _loaded("graph")
         return graph.run, graph.GraphOptions(args.file, args.format, Style("text", style.colour))
     if args.command == "build":
         build = _analyzing("build")
@@ -177,6 +185,7 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
         return build.run, build.BuildOptions(tuple(args.files), out, args.check, style, native=args.native,
                                              wheel=args.wheel, allow_unknown=args.allow_unknown)
     if args.command == "test":
+        examples = _loaded("examples")
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
                                                       args.format, Style("text", style.colour))
     return evaluate.run, evaluate.EvalOptions(

@@ -207,6 +207,10 @@ class Sources:
     def text(self, path: str) -> str | None:
         return self._texts.get(path)
 
+    def texts(self) -> dict[str, str]:
+        """Every file read, by path."""
+        return dict(self._texts)
+
     def line_col(self, path: str, offset: int) -> tuple[int, int]:
         starts = self._line_starts.get(path)
         if not starts:

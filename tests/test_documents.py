@@ -13,6 +13,7 @@ import subprocess
 import sys
 import typing
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,17 +23,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from compiler.analysis.depgraph import mermaid_label, node_id, pack_graph, to_mermaid
-from compiler.backends import browser
+from compiler.analysis.depgraph import node_id, pack_graph
 from compiler.backends.document import build_model, generate_documents
 from compiler.backends.english import English
-from compiler.backends.examples import evaluate_examples
+from compiler.backends.graph import mermaid_label, to_mermaid
 from compiler.backends.layout import layout
 from compiler.backends.markup import Anchors, Ref, html_phrase, md_fence, md_phrase, md_text, plain
 from compiler.backends.report import ReportError, parse_report
+from compiler.examples.worked import evaluate_examples
 from compiler.semantics import ir
-from tests.conftest import PACK, ROOT
+from tests.conftest import PACK, ROOT, examples
 from tests.helpers import compile_ok
+from tools import browser
 
 PACKS = ROOT / "tests" / "packs"
 GOLDEN = ROOT / "tests" / "golden"
@@ -235,13 +237,13 @@ def test_markdown_escape_renders_text_as_text(text: str) -> None:
     assert _rendered_text(md_text(text)) == _expected(text)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab 1.#-+=>|*_`[]()<>&;!~$\\{}\n\t:/\"'é")), max_size=40))
 def test_markdown_escape_renders_any_text_as_that_text(text: str) -> None:
     assert _rendered_text(md_text(text)) == _expected(text)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("a |*_<>`[]\n\\-#1.")), max_size=20))
 def test_markdown_table_cells_stay_cells(text: str) -> None:
     table = f"| a | b |\n|---|---|\n| {md_text(text)} | {md_phrase(('x', Ref(text, 'rule-x')))} |\n"
@@ -263,7 +265,7 @@ class _Text(HTMLParser):
         self.tags.append(tag)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=30), st.text(max_size=30))
 def test_html_phrases_render_any_text_as_that_text(text: str, link: str) -> None:
     parser = _Text()
@@ -721,8 +723,14 @@ def test_a_report_of_another_shape_is_refused(change: Any, message: str) -> None
 # ---------------------------------------------------------------- in a real browser
 
 # CI sets RULESC_REQUIRE_BROWSER=1 after installing Chromium, so there a missing browser fails.
-needs_chromium = pytest.mark.skipif(browser.find_chromium() is None and not os.environ.get("RULESC_REQUIRE_BROWSER"),
-                                    reason=f"Chromium is not installed: {browser.INSTALL_HINT}")
+# Starting a browser takes seconds: these tests are slow ones.
+_chromium = pytest.mark.skipif(browser.find_chromium() is None and not os.environ.get("RULESC_REQUIRE_BROWSER"),
+                               reason=f"Chromium is not installed: {browser.INSTALL_HINT}")
+
+
+def needs_chromium(test: Callable[..., None]) -> Callable[..., None]:
+    marked: Callable[..., None] = pytest.mark.slow(_chromium(test))
+    return marked
 
 
 @needs_chromium

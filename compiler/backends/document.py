@@ -18,11 +18,11 @@ import jinja2
 
 from compiler import codes as code_shapes
 from compiler.analysis.changes.model import ChangeReport
-from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions, to_mermaid
+from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions
 from compiler.backends.changes import ChangesView, changes_view
 from compiler.backends.claimtext import claim_layout, json_text, value_text
 from compiler.backends.english import English, Statement, codes_text
-from compiler.backends.examples import WorkedExample, evaluate_examples, examples_for
+from compiler.backends.graph import to_mermaid
 from compiler.backends.layout import Picture, layout
 from compiler.backends.markup import (
     Anchors,
@@ -39,6 +39,7 @@ from compiler.backends.markup import (
     plain,
 )
 from compiler.backends.report import Entry, Report, parse_report
+from compiler.examples.worked import WorkedExample, evaluate_examples, examples_for
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 

@@ -15,6 +15,8 @@ from tests.analysis.checks import confirmed, interpreter
 from tests.conftest import PACK
 from tests.helpers import compile_ok
 
+pytestmark = pytest.mark.slow  # the conflict analyzer's full runs over CPCP026 and its variants
+
 SOURCE = PACK.read_text(encoding="utf-8")
 
 

@@ -21,6 +21,8 @@ from tests.claimgen import CPCP026_CODES, random_claim
 from tests.conftest import PACK, ROOT
 from tests.helpers import compile_ok
 
+pytestmark = pytest.mark.slow  # the conflict analyzer's full run, then random claims against it
+
 CONSTRUCT_CODES = ["96360", "96361", "96365", "96366", "96367", "96374", "96375", "96413", "96401", "99213",
                    "G0463", "J1745", "J2405", "A4206", "96372"]
 CONSTRUCT_DATES = ["2023-12-31", "2024-01-01", "2024-03-01", "2024-03-01", "2024-03-02"]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.formats.common import findings, pack_claims
+from tests.inputs.common import findings, pack_claims
 
 DOC = ROOT / "docs" / "FORMATS.md"
 # Line fields a format has no place for; `drug` only where it differs from the line's own code

@@ -14,8 +14,8 @@ pytest.importorskip("pyx12", reason="X12 input needs the x12 extra (pyx12)")
 from compiler.inputs.records import Ordinal
 from compiler.inputs.x12 import read_x12_records
 from tests.conftest import PACK
-from tests.formats.common import DATA, agrees, findings, pack_claims
 from tests.helpers import run_cli
+from tests.inputs.common import DATA, agrees, findings, pack_claims
 
 PROFESSIONAL = ["E01", "E02", "E03", "E04", "E05", "E12", "E13", "X13", "X14", "X15", "X20", "X21", "X28", "X29", "X11"]
 INSTITUTIONAL = ["E09", "X16", "X23", "X02", "X05"]

@@ -14,17 +14,17 @@ import pytest
 pa = pytest.importorskip("pyarrow", reason="Parquet needs the parquet extra (pyarrow)")
 pq = pytest.importorskip("pyarrow.parquet", reason="Parquet needs the parquet extra (pyarrow)")
 
+from compiler.batch.parquet import ParquetSink  # noqa: E402
 from compiler.inputs.parquet import (  # noqa: E402
     CLAIMS_SCHEMA,
-    ParquetResults,
     claims_table,
     lines_table,
     read_parquet_records,
 )
 from compiler.inputs.records import Ordinal, Record  # noqa: E402
 from tests.conftest import PACK  # noqa: E402
-from tests.formats.common import findings, pack_claims  # noqa: E402
 from tests.helpers import run_cli  # noqa: E402
+from tests.inputs.common import findings, pack_claims  # noqa: E402
 
 
 def claims() -> list[dict[str, Any]]:
@@ -118,7 +118,7 @@ def test_a_folder_is_read_file_by_file_and_a_bad_file_is_one_error(tmp_path: Pat
 
 
 def test_results_are_one_row_per_claim_and_one_per_finding_in_row_groups(tmp_path: Path) -> None:
-    sink = ParquetResults(tmp_path / "out", row_group=4)
+    sink = ParquetSink(tmp_path / "out", row_group=4)
     results = [({"id": "A", "findings": []}), {"id": "B", "findings": [
         {"rule": "R1", "line": 2, "disposition": "deny", "message": "m", "citation": "c", "suggest": "96361",
          "evidence": [1]}]}, {"id": None, "error": "row 3: broken"}] * 5

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.commands.expectations import Expectation, Got, Outcome, Row, Verdict, Want, compare, table
+from compiler.examples.expectations import Expectation, Got, Outcome, Row, Verdict, Want, compare, table
 
 P23 = "P23-injection-with-em"
 P16 = "P16-one-initial-facility"

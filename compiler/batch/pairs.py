@@ -1,22 +1,21 @@
-"""Two packs' findings on one claim, compared: what `rulesc diff --input` counts.
+"""Two packs' findings on one claim, compared: the pair engine `rulesc diff --input` runs.
 
 Findings are matched by (rule, line). A finding under the new pack only is `added`, under the old
 pack only `removed`, under both with another disposition or suggested code `changed`; a
 different message, citation or evidence alone is no change (contract/DIFF.md).
 
-Standard library only, and importing nothing of the compiler: the worker processes of
-`--jobs` load this file by its path beside the two generated modules (see `impact.py`), so that
-they stay as small as `rulesc eval`'s.
+The pair is an engine like any other (`compiler.batch.engines`): its findings are the
+differences, and a claim either pack rejects is rejected with `PairRejected`. `PairSource` holds
+both packs' engine sources, so the worker processes of `--jobs` build the same pair.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import types
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
+
+from compiler.batch.engines import Engine, EngineSource
 
 Kind = Literal["added", "removed", "changed"]
 
@@ -49,18 +48,6 @@ class Difference:
         return {"rule": self.rule, "line": self.line, "change": self.change}
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """A claim that either pack rejects (its ClaimError); the message says which, when only one
-    does. It is a result, not an exception, so that a rejected claim and a record that could not
-    be read stay apart in `rulesc eval`'s result lines, which carry the latter as `error`."""
-
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"rejected": self.message}
-
-
 def differences(old: Sequence[FindingLike], new: Sequence[FindingLike]) -> list[Difference]:
     """The (rule, line) pairs decided differently, ordered by line, then rule."""
     before, after = _outcomes(old), _outcomes(new)
@@ -85,43 +72,42 @@ def _outcomes(findings: Sequence[FindingLike]) -> dict[tuple[str, int], tuple[tu
     return {key: tuple(sorted(outcomes)) for key, outcomes in grouped.items()}
 
 
-class PairError(ValueError):
-    """The type `compiler.commands.parallel` asks a module for (its ClaimError). `Pair.evaluate`
-    never raises it: a claim either pack rejects is a `Rejection` result."""
-
-
-@dataclass(frozen=True)
-class Side:
-    """One pack's engine: its `evaluate(claim, unknown_fields)` and the errors it rejects a claim with."""
-
-    evaluate: Callable[..., Sequence[Any]]
-    rejected: tuple[type[Exception], ...]
-
-    @classmethod
-    def of_module(cls, module: types.ModuleType) -> Side:
-        return cls(module.evaluate, (module.ClaimError,))
+class PairRejected(ValueError):
+    """A claim either pack rejects (its ClaimError); the message says which, when only one does."""
 
 
 @dataclass(frozen=True)
 class Pair:
-    """The two packs, run on the same claim."""
+    """The two packs' engines, run on the same claim: an engine whose findings are the differences."""
 
-    old: Side
-    new: Side
+    old: Engine
+    new: Engine
+    rejected: tuple[type[Exception], ...] = (PairRejected,)
 
-    def evaluate(self, claim: object, unknown_fields: str = "error") -> list[Difference] | list[Rejection]:
-        """The differences on this claim, or its rejection alone."""
-        old, old_error = _run(self.old, claim, unknown_fields)
-        new, new_error = _run(self.new, claim, unknown_fields)
+    def evaluate(self, claim: object) -> list[Difference]:
+        """The differences on this claim; PairRejected when either pack rejects it."""
+        old, old_error = _run(self.old, claim)
+        new, new_error = _run(self.new, claim)
         if old is None or new is None:
-            return [Rejection(_rejection(old_error, new_error))]
+            raise PairRejected(_rejection(old_error, new_error))
         return differences(old, new)
 
 
-def _run(side: Side, claim: object, unknown_fields: str) -> tuple[Sequence[Any] | None, str]:
+@dataclass(frozen=True)
+class PairSource:
+    """Where a process gets the pair: each pack's engine source."""
+
+    old: EngineSource
+    new: EngineSource
+
+    def open(self) -> Pair:
+        return Pair(self.old.open(), self.new.open())
+
+
+def _run(engine: Engine, claim: object) -> tuple[Sequence[Any] | None, str]:
     try:
-        return side.evaluate(claim, unknown_fields=unknown_fields), ""
-    except side.rejected as error:
+        return engine.evaluate(claim), ""
+    except engine.rejected as error:
         return None, str(error)
 
 
@@ -131,15 +117,3 @@ def _rejection(old: str, new: str) -> str:
     if old and new:
         return old if old == new else f"under the old pack: {old}; under the new pack: {new}"
     return f"{old} (under the old pack only)" if old else f"{new} (under the new pack only)"
-
-
-def load(path: str, name: str) -> types.ModuleType:
-    """A module from its file, under `name` (generated modules' dataclasses look their module up
-    in sys.modules while their classes are built)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module

@@ -6,8 +6,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from compiler.commands.examples import Result, failure_text, selected, xml_text
-from compiler.commands.expectations import Got, Row, Verdict, Want
+from compiler.examples.expectations import Got, Row, Verdict, Want
+from compiler.examples.report import failure_text, xml_text
+from compiler.examples.runner import Result, selected
 from tests.conftest import PACK
 from tests.helpers import run_cli
 

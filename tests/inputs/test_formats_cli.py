@@ -12,8 +12,8 @@ import pytest
 from compiler.inputs import extras, formats
 from compiler.inputs.formats import sniff
 from tests.conftest import PACK
-from tests.formats.common import DATA, pack_claims
 from tests.helpers import run_cli
+from tests.inputs.common import DATA, pack_claims
 
 needs_all = pytest.mark.skipif(not all(extras.installed(m) for m in ("pyx12", "fhir.resources", "pyarrow")),
                                reason="needs the x12, fhir and parquet extras")
@@ -57,6 +57,7 @@ def _results(*argv: str) -> dict[str, list[dict[str, Any]]]:
     return {r["id"]: r["findings"] for r in map(json.loads, out.splitlines())}
 
 
+@pytest.mark.slow
 @needs_all
 def test_json_x12_fhir_and_parquet_give_the_same_findings(tmp_path: Path) -> None:
     import pyarrow.parquet as pq

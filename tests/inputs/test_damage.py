@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.formats.common import DATA
+from tests.conftest import examples
+from tests.inputs.common import DATA
 
 X12_TEXT = (DATA / "837p-scenarios.x12").read_text(encoding="utf-8") if DATA.exists() else ""
 CHARS = st.sampled_from([*"*:~^\n ABC0129-", "ISA", "CLM*", "SE*", "LX*", "HL*", "GS*", "\u00e9"])
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(st.lists(st.tuples(st.integers(0, len(X12_TEXT)), st.integers(0, 12), CHARS), max_size=4))
 def test_damaged_x12_never_raises(edits: list[tuple[int, int, str]]) -> None:
     pytest.importorskip("pyx12", reason="X12 input needs the x12 extra (pyx12)")
@@ -50,7 +51,7 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.data())
 def test_damaged_fhir_claims_never_raise(data: st.DataObject) -> None:
     pytest.importorskip("fhir.resources", reason="FHIR input needs the fhir extra (fhir.resources)")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from compiler.inputs.jsonstream import open_text, read_json_records
 from compiler.inputs.records import Position, Record
+from tests.conftest import examples
 
 
 def read(text: str, chunk: int = 1 << 16) -> list[tuple[str, object]]:
@@ -139,7 +140,7 @@ _PIECES = st.sampled_from(['{"id": 1}', '{"id": "a,b]"}', "[", "]", "{", "}", ",
                            '"x"', "12", "-1.5e3", "true", "nul", ":", '{"a": [1, 2]}', "\ufeff", "\t"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(_PIECES, max_size=30).map("".join))
 def test_records_do_not_depend_on_how_the_input_is_cut(text: str) -> None:
     """Any text, read a few characters at a time or all at once, gives the same records; the

@@ -16,8 +16,8 @@ pytest.importorskip("fhir.resources", reason="FHIR input needs the fhir extra (f
 from compiler.inputs.fhir import read_fhir_records
 from compiler.inputs.records import Ordinal, Position
 from tests.conftest import PACK
-from tests.formats.common import DATA, agrees, findings, pack_claims
 from tests.helpers import run_cli
+from tests.inputs.common import DATA, agrees, findings, pack_claims
 
 FILES = {"fhir-bundle.json": ["E01", "E02", "E14", "X08", "X15", "X20", "E09"],
          "fhir-claims.ndjson": ["E03", "E04", "E05", "E12", "X13", "X14", "X16", "X21"],

@@ -1,9 +1,9 @@
-"""`rulesc diff --input`: both versions of a pack run on real claims, and the findings that differ
-counted exactly, in one process and in worker processes, from any input `rulesc eval` reads."""
+"""The pair engine and its tally (`rulesc diff --input`): both versions of a pack run on real
+claims, and the findings that differ counted exactly, in one process and in worker processes,
+from any input `rulesc eval` reads."""
 
 from __future__ import annotations
 
-import ast
 import functools
 import io
 import json
@@ -19,21 +19,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.analysis.changes import impact, pairs
-from compiler.analysis.changes.impact import BadRecord, ImpactUnavailable, Versions, measure_impact
+from compiler import pipeline
+from compiler.analysis.changes.impact import impact_of
 from compiler.analysis.changes.model import Impact, RuleImpact
-from compiler.commands import parallel
-from compiler.diagnostics import Diagnostic, Span
-from compiler.inputs.formats import open_records
+from compiler.batch import BadRecord, Tally, pairs, run
+from compiler.batch import pool as pool_module
+from compiler.batch.engines import Bound
+from compiler.diagnostics import Diagnostic, Sources, Span
+from compiler.inputs.formats import Input, open_records, text_input
 from compiler.inputs.jsonstream import read_json_records
 from compiler.inputs.records import Ordinal, Position, Record
-from compiler.pipeline import Stage
+from compiler.pipeline import ImpactUnavailable, Stage, measure_impact
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 from tests.claimgen import random_claim
-from tests.conftest import PACK
-from tests.formats.common import DATA
+from tests.conftest import PACK, examples
 from tests.helpers import compile_plan
+from tests.inputs.common import DATA
 
 # One pack, in two versions: `minimum` is H1's threshold; U1's disposition, S1's suggestion and
 # R1's presence differ; H1's message and citation differ too, which alone is no change.
@@ -96,8 +98,19 @@ def compiled(text: str) -> ir.Plan:
 
 
 @functools.cache
-def paired() -> Versions:
-    return Versions.of(*versions())
+def paired() -> pairs.PairSource:
+    return pipeline.pair_source(*versions(), Sources())
+
+
+def measured(source: Input | Iterator[Record], pair: pairs.PairSource | None = None, jobs: int = 1,
+             on_error: Any = None, progress: Any = None) -> Impact:
+    tally = Tally(on_error)
+    run(source, pair or paired(), tally, jobs, progress)
+    return impact_of(tally)
+
+
+def lenient() -> pairs.PairSource:
+    return pipeline.pair_source(*versions(), Sources(), unknown_fields="ignore")
 
 
 def line(code: str, minutes: int | None = None, **fields: Any) -> dict[str, Any]:
@@ -142,7 +155,7 @@ def test_a_moved_threshold_and_other_edits_are_counted_exactly(tmp_path: Path) -
     assert reverse.by_rule == {"H1-hydration-minimum": RuleImpact(removed=3), "R1-em-modifier": RuleImpact(added=1),
                                "S1-short-infusion": RuleImpact(changed=1), "U1-units": RuleImpact(changed=1)}
     assert measure_impact(old, old, str(claims)) == Impact(claims=6, changed=0, lines_changed=0)
-    assert paired().measure_records(records(CLAIMS)) == EXPECTED
+    assert measured(records(CLAIMS)) == EXPECTED
     assert EXPECTED.to_json()["by_rule"]["H1-hydration-minimum"] == {"added": 3, "removed": 0, "changed": 0}
 
 
@@ -160,17 +173,21 @@ def test_differences_ignore_message_citation_and_evidence() -> None:
 
 
 def test_a_claim_one_pack_alone_rejects_says_which() -> None:
-    def rejects(message: str) -> pairs.Side:
-        def evaluate(claim: object, unknown_fields: str = "error") -> list[Finding]:
+    def rejects(message: str) -> Bound:
+        def evaluate(claim: object) -> list[Finding]:
             raise ValueError(message)
-        return pairs.Side(evaluate, (ValueError,))
+        return Bound(evaluate, (ValueError,))
 
-    accepts = pairs.Side(lambda claim, unknown_fields="error": [], (ValueError,))
-    assert pairs.Pair(accepts, rejects("bad")).evaluate({}) == [pairs.Rejection("bad (under the new pack only)")]
-    assert pairs.Pair(rejects("bad"), accepts).evaluate({}) == [pairs.Rejection("bad (under the old pack only)")]
-    assert pairs.Pair(rejects("bad"), rejects("bad")).evaluate({}) == [pairs.Rejection("bad")]
-    assert pairs.Pair(rejects("a"), rejects("b")).evaluate({}) == [
-        pairs.Rejection("under the old pack: a; under the new pack: b")]
+    def rejection(pair: pairs.Pair) -> str:
+        with pytest.raises(pairs.PairRejected) as caught:
+            pair.evaluate({})
+        return str(caught.value)
+
+    accepts = Bound(lambda claim: [], (ValueError,))
+    assert rejection(pairs.Pair(accepts, rejects("bad"))) == "bad (under the new pack only)"
+    assert rejection(pairs.Pair(rejects("bad"), accepts)) == "bad (under the old pack only)"
+    assert rejection(pairs.Pair(rejects("bad"), rejects("bad"))) == "bad"
+    assert rejection(pairs.Pair(rejects("a"), rejects("b"))) == "under the old pack: a; under the new pack: b"
 
 
 def with_bad_records() -> str:
@@ -182,23 +199,14 @@ def with_bad_records() -> str:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_bad_records_in_json_are_reported_in_place_and_the_rest_counted(jobs: int) -> None:
+@pytest.mark.parametrize("way", ["text", "records"])
+def test_bad_records_are_reported_in_place_with_their_position(jobs: int, way: str) -> None:
+    """JSON text (read a line at a time, by the workers with `jobs`) and a reader's records give the
+    same counts and report the same records, each with its position."""
     reported: list[BadRecord] = []
-    found = paired().measure_text(io.StringIO(with_bad_records()), jobs=jobs, on_error=reported.append)
-    assert found == Impact(606, 4, 6, EXPECTED.by_rule, errors=2)
-    unreadable, refused = reported
-    assert (unreadable.index, unreadable.unreadable) == (306, True)
-    assert str(unreadable) == "line 307, column 13: not valid JSON: expecting ',' delimiter"
-    assert (refused.index, refused.position, refused.claim_id, refused.unreadable) == (
-        307, Ordinal("record", 308), "B2", False)
-    assert str(refused) == 'record 308: claim "B2": lines[1].date: required'
-
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_bad_records_of_a_reader_are_reported_with_their_position(jobs: int) -> None:
-    reported: list[BadRecord] = []
-    found = paired().measure_records(read_json_records(io.StringIO(with_bad_records())), jobs=jobs,
-                                     on_error=reported.append)
+    text = io.StringIO(with_bad_records())
+    source = text_input(text) if way == "text" else read_json_records(text)
+    found = measured(source, jobs=jobs, on_error=reported.append)
     assert found == Impact(606, 4, 6, EXPECTED.by_rule, errors=2)
     unreadable, refused = reported
     assert (unreadable.index, unreadable.position, unreadable.unreadable) == (306, Position(307, 1), True)
@@ -208,46 +216,43 @@ def test_bad_records_of_a_reader_are_reported_with_their_position(jobs: int) -> 
     assert str(refused) == 'line 309, column 1: claim "B2": lines[1].date: required'
 
 
-class _CountedWorker(parallel._Worker):
+class _CountedWorker(pool_module.Worker):
     started = 0
 
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+    def __init__(self, source: Any) -> None:
         type(self).started += 1
-        super().__init__(command, env)
+        super().__init__(source)
 
 
+@pytest.mark.slow
 def test_jobs_use_worker_processes_and_count_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(14)
     values: list[Any] = [random_claim(rng, CODES, DATES) for _ in range(1500)]
     for index in range(50, 1500, 200):
         values[index] = "{not json"
     text = jsonl(values)
-    monkeypatch.setattr(parallel, "_Worker", _CountedWorker)
+    monkeypatch.setattr(pool_module, "Worker", _CountedWorker)
     runs = {}
     for way in ("text", "records"):
         for jobs in (1, 2, 3):
             _CountedWorker.started = 0
             reported: list[BadRecord] = []
-            if way == "text":
-                found = paired().measure_text(io.StringIO(text), jobs=jobs, on_error=reported.append)
-            else:
-                found = paired().measure_records(read_json_records(io.StringIO(text)), jobs=jobs,
-                                                 on_error=reported.append)
-            runs[way, jobs] = (found, reported)
+            source = text_input(io.StringIO(text)) if way == "text" else read_json_records(io.StringIO(text))
+            found = measured(source, jobs=jobs, on_error=reported.append)
+            runs[way, jobs] = (found, [(r.index, str(r)) for r in reported])
             assert _CountedWorker.started == (0 if jobs == 1 else jobs)
         assert runs[way, 1] == runs[way, 2] == runs[way, 3]
+    assert runs["text", 1] == runs["records", 1]
     found, reported = runs["text", 1]
-    assert found == runs["records", 1][0]
-    assert [(r.index, r.message) for r in reported] == [(r.index, r.message) for r in runs["records", 1][1]]
     assert found.claims + found.errors == 1500 and found.changed > 20 and len(found.by_rule) == 4
-    assert sum(r.unreadable for r in reported) == 8 and any(not r.unreadable for r in reported)
+    assert sum("not valid JSON" in message for _, message in reported) == 8 and len(reported) > 8
 
 
 def test_a_small_input_is_measured_without_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel, "_Worker", _CountedWorker)
+    monkeypatch.setattr(pool_module, "Worker", _CountedWorker)
     _CountedWorker.started = 0
-    assert paired().measure_records(records(CLAIMS), jobs=4) == EXPECTED
-    assert paired().measure_text(io.StringIO(jsonl(CLAIMS)), jobs=4) == EXPECTED
+    assert measured(records(CLAIMS), jobs=4) == EXPECTED
+    assert measured(text_input(io.StringIO(jsonl(CLAIMS))), jobs=4) == EXPECTED
     assert _CountedWorker.started == 0
 
 
@@ -256,19 +261,11 @@ def test_an_input_that_cannot_be_opened_raises_for_the_command_to_report(tmp_pat
         measure_impact(*versions(), str(tmp_path / "missing.jsonl"))
 
 
-def test_the_worker_file_imports_nothing_of_the_compiler() -> None:
-    """Workers load `pairs.py` by its path, outside the compiler's packages."""
-    tree = ast.parse(Path(pairs.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not any(name.split(".")[0] == "compiler" for name in imported), imported
-
-
 def test_a_module_that_cannot_be_generated_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     diagnostic = Diagnostic("too-deep", "nests expressions too deeply to generate Python", Span("x.rules", 0, 0))
-    monkeypatch.setattr(impact, "generate", lambda plan, sources: Stage(None, (diagnostic,)))
+    monkeypatch.setattr(pipeline, "generate", lambda plan, sources: Stage(None, (diagnostic,)))
     with pytest.raises(ImpactUnavailable) as caught:
-        Versions.of(*versions())
+        pipeline.pair_source(*versions(), Sources())
     assert caught.value.diagnostics == (diagnostic,)
 
 
@@ -293,27 +290,29 @@ def cpcp026_edited() -> tuple[ir.Plan, ir.Plan]:
     ("fhir-bundle.json", "fhir.resources", Impact(7, 1, 1, {"P11-hydration-minimum": RuleImpact(removed=1)})),
     ("fhir-claims.ndjson", "fhir.resources", Impact(8, 2, 2, {"P26-em-needs-modifier-25": RuleImpact(changed=2)})),
 ])
+@pytest.mark.slow
 def test_x12_and_fhir_input(file: str, extra: str, expected: Impact) -> None:
     pytest.importorskip(extra, reason=f"{file} needs the {extra} extra")
     old, new = cpcp026_edited()
     assert measure_impact(old, new, str(DATA / file), on_error=pytest.fail) == expected
     with ExitStack() as stack:  # the reader's records, given as such
-        found = Versions.of(old, new).measure_records(open_records("auto", str(DATA / file), stack))
+        found = measured(open_records("auto", str(DATA / file), stack), pipeline.pair_source(old, new, Sources()))
     assert found == expected
 
 
 @functools.cache
-def cpcp026_itself() -> Versions:
-    plan, _ = compile_plan(PACK)
-    return Versions.of(plan, plan)
+def cpcp026_itself() -> pairs.PairSource:
+    plan, sources = compile_plan(PACK)
+    return pipeline.pair_source(plan, plan, sources)
 
 
-@settings(max_examples=60, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=examples(60), deadline=None)
 @given(st.randoms(use_true_random=False), st.integers(1, 12))
 def test_a_pack_against_itself_changes_nothing(rng: random.Random, count: int) -> None:
     claims = [random_claim(rng) for _ in range(count)]
     reported: list[BadRecord] = []
-    found = cpcp026_itself().measure_records(records(claims), on_error=reported.append)
+    found = measured(records(claims), cpcp026_itself(), on_error=reported.append)
     assert (found.changed, found.lines_changed, found.by_rule) == (0, 0, {})
     assert found.claims + found.errors == count and found.errors == len(reported)
 
@@ -323,20 +322,20 @@ def test_standard_input_and_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     text = jsonl([random_claim(rng, CODES, DATES) for _ in range(1200)])
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     counts: list[int] = []
-    found = measure_impact(*versions(), "-", progress=counts.append)
+    found = measure_impact(*versions(), "-", on_progress=counts.append)
     assert found.claims + found.errors == 1200
     assert counts and counts == sorted(counts) and counts[-1] <= 1200
     counts.clear()
-    assert paired().measure_records(read_json_records(io.StringIO(text)), progress=counts.append) == found
-    assert counts == [512, 1024]
+    assert measured(read_json_records(io.StringIO(text)), progress=counts.append) == found
+    assert counts == list(range(64, 1201, 64))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_unknown_fields_are_rejected_unless_ignored(jobs: int) -> None:
     values = [claim(f"U{n}", line("96360", 40, diagnosis="R11")) for n in range(600)]
     reported: list[BadRecord] = []
-    strict = paired().measure_text(io.StringIO(jsonl(values)), jobs=jobs, on_error=reported.append)
+    strict = measured(text_input(io.StringIO(jsonl(values))), jobs=jobs, on_error=reported.append)
     assert (strict.claims, strict.errors) == (0, 600)
     assert "lines[1].diagnosis: unknown field" in reported[0].message
-    lenient = paired().measure_text(io.StringIO(jsonl(values)), jobs=jobs, unknown_fields="ignore")
-    assert lenient == Impact(600, 600, 600, {"H1-hydration-minimum": RuleImpact(added=600)})
+    ignored = measured(text_input(io.StringIO(jsonl(values))), lenient(), jobs=jobs)
+    assert ignored == Impact(600, 600, 600, {"H1-hydration-minimum": RuleImpact(added=600)})
