@@ -2,9 +2,10 @@
 
 `build_model` turns the IR (and, when given, the analyzer's report and evaluated examples) into
 plain values: every text is still raw, every cross-reference an anchor from one `Anchors`
-registry. Two jinja environments then lay the same model out: HTML with autoescaping, Markdown with
-an explicit escape filter; both with `StrictUndefined`. Nothing in the model depends on the clock,
-the machine or hash order, so the documents are the same bytes from build to build.
+registry. Two jinja environments then lay the same model out: HTML with autoescaping, as one
+self-contained page; Markdown with an explicit escape filter, as a folder of pages that code hosts
+render (`pages.py`); both with `StrictUndefined`. Nothing in the model depends on the clock, the
+machine or hash order, so the documents are the same bytes from build to build.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import jinja2
 
 from compiler import codes as code_shapes
 from compiler.analysis.changes.model import ChangeReport
+import networkx as nx
+
 from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions, to_mermaid
 from compiler.backends.changes import ChangesView, changes_view
 from compiler.backends.claimtext import claim_layout, json_text, value_text
@@ -33,17 +36,24 @@ from compiler.backends.markup import (
     html_text,
     join,
     md_fence,
-    md_phrase,
     md_text,
     phrase,
     plain,
 )
+from compiler.backends.pages import ENTRY_PAGE, folder_of, markdown_pages, page_filters
 from compiler.backends.report import Entry, Report, parse_report
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_CARD = 4
+TABLE_ROWS_IN_FULL = 1000
+"""A table with more rows is summarized in the documents: its first `TABLE_ROWS_SHOWN` rows, and how many."""
+TABLE_ROWS_SHOWN = 100
+MERMAID_CHARACTERS = 50_000
+"""The largest diagram code hosts draw (Mermaid's default `maxTextSize`): a larger graph is drawn per section."""
+MERMAID_EDGES = 500
+"""Mermaid's default `maxEdges`, the other limit of one diagram."""
 TOP_LEVEL = ("top", "contents", "overview", "changes", "graph", "rules", "conflicts", "analysis", "coverage",
              "code-index", "code-sets", "tables", "hierarchy", "documentation", "examples")
 KIND_LABELS = {"rule": "Rule", "exception": "Exception", "documentation": "Documentation"}
@@ -179,8 +189,18 @@ class TableView:
     title: str
     source: str | None
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[str, ...], ...]  # the rows shown: all of them, or the first of a big table
     used_by: Phrase
+    count: int  # the table's rows
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """One Mermaid diagram: the whole graph (no title), or the part of it one policy section draws;
+    `source` is None when even that is too large for a code host to draw."""
+
+    title: str
+    source: str | None
 
 
 @dataclass(frozen=True)
@@ -199,7 +219,7 @@ class Model:
     sections: tuple[SectionView, ...]
     picture: Picture
     nodes: dict[str, Node]
-    mermaid: str
+    diagrams: tuple[Diagram, ...]
     resolutions: tuple[ResolutionView, ...]
     other_precedences: tuple[Phrase, ...]
     report: Report | None
@@ -354,11 +374,7 @@ class _Builder:
         mine = examples_for(rule.id, self.examples)
         shown = mine[:EXAMPLES_PER_CARD]
         shown_examples = tuple(self.example_view(e, self._entry_of(e)) for e in shown)
-        rest = [e for e in mine if e not in shown]
-        more = None
-        if rest:
-            more = phrase("Also on ", join([(Ref(e.name, self.example_anchors[id(e)]),)
-                                            for e in rest if id(e) in self.example_anchors]))
+        more = self.more_examples([e for e in mine if e not in shown])
         source = None
         label = Path(rule.span.path).name
         written = self.source_text[rule.span.start:rule.span.end] if rule.span.path == self.pack.path else ""
@@ -368,6 +384,21 @@ class _Builder:
         return Card(rule.id, self.anchors.get("rule", rule.id), str(rule.kind), KIND_LABELS.get(str(rule.kind), "Rule"),
                     rule.title, rule.disposition, self.english.statement(rule), facts,
                     tuple(q.text for q in rule.quotes), rule.texts, source, label, status, shown_examples, more)
+
+    def more_examples(self, rest: Sequence[WorkedExample]) -> Phrase | None:
+        """The rule's examples and witnesses beyond those its card shows: the examples linked, the
+        witnesses counted (each is linked from the card's list of the analyzer's entries); None when
+        there are none."""
+        examples = [(Ref(e.name, self.example_anchors[id(e)]),) for e in rest if id(e) in self.example_anchors]
+        witnesses = sum(self._entry_of(e) is not None for e in rest)
+        said: list[Phrase] = []
+        if examples:
+            said.append(phrase("the example " if len(examples) == 1 else "the examples ", join(examples)))
+        if witnesses:
+            more = "one more of the analyzer's witnesses" if witnesses == 1 else \
+                f"{witnesses} more of the analyzer's witnesses"
+            said.append((f"{'on ' if examples else ''}{more} (in its entries listed above)",))
+        return phrase("Also on ", join(said, ", ", " and ")) if said else None
 
     def _entry_of(self, example: WorkedExample) -> Entry | None:
         if example.source != "witness" or self.report is None:
@@ -535,10 +566,11 @@ class _Builder:
     def table_views(self) -> tuple[TableView, ...]:
         views = []
         for table in self.pack.tables:
-            rows = tuple((row.code, *(_cell(c) for c in row.cells)) for row in table.rows)
+            shown = table.rows if len(table.rows) <= TABLE_ROWS_IN_FULL else table.rows[:TABLE_ROWS_SHOWN]
+            rows = tuple((row.code, *(_cell(c) for c in row.cells)) for row in shown)
             views.append(TableView(self.anchors.get("table", table.name), table.name, table.title or "", table.source,
                                    ("code", *(name for name, _ in table.columns)), rows,
-                                   self.used_by(node_id("table", table.name))))
+                                   self.used_by(node_id("table", table.name)), len(table.rows)))
         return tuple(views)
 
     def ranked(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
@@ -588,12 +620,40 @@ class _Builder:
         return Model(
             pack=pack, title=f"{pack.policy}: {pack.title}" if pack.policy else pack.title,
             facts=self.header_facts(), counts=self.counts(), toc=self.toc(sections),
-            sections=sections, picture=picture, nodes=nodes, mermaid=to_mermaid(self.graph),
+            sections=sections, picture=picture, nodes=nodes, diagrams=self.diagrams(sections),
             resolutions=resolutions, other_precedences=undeclared, report=self.report,
             report_facts=self.report_facts(), entries=entries, coverage=self.coverage(),
             code_rows=self.code_rows(), code_sets=code_sets, value_sets=value_sets, tables=self.table_views(),
             maps=maps, rankings=rankings, ranked=self.ranked(), documentation=documentation, examples=examples,
             changes=changes)
+
+    def diagrams(self, sections: Sequence[SectionView]) -> tuple[Diagram, ...]:
+        """The graph as one Mermaid diagram when a code host draws it, else one per policy section
+        (its rules, with the rows, rules and data they meet), halved again where still too large."""
+        if _drawable(self.graph):
+            return (Diagram("", to_mermaid(self.graph)),)
+        out: list[Diagram] = []
+        for section in sections:
+            rules = [node_id(card.kind, card.id) for card in section.cards]
+            if rules:
+                out += self._section_diagrams(section.heading, rules)
+        return tuple(out)
+
+    def _section_diagrams(self, title: str, rules: list[str]) -> list[Diagram]:
+        nodes = set(rules)
+        for rule in rules:
+            nodes.update(self.graph.predecessors(rule))
+            nodes.update(self.graph.successors(rule))
+        drawn = self.graph.subgraph(nodes)
+        if _drawable(drawn):
+            return [Diagram(title, to_mermaid(drawn))]
+        if len(rules) == 1:
+            return [Diagram(title, None)]
+        half = (len(rules) + 1) // 2
+        first = self._section_diagrams(title, rules[:half])
+        second = self._section_diagrams(title, rules[half:])
+        parts = first + second
+        return [Diagram(f"{title} ({index} of {len(parts)})", d.source) for index, d in enumerate(parts, 1)]
 
     def header_facts(self) -> tuple[Fact, ...]:
         pack = self.pack
@@ -650,6 +710,10 @@ class _Builder:
                   ("hierarchy", "Rankings", ()), ("documentation", "Documentation requirements", ()),
                   ("examples", "Examples", ())]
         return tuple(items)
+
+
+def _drawable(graph: nx.DiGraph) -> bool:
+    return graph.number_of_edges() <= MERMAID_EDGES and len(to_mermaid(graph)) <= MERMAID_CHARACTERS
 
 
 def _id_phrase(builder: _Builder, rule_id: str) -> Phrase:
@@ -820,9 +884,8 @@ def markdown_environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = md_text
-    env.filters["mdp"] = md_phrase
     env.filters["fence"] = md_fence
-    return _common(env)
+    return _common(page_filters(env))
 
 
 def html_environment() -> jinja2.Environment:
@@ -844,7 +907,8 @@ def build_model(pack: ir.Pack, source_text: str, analysis: Mapping[str, Any] | N
 def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Mapping[str, Any] | None = None,
                        examples: Sequence[WorkedExample] | None = None,
                        changes: ChangeReport | None = None) -> dict[str, str]:
-    """The pack's policy documents, `{"<pack>.md": ..., "<pack>.html": ...}`.
+    """The pack's policy documents, by path relative to the output folder: the HTML page
+    `<pack>.html` and the Markdown pages `<pack>-policy/README.md` (the entry page), ...
 
     `analysis` is the analyzer's JSON report (contract/ANALYSIS.md), shown when given; `examples`
     are the evaluated examples and witnesses (`evaluate_examples`), evaluated here when omitted;
@@ -852,6 +916,18 @@ def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Mapping[str
     section "Changes since VERSION" when given.
     """
     model = build_model(pack, source_text, analysis, examples, changes)
-    markdown = markdown_environment().get_template("policy.md.j2").render(m=model)
+    html_name = f"{pack.name}.html"
     html = html_environment().get_template("policy.html.j2").render(m=model)
-    return {f"{pack.name}.md": markdown, f"{pack.name}.html": html}
+    folder = folder_of(pack.name)
+    pages = markdown_pages(model, markdown_environment(), html_name)
+    return {html_name: html, **{f"{folder}/{name}": text for name, text in pages.items()}}
+
+
+def retired_documents(pack_name: str) -> tuple[str, ...]:
+    """Documents an earlier layout wrote that the current one does not: the single Markdown file."""
+    return (f"{pack_name}.md",)
+
+
+def entry_page(pack_name: str) -> str:
+    """The Markdown document's entry page, relative to the output folder."""
+    return f"{folder_of(pack_name)}/{ENTRY_PAGE}"

@@ -1,5 +1,6 @@
-"""`rulesc build`: write each pack's generated module and its policy documents (Markdown and HTML)
-into an output folder, or check they are current.
+"""`rulesc build`: write each pack's generated module and its policy documents (the HTML page
+`<pack>.html` and the Markdown pages of `<pack>-policy/`) into an output folder, or check they are
+current. Build owns the pages folder whole: a page it did not write is removed (`folder.py`).
 
 The output folder may be a package of the application that uses the module (`--out app/edits`):
 `build` writes an `__init__.py` only where there is none, so it never replaces the package's own.
@@ -25,9 +26,11 @@ from pathlib import Path
 
 from compiler.analysis.changes.compare import compare_packs
 from compiler.analysis.changes.model import ChangeReport
+from compiler.backends.document import retired_documents
 from compiler.backends.native import NativeBuildError, cached_native, extension_suffix
 from compiler.backends.wheel import Distribution, WheelError, write_wheel
 from compiler.commands.analyze import analysis_for, as_diagnostics, document_view, refusal
+from compiler.commands import folder
 from compiler.commands.common import Packs, Style, compile_or_report, show
 from compiler.diagnostics import Collector, Sources
 from compiler.pipeline import ABOUT_EXAMPLES, EXIT_ERRORS, EXIT_OK, EXIT_USAGE, compile_pack, document, generate
@@ -75,9 +78,10 @@ def run(options: BuildOptions) -> int:
         sys.stderr.write(f"rulesc build: cannot write {error.filename}: {error.strerror or error}\n")
         return EXIT_USAGE
     out_dir = Path(options.out)
+    retired = [name for pack in compiled.packs for name in retired_documents(pack.name)]
     if options.check:
-        return _check(out_dir, files, options.files)
-    return _write(out_dir, files)
+        return _check(out_dir, files, options.files, retired)
+    return _write(out_dir, files, retired)
 
 
 def _native(source: str, name: str) -> Path:
@@ -165,13 +169,6 @@ def _changes(plan: ir.Plan, sources: Sources, style: Style) -> ChangeReport | in
     return compare_packs(previous.plan.pack, pack)
 
 
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-
-
 def stale_diff(path: Path, current: str | None, wanted: str, limit: int = DIFF_LINES) -> Iterator[str]:
     """A unified diff from the file on disk to the file `build` would write, cut after `limit` lines."""
     before = current.splitlines(keepends=True) if current is not None else []
@@ -186,25 +183,31 @@ def stale_diff(path: Path, current: str | None, wanted: str, limit: int = DIFF_L
         yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
-def _check(out_dir: Path, files: dict[str, str], sources: tuple[str, ...]) -> int:
-    stale = [name for name, text in sorted(files.items()) if _read(out_dir / name) != text]
-    for name in stale:
+def _check(out_dir: Path, files: dict[str, str], sources: tuple[str, ...], retired: list[str]) -> int:
+    """Stale and missing files with a diff each, and extra files (left over from an earlier build);
+    fails when there is any."""
+    found = folder.compare(out_dir, files, retired)
+    rerun = f"(run `rulesc build {' '.join(sources)}`)"
+    for name in sorted(found.stale + found.missing):
         path = out_dir / name
-        sys.stdout.writelines(stale_diff(path, _read(path), files[name]))
-        sys.stderr.write(f"stale: {path} (run `rulesc build {' '.join(sources)}`)\n")
-    if not stale:
+        sys.stdout.writelines(stale_diff(path, folder.read(path), files[name]))
+        sys.stderr.write(f"{'stale' if name in found.stale else 'missing'}: {path} {rerun}\n")
+    for name in found.extra:
+        sys.stderr.write(f"extra: {out_dir / name}, left over from an earlier build {rerun}\n")
+    if found.clean:
         sys.stderr.write(f"up to date: {', '.join(sorted(str(out_dir / n) for n in files))}\n")
-    return EXIT_ERRORS if stale else EXIT_OK
+    return EXIT_OK if found.clean else EXIT_ERRORS
 
 
-def _write(out_dir: Path, files: dict[str, str]) -> int:
+def _write(out_dir: Path, files: dict[str, str], retired: list[str]) -> int:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in sorted(files.items()):
-            (out_dir / name).write_bytes(text.encode("utf-8"))
+        removed = folder.write(out_dir, files, retired)
     except OSError as error:
         sys.stderr.write(f"rulesc build: cannot write to {out_dir}: {error.strerror or error}\n")
         return EXIT_USAGE
     for name in sorted(files):
         sys.stderr.write(f"wrote {out_dir / name}\n")
+    for name in removed:
+        sys.stderr.write(f"removed {out_dir / name} (left over from an earlier build)\n")
     return EXIT_OK
