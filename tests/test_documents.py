@@ -364,7 +364,8 @@ def test_cards_follow_the_policy_sections_in_order(cpcp026: tuple[ir.Pack, str, 
     _, pages, _ = document_pages(PACK)
     for rule in pack.rules:  # each card on a page of its section: rules-<section>.md, rules-<section>-2.md...
         found = [name for name, text in pages.items() if f'<a id="rule-{rule.id.lower()}"></a>' in text]
-        assert len(found) == 1 and re.fullmatch(rf"rules-{str(rule.section).replace('_', '-')}(-\d+)?\.md", found[0]), (rule.id, found)
+        slug = str(rule.section).replace("_", "-")
+        assert len(found) == 1 and re.fullmatch(rf"rules-{slug}(-\d+)?\.md", found[0]), (rule.id, found)
 
 
 def test_cards_link_precedence_and_reads_both_ways(cpcp026: tuple[ir.Pack, str, str]) -> None:
@@ -508,7 +509,8 @@ def test_cards_say_also_on_only_with_something_after_it() -> None:
     said = {rule: plain(card.more_examples) for rule, card in cards.items() if card.more_examples is not None}
     assert said["P02-hydration-not-concurrent"] == \
         "Also on 6 more of the analyzer's witnesses (in its entries listed above)"
-    assert said["P15-facility-hierarchy"].startswith("Also on the example c6-jz-on-a-lower-ranked-push-facility and on ")
+    assert said["P15-facility-hierarchy"].startswith(
+        "Also on the example c6-jz-on-a-lower-ranked-push-facility and on ")
     assert all(len(cards[rule].examples) == 4 for rule in said)
     _, markdown, _ = documents(PACK, report)
     assert "Also on." not in markdown and "Also on ." not in markdown

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import networkx as nx
 
 from compiler import codes as code_shapes
 from compiler.analysis.changes.model import ChangeReport
-import networkx as nx
-
 from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions, to_mermaid
 from compiler.backends.changes import ChangesView, changes_view
 from compiler.backends.claimtext import claim_layout, json_text, value_text

@@ -29,8 +29,8 @@ from compiler.analysis.changes.model import ChangeReport
 from compiler.backends.document import retired_documents
 from compiler.backends.native import NativeBuildError, cached_native, extension_suffix
 from compiler.backends.wheel import Distribution, WheelError, write_wheel
-from compiler.commands.analyze import analysis_for, as_diagnostics, document_view, refusal
 from compiler.commands import folder
+from compiler.commands.analyze import analysis_for, as_diagnostics, document_view, refusal
 from compiler.commands.common import Packs, Style, compile_or_report, show
 from compiler.diagnostics import Collector, Sources
 from compiler.pipeline import ABOUT_EXAMPLES, EXIT_ERRORS, EXIT_OK, EXIT_USAGE, compile_pack, document, generate
