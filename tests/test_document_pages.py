@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from compiler.backends import document
-from compiler.backends.document import build_model, generate_documents, markdown_environment
-from compiler.backends.pages import PAGE_BUDGET, PAGE_LIMIT, markdown_pages
+from compiler.backends.document import build_model, generate_documents, markdown_environment, markdown_pages
+from compiler.backends.pages import PAGE_BUDGET, PAGE_LIMIT
 from tests.conftest import PACK, ROOT
 from tests.helpers import compile_ok, run_cli
 from tests.test_documents import FIXTURES, broken_links, document_pages, markdown_parser

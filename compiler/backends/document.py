@@ -39,7 +39,18 @@ from compiler.backends.markup import (
     phrase,
     plain,
 )
-from compiler.backends.pages import ENTRY_PAGE, folder_of, markdown_pages, page_filters
+from compiler.backends.pages import (
+    ENTRY_PAGE,
+    PAGE_BUDGET,
+    Block,
+    Item,
+    Page,
+    Part,
+    block,
+    folder_of,
+    lay_out,
+    page_filters,
+)
 from compiler.backends.report import Entry, Report, parse_report
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
@@ -847,6 +858,105 @@ def _dedent(text: str) -> str:
     if cut > 2:
         lines = [lines[0]] + [line[cut - 2:] for line in lines[1:]]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the Markdown pages
+#
+# The folder `<pack>-policy/`: `README.md` (the header, the contents, the counts, the graph, the
+# conflicts and resolutions, the coverage of the analyst notes, the documentation requirements), a
+# page per policy section's rule cards (`rules-<section>.md`), what changed since the previous
+# version (`changes.md`), the graph per policy section when it is too large for one diagram
+# (`graph.md`), the analyzer's report (`analysis.md`), the code index with the code sets, tables,
+# maps and rankings (`codes.md`) and the examples (`examples.md`), each continued on numbered pages
+# where it passes the budget (`pages.py`).
+
+
+def _body_parts(m: Model, h: Any) -> list[Part]:
+    """Every part but the entry page, in the order of the contents."""
+    parts = []
+    if m.changes is not None:
+        blocks = [block(h.changes_lead(m.changes)), *(block(h.change(e)) for e in m.changes.changed)]
+        if m.changes.wording:
+            blocks.append(block(h.wording(m.changes)))
+        parts.append(Part("changes", m.changes.heading, "changes", tuple(blocks)))
+    if len(m.diagrams) > 1:
+        parts.append(Part("graph", "The rule graph", "graph", (
+            block(h.graph_lead(False)), *(block(h.diagram(d, True)) for d in m.diagrams))))
+    for section in m.sections:
+        parts.append(Part("rules-" + section.anchor.removeprefix("section-"), section.heading, section.anchor,
+                          (block(h.section_lead(section)), *(block(h.card(c)) for c in section.cards))))
+    if m.report is not None:
+        parts.append(Part("analysis", "The analyzer's report", "analysis",
+                          (block(h.analysis_lead(m)), *(block(h.entry(e)) for e in m.entries))))
+    parts.append(Part("codes", "Code index, code sets and tables", "code-index", tuple(_code_blocks(m, h))))
+    parts.append(Part("examples", "Examples", "examples",
+                      (block(h.examples_lead(m)), *(block(h.example(x, True)) for x in m.examples))))
+    return parts
+
+
+def _code_blocks(m: Model, h: Any) -> list[Block]:
+    out = [block(h.code_index_lead(m), keep=True)]
+    columns = h.code_columns()
+    out += [block(h.code_row(r), columns, r.codes) for r in m.code_rows]
+    out.append(block(h.code_sets_lead(m), keep=True))
+    columns = h.set_columns()
+    out += [block(h.set_row(d), columns) for d in (*m.code_sets, *m.value_sets)]
+    out.append(block(h.tables_lead(m), keep=True))
+    for table in m.tables:
+        out.append(block(h.table_lead(table), keep=True))
+        columns = h.columns(table.columns)
+        out += [block(h.row(row), columns) for row in table.rows]
+    out += [block(h.map(d)) for d in m.maps]
+    out.append(block(h.rankings_lead(m), keep=True))
+    for ranking in m.rankings:
+        out.append(block(h.ranking_lead(ranking), keep=True))
+        for anchor, rows, names in m.ranked:
+            if anchor == ranking.anchor:
+                columns = h.columns(names)
+                out += [block(h.row(row), columns) for row in rows]
+    return out
+
+
+def _entry_blocks(m: Model, h: Any, items: Sequence[Item], html: str) -> list[Block]:
+    out = [block(h.header(m, html)), block(h.contents(items)), block(h.overview(m))]
+    if len(m.diagrams) == 1:
+        out += [block(h.graph_lead(True), keep=True), block(h.diagram(m.diagrams[0], False))]
+    out.append(block(h.conflicts_lead(m), keep=True))
+    columns = h.resolution_columns()
+    out += [block(h.resolution(r), columns) for r in m.resolutions]
+    if m.other_precedences:
+        out.append(block(h.other_precedences(m)))
+    out.append(block(h.coverage_lead(m), keep=True))
+    columns = h.coverage_columns()
+    out += [block(h.coverage(c), columns) for c in m.coverage]
+    out.append(block(h.documentation_lead(m), keep=True))
+    out += [block(h.documentation(card)) for card in m.documentation]
+    return out
+
+
+def _contents(m: Model, pages: Sequence[Page]) -> list[Item]:
+    """The model's contents, each part's pages listed beside the link to it when it has several."""
+    listed: dict[str, tuple[tuple[str, str], ...]] = {}
+    for page in pages:
+        if page.count > 1 and page.part.anchor is not None:
+            listed[page.part.anchor] = (*listed.get(page.part.anchor, ()), (page.short, page.name))
+    items = []
+    for anchor, label, children in m.toc:
+        items.append(Item(0, label, None if anchor == "rules" else anchor, listed.get(anchor, ())))
+        items += [Item(1, child_label, child, listed.get(child, ())) for child, child_label in children]
+    return items
+
+
+def markdown_pages(m: Model, env: jinja2.Environment, html: str, budget: int = PAGE_BUDGET) -> dict[str, str]:
+    """The pages of the Markdown document, by file name in the pack's folder (the entry page first).
+    `html` names the HTML document beside the folder; `budget` is where parts are cut into pages."""
+    h = env.get_template("_policy_md.j2").module
+
+    def entry(pages: Sequence[Page]) -> Part:
+        blocks = _entry_blocks(m, h, _contents(m, pages), html)
+        return Part(ENTRY_PAGE.removesuffix(".md"), m.title, None, tuple(blocks))
+
+    return lay_out(_body_parts(m, h), entry, env.get_template("policy.page.md.j2"), m.title, budget)
 
 
 # ---------------------------------------------------------------- rendering

@@ -1,26 +1,20 @@
-"""The Markdown policy document as a folder of pages that code hosts render.
+"""A Markdown document as a folder of pages that code hosts render.
 
 Code hosts show a Markdown file rendered only up to a size (a few hundred kilobytes; past it, raw
-text) and draw a Mermaid diagram only up to its own limits. So the Markdown document is a folder,
-`<pack>-policy/`, whose `README.md` is the page a host shows when the folder is opened: the header,
-the contents, the counts, the graph, the conflicts and resolutions, the coverage of the analyst
-notes and the documentation requirements. Beside it: one page per policy section with its rule
-cards (`rules-<section>.md`), the analyzer's report (`analysis.md`), the code index with the
-pack's code sets, tables, maps and rankings (`codes.md`), the examples (`examples.md`), what
-changed since the previous version (`changes.md`), and the graph per policy section (`graph.md`)
-when the whole graph is too large for one diagram.
-
-A part longer than `PAGE_BUDGET` continues on numbered pages (`analysis-2.md`), cut between blocks:
-a card, an entry, an example, a table row (a table's header rows are repeated on each page it
-continues on, and a heading stays with what follows it). So a pack with many rules or long tables
-gets more pages, never longer ones; only a single block larger than the budget (a card for a rule
+text). So a long document is laid out as parts (`Part`: a policy section's rule cards, the
+analyzer's report...) that each go on pages of their own, `NAME.md`, beside an entry page,
+`README.md`, which a host shows when the folder is opened; `document.py` says which parts a policy
+document has. A part longer than `PAGE_BUDGET` continues on numbered pages (`NAME-2.md`), cut
+between blocks: a card, an entry, an example, a table row (a table's header rows are repeated on
+each page it continues on, and a heading stays with what follows it). So a document that grows gets
+more pages, never longer ones; only a single block larger than the budget (a card for a rule
 thousands of lines long) can make a page pass it.
 
-Blocks are rendered once, by the macros of `_policy_md.j2`, with every link and every anchor written
-as a marker (NUL, `#` or `@`, the anchor, NUL). No other text of the document can hold a NUL (the
-escaping filters turn one in the rules file into a space or U+FFFD), so markers are found exactly.
-Once every block is on its page, a link marker becomes `#anchor` when the anchor is on the same page
-and `page.md#anchor` when it is not, and an anchor marker the anchor itself.
+Blocks are rendered once, with every link and every anchor written as a marker (NUL, `#` or `@`,
+the anchor, NUL) that no other text of the document can hold (the escaping filters turn a NUL of the
+rules file into a space or U+FFFD), so markers are found exactly. Once every block is on its page, a
+link marker becomes `#anchor` when the anchor is on the same page and `page.md#anchor` when it is
+not, and an anchor marker the anchor itself: links resolve wherever a part is cut.
 """
 
 from __future__ import annotations
@@ -28,14 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from compiler.backends.markup import ANCHOR, md_phrase
-
-if TYPE_CHECKING:
-    from compiler.backends.document import Model
 
 PAGE_LIMIT = 200_000
 """Bytes: no page of a committed pack is larger (a test checks it), well inside what code hosts render."""
@@ -133,7 +123,7 @@ class Item:
     pages: tuple[tuple[str, str], ...]
 
 
-def _block(text: str, table: str = "", key: str = "", keep: bool = False) -> Block:
+def block(text: str, table: str = "", key: str = "", keep: bool = False) -> Block:
     """A block with its spacing made regular: a table row ends its line, anything else a paragraph."""
     if table:
         return Block(text.strip("\n") + "\n", table.strip("\n") + "\n", key, keep)
@@ -232,108 +222,28 @@ def link(text: str, here: str, where: dict[str, str]) -> str:
     return _MARK.sub(replace, text)
 
 
-# ---------------------------------------------------------------- the pack's parts
-
-
-def _body_parts(m: Model, h: Any) -> list[Part]:
-    """Every part but the entry page, in the order of the contents."""
-    parts = []
-    if m.changes is not None:
-        blocks = [_block(h.changes_lead(m.changes)), *(_block(h.change(e)) for e in m.changes.changed)]
-        if m.changes.wording:
-            blocks.append(_block(h.wording(m.changes)))
-        parts.append(Part("changes", m.changes.heading, "changes", tuple(blocks)))
-    if len(m.diagrams) > 1:
-        parts.append(Part("graph", "The rule graph", "graph", (
-            _block(h.graph_lead(False)), *(_block(h.diagram(d, True)) for d in m.diagrams))))
-    for section in m.sections:
-        parts.append(Part("rules-" + section.anchor.removeprefix("section-"), section.heading, section.anchor,
-                          (_block(h.section_lead(section)), *(_block(h.card(c)) for c in section.cards))))
-    if m.report is not None:
-        parts.append(Part("analysis", "The analyzer's report", "analysis",
-                          (_block(h.analysis_lead(m)), *(_block(h.entry(e)) for e in m.entries))))
-    parts.append(Part("codes", "Code index, code sets and tables", "code-index", tuple(_code_blocks(m, h))))
-    parts.append(Part("examples", "Examples", "examples",
-                      (_block(h.examples_lead(m)), *(_block(h.example(x, True)) for x in m.examples))))
-    return parts
-
-
-def _code_blocks(m: Model, h: Any) -> list[Block]:
-    out = [_block(h.code_index_lead(m), keep=True)]
-    columns = h.code_columns()
-    out += [_block(h.code_row(r), columns, r.codes) for r in m.code_rows]
-    out.append(_block(h.code_sets_lead(m), keep=True))
-    columns = h.set_columns()
-    out += [_block(h.set_row(d), columns) for d in (*m.code_sets, *m.value_sets)]
-    out.append(_block(h.tables_lead(m), keep=True))
-    for table in m.tables:
-        out.append(_block(h.table_lead(table), keep=True))
-        columns = h.columns(table.columns)
-        out += [_block(h.row(row), columns) for row in table.rows]
-    out += [_block(h.map(d)) for d in m.maps]
-    out.append(_block(h.rankings_lead(m), keep=True))
-    for ranking in m.rankings:
-        out.append(_block(h.ranking_lead(ranking), keep=True))
-        for anchor, rows, names in m.ranked:
-            if anchor == ranking.anchor:
-                columns = h.columns(names)
-                out += [_block(h.row(row), columns) for row in rows]
-    return out
-
-
-def _entry_blocks(m: Model, h: Any, items: Sequence[Item], html: str) -> list[Block]:
-    out = [_block(h.header(m, html)), _block(h.contents(items)), _block(h.overview(m))]
-    if len(m.diagrams) == 1:
-        out += [_block(h.graph_lead(True), keep=True), _block(h.diagram(m.diagrams[0], False))]
-    out.append(_block(h.conflicts_lead(m), keep=True))
-    columns = h.resolution_columns()
-    out += [_block(h.resolution(r), columns) for r in m.resolutions]
-    if m.other_precedences:
-        out.append(_block(h.other_precedences(m)))
-    out.append(_block(h.coverage_lead(m), keep=True))
-    columns = h.coverage_columns()
-    out += [_block(h.coverage(c), columns) for c in m.coverage]
-    out.append(_block(h.documentation_lead(m), keep=True))
-    out += [_block(h.documentation(card)) for card in m.documentation]
-    return out
-
-
-def _contents(m: Model, pages: Sequence[Page]) -> list[Item]:
-    """The model's contents, each part's pages listed beside the link to it when it has several."""
-    listed: dict[str, tuple[tuple[str, str], ...]] = {}
-    for page in pages:
-        if page.count > 1 and page.part.anchor is not None:
-            listed[page.part.anchor] = (*listed.get(page.part.anchor, ()), (page.short, page.name))
-    items = []
-    for anchor, label, children in m.toc:
-        items.append(Item(0, label, None if anchor == "rules" else anchor, listed.get(anchor, ())))
-        items += [Item(1, child_label, child, listed.get(child, ())) for child, child_label in children]
-    return items
-
-
-def markdown_pages(m: Model, env: jinja2.Environment, html: str, budget: int = PAGE_BUDGET) -> dict[str, str]:
-    """The pages of the Markdown document, by file name in the pack's folder (the entry page first).
-    `html` names the HTML document beside the folder; `budget` is where parts are cut into pages."""
-    h = env.get_template("_policy_md.j2").module
-    parts = _body_parts(m, h)
+def lay_out(parts: Sequence[Part], entry: Callable[[Sequence[Page]], Part], frame: jinja2.Template,
+                   title: str, budget: int = PAGE_BUDGET) -> dict[str, str]:
+    """The pages of the document, by file name in its folder, the entry page first: `parts` cut into
+    pages of at most `budget` bytes, then the entry page's part, made by `entry` from those pages
+    (its contents list them). `frame` lays out each page around its blocks; `title` is the
+    document's, on every page's first line."""
     slack = Slack(parts)
     taken = {ENTRY_PAGE}
     pages = [page for part in parts for page in _named(part, paginate(part, budget, slack), taken)]
-    entry = Part(ENTRY_PAGE.removesuffix(".md"), m.title, None,
-                 tuple(_entry_blocks(m, h, _contents(m, pages), html)))
-    pages = _named(entry, paginate(entry, budget, slack), taken - {ENTRY_PAGE}) + pages
+    first = entry(pages)
+    pages = _named(first, paginate(first, budget, slack), taken - {ENTRY_PAGE}) + pages
     where = {"top": ENTRY_PAGE}
     for page in pages:
         for block in page.blocks:
-            for match in _MARK.finditer(block.text):
-                if match.group(1) == "@":
-                    where[match.group(2)] = page.name
-    frame = env.get_template("policy.page.md.j2")
+            for kind, anchor in _MARK.findall(block.text):
+                if kind == "@":
+                    where[anchor] = page.name
     out = {}
     for index, page in enumerate(pages):
         before = pages[index - 1] if page.number > 1 else None
         after = pages[index + 1] if page.number < page.count else None
-        text = frame.render(readme=page.name == ENTRY_PAGE, title=m.title, heading=page.heading,
+        text = frame.render(readme=page.name == ENTRY_PAGE, title=title, heading=page.heading,
                             body=body(page.blocks),
                             previous=None if before is None else Neighbour(before.heading, before.name),
                             next=None if after is None else Neighbour(after.heading, after.name))
