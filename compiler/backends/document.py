@@ -46,7 +46,7 @@ from compiler.backends.pages import (
     Item,
     Page,
     Part,
-    block,
+    block_of,
     folder_of,
     lay_out,
     page_filters,
@@ -875,62 +875,62 @@ def _body_parts(m: Model, h: Any) -> list[Part]:
     """Every part but the entry page, in the order of the contents."""
     parts = []
     if m.changes is not None:
-        blocks = [block(h.changes_lead(m.changes)), *(block(h.change(e)) for e in m.changes.changed)]
+        blocks = [block_of(h.changes_lead(m.changes)), *(block_of(h.change(e)) for e in m.changes.changed)]
         if m.changes.wording:
-            blocks.append(block(h.wording(m.changes)))
+            blocks.append(block_of(h.wording(m.changes)))
         parts.append(Part("changes", m.changes.heading, "changes", tuple(blocks)))
     if len(m.diagrams) > 1:
         parts.append(Part("graph", "The rule graph", "graph", (
-            block(h.graph_lead(False)), *(block(h.diagram(d, True)) for d in m.diagrams))))
+            block_of(h.graph_lead(False)), *(block_of(h.diagram(d, True)) for d in m.diagrams))))
     for section in m.sections:
         parts.append(Part("rules-" + section.anchor.removeprefix("section-"), section.heading, section.anchor,
-                          (block(h.section_lead(section)), *(block(h.card(c)) for c in section.cards))))
+                          (block_of(h.section_lead(section)), *(block_of(h.card(c)) for c in section.cards))))
     if m.report is not None:
         parts.append(Part("analysis", "The analyzer's report", "analysis",
-                          (block(h.analysis_lead(m)), *(block(h.entry(e)) for e in m.entries))))
+                          (block_of(h.analysis_lead(m)), *(block_of(h.entry(e)) for e in m.entries))))
     parts.append(Part("codes", "Code index, code sets and tables", "code-index", tuple(_code_blocks(m, h))))
     parts.append(Part("examples", "Examples", "examples",
-                      (block(h.examples_lead(m)), *(block(h.example(x, True)) for x in m.examples))))
+                      (block_of(h.examples_lead(m)), *(block_of(h.example(x, True)) for x in m.examples))))
     return parts
 
 
 def _code_blocks(m: Model, h: Any) -> list[Block]:
-    out = [block(h.code_index_lead(m), keep=True)]
+    out = [block_of(h.code_index_lead(m), keep=True)]
     columns = h.code_columns()
-    out += [block(h.code_row(r), columns, r.codes) for r in m.code_rows]
-    out.append(block(h.code_sets_lead(m), keep=True))
+    out += [block_of(h.code_row(r), columns, r.codes) for r in m.code_rows]
+    out.append(block_of(h.code_sets_lead(m), keep=True))
     columns = h.set_columns()
-    out += [block(h.set_row(d), columns) for d in (*m.code_sets, *m.value_sets)]
-    out.append(block(h.tables_lead(m), keep=True))
+    out += [block_of(h.set_row(d), columns) for d in (*m.code_sets, *m.value_sets)]
+    out.append(block_of(h.tables_lead(m), keep=True))
     for table in m.tables:
-        out.append(block(h.table_lead(table), keep=True))
+        out.append(block_of(h.table_lead(table), keep=True))
         columns = h.columns(table.columns)
-        out += [block(h.row(row), columns) for row in table.rows]
-    out += [block(h.map(d)) for d in m.maps]
-    out.append(block(h.rankings_lead(m), keep=True))
+        out += [block_of(h.row(row), columns) for row in table.rows]
+    out += [block_of(h.map(d)) for d in m.maps]
+    out.append(block_of(h.rankings_lead(m), keep=True))
     for ranking in m.rankings:
-        out.append(block(h.ranking_lead(ranking), keep=True))
+        out.append(block_of(h.ranking_lead(ranking), keep=True))
         for anchor, rows, names in m.ranked:
             if anchor == ranking.anchor:
                 columns = h.columns(names)
-                out += [block(h.row(row), columns) for row in rows]
+                out += [block_of(h.row(row), columns) for row in rows]
     return out
 
 
 def _entry_blocks(m: Model, h: Any, items: Sequence[Item], html: str) -> list[Block]:
-    out = [block(h.header(m, html)), block(h.contents(items)), block(h.overview(m))]
+    out = [block_of(h.header(m, html)), block_of(h.contents(items)), block_of(h.overview(m))]
     if len(m.diagrams) == 1:
-        out += [block(h.graph_lead(True), keep=True), block(h.diagram(m.diagrams[0], False))]
-    out.append(block(h.conflicts_lead(m), keep=True))
+        out += [block_of(h.graph_lead(True), keep=True), block_of(h.diagram(m.diagrams[0], False))]
+    out.append(block_of(h.conflicts_lead(m), keep=True))
     columns = h.resolution_columns()
-    out += [block(h.resolution(r), columns) for r in m.resolutions]
+    out += [block_of(h.resolution(r), columns) for r in m.resolutions]
     if m.other_precedences:
-        out.append(block(h.other_precedences(m)))
-    out.append(block(h.coverage_lead(m), keep=True))
+        out.append(block_of(h.other_precedences(m)))
+    out.append(block_of(h.coverage_lead(m), keep=True))
     columns = h.coverage_columns()
-    out += [block(h.coverage(c), columns) for c in m.coverage]
-    out.append(block(h.documentation_lead(m), keep=True))
-    out += [block(h.documentation(card)) for card in m.documentation]
+    out += [block_of(h.coverage(c), columns) for c in m.coverage]
+    out.append(block_of(h.documentation_lead(m), keep=True))
+    out += [block_of(h.documentation(card)) for card in m.documentation]
     return out
 
 

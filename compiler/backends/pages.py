@@ -123,7 +123,7 @@ class Item:
     pages: tuple[tuple[str, str], ...]
 
 
-def block(text: str, table: str = "", key: str = "", keep: bool = False) -> Block:
+def block_of(text: str, table: str = "", key: str = "", keep: bool = False) -> Block:
     """A block with its spacing made regular: a table row ends its line, anything else a paragraph."""
     if table:
         return Block(text.strip("\n") + "\n", table.strip("\n") + "\n", key, keep)
@@ -222,8 +222,8 @@ def link(text: str, here: str, where: dict[str, str]) -> str:
     return _MARK.sub(replace, text)
 
 
-def lay_out(parts: Sequence[Part], entry: Callable[[Sequence[Page]], Part], frame: jinja2.Template,
-                   title: str, budget: int = PAGE_BUDGET) -> dict[str, str]:
+def lay_out(parts: Sequence[Part], entry: Callable[[Sequence[Page]], Part], frame: jinja2.Template, title: str,
+            budget: int = PAGE_BUDGET) -> dict[str, str]:
     """The pages of the document, by file name in its folder, the entry page first: `parts` cut into
     pages of at most `budget` bytes, then the entry page's part, made by `entry` from those pages
     (its contents list them). `frame` lays out each page around its blocks; `title` is the
@@ -235,8 +235,8 @@ def lay_out(parts: Sequence[Part], entry: Callable[[Sequence[Page]], Part], fram
     pages = _named(first, paginate(first, budget, slack), taken - {ENTRY_PAGE}) + pages
     where = {"top": ENTRY_PAGE}
     for page in pages:
-        for block in page.blocks:
-            for kind, anchor in _MARK.findall(block.text):
+        for piece in page.blocks:
+            for kind, anchor in _MARK.findall(piece.text):
                 if kind == "@":
                     where[anchor] = page.name
     out = {}
@@ -253,8 +253,7 @@ def lay_out(parts: Sequence[Part], entry: Callable[[Sequence[Page]], Part], fram
 
 def page_filters(env: jinja2.Environment) -> jinja2.Environment:
     """The filters that write links and anchors as markers, for the pages' environment."""
-    mark: Callable[[str], str] = link_mark
-    env.filters["mdp"] = lambda value: md_phrase(value, mark)
+    env.filters["mdp"] = lambda value: md_phrase(value, link_mark)
     env.filters["href"] = link_mark
     env.filters["target"] = anchor_mark
     return env
