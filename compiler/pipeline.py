@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from compiler.analysis.changes.impact import impact_of
     from compiler.analysis.changes.model import ChangeReport, Impact
     from compiler.analysis.conflicts.report import Report, as_diagnostic
-    from compiler.backends.document import generate_documents
+    from compiler.backends.document import generate_documents, retired_documents
     from compiler.backends.loading import load_generated, outputs
     from compiler.backends.native import cached_native
     from compiler.backends.native import native_files as native_build
@@ -52,7 +52,8 @@ if TYPE_CHECKING:
 _WHERE = {
     "analyze": "compiler.analysis", "compare_packs": "compiler.analysis.changes.compare",
     "impact_of": "compiler.analysis.changes.impact", "as_diagnostic": "compiler.analysis.conflicts.report",
-    "generate_documents": "compiler.backends.document", "load_generated": "compiler.backends.loading",
+    "generate_documents": "compiler.backends.document",
+    "retired_documents": "compiler.backends.document", "load_generated": "compiler.backends.loading",
     "outputs": "compiler.backends.loading", "cached_native": "compiler.backends.native",
     "native_build": "compiler.backends.native", "GenerationError": "compiler.backends.python",
     "Distribution": "compiler.backends.wheel", "write_wheel": "compiler.backends.wheel",
@@ -356,25 +357,83 @@ def wheel(pack: ir.Pack, files: Mapping[str, str], out_dir: Path, native: bool) 
     return write_wheel(dist, content, out_dir, native)
 
 
-def stale_files(out_dir: Path, files: Mapping[str, str]) -> list[tuple[str, str | None]]:
-    """The files of `files` whose copy in `out_dir` differs, by name, with the text on disk (None
-    when it is missing), in name order."""
-    found = []
-    for name, text in sorted(files.items()):
-        try:
-            current: str | None = (out_dir / name).read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            current = None
-        if current != text:
-            found.append((name, current))
-    return found
+@dataclass(frozen=True)
+class FolderDifference:
+    """How an output folder differs from what build would write, by relative path in sorted order."""
+
+    stale: tuple[str, ...]  # on disk with other contents
+    missing: tuple[str, ...]
+    extra: tuple[str, ...]  # on disk, not written by build, in a folder build owns, or retired
+
+    @property
+    def clean(self) -> bool:
+        return not (self.stale or self.missing or self.extra)
 
 
-def write_files(out_dir: Path, files: Mapping[str, str]) -> None:
-    """Write every file into `out_dir` (created when missing). Raises OSError."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+# The output folder of `rulesc build`. `files` maps paths relative to it (`cpcp026.py`,
+# `cpcp026-policy/README.md`) to their text. A subfolder that build writes into (a pack's Markdown
+# pages) belongs to build whole: a file in it that build did not write is left over from an earlier
+# build (a page of a part that has since shrunk, a renamed section) and is removed, and `--check`
+# reports it as extra. In the folder itself build owns only its own files and, among the others,
+# those an earlier layout of its output wrote (`retired`, such as the single Markdown document
+# `cpcp026.md`): the application's own files beside the module (`__init__.py`, anything else) are
+# never touched.
+
+
+def read_output(path: Path) -> str | None:
+    """A file's text as build compares it, or None when it cannot be read."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def retired_outputs(packs: Iterable[ir.Pack]) -> list[str]:
+    """Files that an earlier layout of build's output wrote for these packs and the current one does not."""
+    _need("retired_documents")
+    return [name for pack in packs for name in retired_documents(pack.name)]
+
+
+def _owned_folders(files: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({name.split("/", 1)[0] for name in files if "/" in name}))
+
+
+def _extras(out_dir: Path, files: Mapping[str, str], retired: Iterable[str]) -> tuple[str, ...]:
+    found = {name for name in retired if name not in files and (out_dir / name).is_file()}
+    for folder in _owned_folders(files):
+        root = out_dir / folder
+        if root.is_dir():
+            found.update(path.relative_to(out_dir).as_posix() for path in root.rglob("*")
+                         if not path.is_dir() and path.relative_to(out_dir).as_posix() not in files)
+    return tuple(sorted(found))
+
+
+def compare_folder(out_dir: Path, files: Mapping[str, str], retired: Iterable[str] = ()) -> FolderDifference:
+    stale, missing = [], []
     for name, text in sorted(files.items()):
-        (out_dir / name).write_bytes(text.encode("utf-8"))
+        current = read_output(out_dir / name)
+        if current is None:
+            missing.append(name)
+        elif current != text:
+            stale.append(name)
+    return FolderDifference(tuple(stale), tuple(missing), _extras(out_dir, files, retired))
+
+
+def write_folder(out_dir: Path, files: Mapping[str, str], retired: Iterable[str] = ()) -> tuple[str, ...]:
+    """Write every file (creating the folders), then remove the extras; the removed files' paths.
+    Raises OSError when the folder cannot be written."""
+    for name, text in sorted(files.items()):
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    removed = _extras(out_dir, files, retired)
+    for name in removed:
+        (out_dir / name).unlink()
+    for folder in _owned_folders(files):  # subfolders the removals left empty
+        for path in sorted((out_dir / folder).rglob("*"), reverse=True):
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    return removed
 
 
 def exit_code(diagnostics: Sequence[Diagnostic]) -> int:

@@ -10,6 +10,8 @@ import pytest
 
 from compiler.analysis.conflicts import analyze_conflicts, render_text
 from compiler.analysis.conflicts.report import Report
+from compiler.analysis.conflicts.universe import is_drug_code
+from compiler.analysis.conflicts.witness import FAMILIAR_PLACES
 from compiler.semantics import ir
 from tests.analysis.checks import confirmed, interpreter
 from tests.conftest import PACK
@@ -160,3 +162,22 @@ def test_a_label_that_no_exclusion_shows_is_reported(tmp_path: Path) -> None:
     assert len(entries) == 1 and "resolves C3" in entries[0].message
     assert any(e.kind == "mutual-denial" and e.rules == ["P06-incidental-procedure"] and e.resolved_by is None
                for e in report.conflicts)
+
+
+def _witness_values(report: Report) -> tuple[set[str], set[str]]:
+    places, drugs = set(), set()
+    for entry in report.conflicts:
+        claim = entry.witness or {}
+        places.update({claim["pos"]} if "pos" in claim else set())
+        for line in claim.get("lines", []):
+            places.update({line["pos"]} if "pos" in line else set())
+            drugs.update({line["drug"]} if "drug" in line else set())
+    return places, drugs
+
+
+def test_witnesses_show_places_and_drugs_a_reader_recognises(analyzed: tuple[ir.Pack, Report]) -> None:
+    """The office (11) or another familiar place of service, never a made-up one such as 99, and
+    drugs given as HCPCS drug codes (J1745), never as a made-up NDC-1."""
+    places, drugs = _witness_values(analyzed[1])
+    assert "11" in places and places <= set(FAMILIAR_PLACES), places
+    assert drugs and all(is_drug_code(d) for d in drugs), drugs

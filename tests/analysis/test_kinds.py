@@ -10,6 +10,7 @@ import pytest
 
 from compiler.analysis.conflicts import ReplayMismatch, analyze_conflicts, render_sarif, render_text
 from compiler.analysis.conflicts.report import KINDS, Report
+from compiler.analysis.conflicts.universe import is_drug_code
 from compiler.interpreter.evaluate import Interpreter
 from compiler.semantics import ir
 from tests.analysis.checks import confirmed
@@ -253,3 +254,46 @@ def test_mutual_denial_witnesses_carry_the_evidence_both_ways() -> None:
     findings = Interpreter(plan).evaluate(entry.witness)
     by_line = {f.line: f for f in findings}
     assert by_line[1].evidence == (2,) and by_line[2].evidence == (1,)
+
+
+FAMILIAR = """pack familiar
+  title "Witness values a reader recognises"
+  version "1"
+  effective 2024-01-01
+  source "none.txt"
+
+section main "Main"
+  text "Fixture for the conflict analyzer's witnesses."
+
+rule A-drug "A push with a drug"
+  cite main
+  target 96374
+  when line.drug is given
+  deny "96374 with drug {drug}."
+
+rule B-place "A push at a place of service"
+  cite main
+  target 96374
+  when line.pos is given and line.pos != "99"
+  review "96374 at {pos}."
+
+rule C-drug-line "A drug line"
+  cite main
+  target J1745, J2405
+  when line.units > 100
+  review "{code} with {units} units."
+"""
+
+
+def test_a_witness_prefers_the_office_and_a_drug_code_of_the_pack(tmp_path: Path) -> None:
+    """Where any place and any drug do, a witness shows the office (11, a place this pack never
+    names) and a HCPCS drug code, not a made-up place (99) or drug (NDC-1)."""
+    path = tmp_path / "familiar.rules"
+    path.write_text(FAMILIAR, encoding="utf-8")
+    pack, sources = compile_ok(path)
+    report = analyze_conflicts(pack, sources=sources, use_cache=False, strict=True)
+    entry = next(e for e in report.conflicts if set(e.rules) == {"A-drug", "B-place"})
+    assert entry.witness is not None and confirmed(entry, pack)
+    line = entry.witness["lines"][entry.line - 1]
+    assert entry.witness.get("pos", line.get("pos")) == "11"
+    assert is_drug_code(line["drug"]), line

@@ -24,6 +24,7 @@ from compiler.analysis.conflicts.report import Entry, Location
 from compiler.analysis.conflicts.shape import Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe, is_drug_code
 from compiler.analysis.conflicts.witness import (
+    FAMILIAR_PLACES,
     Claim,
     Conflict,
     Replay,
@@ -471,7 +472,9 @@ def claim_size(shape: Shape, anchors: int, limit: int, max_lines: int | None) ->
 def pleasant_model(solver: Any, symbolic: SymbolicClaim) -> Any:
     """The solver's model (it has just answered sat), preferably one that also meets `pleasant`."""
     model = solver.model()
-    for preferences in (pleasant(symbolic, True), pleasant(symbolic, False)):
+    fully = pleasant(symbolic, True)
+    for preferences in (fully + familiar(symbolic, True), fully + familiar(symbolic, False), fully,
+                        pleasant(symbolic, False)):
         solver.push()
         solver.add(*preferences)
         better = solver.check() == z3.sat
@@ -498,6 +501,24 @@ def pleasant(symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
                     slot.start % 15 == 0, (slot.stop - slot.start) % 5 == 0, slot.stop - slot.start <= 90]
     header = symbolic.header
     out += [in_ranges(header.provider, [u.families["provider"]]), in_ranges(header.member, [u.families["text"]])]
+    return out
+
+
+def familiar(symbolic: SymbolicClaim, office: bool) -> list[Z3]:
+    """Preferences for values a reader recognises: drugs given as drug codes of the pack (J1745)
+    rather than as drugs it never names (NDC-1); places of service from `FAMILIAR_PLACES` (a place
+    the pack never names renders as one of them), with `office` the office (11) alone."""
+    u = symbolic.universe
+    wanted = FAMILIAR_PLACES[:1] if office else FAMILIAR_PLACES
+    places = [(u.literals[p], u.literals[p]) for p in wanted if p in u.literals]
+    if any(p not in u.literals for p in wanted):
+        places.append(u.families["place"])
+    drugs = u.code_ranges(is_drug_code)
+    out = [in_ranges(symbolic.header.pos, places)]
+    for slot in symbolic.slots:
+        out.append(in_ranges(slot.pos, places))
+        if drugs:
+            out.append(in_ranges(slot.drug, drugs))
     return out
 
 

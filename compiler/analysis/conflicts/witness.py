@@ -170,6 +170,12 @@ def rebill(claim: Claim, line: int, code: str) -> Claim:
 # ---------------------------------------------------------------- model -> claim
 
 
+#: places of service a reader recognises, the office first (CMS's codes: office, outpatient hospital
+#: on campus, inpatient hospital, outpatient hospital off campus, home, emergency room, independent
+#: clinic, nursing facilities): witnesses prefer them, and a place the pack never names is one of them
+FAMILIAR_PLACES = ("11", "22", "21", "19", "12", "23", "49", "31", "32")
+
+
 class Renderer:
     """Readable strings for the atoms of one model, consistent across the claim."""
 
@@ -177,7 +183,8 @@ class Renderer:
         self.u = universe
         self._names: dict[int, str] = {}
         self._used: dict[object, int] = {}  # group or family -> how many names given out
-        self._places = [f"{n:02d}" for n in range(99, -1, -1) if f"{n:02d}" not in universe.literals]
+        places = dict.fromkeys([*FAMILIAR_PLACES, *(f"{n:02d}" for n in range(100))])
+        self._places = [place for place in places if place not in universe.literals]
 
     def atom(self, value: int) -> str:
         if value in self._names:
