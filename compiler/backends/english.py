@@ -351,6 +351,8 @@ class English:
             return phrase(f"the {word} of ", join(args, ", ", " and "))
         if expr.name == "is_cpt":
             return phrase(args[0], " is a CPT code (four digits and a digit or letter)")
+        if expr.name == "is_cpt_category_1":
+            return phrase(args[0], " is a CPT category I code (five numeric digits)")
         if expr.name == "is_hcpcs":
             return phrase(args[0], " is a HCPCS Level II code (a letter and four digits)")
         raise EnglishError(f"no English for the function {expr.name}")

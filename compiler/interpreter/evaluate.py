@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from compiler.runtime.claims import Claim, ClaimError, Finding, Line, field_text, parse_claim
+from compiler.runtime.claims import Claim, ClaimError, Finding, Line, field_text, parse_claim, standing
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
 
@@ -41,6 +41,7 @@ class Interpreter:
                        for r in pack.rankings}
         self._overriders = {r.id: pack.overriders(r.id) for r in pack.rules}
         self._rules = {r.id: r for r in pack.rules}
+        self._deniers = tuple(r for r in pack.rules if r.reports and r.disposition == "deny")
         self._dispatch: dict[type, Callable[[Any, Env, _Run], Any]] = {
             ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
             ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
@@ -56,19 +57,31 @@ class Interpreter:
         malformed claim or (unless unknown_fields="ignore") a field the contract does not name,
         ValueError for any other unknown_fields than "error" and "ignore"."""
         claim = parse_claim(raw_claim, unknown_fields)
-        run = _Run(claim)
-        edited = [line for line in claim.lines if line.date >= self.pack.effective]
-        for rule_id in self.plan.order:
-            rule = self._rules[rule_id]
-            run.raw[rule_id] = frozenset(line.number for line in edited if self._applies(rule, line, run))
+        run = self._decide(claim)
         findings = []
         for rule in self.pack.rules:
             if not rule.reports:
                 continue
             for number in sorted(self._final(rule.id, run)):
                 findings.append(self._finding(rule, claim.lines[number - 1], run))
+        standing(claim, findings, self._denies)
         findings.sort(key=lambda f: (f.line, f.rule))
         return findings
+
+    def _decide(self, claim: Claim) -> _Run:
+        """Every rule's raw decisions on the claim's lines dated on or after the effective date."""
+        run = _Run(claim)
+        edited = [line for line in claim.lines if line.date >= self.pack.effective]
+        for rule_id in self.plan.order:
+            rule = self._rules[rule_id]
+            run.raw[rule_id] = frozenset(line.number for line in edited if self._applies(rule, line, run))
+        return run
+
+    def _denies(self, claim: Claim, number: int) -> bool:
+        """Whether a reporting `deny` rule decides line `number` of the claim (one billed as a
+        suggested code), precedence applied; suggestions are not asked about again."""
+        run = self._decide(claim)
+        return any(number in self._final(rule.id, run) for rule in self._deniers)
 
     def _applies(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
         if rule.target is not None and line.code not in rule.target.members:

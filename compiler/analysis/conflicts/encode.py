@@ -24,6 +24,7 @@ from compiler.analysis.conflicts.universe import (
     Universe,
     Unsupported,
     is_cpt,
+    is_cpt_category_1,
     is_drug_code,
     is_hcpcs,
     merge_ranges,
@@ -518,9 +519,9 @@ class Encoder:
         return value
 
     def _func(self, expr: ir.Func, env: dict[str, int], view: View) -> Value:
-        if expr.name in ("is_cpt", "is_hcpcs"):
+        if expr.name in _CODE_TESTS:
             atom = self._atom(expr.args[0], env, view)
-            predicate = is_cpt if expr.name == "is_cpt" else is_hcpcs
+            predicate = _CODE_TESTS[expr.name]
             return conj(neg(atom.absent), self.within(atom.id, self.u.code_ranges(predicate)))
         args = [self._number(a, env, view) for a in expr.args]
         absent = disj(*[a.absent for a in args])
@@ -747,6 +748,10 @@ def _extreme(values: list[Z3], largest: bool) -> Z3:
     for value in values[1:]:
         result = z3.If(value > result if largest else value < result, value, result)
     return result
+
+
+_CODE_TESTS: dict[str, Callable[[str], bool]] = {
+    "is_cpt": is_cpt, "is_cpt_category_1": is_cpt_category_1, "is_hcpcs": is_hcpcs}
 
 
 def _drug(code: str) -> bool:
