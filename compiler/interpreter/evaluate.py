@@ -52,10 +52,13 @@ class Interpreter:
         }
 
     # ------------------------------------------------------------ claims
-    def evaluate(self, raw_claim: object, unknown_fields: str = "error") -> list[Finding]:
+    def evaluate(self, raw_claim: object, unknown_fields: str = "error", *,
+                 raw_suggestions: bool = False) -> list[Finding]:
         """Findings for one claim, as a generated module's `evaluate` returns them: ClaimError for a
         malformed claim or (unless unknown_fields="ignore") a field the contract does not name,
-        ValueError for any other unknown_fields than "error" and "ignore"."""
+        ValueError for any other unknown_fields than "error" and "ignore". With `raw_suggestions`,
+        each finding carries the code its rule suggests, whether or not it stands (the analyzer
+        reads them so)."""
         claim = parse_claim(raw_claim, unknown_fields)
         run = self._decide(claim)
         findings = []
@@ -64,7 +67,8 @@ class Interpreter:
                 continue
             for number in sorted(self._final(rule.id, run)):
                 findings.append(self._finding(rule, claim.lines[number - 1], run))
-        standing(claim, findings, self._denies)
+        if not raw_suggestions:
+            standing(claim, findings, self._denies)
         findings.sort(key=lambda f: (f.line, f.rule))
         return findings
 
