@@ -120,6 +120,7 @@ CODES: Mapping[str, Code] = _codes(
     _error("clause-order", "a rule's clauses out of the language's order"),
     _error("bad-place", "a place of service that is not two digits"),
     _error("bad-message", "a lone brace in a rule's message"),
+    _warning("suggestion-in-message", "a message that names a code the rule suggests, which may be withheld"),
     _error("bad-example", "an example without a claim or expectations, or one that contradicts itself"),
     _error("bad-evidence", "an expectation's `because` that names no other line of the claim"),
     # analysis (analysis/*)

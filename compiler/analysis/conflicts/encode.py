@@ -29,6 +29,7 @@ from compiler.analysis.conflicts.universe import (
     is_hcpcs,
     merge_ranges,
 )
+from compiler.analysis.suggestions import deniers_of
 from compiler.semantics import ir
 
 # ---------------------------------------------------------------- symbolic values
@@ -783,31 +784,6 @@ def _extreme(values: list[Z3], largest: bool) -> Z3:
     for value in values[1:]:
         result = z3.If(value > result if largest else value < result, value, result)
     return result
-
-
-def suggested_codes(pack: ir.Pack, rule: ir.Rule) -> frozenset[str] | None:
-    """The codes a rule can suggest (None: it cannot be told from the rule alone)."""
-    expr = rule.suggest
-    if expr is None:
-        return frozenset()
-    if isinstance(expr, ir.Const) and isinstance(expr.value, str):
-        return frozenset({expr.value})
-    if isinstance(expr, ir.MapGet):
-        return frozenset(value for m in pack.maps if m.name == expr.map for _, value in m.pairs)
-    return None
-
-
-def deniers_of(pack: ir.Pack, rule: ir.Rule, ids: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    """The reporting `deny` rules (of `ids`, else of the pack) that can decide a line billed with a
-    code the rule suggests: those whose target holds one of the codes, and those without a target.
-    Whether the rule's suggestion stands depends on them alone."""
-    codes = suggested_codes(pack, rule)
-    if codes is not None and not codes:
-        return ()
-    wanted = None if ids is None else set(ids)
-    return tuple(r.id for r in pack.rules
-                 if r.edits and r.reports and r.disposition == "deny" and (wanted is None or r.id in wanted)
-                 and (codes is None or r.target is None or bool(codes & r.target.members)))
 
 
 _CODE_TESTS: dict[str, Callable[[str], bool]] = {

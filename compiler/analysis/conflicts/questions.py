@@ -18,7 +18,7 @@ from typing import Any
 
 import z3
 
-from compiler.analysis.conflicts.encode import Encoder, Variant, deniers_of, exclusions
+from compiler.analysis.conflicts.encode import Encoder, Variant, exclusions
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, disj, in_ranges
 from compiler.analysis.conflicts.report import Entry, Location
 from compiler.analysis.conflicts.shape import Shape, Shapes
@@ -32,6 +32,7 @@ from compiler.analysis.conflicts.witness import (
     rebill,
     shrink,
 )
+from compiler.analysis.suggestions import deniers_of
 from compiler.diagnostics import Sources, Span
 from compiler.semantics import ir
 from compiler.semantics.ir import walk
