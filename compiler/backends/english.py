@@ -187,9 +187,10 @@ class English:
             suggested: Phrase = (f"code {rule.suggest.value}",)
         else:
             suggested = self.inline(rule.suggest)
+        stands = ", where the line, billed with it, would not be denied"
         if rule.suggest_if is None:
-            return phrase("it suggests ", suggested, " instead")
-        return phrase("it suggests ", suggested, " instead when ", self.inline(rule.suggest_if))
+            return phrase("it suggests ", suggested, " instead", stands)
+        return phrase("it suggests ", suggested, " instead when ", self.inline(rule.suggest_if), " and", stands)
 
     def unless(self, rule: ir.Rule) -> Phrase | None:
         winners = self.pack.overriders(rule.id)
