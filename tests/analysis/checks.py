@@ -91,7 +91,7 @@ def shows(entry: Entry, pack: ir.Pack, claim: dict[str, Any]) -> bool:
             return False
         rebilled = copy.deepcopy(claim)
         rebilled["lines"][line - 1]["code"] = raw.suggest
-        deniers = rules[1:] if entry.kind == "dead-suggestion" else [rules[-1]]
+        deniers = rules if entry.kind == "dead-suggestion" else [rules[-1]]  # (the rule may deny its own code)
         again = interpreter(pack).evaluate(rebilled)
         return any(f.rule in deniers and f.line == line and f.disposition == "deny" for f in again)
     if entry.kind == "mutual-denial":

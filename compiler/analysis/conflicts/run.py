@@ -219,7 +219,7 @@ def _dead_suggestion(analysis: Analysis, rule: ir.Rule, deniers: list[tuple[str,
     names = [b for b, _ in deniers]
     shown = deniers[0][1]
     analysis.entries.append(Entry(
-        "dead-suggestion", [a, *names],
+        "dead-suggestion", [a, *(b for b in names if b != a)],
         f"the suggestion of {a} can never stand: wherever {a} suggests a code, the line billed with it is "
         f"denied (by {' or '.join(names)}){bound}.", analysis.locate(where), shown.line, shown.witness,
         hint="remove the suggestion, or decide where the suggested code is allowed (an exception to the rule "
