@@ -20,10 +20,12 @@ Env = dict[str, Line]
 
 
 class _Run:
-    """The state of one evaluation: the claim and the lines each rule has matched so far."""
+    """The state of one evaluation: the claim, its edited lines and the lines each rule has matched
+    so far."""
 
-    def __init__(self, claim: Claim) -> None:
+    def __init__(self, claim: Claim, effective: str) -> None:
         self.claim = claim
+        self.edited = [line for line in claim.lines if line.date >= effective]
         self.raw: dict[str, frozenset[int]] = {}
         self.final: dict[str, frozenset[int]] = {}
 
@@ -74,18 +76,30 @@ class Interpreter:
 
     def _decide(self, claim: Claim) -> _Run:
         """Every rule's raw decisions on the claim's lines dated on or after the effective date."""
-        run = _Run(claim)
-        edited = [line for line in claim.lines if line.date >= self.pack.effective]
+        run = _Run(claim, self.pack.effective)
         for rule_id in self.plan.order:
-            rule = self._rules[rule_id]
-            run.raw[rule_id] = frozenset(line.number for line in edited if self._applies(rule, line, run))
+            self._raw(rule_id, run)
         return run
+
+    def _raw(self, rule_id: str, run: _Run) -> frozenset[int]:
+        """The edited lines the rule applies to (decided once per evaluation)."""
+        if rule_id not in run.raw:
+            rule = self._rules.get(rule_id)
+            run.raw[rule_id] = frozenset() if rule is None or not rule.edits else frozenset(
+                line.number for line in run.edited if self._applies(rule, line, run))
+        return run.raw[rule_id]
 
     def _denies(self, claim: Claim, number: int) -> bool:
         """Whether a reporting `deny` rule decides line `number` of the claim (one billed as a
-        suggested code), precedence applied; suggestions are not asked about again."""
-        run = self._decide(claim)
-        return any(number in self._final(rule.id, run) for rule in self._deniers)
+        suggested code), precedence applied; suggestions are not asked about again. Only that line
+        is decided, and on the other lines only the rules read there with `flagged by`."""
+        run = _Run(claim, self.pack.effective)
+        line = claim.lines[number - 1]
+        if line.date < self.pack.effective:
+            return False
+        return any(self._applies(rule, line, run)
+                   and not any(self._applies(self._rules[w], line, run) for w in self._overriders[rule.id])
+                   for rule in self._deniers)
 
     def _applies(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
         if rule.target is not None and line.code not in rule.target.members:
@@ -98,9 +112,9 @@ class Interpreter:
 
     def _final(self, rule_id: str, run: _Run) -> frozenset[int]:
         if rule_id not in run.final:
-            hits = run.raw.get(rule_id, frozenset())
+            hits = self._raw(rule_id, run)
             for winner in self._overriders.get(rule_id, ()):
-                hits = hits - run.raw.get(winner, frozenset())
+                hits = hits - self._raw(winner, run)
             run.final[rule_id] = hits
         return run.final[rule_id]
 

@@ -207,6 +207,7 @@ class Analysis:
         self._encoders: dict[tuple[int, Variant], Encoder] = {}
         self._groups = {rid: self._target_groups(r) for rid, r in self.rules.items()}
         self._deniers: dict[str, tuple[str, ...]] = {}
+        self.standing_in_examples: set[str] | None = None  # rules whose suggestion stands in an example
 
     def deniers(self, rule_id: str) -> tuple[str, ...]:
         """The deny rules that can decide a line billed with a code the rule suggests."""

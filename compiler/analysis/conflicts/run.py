@@ -189,8 +189,11 @@ def _suggestions(analysis: Analysis, dead: set[str]) -> None:
 
 
 def _dead_suggestion(analysis: Analysis, rule: ir.Rule, deniers: list[tuple[str, Entry]]) -> None:
-    """A `dead-suggestion` entry when no claim has the rule suggest a code that stands."""
+    """A `dead-suggestion` entry when no claim has the rule suggest a code that stands (a pack's own
+    example on which the interpreter shows one settles it without the solver)."""
     a = rule.id
+    if a in _standing_in_examples(analysis):
+        return
     shape = analysis.shapes.effective(a) + _suggest_shape(analysis, rule)
     for b in analysis.deniers(a):
         shape = shape + analysis.shapes.effective(b, False)
@@ -261,6 +264,17 @@ def _mutual(analysis: Analysis, dead: set[str]) -> None:
 
         _add(analysis, analysis.pairwise(Conflict("mutual-denial", a, b), _each_because_of_other(a, b), shape,
                                          anchors=2))
+
+
+def _standing_in_examples(analysis: Analysis) -> set[str]:
+    """The rules whose suggestion stands on some claim of the pack's examples."""
+    if analysis.standing_in_examples is None:
+        found: set[str] = set()
+        for example in analysis.pack.examples:
+            findings = analysis.replay.findings(Variant(), example.claim)  # type: ignore[arg-type]
+            found.update(f.rule for f in findings or [] if f.suggest is not None)
+        analysis.standing_in_examples = found
+    return analysis.standing_in_examples
 
 
 def _withheld(a: str, b: str) -> Build:

@@ -16,6 +16,7 @@ from compiler.analysis import order
 from compiler.analysis.conflicts.encode import Variant
 from compiler.analysis.conflicts.model import SymbolicClaim
 from compiler.analysis.conflicts.universe import TWO_DIGITS, Universe
+from compiler.analysis.suggestions import deniers_of
 from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError, Finding
@@ -58,7 +59,6 @@ def dependencies(pack: ir.Pack, focus: frozenset[str], rules: dict[str, ir.Rule]
             overriders.setdefault(p.loser, []).append(p.winner)
     keep: set[str] = set()
     todo = [r for r in sorted(focus) if r in rules]
-    deniers_kept = False
     while todo:
         rule_id = todo.pop()
         if rule_id in keep:
@@ -66,10 +66,9 @@ def dependencies(pack: ir.Pack, focus: frozenset[str], rules: dict[str, ir.Rule]
         keep.add(rule_id)
         rule = rules[rule_id]
         todo.extend(r for r in (*rule.references, *overriders.get(rule_id, ())) if r in rules)
-        if rule.suggest is not None and rule.reports and not deniers_kept:
-            # whether a suggestion stands depends on every rule that can deny the line billed with it
-            deniers_kept = True
-            todo.extend(r.id for r in rules.values() if r.reports and r.disposition == "deny")
+        if rule.suggest is not None and rule.reports:
+            # whether a suggestion stands depends on the rules that can deny the line billed with it
+            todo.extend(deniers_of(pack, rule))
     return keep
 
 
