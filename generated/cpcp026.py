@@ -762,11 +762,13 @@ def standing(claim: Claim, findings: list[Finding], denies: Callable[[Claim, int
     code on the same claim (every other line unchanged), would get no `deny` finding. `denies(claim,
     number)` evaluates the pack on a re-billed claim and says whether line `number` is denied; it
     never asks about suggestions again. Each line and code is evaluated once. Replaces in place."""
-    verdicts: dict[tuple[int, str], bool] = {}
+    verdicts: dict[tuple[int, str], bool] | None = None  # made at the first suggestion: most findings have none
     for index, finding in enumerate(findings):
         code = finding.suggest
         if code is None:
             continue
+        if verdicts is None:
+            verdicts = {}
         key = (finding.line, code)
         denied = verdicts.get(key)
         if denied is None:
