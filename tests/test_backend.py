@@ -182,11 +182,12 @@ def test_generated_modules_match_their_golden_files(name: str) -> None:
 
 
 def test_the_template_holds_layout_and_the_runtime_the_operators() -> None:
-    """What operators mean is written once, in the runtime both engines use; the template only lays
-    out the module around it."""
+    """What operators mean is written once, in the runtime both engines use (whether a suggestion
+    stands too: `standing`); the template only lays out the module around it."""
     template = (TEMPLATES / "module.py.j2").read_text(encoding="utf-8")
-    assert set(re.findall(r"^def (\w+)\(", template, re.MULTILINE)) == {"_dispatch_table", "evaluate",
-                                                                         "_finding_order"}
+    assert set(re.findall(r"^def (\w+)\(", template, re.MULTILINE)) == {"_dispatch_table", "evaluate", "_findings",
+                                                                         "_denies", "_finding_order"}
+    assert "\ndef standing(" in runtime_source() and "\ndef rebilled(" in runtime_source()
     runtime = runtime_source()
     for table in (COMPARISONS, ARITHMETIC, FUNCTIONS, RELATIONS):
         for name, function in table.items():

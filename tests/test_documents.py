@@ -398,9 +398,11 @@ def test_examples_are_evaluated_and_show_what_a_precedence_decides(cpcp026: tupl
     assert ("| 2 | 96360 | 2024-09-12 |  |  | 2024-09-12T09:30 | 2024-09-12T10:30 | "
             "deny by [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent), evidence: line 1<br>"
             "deny by [P16-one-initial-facility](#rule-p16-one-initial-facility), evidence: line 1 |") in p15
-    assert ("without the precedence of [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent) over "
-            "[P15-facility-hierarchy](#rule-p15-facility-hierarchy), line 2 would also get: deny by "
-            "[P15-facility-hierarchy](#rule-p15-facility-hierarchy), suggests 96361") in p15
+    # without K1 the hierarchy would deny the line too, and its 96361 would be withheld: P02 denies it
+    without_k1 = ("without the precedence of [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent) over "
+                  "[P15-facility-hierarchy](#rule-p15-facility-hierarchy), line 2 would also get: deny by "
+                  "[P15-facility-hierarchy](#rule-p15-facility-hierarchy)")
+    assert without_k1 in p15 and without_k1 + ", suggests" not in p15
     k4 = _card(markdown, "k4-same-drug-push")
     assert "**Example “k4-same-drug-push-facility”**" in k4
     assert "line 2 would also get: deny by [P04-sequential-new-substance]" in k4
@@ -509,10 +511,11 @@ def test_cards_say_also_on_only_with_something_after_it() -> None:
     model = build_model(pack, sources.text(pack.path) or "", report)
     cards = {card.id: card for section in model.sections for card in section.cards}
     said = {rule: plain(card.more_examples) for rule, card in cards.items() if card.more_examples is not None}
-    assert said["P02-hydration-not-concurrent"] == \
-        "Also on 6 more of the analyzer's witnesses (in its entries listed above)"
+    assert said["P02-hydration-not-concurrent"] == (
+        "Also on the example r-p16-initial-service-after-two-overlapping-hydrations and on 8 more of the "
+        "analyzer's witnesses (in its entries listed above)")
     assert said["P15-facility-hierarchy"].startswith(
-        "Also on the example c6-jz-on-a-lower-ranked-push-facility and on ")
+        "Also on the examples s-facility-hydration-code-for-a-drug, s-facility-hydration-below-an-infusion-with-")
     assert all(len(cards[rule].examples) == 4 for rule in said)
     _, markdown, _ = documents(PACK, report)
     assert "Also on." not in markdown and "Also on ." not in markdown
@@ -599,7 +602,7 @@ def test_sentences_end_once(cpcp026: tuple[ir.Pack, str, str]) -> None:
     _, markdown, page = cpcp026
     assert "whatever the number of drugs.”\n" in markdown and "drugs.”." not in markdown + page
     assert ("a sequential service needs a new substance.” (‹code›: the line&#39;s code; ‹drug›: the line&#39;s "
-            "drug). It suggests code 96376") in page
+            "drug). It suggests ") in page
 
 
 def test_rules_of_a_base_pack_say_where_they_are_declared(contract: tuple[ir.Pack, str, str]) -> None:
@@ -811,28 +814,45 @@ def test_documents_show_the_analyzers_entries_without_timings() -> None:
     _, markdown, page = documents(PACK, report)
     assert "31415" not in markdown and "31415" not in page
     p02 = _card(markdown, "p02-hydration-not-concurrent")
-    assert ("- **Analyzer:** suggestion-denied (info, resolved) with [P15-facility-hierarchy]"
+    assert ("- **Analyzer:** suggestion-withheld (info, resolved) with [P15-facility-hierarchy]"
             "(#rule-p15-facility-hierarchy), [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent)") in p02
-    assert ("P02 denies it. Resolved by the precedence [P02-hydration-not-concurrent]"
+    assert ("P02 denies it, so no code is suggested. Resolved by the precedence [P02-hydration-not-concurrent]"
             "(#rule-p02-hydration-not-concurrent) over [P15-facility-hierarchy](#rule-p15-facility-hierarchy) "
             "(resolves K1): A concurrent hydration") in p02
-    assert "**Witness of suggestion-denied, line 2**" in p02
+    # the witness is shown with its entry (the rule cards show the pack's own examples first)
+    assert "**Witness of suggestion-withheld, line 2**" in markdown
     assert "| 2 | 96360 | 2024-09-12 |  |  | 2024-09-12T09:00 | 2024-09-12T10:00 | deny by " \
            "[P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent), evidence: line 1<br>deny by " \
-           "[P16-one-initial-facility](#rule-p16-one-initial-facility), evidence: line 1 |" in p02
+           "[P16-one-initial-facility](#rule-p16-one-initial-facility), evidence: line 1 |" in markdown
     assert "- **Analyzer:** dead-rule (warning) with [P19-sequential-same-mix]" in \
         _card(markdown, "p19-sequential-same-mix")
     assert "- **Analyzer:** no entry names this rule." in _card(markdown, "p11-hydration-minimum")
     analysis = part(markdown, "analysis")
-    assert analysis.index("**dead-rule**") < analysis.index("**suggestion-denied**")
+    assert analysis.index("**dead-rule**") < analysis.index("**suggestion-withheld**")
     assert "- **Claim size searched:** up to 4 lines (complete: holds for claims of any size)" in analysis
     assert "- at cpcp026.rules:335:6" in analysis
     conflicts = part(markdown, "conflicts")
-    assert "analyzer: [suggestion-denied of P15-facility-hierarchy, P02-hydration-not-concurrent]" in conflicts
+    assert "analyzer: [suggestion-withheld of P15-facility-hierarchy, P02-hydration-not-concurrent]" in conflicts
     assert "analyzer: no entry of the analyzer's report names it" in conflicts
     assert '<div class="entry severity-info resolved" id="entry-1">' in page
     links, ids = _markdown_links_and_ids(markdown)
     assert {link[1:] for link in links} <= set(ids)
+
+
+def test_a_dead_suggestion_shows_on_the_card_of_the_rule_that_suggests() -> None:
+    report = _test_report()
+    report["conflicts"].append({
+        "kind": "dead-suggestion", "severity": "error",
+        "rules": ["P04-sequential-new-substance", "P04-sequential-new-substance", "P20-facility-only"],
+        "line": None, "witness": None, "resolved_by": None,
+        "message": "the suggestion of P04-sequential-new-substance can never stand: wherever it suggests a code, "
+                   "the line billed with it is denied (by P04-sequential-new-substance or P20-facility-only).",
+        "hint": "remove the suggestion", "location": {"file": "policies/cpcp026.rules", "line": 264, "column": 11}})
+    _, markdown, page = documents(PACK, report)
+    card = _card(markdown, "p04-sequential-new-substance")
+    assert "- **Analyzer:** dead-suggestion (error) with [P04-sequential-new-substance]" in card
+    assert "can never stand" in card
+    assert "**dead-suggestion** (error)" in markdown and 'class="entry severity-error' in page
 
 
 def test_an_entry_that_names_a_precedence_shows_on_both_cards() -> None:

@@ -84,7 +84,10 @@ def example(name: str) -> ir.Example:
 
 @pytest.mark.parametrize(("conflict", "old", "new", "name", "changed"), [
     ("K1", "precedence P02-hydration-not-concurrent over P15-facility-hierarchy\n", "",
-     "k1-concurrent-hydration-facility", lambda f: any(x.line == 2 and x.suggest == "96361" for x in f)),
+     "k1-concurrent-hydration-facility",
+     # P15 decides the line too, without its 96361 (P02 would deny it): one more finding, no suggestion
+     lambda f: any(x.line == 2 and x.rule == "P15-facility-hierarchy" for x in f)
+     and not any(x.line == 2 and x.suggest for x in f)),
     ("K2", "  overrides P16-one-initial-professional, P16-one-initial-facility, P15-facility-hierarchy\n",
      "  overrides P16-one-initial-professional\n", "k2-second-iv-site-facility",
      lambda f: (2, "deny") in decided(f)),

@@ -743,7 +743,8 @@ def _title_of(pack: ir.Pack, name: str) -> str:
 def _suggested_codes(pack: ir.Pack, rule: ir.Rule) -> Phrase:
     codes = sorted(_suggests(pack, rule), key=code_shapes.shape)
     text = ", ".join(codes) if codes else "a computed code"
-    return (f"{text} (when {'its suggestion condition holds' if rule.suggest_if is not None else 'it applies'})",)
+    when = "its suggestion condition holds" if rule.suggest_if is not None else "it applies"
+    return (f"{text} (when {when} and the line, billed with it, would not be denied)",)
 
 
 def _suggests(pack: ir.Pack, rule: ir.Rule) -> set[str]:

@@ -199,9 +199,10 @@ class English:
             suggested: Phrase = (f"code {rule.suggest.value}",)
         else:
             suggested = self.inline(rule.suggest)
+        stands = ", where the line, billed with it, would not be denied"
         if rule.suggest_if is None:
-            return phrase("it suggests ", suggested, " instead")
-        return phrase("it suggests ", suggested, " instead when ", self.inline(rule.suggest_if))
+            return phrase("it suggests ", suggested, " instead", stands)
+        return phrase("it suggests ", suggested, " instead when ", self.inline(rule.suggest_if), " and", stands)
 
     def unless(self, rule: ir.Rule) -> Phrase | None:
         winners = self.pack.overriders(rule.id)
@@ -363,6 +364,8 @@ class English:
             return phrase(f"the {word} of ", join(args, ", ", " and "))
         if expr.name == "is_cpt":
             return phrase(args[0], " is a CPT code (four digits and a digit or letter)")
+        if expr.name == "is_cpt_category_1":
+            return phrase(args[0], " is a CPT category I code (five numeric digits)")
         if expr.name == "is_hcpcs":
             return phrase(args[0], " is a HCPCS Level II code (a letter and four digits)")
         raise EnglishError(f"no English for the function {expr.name}")

@@ -37,7 +37,7 @@ def _variant(tmp_path: Path, text: str) -> tuple[ir.Pack, Report]:
 
 
 @pytest.mark.parametrize(("label", "kind", "rules", "declaration"), [
-    ("K1", "suggestion-denied", ["P15-facility-hierarchy", "P02-hydration-not-concurrent"], "precedence"),
+    ("K1", "suggestion-withheld", ["P15-facility-hierarchy", "P02-hydration-not-concurrent"], "precedence"),
     ("K2", "overlap", ["P15-facility-hierarchy", "P16-second-site-or-encounter"], "exception"),
     ("K2", "overlap", ["P16-one-initial-facility", "P16-second-site-or-encounter"], "exception"),
     ("K2", "overlap", ["P16-one-initial-professional", "P16-second-site-or-encounter"], "exception"),
@@ -82,14 +82,18 @@ def test_text_report_reads_like_a_diagnostic(analyzed: tuple[ir.Pack, Report]) -
     assert "resolved by condition P26-em-needs-modifier-25 (K3)" in text
 
 
-def test_without_k1_the_hierarchy_suggests_a_code_p02_denies(tmp_path: Path) -> None:
+def test_without_k1_the_hierarchy_suggestion_is_withheld(tmp_path: Path) -> None:
+    """K1's withheld suggestion follows from the semantics: without the precedence the analyzer shows
+    it as a withheld suggestion (info), and the pack stays free of errors."""
     text = re.sub(r"precedence P02-hydration-not-concurrent over P15-facility-hierarchy\n  resolves K1 [^\n]*\n", "",
                   SOURCE)
     pack, report = _variant(tmp_path, text)
-    entry = next(e for e in report.conflicts if e.kind == "suggestion-denied"
+    entry = next(e for e in report.conflicts if e.kind == "suggestion-withheld"
                  and e.rules == ["P15-facility-hierarchy", "P02-hydration-not-concurrent"])
-    assert entry.resolved_by is None and entry.severity == "error"
+    assert entry.resolved_by is None and entry.severity == "info"
+    assert "would suggest 96361" in entry.message
     assert confirmed(entry, pack)
+    assert not report.failed
 
 
 def test_without_k3_the_injection_and_the_em_deny_each_other(tmp_path: Path) -> None:
@@ -104,14 +108,38 @@ def test_without_k3_the_injection_and_the_em_deny_each_other(tmp_path: Path) -> 
     assert "96372" in codes
 
 
-def test_without_k4_the_sequential_rule_denies_its_own_suggestion(tmp_path: Path) -> None:
+def test_without_k4_the_sequential_rule_suggestion_is_dead(tmp_path: Path) -> None:
+    """Without K4's exception P04 denies every same-drug 96376, the one it suggests included."""
     text = re.sub(r"exception K4-same-drug-push .*?\n\n", "", SOURCE, flags=re.S)
     pack, report = _variant(tmp_path, text)
-    entry = next(e for e in report.conflicts if e.kind == "suggestion-denied"
-                 and e.rules == ["P04-sequential-new-substance"])
-    assert entry.resolved_by is None and entry.severity == "error"
-    assert confirmed(entry, pack)
-    assert "suggests 96376" in entry.message
+    entry = next(e for e in report.conflicts if e.kind == "dead-suggestion")
+    assert entry.rules[0] == "P04-sequential-new-substance" and "P20-facility-only" in entry.rules
+    assert "(by P04-sequential-new-substance or " in entry.message  # P04 denies the 96376 it suggests
+    assert entry.resolved_by is None and entry.severity == "error" and report.failed
+    assert entry.witness is not None and confirmed(entry, pack)
+    assert "can never stand" in entry.message
+    withheld = next(e for e in report.conflicts if e.kind == "suggestion-withheld"
+                    and e.rules == ["P04-sequential-new-substance"])
+    assert "would suggest 96376" in withheld.message and confirmed(withheld, pack)
+
+
+def test_no_suggestion_of_the_pack_is_dead_and_the_withheld_ones_are_confirmed(
+        analyzed: tuple[ir.Pack, Report]) -> None:
+    """Each suggesting rule's code stands on some claim; where the analyzer shows one withheld, the
+    interpreter confirms it (the cases the hand-written guards used to decide among them)."""
+    pack, report = analyzed
+    assert not [e for e in report.conflicts if e.kind == "dead-suggestion"]
+    withheld = {tuple(e.rules) for e in report.conflicts if e.kind == "suggestion-withheld"}
+    for pair in [("P05-short-infusion-is-push", "P04-sequential-new-substance"),
+                 ("P05-short-infusion-is-push", "P16-one-initial-professional"),
+                 ("P05-short-infusion-is-push", "P16-initial-units"),
+                 ("P10-hydration-of-drugs", "P16-one-initial-facility"),
+                 ("P15-facility-hierarchy", "P22-addon-needs-primary"),
+                 ("P15-facility-hierarchy", "P30-waste-modifier-not-drug"),
+                 ("P21-injection-without-supervision", "P26-em-needs-modifier-25"),
+                 ("P04-sequential-new-substance", "P20-facility-only")]:
+        assert pair in withheld, pair
+    assert not any(r.suggest_if is not None for r in pack.rules)  # no hand-written guard is left
 
 
 def test_without_k2_the_hierarchy_is_no_longer_overridden(tmp_path: Path) -> None:

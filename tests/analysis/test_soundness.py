@@ -1,5 +1,5 @@
 """What the interpreter shows on random claims, the analyzer must have proved possible: a pair of
-rules deciding one line, a suggestion denied once billed, a rule that fires. A "no such claim"
+rules deciding one line, a suggestion withheld (denied once billed), a rule that fires. A "no such claim"
 answer that a random claim contradicts is a missed conflict."""
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ def check_claims(pack: ir.Pack, report: Report, claims: list[dict[str, Any]]) ->
     for claim in claims:
         try:
             findings = interpreter.evaluate(claim)
+            raw = interpreter.evaluate(claim, raw_suggestions=True)
         except ClaimError:
             continue
         checked += 1
@@ -69,13 +70,16 @@ def check_claims(pack: ir.Pack, report: Report, claims: list[dict[str, Any]]) ->
                 kinds = ("overlap",) if a.disposition != b.disposition or clash else ("redundant", "overlap")
                 assert _unresolved(entries, kinds, {a.rule, b.rule}), (kinds, a.rule, b.rule, line, claim)
             for a in decided:
-                if a.disposition != "deny" or a.suggest is None:
-                    continue
-                rebilled = copy.deepcopy(claim)
-                rebilled["lines"][line - 1]["code"] = a.suggest
-                for b in interpreter.evaluate(rebilled):
-                    if b.line == line and b.disposition == "deny":
-                        assert _unresolved(entries, ("suggestion-denied",), {a.rule, b.rule}), (a, b, claim)
+                if a.suggest is not None:  # a suggestion that stands: the analyzer must not call it dead
+                    assert not any(e.kind == "dead-suggestion" and e.rules[0] == a.rule for e in report.conflicts)
+        for a in raw:
+            if a.rule not in deciding or a.suggest is None:
+                continue
+            rebilled = copy.deepcopy(claim)
+            rebilled["lines"][a.line - 1]["code"] = a.suggest
+            for b in interpreter.evaluate(rebilled):
+                if b.line == a.line and b.disposition == "deny":
+                    assert _unresolved(entries, ("suggestion-withheld",), {a.rule, b.rule}), (a, b, claim)
     return checked
 
 
