@@ -40,6 +40,7 @@ from compiler.syntax.vocabulary import CLAUSE_ORDER, CellKind, ClauseKind, Expec
 from tests.claimgen import random_claim
 from tests.conftest import PACK, ROOT
 from tests.helpers import run_cli
+from tests.test_language_doc import blocks
 from tests.test_mutations import mutate, mutation
 
 GOLDEN = Path(__file__).parent / "format"
@@ -109,6 +110,21 @@ def test_the_golden_layout_fixes_the_clause_order_and_compiles(tmp_path: Path) -
     after = trees.compile("b", GOLDEN / "layout.rules")
     assert Counter(d.code for d in before.diagnostics if d.severity.value == "error") == {"clause-order": 2}
     assert after.plan is not None, [d.message for d in after.diagnostics]
+
+
+def test_the_reference_shows_the_layout_formatted_and_its_blocks_format_stably() -> None:
+    doc = (ROOT / "docs" / "LANGUAGE.md").read_text(encoding="utf-8")
+    lines = doc.splitlines()
+    layout = lines.index("## Layout") + 1
+    end = lines.index("## Diagnostics") + 1
+    shown = [b for b in blocks(doc) if b.language == "rules" and layout < b.line < end]
+    assert shown and all(format_source(b.text) == b.text for b in shown)
+    for block in (b for b in blocks(doc) if b.language == "rules"):
+        try:
+            formatted = format_source(block.text)
+        except Unformattable:  # a block that shows a syntax error
+            continue
+        assert format_source(formatted) == formatted, block.line
 
 
 # ---------------------------------------------------------------- small cases
