@@ -445,7 +445,7 @@ class _Printer:
             ast.SetText: lambda s: quote(s.text), ast.SetRef: lambda s: s.name,
             ast.SetUnion: lambda s: f"({self.set_flat(s)})", ast.SetExcept: lambda s: f"({self.set_flat(s)})",
         }
-        self.clauses: dict[ClauseKind, Callable[[ast.Clause, int], None]] = {
+        self.clauses: dict[ClauseKind, Callable[[ast.Clause, int | None], None]] = {
             "covers": self._listed, "cite": self._cite, "quote": self._said, "text": self._said,
             "on": self._on, "at": self._places, "outside": self._places, "target": self._places,
             "when": self._when, "verdict": self._verdict, "suggest": self._suggest, "overrides": self._listed,
@@ -745,7 +745,7 @@ class _Printer:
         self.out.newline(INDENT)
         start = clause.span.start if _known(clause.span) else None
         end = clause.span.end if _known(clause.span) else None
-        printer(clause, start if start is not None else -1)
+        printer(clause, start)
         if end is not None and self.out.lines[-1].tail is None and not self.out.lines[-1].open_string:
             self.out.lines[-1].tail = end
 
@@ -831,12 +831,12 @@ class _Printer:
 
     # ------------------------------------------------------------ clauses
 
-    def _listed(self, clause: ast.Clause, start: int) -> None:
-        self.keyword(f"{clause.kind} ", start if start >= 0 else None)
+    def _listed(self, clause: ast.Clause, start: int | None) -> None:
+        self.keyword(f"{clause.kind} ", start)
         self.fill(self.listed(clause.values, clause.value_spans), 2 * INDENT)
 
-    def _cite(self, clause: ast.Clause, start: int) -> None:
-        self.keyword("cite ", start if start >= 0 else None)
+    def _cite(self, clause: ast.Clause, start: int | None) -> None:
+        self.keyword("cite ", start)
         self.out.put(clause.values[0])
         if len(clause.values) > 1:
             self.out.put(" ")
@@ -844,35 +844,35 @@ class _Printer:
         else:
             self.out.put("", None, self._end(clause))
 
-    def _said(self, clause: ast.Clause, start: int) -> None:
-        self.keyword(f"{clause.kind} ", start if start >= 0 else None)
+    def _said(self, clause: ast.Clause, start: int | None) -> None:
+        self.keyword(f"{clause.kind} ", start)
         self.string(clause.values[0], INDENT, end=self._end(clause))
 
-    def _on(self, clause: ast.Clause, start: int) -> None:
-        self.keyword("on ", start if start >= 0 else None)
+    def _on(self, clause: ast.Clause, start: int | None) -> None:
+        self.keyword("on ", start)
         self.out.put(", ".join(clause.values) + " claims", None, self._end(clause))
 
-    def _places(self, clause: ast.Clause, start: int) -> None:
-        self.keyword(f"{clause.kind} ", start if start >= 0 else None)
+    def _places(self, clause: ast.Clause, start: int | None) -> None:
+        self.keyword(f"{clause.kind} ", start)
         items = clause.expr
         if not isinstance(items, (ast.SetUnion, ast.SetExcept)):
             raise FormatError(f"a {clause.kind} clause without a set")
         self.fill(self.set_chunks(items), 2 * INDENT)
 
-    def _when(self, clause: ast.Clause, start: int) -> None:
-        self.keyword("when ", start if start >= 0 else None)
+    def _when(self, clause: ast.Clause, start: int | None) -> None:
+        self.keyword("when ", start)
         expr = clause.expr
         if isinstance(expr, (ast.SetUnion, ast.SetExcept)) or expr is None:
             raise FormatError("a when clause without a condition")
         self.emit(expr, 2 * INDENT, 0, False)
 
-    def _verdict(self, clause: ast.Clause, start: int) -> None:
+    def _verdict(self, clause: ast.Clause, start: int | None) -> None:
         disposition, message = clause.values
-        self.keyword(f"{disposition} ", start if start >= 0 else None)
+        self.keyword(f"{disposition} ", start)
         self.string(message, INDENT, end=self._end(clause))
 
-    def _suggest(self, clause: ast.Clause, start: int) -> None:
-        self.keyword("suggest ", start if start >= 0 else None)
+    def _suggest(self, clause: ast.Clause, start: int | None) -> None:
+        self.keyword("suggest ", start)
         expr = clause.expr
         if isinstance(expr, (ast.SetUnion, ast.SetExcept)) or expr is None:
             raise FormatError("a suggest clause without a code")
@@ -889,9 +889,9 @@ class _Printer:
             self.out.put("if ")
             self.emit(condition, 3 * INDENT, 0, False)
 
-    def _resolves(self, clause: ast.Clause, start: int) -> None:
+    def _resolves(self, clause: ast.Clause, start: int | None) -> None:
         row, rationale = clause.values
-        self.keyword("resolves ", start if start >= 0 else None)
+        self.keyword("resolves ", start)
         self.out.put(row + " ")
         self.string(rationale, INDENT, end=self._end(clause))
 
