@@ -108,6 +108,8 @@ def _summary(tally: _Tally, options: FmtOptions) -> None:
     for key in tally.changed:
         sys.stderr.write(f"{verb} {key}\n")
     done = len(tally.changed)
-    if done or tally.unchanged:
+    if done:
         changed = f"{done} file(s) {'would be reformatted' if options.check or options.diff else 'reformatted'}"
         sys.stderr.write(f"{changed}, {tally.unchanged} already formatted\n")
+    elif tally.unchanged:
+        sys.stderr.write(f"{tally.unchanged} file(s) already formatted\n")
