@@ -1,4 +1,4 @@
-"""The `rulesc` command line: check, analyze, diff, build, test, eval and graph (contract/CONTRACT.md).
+"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph and fmt (contract/CONTRACT.md).
 
 This module only parses arguments into each command's options and calls the command; the work is
 in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
@@ -131,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--native", action="store_true",
                      help="run the module's native build (compiled with mypyc once, then cached)")
     diagnostics(sub)
+
+    sub = commands.add_parser("fmt", help="write rules files in the canonical layout")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="rules files (- for standard input)")
+    sub.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file is not formatted")
+    sub.add_argument("--diff", action="store_true", help="write nothing; print what formatting would change")
+    diagnostics(sub)
     return parser
 
 
@@ -184,6 +190,9 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
         out = args.out or (build.NATIVE_OUT if args.native and args.wheel is None else "generated")
         return build.run, build.BuildOptions(tuple(args.files), out, args.check, style, native=args.native,
                                              wheel=args.wheel, allow_unknown=args.allow_unknown)
+    if args.command == "fmt":
+        fmt = _loaded("fmt")
+        return fmt.run, fmt.FmtOptions(tuple(args.files), args.check, args.diff, style)
     if args.command == "test":
         examples = _loaded("examples")
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
@@ -221,7 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command, chosen = parse(sys.argv[1:] if argv is None else argv)
     except _UsageError as error:
-        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,diff,build,test,eval,graph}} ... (rulesc --help)\n")
+        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,diff,build,test,eval,graph,fmt}} ... "
+                         "(rulesc --help)\n")
         return EXIT_USAGE
     except SystemExit as exit_:  # --help, --version
         return exit_.code if isinstance(exit_.code, int) else 0

@@ -20,11 +20,8 @@ from compiler.semantics.exprs import ExprResolver, Scope
 from compiler.semantics.names import Unresolved
 from compiler.syntax import ast
 from compiler.syntax.loader import Origin
-from compiler.syntax.vocabulary import CLAIM_TYPES, DISPOSITIONS, ClauseKind, Decision, word
+from compiler.syntax.vocabulary import CLAIM_TYPES, CLAUSE_ORDER, DISPOSITIONS, ClauseKind, Decision, word
 
-CLAUSE_ORDER: dict[ClauseKind, int] = {
-    "covers": 1, "cite": 2, "quote": 3, "text": 4, "on": 5, "at": 6, "outside": 6, "target": 7, "when": 8,
-    "verdict": 9, "suggest": 10, "overrides": 11, "resolves": 12}
 CLAUSE_ORDER_TEXT = ("covers, cite, quote, text, on ... claims, at/outside, target, when, deny/review/info, "
                      "suggest, overrides, resolves")
 _SINGLE: tuple[ClauseKind, ...] = ("cite", "on", "at", "outside", "target", "when", "verdict", "suggest")

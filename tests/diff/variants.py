@@ -211,8 +211,8 @@ REORDER_CLAUSES = chain(
             "  overrides P15-facility-hierarchy\n  overrides P16-one-initial-facility, P16-one-initial-professional"),
     in_decl("codes", "unlisted_codes", "  96379, 96549, J3490, J3590, J7799, J8499, J8999, J9999, C9399",
             "  C9399, J9999, J8999, J8499, J7799, J3590, J3490, 96549, 96379"),
-    in_decl("codes", "initial_codes", "  96360, 96365, 96369, 96374, 96409, 96413, 96416, 96420, 96422, 96425",
-            "  96425, 96422, 96420, 96416, 96413, 96409, 96374, 96369, 96365, 96360"),
+    in_decl("codes", "initial_codes", "= 96360, 96365, 96369, 96374, 96409, 96413, 96416, 96420, 96422, 96425",
+            "= 96425, 96422, 96420, 96416, 96413, 96409, 96374, 96369, 96365, 96360"),
     in_decl("set", "distinct_modifiers", '= "59", "XE", "XS", "XP", "XU"', '= "XU", "XP", "XS", "XE", "59"'),
     in_decl("map", "subsequent_code",
             "  96360 -> 96361, 96365 -> 96367, 96374 -> 96375, 96409 -> 96411, 96413 -> 96417",
@@ -254,8 +254,8 @@ REWRITE_CONDITIONS = chain(
             "satisfies max(ceil((p.minutes - 90) / 60), 0) < line.units"),
     # De Morgan, both ways, and `lacks` as `not has`
     in_decl("rule", "P30-single-dose-without-modifier",
-            '  when not (line.pos in inpatient_places or claim.bill_class = "11")\n'
-            '    and line.modifiers lacks "JW" and line.modifiers lacks "JZ"',
+            '  when not (line.pos in inpatient_places or claim.bill_class = "11") and line.modifiers lacks "JW"\n'
+            '    and line.modifiers lacks "JZ"',
             '  when (not (line.pos in inpatient_places) and not (claim.bill_class = "11"))\n'
             '    and not (line.modifiers has "JW" or line.modifiers has "JZ")'),
     in_decl("rule", "P26-em-needs-modifier-25", '  when line.modifiers lacks "25"',
@@ -370,8 +370,8 @@ REWORD = chain(
     in_decl("rule", "P07-supplies-non-facility",
             '  text "A procedure is a CPT category I code',
             '  text "A procedure here is a CPT category I code'),
-    in_decl("section", "supplies", "    Routine services, equipment and supplies are part of the injection or infusion",
-            "    Routine services, equipment and supplies belong to the injection or infusion"),
+    in_decl("section", "supplies", '  text "Routine services, equipment and supplies are part of the injection',
+            '  text "Routine services, equipment and supplies belong to the injection'),
     in_decl("documentation", "P09-documentation", '  text "Orders, signatures,', '  text "Orders and signatures,'),
 )
 REWORD_TEXTS = {
@@ -729,7 +729,7 @@ EDITS: list[Variant] = [
             "P28's own exclusion of distinct-service modifiers becomes an exception over it: P28 decides as before, "
             "the exception is new",
             chain(in_decl("rule", "P28-injection-modifier-59",
-                          "  when not (line.modifiers has any distinct_modifiers)\n    and (any earlier line x",
+                          "  when not (line.modifiers has any distinct_modifiers) and (any earlier line x",
                           "  when (any earlier line x"),
                   add_after("rule", "P28-injection-modifier-59", EXCEPTION_FOR_P28)),
             {"P28-distinct-injection": "added"},
