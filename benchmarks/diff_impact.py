@@ -24,10 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from throughput import ROOT, claim_texts
 
-from compiler.analysis.changes.impact import Versions
+from compiler.analysis.changes.impact import impact_of
 from compiler.analysis.changes.model import Impact
+from compiler.batch import Tally, run
 from compiler.diagnostics import Sources
-from compiler.pipeline import compile_pack
+from compiler.inputs.formats import open_input
+from compiler.pipeline import compile_pack, pair_source
 from compiler.semantics import ir
 
 PACK = ROOT / "policies" / "cpcp026.rules"
@@ -66,14 +68,16 @@ def main() -> None:
                 out.write(text + "\n")
         sources = Sources()
         start = time.perf_counter()
-        versions = Versions.of(plan_of(PACK, sources), plan_of(edited(folder), sources), sources)
+        pair = pair_source(plan_of(PACK, sources), plan_of(edited(folder), sources), sources)
         print(f"{args.claims:,} claims; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}; "
               f"both packs compiled and loaded in {time.perf_counter() - start:.1f} s")
         reference: Impact | None = None
         for jobs in args.jobs:
             start = time.perf_counter()
+            tally = Tally()
             with ExitStack() as stack:
-                found = versions.measure_text(stack.enter_context(claims.open(encoding="utf-8")), jobs=jobs)
+                run(open_input("json", str(claims), stack), pair, tally, jobs)
+            found = impact_of(tally)
             wall = time.perf_counter() - start
             reference = reference or found
             same = "same counts" if found == reference else "COUNTS DIFFER"

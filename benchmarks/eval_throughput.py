@@ -1,13 +1,17 @@
-"""`rulesc eval` end to end: claims per second and peak memory, for --jobs 1 and --jobs 2.
+"""`rulesc eval` end to end: claims per second and peak memory, for --jobs 1 and --jobs 2, and
+the cost against a process that only decodes the same file with `json.loads`.
 
     python benchmarks/eval_throughput.py [--claims N] [--jobs 1 2] [--native] [--repeat R]
     python benchmarks/eval_throughput.py --claims N --write FILE     (only write the claims)
 
 Writes N claims of the benchmark's mix (benchmarks/throughput.py) as JSON Lines, then runs
 `python -m compiler eval` on them as a subprocess for each setting, and reports the wall time,
-claims per second, and the peak memory: the largest sum, over the command and every process it
-started, of their resident memory, sampled from /proc every 20 ms (and, as a cross-check, the
-largest single process by getrusage). Every setting's output is compared with --jobs 1's.
+claims per second, the ratio to the wall time of `python -c` running `json.loads` over every line
+of the same file (the floor: reading the claims at all), and the peak memory: the largest sum,
+over the command and every process it started, of their resident memory, sampled from /proc every
+20 ms (and, as a cross-check, the largest single process by getrusage). Every setting's output is
+compared with --jobs 1's. The settings and the baseline take turns, `--repeat` rounds, and the
+fastest of each is kept, so that the ratio holds on a busy machine.
 """
 
 from __future__ import annotations
@@ -79,12 +83,22 @@ def _digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def run(command: list[str]) -> tuple[float, int, int, str]:
-    """Wall seconds, peak summed memory (KiB), largest single process (KiB), and the output's digest."""
+LOADS = ("import json, sys\n"
+         "with open(sys.argv[1], encoding='utf-8') as source:\n"
+         "    for line in source:\n"
+         "        json.loads(line)\n")
+
+
+def run(command: list[str], output: bool = True) -> tuple[float, int, int, str, float]:
+    """Wall seconds, peak summed memory (KiB), largest single process (KiB), the output's digest, and
+    the processor seconds of the command and every process it started (user and system)."""
     with tempfile.NamedTemporaryFile(suffix=".jsonl") as out:
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = usage.ru_maxrss
+        cpu_before = usage.ru_utime + usage.ru_stime
         start = time.perf_counter()
-        process = subprocess.Popen([*command, "--output", out.name], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen([*command, *(["--output", out.name] if output else [])], cwd=ROOT,
+                                   stderr=subprocess.PIPE, text=True)
         peak = 0
         done = threading.Event()
 
@@ -101,9 +115,11 @@ def run(command: list[str]) -> tuple[float, int, int, str]:
         sampler.join()
         if process.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(command)} failed:\n{err}")
-        largest = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        largest = max(before, usage.ru_maxrss)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
         digest = _digest(Path(out.name))
-    return wall, peak, largest, digest
+    return wall, peak, largest, digest, cpu
 
 
 def main() -> None:
@@ -128,14 +144,23 @@ def main() -> None:
         if args.native:
             settings += [[f"--jobs={jobs}", "--native"] for jobs in args.jobs]
         print(f"{claims:,} claims; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+        loads = [sys.executable, "-c", LOADS, str(source)]
+        results: dict[str, list[tuple[float, int, int, str, float]]] = {}
+        for _ in range(args.repeat):  # the settings take turns, so that a busy moment hits them alike
+            results.setdefault("json.loads", []).append(run(loads, output=False))
+            for setting in settings:
+                results.setdefault(" ".join(setting), []).append(run(base + setting))
+        floor, floor_peak, _, _, floor_cpu = min(results.pop("json.loads"))
+        print(f"{'json.loads only':20} {floor:7.1f} s  {claims / floor:>9,.0f} claims/s  "
+              f"cpu {floor_cpu:6.1f} s  peak {floor_peak / 1024:6.1f} MB")
         reference = None
-        for setting in settings:
-            results = [run(base + setting) for _ in range(args.repeat)]
-            wall, peak, largest, digest = min(results)
+        for name, runs in results.items():
+            wall, peak, largest, digest, cpu = min(runs)
             reference = reference or digest
             same = "same output" if digest == reference else "OUTPUT DIFFERS"
-            print(f"{' '.join(setting):20} {wall:7.1f} s  {claims / wall:>9,.0f} claims/s  peak {peak / 1024:6.1f} MB "
-                  f"(summed over processes; largest one {largest / 1024:.1f} MB)  {same}")
+            print(f"{name:20} {wall:7.1f} s  {claims / wall:>9,.0f} claims/s  {wall / floor:4.1f}x json.loads  "
+                  f"cpu {cpu:6.1f} s ({cpu / floor_cpu:4.1f}x)  peak {peak / 1024:6.1f} MB (summed over processes; "
+                  f"largest one {largest / 1024:.1f} MB)  {same}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Throughput of the generated CPCP026 module on a realistic claim mix, as ratios measured in one run.
 
-    python benchmarks/throughput.py [--claims N] [--repeat R] [--no-native]
+    python benchmarks/throughput.py [--claims N] [--repeat R] [--no-native] [--against OTHER.py]
 
 Reports microseconds per claim for json.loads of the claims, the generated module's evaluate (pure,
 and its native build where mypyc and a C compiler are at hand), claim validation alone, the rules
@@ -10,14 +10,20 @@ validation excluded (at least 12 pure, 25 native). The measurements take turns, 
 and the best kept, so that a machine shared with other work slows all of them alike. The mix is
 mostly everyday claims whose lines no rule targets (office visits, labs, imaging), with injection,
 infusion and facility claims among them.
+
+`--against OTHER.py` times another generated CPCP026 module (an earlier version's, say) beside this
+one, pure and native, in the same turns, and prints how much slower or faster this one is: the one
+comparison a shared machine does not blur.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import sys
+import tempfile
 import time
 import types
 from collections.abc import Callable, Iterator
@@ -27,7 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from compiler.backends.native import NativeBuildError, cached_native, load_extension  # noqa: E402
+from compiler.backends.native import NativeBuildError, cached_native  # noqa: E402
+from compiler.batch.engines import load_module  # noqa: E402
 from compiler.diagnostics import Sources  # noqa: E402
 from compiler.interpreter.evaluate import Interpreter  # noqa: E402
 from compiler.pipeline import compile_pack  # noqa: E402
@@ -103,14 +110,24 @@ def loop(function: Callable[[Any], object], items: list[Any]) -> Callable[[], No
     return run
 
 
-def native_module() -> types.ModuleType | None:
-    """The native build of generated/cpcp026.py (from the cache), or None when it cannot be made."""
-    source = (ROOT / "generated" / "cpcp026.py").read_text(encoding="utf-8")
+def native_module(path: Path = ROOT / "generated" / "cpcp026.py", name: str = "cpcp026") -> types.ModuleType | None:
+    """The native build of a generated module (from the cache), or None when it cannot be made."""
+    source = path.read_text(encoding="utf-8")
     try:
-        return load_extension(cached_native(source, "cpcp026"), "cpcp026")
+        return load_module(cached_native({f"{name}.py": source}, name))
     except NativeBuildError as error:
         print(f"no native build: {error}", file=sys.stderr)
         return None
+
+
+def other_module(path: Path, name: str) -> types.ModuleType:
+    """Another generated module, imported from its file under its own name."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
@@ -118,6 +135,7 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-native", action="store_true")
+    parser.add_argument("--against", type=Path, help="another generated cpcp026.py to time beside this one")
     args = parser.parse_args()
     texts = claim_mix(args.claims)
     claims = [json.loads(t) for t in texts]
@@ -140,6 +158,15 @@ def main() -> None:
     if native is not None:
         runs["evaluate, native"] = (loop(native.evaluate, claims), len(claims))
         runs["validation, native"] = (loop(native.parse_claim, claims), len(claims))
+    if args.against is not None:
+        # the other module's source is copied under another name, so that both import side by side
+        copy = Path(tempfile.mkdtemp()) / "cpcp026_against.py"
+        copy.write_text(args.against.read_text(encoding="utf-8"), encoding="utf-8")
+        against = other_module(copy, "cpcp026_against")
+        runs["against, pure"] = (loop(against.evaluate, claims), len(claims))
+        against_native = None if native is None else native_module(copy, "cpcp026_against")
+        if against_native is not None:
+            runs["against, native"] = (loop(against_native.evaluate, claims), len(claims))
     seconds = per_claim(runs, args.repeat)
     us = {name: value * 1e6 for name, value in seconds.items()}
     findings = sum(len(cpcp026.evaluate(c)) for c in claims)
@@ -164,6 +191,11 @@ def main() -> None:
     if native is not None:
         print(f"interpreter / compiled, native     {us['interpreter'] / us['evaluate, native']:6.1f}x")
         print(f"  rules only (validation excluded) {rules_interpreted / rows[6][1]:6.1f}x   (goal: at least 25)")
+    for kind in ("pure", "native"):
+        if f"against, {kind}" in us:
+            other = us[f"against, {kind}"]
+            print(f"{args.against}, {kind}: {other:.2f} us/claim ({other / loads:.2f}x json.loads); this module "
+                  f"takes {us[f'evaluate, {kind}'] / other:.3f} times as long")
 
 
 if __name__ == "__main__":

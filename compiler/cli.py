@@ -1,4 +1,4 @@
-"""The `rulesc` command line: check, analyze, diff, build, test, eval and graph (contract/CONTRACT.md).
+"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph and fmt (contract/CONTRACT.md).
 
 This module only parses arguments into each command's options and calls the command; the work is
 in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
-from compiler.commands import evaluate, examples, graph
+from compiler.commands import evaluate
 from compiler.commands.common import Style
 from compiler.diagnostics import colour_enabled
+from compiler.examples import FORMATS as TEST_FORMATS
 from compiler.inputs import formats
 from compiler.pipeline import EXIT_ERRORS, EXIT_USAGE
 from compiler.version import version
@@ -104,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("-k", dest="patterns", action="append", default=[], metavar="PATTERN",
                      help="run the examples whose name contains PATTERN, or matches it as a glob "
                           "when it has * ? or [ (repeatable)")
-    sub.add_argument("--format", choices=examples.FORMATS, default="text",
+    sub.add_argument("--format", choices=TEST_FORMATS, default="text",
                      help="the report: text, junit (XML) or json; diagnostics follow json or text")
     colour(sub)
 
@@ -130,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--native", action="store_true",
                      help="run the module's native build (compiled with mypyc once, then cached)")
     diagnostics(sub)
+
+    sub = commands.add_parser("fmt", help="write rules files in the canonical layout")
+    sub.add_argument("files", nargs="+", metavar="FILE", help="rules files (- for standard input)")
+    sub.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file is not formatted")
+    sub.add_argument("--diff", action="store_true", help="write nothing; print what formatting would change")
+    diagnostics(sub)
     return parser
 
 
@@ -146,6 +153,12 @@ def _counting(what: str) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _loaded(name: str) -> ModuleType:
+    """A command loaded when it runs, so that `rulesc eval` starts without the graph library and
+    the examples' runner."""
+    return importlib.import_module(f"compiler.commands.{name}")
 
 
 def _analyzing(name: str) -> ModuleType:
@@ -170,13 +183,18 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
                                           args.jobs if args.jobs is not None else cores(), args.check,
                                           args.max_lines, Style("text", style.colour))
     if args.command == "graph":
+        graph = _loaded("graph")
         return graph.run, graph.GraphOptions(args.file, args.format, Style("text", style.colour))
     if args.command == "build":
         build = _analyzing("build")
         out = args.out or (build.NATIVE_OUT if args.native and args.wheel is None else "generated")
         return build.run, build.BuildOptions(tuple(args.files), out, args.check, style, native=args.native,
                                              wheel=args.wheel, allow_unknown=args.allow_unknown)
+    if args.command == "fmt":
+        fmt = _loaded("fmt")
+        return fmt.run, fmt.FmtOptions(tuple(args.files), args.check, args.diff, style)
     if args.command == "test":
+        examples = _loaded("examples")
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
                                                       args.format, Style("text", style.colour))
     return evaluate.run, evaluate.EvalOptions(
@@ -212,7 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command, chosen = parse(sys.argv[1:] if argv is None else argv)
     except _UsageError as error:
-        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,diff,build,test,eval,graph}} ... (rulesc --help)\n")
+        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,diff,build,test,eval,graph,fmt}} ... "
+                         "(rulesc --help)\n")
         return EXIT_USAGE
     except SystemExit as exit_:  # --help, --version
         return exit_.code if isinstance(exit_.code, int) else 0

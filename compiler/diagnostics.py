@@ -134,6 +134,7 @@ CODES: Mapping[str, Code] = _codes(
     _error("clause-order", "a rule's clauses out of the language's order"),
     _error("bad-place", "a place of service that is not two digits"),
     _error("bad-message", "a lone brace in a rule's message"),
+    _warning("suggestion-in-message", "a message that names a code the rule suggests, which may be withheld"),
     _error("bad-example", "an example without a claim or expectations, or one that contradicts itself"),
     _error("bad-evidence", "an expectation's `because` that names no other line of the claim"),
     # analysis (analysis/*)
@@ -145,7 +146,7 @@ CODES: Mapping[str, Code] = _codes(
     # The conflict analyzer's kinds (contract/ANALYSIS.md), printed by `rulesc check`; their
     # fixtures are the small packs the analyzer's tests run.
     _error("overlap", "two rules decide one line with different dispositions or suggested codes", ANALYZER_PACKS),
-    _error("suggestion-denied", "a rule suggests a code that a rule denies once the line is billed with it",
+    _error("dead-suggestion", "a rule's suggestion can never stand: the line billed with it is always denied",
            ANALYZER_PACKS),
     _error("mutual-denial", "two lines are each denied because of the other", ANALYZER_PACKS),
     _warning("dead-rule", "a rule whose condition cannot hold on any line it targets", ANALYZER_PACKS),
@@ -216,6 +217,10 @@ class Sources:
 
     def text(self, path: str) -> str | None:
         return self._texts.get(path)
+
+    def texts(self) -> dict[str, str]:
+        """Every file read, by path."""
+        return dict(self._texts)
 
     def _starts(self, path: str) -> list[int] | None:
         """Where each line of a file starts, computed when a diagnostic first needs it (a table file

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -18,18 +19,35 @@ PACK = ROOT / "policies" / "cpcp026.rules"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# Property tests: `dev` (the default) runs a fifth of each test's examples, `ci` all of them;
+# .ci/run sets RULESC_HYPOTHESIS=ci. Each test states its full count with `examples(N)`.
+PROFILE = os.environ.get("RULESC_HYPOTHESIS", "dev")
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.load_profile(PROFILE)
+
+
+def examples(count: int) -> int:
+    """How many examples a property test runs under the profile: `count` in CI, a fifth of it (at
+    least 20) elsewhere."""
+    return count if PROFILE == "ci" else max(20, count // 5)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_analysis_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The conflict analyzer caches reports by content: the tests share one cache of their own,
-    never the user's, so a pack analyzed once (CPCP026) is not analyzed again by every command."""
-    saved = os.environ.get("RULESC_CACHE_DIR")
+    """The conflict analyzer caches reports by content, `rulesc eval` generated modules: the tests
+    share caches of their own, never the user's, so that a pack analyzed once (CPCP026) is not
+    analyzed again by every command."""
+    saved = os.environ.get("RULESC_CACHE_DIR"), os.environ.get("RULESC_CACHE")
     os.environ["RULESC_CACHE_DIR"] = str(tmp_path_factory.mktemp("analysis-cache"))
+    if saved[1] is None:  # generated modules and native builds: the session's own, unless CI shares one
+        os.environ["RULESC_CACHE"] = str(tmp_path_factory.mktemp("rulesc-cache"))
     yield
-    if saved is None:
-        os.environ.pop("RULESC_CACHE_DIR", None)
-    else:
-        os.environ["RULESC_CACHE_DIR"] = saved
+    for name, value in zip(("RULESC_CACHE_DIR", "RULESC_CACHE"), saved, strict=True):
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

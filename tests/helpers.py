@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import types
 from pathlib import Path
 
-from compiler.backends.loading import load_generated, module_source, outputs, tables_data
-from compiler.backends.native import cached_native, load_extension
+from compiler.backends.loading import load_generated, outputs
+from compiler.backends.native import cached_native
+from compiler.batch.engines import load_module
 from compiler.cli import main
 from compiler.diagnostics import Sources
 from compiler.interpreter.evaluate import Interpreter
@@ -29,6 +31,13 @@ def compile_ok(path: str | Path) -> tuple[ir.Pack, Sources]:
 
 
 def engines(path: str | Path) -> tuple[ir.Pack, Interpreter, types.ModuleType]:
+    """A pack, its interpreter and its generated module: compiled once per test session, when a
+    test first asks (never when a test module is imported)."""
+    return _engines(str(Path(path).resolve()))
+
+
+@functools.cache
+def _engines(path: str) -> tuple[ir.Pack, Interpreter, types.ModuleType]:
     plan, sources = compile_plan(path)
     return plan.pack, Interpreter(plan), load_generated(plan, sources)
 
@@ -53,6 +62,4 @@ def run_cli(*argv: str, stdin: str | None = None) -> tuple[int, str, str]:
 def native_module(path: str | Path, cache: Path) -> types.ModuleType:
     """The native build of a pack's module (compiled once into `cache`), imported."""
     plan, sources = compile_plan(path)
-    files = outputs(plan, sources)
-    name = plan.pack.name
-    return load_extension(cached_native(module_source(files, name), name, cache, tables_data(files, name)), name)
+    return load_module(cached_native(outputs(plan, sources), plan.pack.name, cache))

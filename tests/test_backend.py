@@ -38,6 +38,7 @@ def test_generation_is_deterministic() -> None:
     assert generate_python(plan_again, sources_again.text(plan_again.pack.path) or "") == first
 
 
+@pytest.mark.slow
 def test_committed_module_is_what_the_pack_generates() -> None:
     plan, sources = compile_plan("policies/cpcp026.rules")
     generated = outputs(plan, sources)["cpcp026.py"]
@@ -46,6 +47,7 @@ def test_committed_module_is_what_the_pack_generates() -> None:
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_build_check_detects_a_stale_module(tmp_path: Path) -> None:
     assert run_cli("build", "--out", str(tmp_path), "policies/cpcp026.rules")[0] == 0
     assert run_cli("build", "--check", "--out", str(tmp_path), "policies/cpcp026.rules")[0] == 0
@@ -147,6 +149,7 @@ def test_namer_avoids_keywords_builtins_and_taken_names() -> None:
     assert namer.name("w", "P23_x-y") == "p23_x_y_2"
 
 
+@pytest.mark.slow
 def test_generated_test_pack_modules_pass_mypy_strict_and_ruff(tmp_path: Path) -> None:
     """The test packs use every construct and are not free of conflicts (build would refuse
     them), so their modules are generated directly. `mapped` looks codes that may be absent up
@@ -179,11 +182,12 @@ def test_generated_modules_match_their_golden_files(name: str) -> None:
 
 
 def test_the_template_holds_layout_and_the_runtime_the_operators() -> None:
-    """What operators mean is written once, in the runtime both engines use; the template only lays
-    out the module around it."""
+    """What operators mean is written once, in the runtime both engines use (whether a suggestion
+    stands too: `standing`); the template only lays out the module around it."""
     template = (TEMPLATES / "module.py.j2").read_text(encoding="utf-8")
-    assert set(re.findall(r"^def (\w+)\(", template, re.MULTILINE)) == {"_dispatch_table", "evaluate",
-                                                                         "_finding_order"}
+    assert set(re.findall(r"^def (\w+)\(", template, re.MULTILINE)) == {"_dispatch_table", "evaluate", "_findings",
+                                                                         "_denies", "_finding_order"}
+    assert "\ndef standing(" in runtime_source() and "\ndef rebilled(" in runtime_source()
     runtime = runtime_source()
     for table in (COMPARISONS, ARITHMETIC, FUNCTIONS, RELATIONS):
         for name, function in table.items():

@@ -20,7 +20,7 @@ from compiler.runtime.claims import (
     parse_claim,
 )
 from compiler.semantics import ir
-from tests.conftest import SHARED
+from tests.conftest import SHARED, examples
 
 GOOD: dict[str, Any] = {
     "id": "C1", "type": "professional", "pos": "11", "provider": "P1",
@@ -200,7 +200,7 @@ json_values = st.recursive(
     max_leaves=20)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(json_values)
 def test_any_json_shaped_input_is_a_claim_or_a_claim_error(value: object) -> None:
     try:
@@ -237,7 +237,7 @@ claim_values = st.fixed_dictionaries(
               "provider": json_values, "member": json_values, "bill_class": json_values, "note": json_values})
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(claim_values | json_values, st.sampled_from(["error", "ignore"]))
 def test_both_validation_paths_agree(value: object, unknown_fields: str) -> None:
     _agree(value, unknown_fields)

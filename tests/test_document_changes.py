@@ -19,7 +19,15 @@ from compiler.pipeline import compile_pack, document
 from compiler.semantics import ir
 from tests.conftest import ROOT
 from tests.helpers import compile_ok
-from tests.test_documents import _balance, _markdown_links_and_ids, _tables, markdown_parser
+from tests.test_documents import (
+    _balance,
+    _markdown_links_and_ids,
+    _tables,
+    broken_links,
+    golden_pages,
+    markdown_pages,
+    markdown_parser,
+)
 
 ESCAPING = ROOT / "tests" / "packs" / "escaping.rules"
 GOLDEN = ROOT / "tests" / "golden"
@@ -54,13 +62,20 @@ def hostile_report() -> ChangeReport:
 
 
 def docs(changes: ChangeReport | None) -> tuple[str, str]:
+    """The Markdown pages, each after a line with its name and with links across pages written as
+    links to the anchor alone, and the HTML page."""
     pack, sources = compile_ok(ESCAPING)
     out = generate_documents(pack, sources.text(pack.path) or "", changes=changes)
-    return out["escaping.md"], out["escaping.html"]
+    pages = markdown_pages(out, "escaping")
+    assert broken_links(pages) == []
+    return re.sub(r"\]\([A-Za-z0-9-]+\.md#", "](#", golden_pages(pages)), out["escaping.html"]
 
 
 def section_md(markdown: str) -> str:
-    return markdown[markdown.index('<a id="changes"></a>'):markdown.index('<a id="graph"></a>')]
+    """The page of the changes."""
+    start = markdown.index("==> changes.md <==\n")
+    end = markdown.find("\n==> ", start)
+    return markdown[start:end + 1 if end > 0 else len(markdown)]
 
 
 def section_html(page: str) -> str:
@@ -77,7 +92,7 @@ def test_a_changed_rule_is_named_linked_and_shown_with_its_witness() -> None:
         RuleChange("import", "equivalent", ""))
     markdown, page = docs(changes)
     section = section_md(markdown)
-    assert "## Changes since 0.9\n" in section
+    assert "\n# Changes since 0.9\n" in section
     assert "3 rules" not in section and "2 rules compared: 1 equivalent, 1 broader, 0 narrower" in section
     assert "**[class](#rule-class)**: broader: it decides every line it used to decide, and more.\n" in section
     assert "class now denies 96372 billed with a modifier.\n" in section
@@ -87,8 +102,9 @@ def test_a_changed_rule_is_named_linked_and_shown_with_its_witness() -> None:
     assert "| 1 | 96372 | 2024-02-01 | 59 |  | nothing | deny, suggests 99211, evidence: line 2: “m” |" in section
     assert "| 2 | 96360 | 2024-02-01 |  | 2 |  |  |" in section
     assert "import" not in section  # equivalent, same wording: not listed
-    assert "- [Changes since 0.9](#changes)" in markdown
-    assert markdown.index("## Overview") < markdown.index("## Changes since 0.9") < markdown.index("## The rule graph")
+    assert "- [Overview](#overview)\n- [Changes since 0.9](#changes)\n- [The rule graph](#graph)\n" in markdown
+    assert markdown.index("==> README.md <==") < markdown.index("==> changes.md <==") < \
+        markdown.index("==> rules-s.md <==")
     part = section_html(page)
     assert '<h2>Changes since 0.9</h2>' in part
     assert '<span class="kind"><a href="#rule-class">class</a></span> broader' in part
@@ -187,7 +203,7 @@ def test_hostile_strings_in_a_report_render_as_text_in_markdown() -> None:
     section = section_md(markdown)
     rendered = markdown_parser().render(section)
     tags = set(re.findall(r"</?([a-zA-Z0-9]+)", rendered))
-    assert tags <= {"a", "p", "h2", "ul", "li", "strong", "br", "table", "thead", "tbody", "tr", "th", "td"}, tags
+    assert tags <= {"a", "p", "h1", "ul", "li", "strong", "br", "table", "thead", "tbody", "tr", "th", "td"}, tags
     text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
     for line in HOSTILE.split("\n"):
         assert text.count(line) >= 8, line
@@ -212,9 +228,10 @@ def test_hostile_strings_in_a_report_render_as_text_in_html() -> None:
 
 @pytest.mark.parametrize("kind", ["md", "html"])
 def test_the_documents_with_a_hostile_report_are_golden(kind: str) -> None:
-    markdown, page = docs(hostile_report())
+    pack, sources = compile_ok(ESCAPING)
+    out = generate_documents(pack, sources.text(pack.path) or "", changes=hostile_report())
     golden = GOLDEN / f"escaping-changes.{kind}.txt"
-    text = markdown if kind == "md" else page
+    text = golden_pages(markdown_pages(out, "escaping")) if kind == "md" else out["escaping.html"]
     if os.environ.get("RULESC_REGEN") == "1":
         golden.write_text(text, encoding="utf-8")
     assert golden.read_text(encoding="utf-8") == text
@@ -230,8 +247,9 @@ def test_the_pipeline_passes_the_report_to_the_documents() -> None:
     with_changes = document(plan, sources, changes=report(RuleChange("class", "added", "new")))
     without = document(plan, sources)
     assert with_changes.value is not None and without.value is not None
-    assert "## Changes since 0.9" in with_changes.value["escaping.md"]
-    assert "Changes since" not in without.value["escaping.md"]
+    assert "\n# Changes since 0.9\n" in with_changes.value["escaping-policy/changes.md"]
+    assert "escaping-policy/changes.md" not in without.value
+    assert not [text for text in without.value.values() if "Changes since" in text]
 
 
 def test_the_header_names_the_previous_version(tmp_path: Any) -> None:
@@ -243,6 +261,6 @@ def test_the_header_names_the_previous_version(tmp_path: Any) -> None:
                     encoding="utf-8")
     pack, sources = compile_ok(path)
     assert isinstance(pack, ir.Pack) and pack.previous is not None
-    markdown = generate_documents(pack, sources.text(pack.path) or "")["escaping.md"]
+    markdown = generate_documents(pack, sources.text(pack.path) or "")["escaping-policy/README.md"]
     assert "- **Previous version:** escaping-0.9.rules\n" in markdown
     assert "Previous version" not in docs(None)[0]

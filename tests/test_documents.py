@@ -1,4 +1,7 @@
-"""Policy documents: complete, linked, escaped, deterministic, and checked in a real browser."""
+"""Policy documents: complete, linked, escaped, deterministic, and checked in a real browser.
+
+The Markdown document is a folder of pages (`<pack>-policy/`); most tests read its pages joined in
+order (`documents`), the link checks read them one by one, as a code host serves them."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import subprocess
 import sys
 import typing
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,17 +26,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from compiler.analysis.depgraph import mermaid_label, node_id, pack_graph, to_mermaid
-from compiler.backends import browser
+from compiler.analysis.depgraph import node_id, pack_graph
 from compiler.backends.document import build_model, generate_documents
 from compiler.backends.english import English
-from compiler.backends.examples import evaluate_examples
+from compiler.backends.graph import mermaid_label, to_mermaid
 from compiler.backends.layout import layout
 from compiler.backends.markup import Anchors, Ref, html_phrase, md_fence, md_phrase, md_text, plain
 from compiler.backends.report import ReportError, parse_report
+from compiler.examples.worked import evaluate_examples
 from compiler.semantics import ir
-from tests.conftest import PACK, ROOT
+from tests.conftest import PACK, ROOT, examples
 from tests.helpers import compile_ok
+from tools import browser
 
 PACKS = ROOT / "tests" / "packs"
 GOLDEN = ROOT / "tests" / "golden"
@@ -41,10 +46,52 @@ ROWS = [f"P{n:02d}" for n in range(1, 37)]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
-def documents(path: Path, analysis: dict[str, Any] | None = None) -> tuple[ir.Pack, str, str]:
+def markdown_pages(docs: dict[str, str], name: str) -> dict[str, str]:
+    """The Markdown pages of pack `name` among its documents, by file name, the entry page first."""
+    folder = f"{name}-policy/"
+    pages = {path.removeprefix(folder): text for path, text in docs.items() if path.startswith(folder)}
+    assert set(docs) == {f"{name}.html", *(folder + page for page in pages)} and next(iter(pages)) == "README.md"
+    return pages
+
+
+def joined(pages: dict[str, str]) -> str:
+    """The pages one after the other, in the order of the document."""
+    return "".join(pages.values())
+
+
+def flat(pages: dict[str, str]) -> str:
+    """The pages joined, their links to anchors of other pages written as links to the anchor alone
+    (`rules-coding.md#rule-p15` as `#rule-p15`): what the document says, wherever it is cut. Links
+    across pages are checked by `broken_links`."""
+    return re.sub(r"\]\([A-Za-z0-9-]+\.md#", "](#", joined(pages))
+
+
+TOP_ANCHORS = ("contents", "overview", "changes", "graph", "conflicts", "analysis", "coverage", "code-index",
+               "code-sets", "tables", "hierarchy", "documentation", "examples")
+
+
+def part(markdown: str, anchor: str) -> str:
+    """The text from a top-level anchor to the next one or to the end of its page."""
+    start = markdown.index(f'<a id="{anchor}"></a>')
+    ends = [markdown.find(f'<a id="{other}"></a>', start + 1) for other in TOP_ANCHORS]
+    ends.append(markdown.find("\n# ", start))
+    return markdown[start:min((end for end in ends if end > start), default=len(markdown))]
+
+
+def golden_pages(pages: dict[str, str]) -> str:
+    """The pages in one text, each after a line with its name, for a golden file."""
+    return "".join(f"==> {name} <==\n{text}" for name, text in pages.items())
+
+
+def document_pages(path: Path, analysis: dict[str, Any] | None = None) -> tuple[ir.Pack, dict[str, str], str]:
     pack, sources = compile_ok(path)
     docs = generate_documents(pack, sources.text(pack.path) or "", analysis=analysis)
-    return pack, docs[f"{pack.name}.md"], docs[f"{pack.name}.html"]
+    return pack, markdown_pages(docs, pack.name), docs[f"{pack.name}.html"]
+
+
+def documents(path: Path, analysis: dict[str, Any] | None = None) -> tuple[ir.Pack, str, str]:
+    pack, pages, page = document_pages(path, analysis)
+    return pack, flat(pages), page
 
 
 @pytest.fixture(scope="module")
@@ -246,13 +293,13 @@ def test_markdown_escape_renders_text_as_text(text: str) -> None:
     assert _rendered_text(md_text(text)) == _expected(text)
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=examples(1000), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab 1.#-+=>|*_`[]()<>&;!~$\\{}\n\t:/\"'é")), max_size=40))
 def test_markdown_escape_renders_any_text_as_that_text(text: str) -> None:
     assert _rendered_text(md_text(text)) == _expected(text)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("a |*_<>`[]\n\\-#1.")), max_size=20))
 def test_markdown_table_cells_stay_cells(text: str) -> None:
     table = f"| a | b |\n|---|---|\n| {md_text(text)} | {md_phrase(('x', Ref(text, 'rule-x')))} |\n"
@@ -274,7 +321,7 @@ class _Text(HTMLParser):
         self.tags.append(tag)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=30), st.text(max_size=30))
 def test_html_phrases_render_any_text_as_that_text(text: str, link: str) -> None:
     parser = _Text()
@@ -287,17 +334,17 @@ def test_html_phrases_render_any_text_as_that_text(text: str, link: str) -> None
 def test_examples_with_one_name_get_their_own_anchors() -> None:
     pack, sources = compile_ok(PACKS / "escaping.rules")
     twice = dataclasses.replace(pack, examples=pack.examples * 2)
-    docs = generate_documents(twice, sources.text(pack.path) or "")
-    links, ids = _markdown_links_and_ids(docs["escaping.md"])
+    pages = markdown_pages(generate_documents(twice, sources.text(pack.path) or ""), "escaping")
+    _, ids = _markdown_links_and_ids(joined(pages))
     assert len(ids) == len(set(ids)) and {"example-strings-come-back-unchanged",
                                           "example-strings-come-back-unchanged-1"} <= set(ids)
-    assert {link[1:] for link in links} <= set(ids)
+    assert broken_links(pages) == []
 
 
 def test_documents_without_source_text_leave_out_the_rules_as_written() -> None:
     pack, _ = compile_ok(PACKS / "escaping.rules")
     docs = generate_documents(pack, "")
-    assert "As written" not in docs["escaping.md"] and "As written" not in docs["escaping.html"]
+    assert not [text for text in docs.values() if "As written" in text]
 
 
 # ---------------------------------------------------------------- the CPCP026 documents
@@ -323,9 +370,15 @@ def test_cards_follow_the_policy_sections_in_order(cpcp026: tuple[ir.Pack, str, 
     order = [s.name for s in pack.sections]
     expected = sorted(pack.rules, key=lambda r: (order.index(r.section) if r.section in order else len(order),
                                                  pack.rules.index(r)))
-    for text, marker in ((markdown, '<a id="rule-'), (page, '<article class="card card-')):
-        positions = [text.index(f'"rule-{r.id.lower()}"', text.index("id=\"rules\"")) for r in expected]
-        assert positions == sorted(positions), marker
+    positions = [page.index(f'"rule-{r.id.lower()}"', page.index('id="rules"')) for r in expected]
+    assert positions == sorted(positions)
+    positions = [markdown.index(f'<a id="rule-{r.id.lower()}"></a>') for r in expected]
+    assert positions == sorted(positions)
+    _, pages, _ = document_pages(PACK)
+    for rule in pack.rules:  # each card on a page of its section: rules-<section>.md, rules-<section>-2.md...
+        found = [name for name, text in pages.items() if f'<a id="rule-{rule.id.lower()}"></a>' in text]
+        slug = str(rule.section).replace("_", "-")
+        assert len(found) == 1 and re.fullmatch(rf"rules-{slug}(-\d+)?\.md", found[0]), (rule.id, found)
 
 
 def test_cards_link_precedence_and_reads_both_ways(cpcp026: tuple[ir.Pack, str, str]) -> None:
@@ -356,9 +409,11 @@ def test_examples_are_evaluated_and_show_what_a_precedence_decides(cpcp026: tupl
     assert ("| 2 | 96360 | 2024-09-12 |  |  | 2024-09-12T09:30 | 2024-09-12T10:30 | "
             "deny by [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent), evidence: line 1<br>"
             "deny by [P16-one-initial-facility](#rule-p16-one-initial-facility), evidence: line 1 |") in p15
-    assert ("without the precedence of [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent) over "
-            "[P15-facility-hierarchy](#rule-p15-facility-hierarchy), line 2 would also get: deny by "
-            "[P15-facility-hierarchy](#rule-p15-facility-hierarchy), suggests 96361") in p15
+    # without K1 the hierarchy would deny the line too, and its 96361 would be withheld: P02 denies it
+    without_k1 = ("without the precedence of [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent) over "
+                  "[P15-facility-hierarchy](#rule-p15-facility-hierarchy), line 2 would also get: deny by "
+                  "[P15-facility-hierarchy](#rule-p15-facility-hierarchy)")
+    assert without_k1 in p15 and without_k1 + ", suggests" not in p15
     k4 = _card(markdown, "k4-same-drug-push")
     assert "**Example “k4-same-drug-push-facility”**" in k4
     assert "line 2 would also get: deny by [P04-sequential-new-substance]" in k4
@@ -377,7 +432,7 @@ def test_the_example_helper_evaluates_with_the_interpreter() -> None:
 
 def test_conflicts_list_every_declared_resolution(cpcp026: tuple[ir.Pack, str, str]) -> None:
     _, markdown, page = cpcp026
-    section = markdown[markdown.index('<a id="conflicts"></a>'):markdown.index('<a id="coverage"></a>')]
+    section = part(markdown, "conflicts")
     for label in ("K1", "K2", "K3", "K4"):
         assert f"></a>{label} |" in section
     assert ("| precedence | [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent) takes precedence "
@@ -419,21 +474,69 @@ def test_code_index_finds_the_rules_of_a_code(cpcp026: tuple[ir.Pack, str, str])
 
 def test_hierarchy_and_tables_are_shown_as_in_the_policy(cpcp026: tuple[ir.Pack, str, str]) -> None:
     _, markdown, _ = cpcp026
-    hierarchy = markdown[markdown.index('<a id="hierarchy"></a>'):markdown.index('<a id="documentation"></a>')]
+    hierarchy = part(markdown, "hierarchy")
     ranked = [line.split(" | ")[1] for line in hierarchy.splitlines() if re.match(r"\| \d+ \| ", line)]
     assert ranked[:2] == ["96413", "96415"] and ranked.index("96365") < ranked.index("96374") < \
         ranked.index("96360")
     assert "| 96376 | Injection | TX/PRO/DX INJ SAME DRUG ADON | yes | yes |" in markdown
     assert "| 96368 | 96365, 96366, 96413, 96415, 96416, C8957 | 96360 |" in markdown
-    documentation = markdown[markdown.index('<a id="documentation"></a>'):markdown.index('<a id="examples"></a>')]
+    documentation = part(markdown, "documentation")
     for entry in ("P09-documentation", "P14-chemotherapy-scope", "P25-time-not-em", "P36-effective-date"):
         assert f"[{entry}](#rule-{entry.lower()})" in documentation
+
+
+def test_a_pack_without_data_says_so_under_each_heading() -> None:
+    """No heading with nothing under it: a pack without tables, maps or rankings says so, in both documents."""
+    pack, markdown, page = documents(PACKS / "evidence.rules")
+    assert not pack.tables and not pack.maps and not pack.rankings
+    assert "## Tables and maps\n\nThe pack declares no table or map.\n" in part(markdown, "tables")
+    assert "## Rankings\n\nThe pack declares no ranking.\n" in part(markdown, "hierarchy")
+    tables = page[page.index('<section id="tables"'):page.index('<section id="hierarchy"')]
+    assert "<h2>Tables and maps</h2>\n<p>The pack declares no table or map.</p>" in tables
+    for text in (markdown, page):  # and a heading with something under it says nothing of the kind
+        assert "declares no code set" not in text
+    _, markdown, page = documents(PACK)
+    assert "declares no table or map" not in markdown + page
+
+
+def test_messages_show_their_fields_as_placeholders(cpcp026: tuple[ir.Pack, str, str]) -> None:
+    """A rule's message is quoted with each field it is filled in with as a visible placeholder, and
+    what the placeholder stands for; the braces of the rules file appear only in the rule as written."""
+    _, markdown, page = cpcp026
+    p02 = _card(markdown, "p02-hydration-not-concurrent")
+    assert ("**Result:** The line is denied, with the message “Hydration ‹code› ran at the same time as another "
+            "administration and is not reported separately.” (‹code›: the line's code).") in p02
+    assert "(‹code›: the line&#39;s code; ‹drug›: the line&#39;s drug)" in page
+    results = [line for line in markdown.splitlines() if line.startswith("**Result:**")]
+    assert len(results) > 30 and not [line for line in results if re.search(r"\{[a-z_]+\}", line)]
+    assert 'deny "Hydration {code} ran at the same time' in p02  # as written
+
+
+def test_cards_say_also_on_only_with_something_after_it() -> None:
+    """A card lists the examples beyond the four it shows, linked, and counts the analyzer's witnesses
+    beyond them (each is linked from the card's list of entries); never "Also on" with nothing after it."""
+    pack, sources = compile_ok(PACK)
+    report = _test_report()
+    report["conflicts"] += [dict(report["conflicts"][0], witness=dict(report["conflicts"][0]["witness"], id=f"W{n}"))
+                            for n in range(2, 9)]  # eight witnesses of P02 and P15
+    model = build_model(pack, sources.text(pack.path) or "", report)
+    cards = {card.id: card for section in model.sections for card in section.cards}
+    said = {rule: plain(card.more_examples) for rule, card in cards.items() if card.more_examples is not None}
+    assert said["P02-hydration-not-concurrent"] == (
+        "Also on the example r-p16-initial-service-after-two-overlapping-hydrations and on 8 more of the "
+        "analyzer's witnesses (in its entries listed above)")
+    assert said["P15-facility-hierarchy"].startswith(
+        "Also on the examples s-facility-hydration-code-for-a-drug, s-facility-hydration-below-an-infusion-with-")
+    assert all(len(cards[rule].examples) == 4 for rule in said)
+    _, markdown, _ = documents(PACK, report)
+    assert "Also on." not in markdown and "Also on ." not in markdown
 
 
 # ---------------------------------------------------------------- links, well-formedness, self-containment
 
 
 def _markdown_links_and_ids(markdown: str) -> tuple[list[str], list[str]]:
+    """The page's links, and the anchors its raw HTML declares (`<a id>`, `<a name>`)."""
     links, ids = [], []
     for token in markdown_parser().parse(markdown):
         children = token.children or []
@@ -441,17 +544,52 @@ def _markdown_links_and_ids(markdown: str) -> tuple[list[str], list[str]]:
             if child.type == "link_open":
                 links.append(str(child.attrGet("href")))
             if child.type in ("html_inline", "html_block"):
-                ids += re.findall(r'<a id="([^"]+)">', child.content)
+                ids += re.findall(r'<a (?:id|name)="([^"]+)">', child.content)
     return links, ids
 
 
+def heading_anchors(markdown: str) -> list[str]:
+    """The anchors a code host gives the page's headings (GitHub's rule: the heading's text in lower
+    case, without punctuation but `-` and `_`, each space a `-`, a repeated one numbered `-1`, `-2`)."""
+    tokens = markdown_parser().parse(markdown)
+    seen: dict[str, int] = {}
+    out = []
+    for token, inline in itertools.pairwise(tokens):
+        if token.type != "heading_open":
+            continue
+        text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+        slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        out.append(slug if count == 0 else f"{slug}-{count}")
+    return out
+
+
+def broken_links(pages: dict[str, str]) -> list[str]:
+    """Every link of the pages (by file name in one folder) that does not resolve as a code host
+    resolves it: `#anchor` on the page itself, `page.md` to a page of the folder, `page.md#anchor` to
+    an anchor of that page, declared in raw HTML or made from a heading."""
+    anchors = {name: {*_markdown_links_and_ids(text)[1], *heading_anchors(text)} for name, text in pages.items()}
+    broken = []
+    for name, text in pages.items():
+        for href in _markdown_links_and_ids(text)[0]:
+            page, _, fragment = href.partition("#")
+            target = page or name
+            if target not in pages or (fragment and fragment not in anchors[target]) or (not page and not fragment):
+                broken.append(f"{name}: {href}")
+    return broken
+
+
 @pytest.mark.parametrize("which", ["cpcp026", "escaping", "contract", "constructs"])
-def test_every_markdown_link_resolves(which: str, request: pytest.FixtureRequest) -> None:
-    _, markdown, _ = request.getfixturevalue(which)
-    links, ids = _markdown_links_and_ids(markdown)
-    assert len(ids) == len(set(ids)), "anchors are unique"
-    assert links and all(link.startswith("#") for link in links)
-    assert {link[1:] for link in links} <= set(ids)
+def test_every_markdown_link_resolves(which: str) -> None:
+    _, pages, _ = document_pages(PACK if which == "cpcp026" else PACKS / f"{which}.rules")
+    for text in pages.values():
+        ids = _markdown_links_and_ids(text)[1]
+        assert len(ids) == len(set(ids)), "anchors are unique"
+    ids = _markdown_links_and_ids(joined(pages))[1]
+    assert len(ids) == len(set(ids)), "anchors are unique across the pages"
+    assert broken_links(pages) == []
+    assert any("#" in link for text in pages.values() for link in _markdown_links_and_ids(text)[0])
 
 
 def test_anchors_are_unique_and_safe() -> None:
@@ -474,7 +612,8 @@ def test_a_fence_holds_any_backticks() -> None:
 def test_sentences_end_once(cpcp026: tuple[ir.Pack, str, str]) -> None:
     _, markdown, page = cpcp026
     assert "whatever the number of drugs.”\n" in markdown and "drugs.”." not in markdown + page
-    assert "a sequential service needs a new substance.” It suggests code 96376" in page
+    assert ("a sequential service needs a new substance.” (‹code›: the line&#39;s code; ‹drug›: the line&#39;s "
+            "drug). It suggests ") in page
 
 
 def test_rules_of_a_base_pack_say_where_they_are_declared(contract: tuple[ir.Pack, str, str]) -> None:
@@ -489,6 +628,13 @@ def test_rules_of_a_base_pack_say_where_they_are_declared(contract: tuple[ir.Pac
 def test_the_markdown_link_check_can_fail() -> None:
     links, ids = _markdown_links_and_ids('<a id="here"></a>\n\n[there](#there) and [here](#here)\n')
     assert links == ["#there", "#here"] and ids == ["here"]
+    pages = {"README.md": '<a id="top"></a>\n\n# The Title: *one*\n\n## Code index\n\n## Code index\n\n'
+                          "[a](#the-title-one) [b](#code-index-1) [c](other.md#there) [d](other.md) [e](#top)\n",
+             "other.md": '# Other\n\n<a name="there"></a>\n\n[f](README.md#nowhere) [g](gone.md#top) [h](#other)\n'
+                         "[i](https://example.com/) [j](README.md#code-index-2) [k]()\n"}
+    assert broken_links(pages) == ["other.md: README.md#nowhere", "other.md: gone.md#top",
+                                   "other.md: https://example.com/", "other.md: README.md#code-index-2",
+                                   "other.md: "]
 
 
 class _Balance(HTMLParser):
@@ -606,10 +752,10 @@ def test_mermaid_labels_cannot_escape_their_quotes() -> None:
 
 
 @pytest.mark.parametrize("kind", ["md", "html"])
-def test_escaping_pack_documents_are_golden(kind: str, escaping: tuple[ir.Pack, str, str]) -> None:
-    _, markdown, page = escaping
+def test_escaping_pack_documents_are_golden(kind: str) -> None:
+    _, pages, page = document_pages(PACKS / "escaping.rules")
     golden = GOLDEN / f"escaping.{kind}.txt"
-    text = markdown if kind == "md" else page
+    text = golden_pages(pages) if kind == "md" else page
     if os.environ.get("RULESC_REGEN") == "1":
         golden.write_text(text, encoding="utf-8")
     assert golden.read_text(encoding="utf-8") == text
@@ -679,28 +825,45 @@ def test_documents_show_the_analyzers_entries_without_timings() -> None:
     _, markdown, page = documents(PACK, report)
     assert "31415" not in markdown and "31415" not in page
     p02 = _card(markdown, "p02-hydration-not-concurrent")
-    assert ("- **Analyzer:** suggestion-denied (info, resolved) with [P15-facility-hierarchy]"
+    assert ("- **Analyzer:** suggestion-withheld (info, resolved) with [P15-facility-hierarchy]"
             "(#rule-p15-facility-hierarchy), [P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent)") in p02
-    assert ("P02 denies it. Resolved by the precedence [P02-hydration-not-concurrent]"
+    assert ("P02 denies it, so no code is suggested. Resolved by the precedence [P02-hydration-not-concurrent]"
             "(#rule-p02-hydration-not-concurrent) over [P15-facility-hierarchy](#rule-p15-facility-hierarchy) "
             "(resolves K1): A concurrent hydration") in p02
-    assert "**Witness of suggestion-denied, line 2**" in p02
+    # the witness is shown with its entry (the rule cards show the pack's own examples first)
+    assert "**Witness of suggestion-withheld, line 2**" in markdown
     assert "| 2 | 96360 | 2024-09-12 |  |  | 2024-09-12T09:00 | 2024-09-12T10:00 | deny by " \
            "[P02-hydration-not-concurrent](#rule-p02-hydration-not-concurrent), evidence: line 1<br>deny by " \
-           "[P16-one-initial-facility](#rule-p16-one-initial-facility), evidence: line 1 |" in p02
+           "[P16-one-initial-facility](#rule-p16-one-initial-facility), evidence: line 1 |" in markdown
     assert "- **Analyzer:** dead-rule (warning) with [P19-sequential-same-mix]" in \
         _card(markdown, "p19-sequential-same-mix")
     assert "- **Analyzer:** no entry names this rule." in _card(markdown, "p11-hydration-minimum")
-    analysis = markdown[markdown.index('<a id="analysis"></a>'):markdown.index('<a id="coverage"></a>')]
-    assert analysis.index("**dead-rule**") < analysis.index("**suggestion-denied**")
+    analysis = part(markdown, "analysis")
+    assert analysis.index("**dead-rule**") < analysis.index("**suggestion-withheld**")
     assert "- **Claim size searched:** up to 4 lines (complete: holds for claims of any size)" in analysis
     assert "- at cpcp026.rules:335:6" in analysis
-    conflicts = markdown[markdown.index('<a id="conflicts"></a>'):markdown.index('<a id="analysis"></a>')]
-    assert "analyzer: [suggestion-denied of P15-facility-hierarchy, P02-hydration-not-concurrent]" in conflicts
+    conflicts = part(markdown, "conflicts")
+    assert "analyzer: [suggestion-withheld of P15-facility-hierarchy, P02-hydration-not-concurrent]" in conflicts
     assert "analyzer: no entry of the analyzer's report names it" in conflicts
     assert '<div class="entry severity-info resolved" id="entry-1">' in page
     links, ids = _markdown_links_and_ids(markdown)
     assert {link[1:] for link in links} <= set(ids)
+
+
+def test_a_dead_suggestion_shows_on_the_card_of_the_rule_that_suggests() -> None:
+    report = _test_report()
+    report["conflicts"].append({
+        "kind": "dead-suggestion", "severity": "error",
+        "rules": ["P04-sequential-new-substance", "P04-sequential-new-substance", "P20-facility-only"],
+        "line": None, "witness": None, "resolved_by": None,
+        "message": "the suggestion of P04-sequential-new-substance can never stand: wherever it suggests a code, "
+                   "the line billed with it is denied (by P04-sequential-new-substance or P20-facility-only).",
+        "hint": "remove the suggestion", "location": {"file": "policies/cpcp026.rules", "line": 264, "column": 11}})
+    _, markdown, page = documents(PACK, report)
+    card = _card(markdown, "p04-sequential-new-substance")
+    assert "- **Analyzer:** dead-suggestion (error) with [P04-sequential-new-substance]" in card
+    assert "can never stand" in card
+    assert "**dead-suggestion** (error)" in markdown and 'class="entry severity-error' in page
 
 
 def test_an_entry_that_names_a_precedence_shows_on_both_cards() -> None:
@@ -732,8 +895,14 @@ def test_a_report_of_another_shape_is_refused(change: Any, message: str) -> None
 # ---------------------------------------------------------------- in a real browser
 
 # CI sets RULESC_REQUIRE_BROWSER=1 after installing Chromium, so there a missing browser fails.
-needs_chromium = pytest.mark.skipif(browser.find_chromium() is None and not os.environ.get("RULESC_REQUIRE_BROWSER"),
-                                    reason=f"Chromium is not installed: {browser.INSTALL_HINT}")
+# Starting a browser takes seconds: these tests are slow ones.
+_chromium = pytest.mark.skipif(browser.find_chromium() is None and not os.environ.get("RULESC_REQUIRE_BROWSER"),
+                               reason=f"Chromium is not installed: {browser.INSTALL_HINT}")
+
+
+def needs_chromium(test: Callable[..., None]) -> Callable[..., None]:
+    marked: Callable[..., None] = pytest.mark.slow(_chromium(test))
+    return marked
 
 
 @needs_chromium

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import CONTRACT_CLAIM_FIELDS, CONTRACT_LINE_FIELDS, ClaimError
 from tests.claimgen import CPCP026_CODES, random_claim
-from tests.conftest import PACK, ROOT, native_unavailable
+from tests.conftest import PACK, ROOT, examples, native_unavailable
 from tests.helpers import engines, native_module, run_cli
 
 CONSTRUCT_CODES = ["96360", "96361", "96365", "96366", "96367", "96372", "96374", "96375", "96413", "96401",
@@ -43,9 +43,8 @@ def agree(interpreter: Interpreter, module: types.ModuleType, claim: object) -> 
     return got
 
 
-_, CPCP026_INTERPRETER, CPCP026_MODULE = engines(PACK)
 CONSTRUCTS = ROOT / "tests" / "packs" / "constructs.rules"
-_, CONSTRUCTS_INTERPRETER, CONSTRUCTS_MODULE = engines(CONSTRUCTS)
+BUILDS = ["pure", pytest.param("native", marks=pytest.mark.slow)]  # a native build takes a compiler's while
 
 
 def _build(request: pytest.FixtureRequest, pure: types.ModuleType, pack: Any, cache: Any) -> types.ModuleType:
@@ -57,44 +56,43 @@ def _build(request: pytest.FixtureRequest, pure: types.ModuleType, pack: Any, ca
     return native_module(pack, cache)
 
 
-@pytest.fixture(scope="module", params=["pure", "native"])
+@pytest.fixture(scope="module", params=BUILDS)
 def cpcp026(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
     """The CPCP026 module, pure and native."""
-    return _build(request, CPCP026_MODULE, PACK, native_cache)
+    return _build(request, engines(PACK)[2], PACK, native_cache)
 
 
-@pytest.fixture(scope="module", params=["pure", "native"])
+@pytest.fixture(scope="module", params=BUILDS)
 def constructs(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
-    return _build(request, CONSTRUCTS_MODULE, CONSTRUCTS, native_cache)
+    return _build(request, engines(CONSTRUCTS)[2], CONSTRUCTS, native_cache)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_cpcp026_engines_agree(cpcp026: types.ModuleType, rng: random.Random) -> None:
-    agree(CPCP026_INTERPRETER, cpcp026, random_claim(rng))
+    agree(engines(PACK)[1], cpcp026, random_claim(rng))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_construct_pack_engines_agree(constructs: types.ModuleType, rng: random.Random) -> None:
-    agree(CONSTRUCTS_INTERPRETER, constructs, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
+    agree(engines(CONSTRUCTS)[1], constructs, random_claim(rng, CONSTRUCT_CODES, CONSTRUCT_DATES))
 
 
 MAPPED = ROOT / "tests" / "packs" / "mapped.rules"
-_, MAPPED_INTERPRETER, MAPPED_MODULE = engines(MAPPED)
 MAPPED_CODES = ["96360", "96365", "96374", "96413", "96372", "99213"]
 
 
-@pytest.fixture(scope="module", params=["pure", "native"])
+@pytest.fixture(scope="module", params=BUILDS)
 def mapped(request: pytest.FixtureRequest, native_cache: Any) -> types.ModuleType:
     """A pack that ranks and maps codes a map gave (absent for a code the map does not list)."""
-    return _build(request, MAPPED_MODULE, MAPPED, native_cache)
+    return _build(request, engines(MAPPED)[2], MAPPED, native_cache)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_mapped_lookups_agree(mapped: types.ModuleType, rng: random.Random) -> None:
-    agree(MAPPED_INTERPRETER, mapped, random_claim(rng, MAPPED_CODES, CONSTRUCT_DATES))
+    agree(engines(MAPPED)[1], mapped, random_claim(rng, MAPPED_CODES, CONSTRUCT_DATES))
 
 
 def test_mapped_lookups_are_exercised() -> None:
@@ -102,7 +100,7 @@ def test_mapped_lookups_are_exercised() -> None:
     rng = random.Random(3)
     seen: set[tuple[str, str | None]] = set()
     for _ in range(500):
-        result = outcome(MAPPED_MODULE.evaluate, MAPPED_MODULE.ClaimError, random_claim(rng, MAPPED_CODES,
+        result = outcome(engines(MAPPED)[2].evaluate, engines(MAPPED)[2].ClaimError, random_claim(rng, MAPPED_CODES,
                                                                                         CONSTRUCT_DATES))
         if isinstance(result, list):
             seen.update((f["rule"], f["suggest"]) for f in result)
@@ -110,7 +108,7 @@ def test_mapped_lookups_are_exercised() -> None:
             ("M02-twice-upgraded", None)} <= seen, seen
 
 
-@pytest.mark.parametrize("build", ["pure", "native"])
+@pytest.mark.parametrize("build", BUILDS)
 @pytest.mark.parametrize("name", ["escaping", "contract", "evidence"])
 def test_other_packs_agree(name: str, build: str, native_cache: Any) -> None:
     path = ROOT / "tests" / "packs" / f"{name}.rules"
@@ -148,6 +146,7 @@ def test_random_claims_exercise_findings_and_errors(cpcp026: types.ModuleType) -
     assert {0, 1, 2} <= evidence, sorted(evidence)
 
 
+@pytest.mark.slow
 def test_eval_engines_agree_on_thousands_of_claims(tmp_path: Any, native_cache: Any,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """`rulesc eval` writes the same lines with the interpreter, the pure module and its native
@@ -185,7 +184,7 @@ CLAIM_KEYS = [*CONTRACT_CLAIM_FIELDS, "bill_class", "note"]
 FIELDS = [*CLAIM_KEYS, *CONTRACT_LINE_FIELDS, "minutes", "modifier"]
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.randoms(use_true_random=False), st.sampled_from(FIELDS), json_values)
 def test_any_json_value_in_any_field_gives_findings_or_claim_error(cpcp026: types.ModuleType, rng: random.Random,
                                                                   field: str, value: object) -> None:
@@ -194,19 +193,19 @@ def test_any_json_value_in_any_field_gives_findings_or_claim_error(cpcp026: type
         claim[field] = value
     else:
         rng.choice(claim["lines"])[field] = value
-    agree(CPCP026_INTERPRETER, cpcp026, claim)
+    agree(engines(PACK)[1], cpcp026, claim)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(json_values)
 def test_any_json_value_as_the_claim(cpcp026: types.ModuleType, value: object) -> None:
-    assert agree(CPCP026_INTERPRETER, cpcp026, value) is not None
+    assert agree(engines(PACK)[1], cpcp026, value) is not None
 
 
 @pytest.mark.parametrize("engine", ["interpreter", "compiled"])
 def test_both_engines_take_unknown_fields(engine: str) -> None:
-    evaluate = CPCP026_INTERPRETER.evaluate if engine == "interpreter" else CPCP026_MODULE.evaluate
-    error = ClaimError if engine == "interpreter" else CPCP026_MODULE.ClaimError
+    evaluate = engines(PACK)[1].evaluate if engine == "interpreter" else engines(PACK)[2].evaluate
+    error = ClaimError if engine == "interpreter" else engines(PACK)[2].ClaimError
     claim = {"id": "U", "type": "professional", "pos": "11", "diagnosis": "J45",
              "lines": [{"code": "96372", "date": "2024-09-12", "supervision": "none", "modifier": ["25"]}]}
     with pytest.raises(error) as rejected:

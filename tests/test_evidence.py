@@ -11,8 +11,7 @@ import pytest
 from tests.conftest import PACK, ROOT
 from tests.helpers import engines, run_cli
 
-_, CPCP026_INTERPRETER, CPCP026_MODULE = engines(PACK)
-_, INTERPRETER, MODULE = engines(ROOT / "tests" / "packs" / "evidence.rules")
+EVIDENCE = ROOT / "tests" / "packs" / "evidence.rules"
 
 
 def claim(*lines: tuple[str, str] | tuple[str, str, int]) -> dict[str, Any]:
@@ -34,15 +33,15 @@ EVERYTHING = claim(("99213", DAY), ("96374", DAY, 2), ("96372", DAY), ("96365", 
 
 
 def test_p23_rests_on_the_em_line() -> None:
-    found = evidence(CPCP026_INTERPRETER, CPCP026_MODULE, claim(("99213", "2024-09-12"), ("96372", "2024-09-12")))
+    found = evidence(engines(PACK)[1], engines(PACK)[2], claim(("99213", "2024-09-12"), ("96372", "2024-09-12")))
     assert found[(2, "P23-injection-with-em")] == (1,)
-    finding = next(f for f in CPCP026_MODULE.evaluate(claim(("99213", "2024-09-12"), ("96372", "2024-09-12")))
+    finding = next(f for f in engines(PACK)[2].evaluate(claim(("99213", "2024-09-12"), ("96372", "2024-09-12")))
                    if f.rule == "P23-injection-with-em")
     assert finding.to_dict()["evidence"] == [1]
 
 
 def test_a_decision_on_an_absence_has_no_evidence() -> None:
-    found = evidence(INTERPRETER, MODULE, claim(("96372", DAY), ("99213", "2024-05-02")))
+    found = evidence(engines(EVIDENCE)[1], engines(EVIDENCE)[2], claim(("96372", DAY), ("99213", "2024-05-02")))
     assert found == {(1, "E02-no"): ()}
 
 
@@ -55,24 +54,25 @@ def test_a_decision_on_an_absence_has_no_evidence() -> None:
     ((1, "E08-flagged"), (2, 3, 4, 5, 6)),  # the lines flagged by E01, not the E/M behind E01's findings
 ])
 def test_each_construct(key: tuple[int, str], lines: tuple[int, ...]) -> None:
-    assert evidence(INTERPRETER, MODULE, EVERYTHING)[key] == lines
+    assert evidence(engines(EVIDENCE)[1], engines(EVIDENCE)[2], EVERYTHING)[key] == lines
 
 
 def test_an_or_whose_sides_both_hold_rests_on_both() -> None:
-    found = evidence(INTERPRETER, MODULE, claim(("99213", DAY), ("96374", DAY), ("96372", DAY, 3)))
+    _, interpreter, module = engines(EVIDENCE)
+    found = evidence(interpreter, module, claim(("99213", DAY), ("96374", DAY), ("96372", DAY, 3)))
     assert found[(2, "E03-or")] == (1, 3)
-    only_one = evidence(INTERPRETER, MODULE, claim(("99213", DAY), ("96374", DAY), ("96372", DAY)))
+    only_one = evidence(interpreter, module, claim(("99213", DAY), ("96374", DAY), ("96372", DAY)))
     assert only_one[(2, "E03-or")] == (1,)
 
 
 def test_evidence_never_holds_the_line_itself() -> None:
     """E09's `any line x` (not `other`) is satisfied by its own line too; the negated `any` adds nothing."""
-    found = evidence(INTERPRETER, MODULE, claim(("96360", DAY), ("96372", DAY), ("J1745", DAY)))
+    found = evidence(engines(EVIDENCE)[1], engines(EVIDENCE)[2], claim(("96360", DAY), ("96372", DAY), ("J1745", DAY)))
     assert found[(1, "E09-self")] == (2,)
 
 
 def test_evidence_is_ascending_and_a_tuple() -> None:
-    for finding in MODULE.evaluate(EVERYTHING) + INTERPRETER.evaluate(EVERYTHING):
+    for finding in engines(EVIDENCE)[2].evaluate(EVERYTHING) + engines(EVIDENCE)[1].evaluate(EVERYTHING):
         assert isinstance(finding.evidence, tuple)
         assert list(finding.evidence) == sorted(set(finding.evidence))
         assert finding.line not in finding.evidence

@@ -26,6 +26,7 @@ from compiler.runtime.claims import (
     parse_claim,
 )
 from tests.claimgen import random_claim
+from tests.conftest import examples
 
 
 class Text(str):
@@ -168,7 +169,7 @@ odd_value = st.sampled_from(ODD_VALUES) | st.recursive(
     max_leaves=10)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.randoms(use_true_random=False),
        st.lists(st.tuples(st.sampled_from([*CONTRACT_CLAIM_FIELDS, *CONTRACT_LINE_FIELDS, "minutes", "x"]),
                           odd_value), max_size=3))

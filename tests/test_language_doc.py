@@ -27,12 +27,11 @@ from lark import Lark
 from lark.lexer import PatternStr
 
 from compiler.analysis.conflicts import analyze_conflicts
-from compiler.commands.analyze import as_diagnostics
-from compiler.commands.examples import expectation, outcome
-from compiler.commands.expectations import compare, table
 from compiler.diagnostics import CODES, Severity, Sources
+from compiler.examples.expectations import compare, table
+from compiler.examples.runner import expectation, outcome
 from compiler.interpreter.evaluate import Interpreter
-from compiler.pipeline import compile_pack, load_module
+from compiler.pipeline import as_diagnostics, compile_pack, load_module
 from compiler.runtime.claims import ClaimError
 from compiler.semantics import ir
 from compiler.syntax.parser import GRAMMAR_PATH, TOP_KEYWORDS

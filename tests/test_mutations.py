@@ -10,8 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import PACK
+from tests.conftest import PACK, examples
 from tests.helpers import run_cli
+
+pytestmark = pytest.mark.slow  # the mutation runs compile hundreds of mutated packs
 
 SOURCE = PACK.read_text(encoding="utf-8")
 
@@ -61,7 +63,7 @@ def mutate(kind: str, position: int, text: str) -> str:
     return "".join(lines)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(mutation, min_size=1, max_size=3))
 def test_mutated_pack_gets_located_diagnostics(tmp_path: Path, mutations: list[tuple[str, int, str]]) -> None:
     text = SOURCE
@@ -70,7 +72,7 @@ def test_mutated_pack_gets_located_diagnostics(tmp_path: Path, mutations: list[t
     check(tmp_path, text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from([*'abcdrulewhnP0123456789 "{}()=.,\n#-:>\u00e9', "rule ", "codes ", "pack ",
                                  "when ", "line.", "any ", "target "]), max_size=80))
 def test_random_sources_never_raise(tmp_path: Path, pieces: list[str]) -> None:

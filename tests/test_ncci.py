@@ -4,6 +4,8 @@ packed tables) -> findings; the tables' checks on broken copies of the published
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import random
 import re
 import shutil
@@ -17,7 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compiler.backends.loading import load_source, module_source, outputs, tables_data
+from compiler.backends.loading import outputs
+from compiler.backends.native import extension_suffix
+from compiler.batch import ModuleFiles
+from compiler.batch.engines import load_module, written
 from compiler.runtime.claims import ClaimError
 from compiler.semantics.tables import TableIndex
 from tests.conftest import ROOT, SHARED, native_unavailable
@@ -76,8 +81,8 @@ def test_the_examples_of_the_pack_pass_on_both_engines() -> None:
 def test_the_committed_module_and_its_tables_are_current() -> None:
     plan, sources = compile_plan(NCCI)
     files = outputs(plan, sources)
-    assert (ROOT / "generated" / "ncci.py").read_text(encoding="utf-8") == module_source(files, "ncci")
-    assert (ROOT / "generated" / "ncci.tables").read_bytes() == tables_data(files, "ncci")
+    assert (ROOT / "generated" / "ncci.py").read_text(encoding="utf-8") == files["ncci.py"]
+    assert (ROOT / "generated" / "ncci.tables").read_bytes() == files["ncci.tables"]
 
 
 def test_the_committed_module_imports_with_the_standard_library_only(tmp_path: Path) -> None:
@@ -100,7 +105,7 @@ def test_the_committed_module_imports_with_the_standard_library_only(tmp_path: P
 
 def test_the_packed_tables_are_the_same_bytes_each_time() -> None:
     first, second = compile_plan(NCCI), compile_plan(NCCI)
-    assert tables_data(outputs(*first), "ncci") == tables_data(outputs(*second), "ncci")
+    assert outputs(*first)["ncci.tables"] == outputs(*second)["ncci.tables"]
 
 
 def test_every_key_reads_the_same_rows_packed_as_in_the_files() -> None:
@@ -129,11 +134,34 @@ def test_every_key_reads_the_same_rows_packed_as_in_the_files() -> None:
 def test_a_module_refuses_tables_that_are_not_its_own() -> None:
     plan, sources = compile_plan(NCCI)
     files = outputs(plan, sources)
-    data = tables_data(files, "ncci")
-    assert data is not None
+    data = files["ncci.tables"]
+    assert isinstance(data, bytes)
     tampered = data[:-1] + bytes([data[-1] ^ 1])
     with pytest.raises(ImportError, match="not the data file this module was built with"):
-        load_source(module_source(files, "ncci"), "ncci_tampered", tampered)
+        load_module(written({"ncci.py": files["ncci.py"], "ncci.tables": tampered}))
+
+
+def test_workers_and_other_machines_get_the_tables_with_the_module(tmp_path: Path) -> None:
+    """`rulesc eval --jobs 2` (worker processes import the module written once, its tables beside
+    it) writes what one process writes; the module's files carried to another process (as Dask
+    tasks and Spark executors get them, `ModuleFiles`) evaluate there as here."""
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text("".join(json.dumps(case["claim"]) + "\n" for case in SCENARIOS * 5), encoding="utf-8")
+    single = run_cli("eval", str(NCCI), "--input", str(claims), "--jobs", "1")
+    workers = run_cli("eval", str(NCCI), "--input", str(claims), "--jobs", "2")
+    assert single[0] == workers[0] == 0, single[2] + workers[2]
+    assert workers[1] == single[1] and single[1].count("\n") == len(SCENARIOS) * 5
+    carried = ModuleFiles.read(ROOT / "generated" / "ncci.py")
+    assert [name for name, _ in carried.files] == ["ncci.py", "ncci.tables"]
+    script = ("import json, pickle, sys\n"
+              "engine = pickle.loads(sys.stdin.buffer.read()).open()\n"
+              "print(json.dumps([[f.to_dict() for f in engine.evaluate(c)] for c in json.loads(sys.argv[1])]))")
+    cases = [case["claim"] for case in SCENARIOS]
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(cases)], input=pickle.dumps(carried),
+                          cwd=tmp_path, capture_output=True, timeout=120, check=False,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr.decode("utf-8")
+    assert json.loads(done.stdout) == [[f.to_dict() for f in MODULE.evaluate(c)] for c in cases]
 
 
 def test_a_module_without_its_tables_file_says_so(tmp_path: Path) -> None:
@@ -379,6 +407,31 @@ def test_the_native_build_gives_the_same_findings(native_cache: Path) -> None:
     rng = random.Random(7)
     for claim in [c["claim"] for c in SCENARIOS] + [random_ncci_claim(rng) for _ in range(300)]:
         assert outcome(module.evaluate, claim) == outcome(MODULE.evaluate, claim), json.dumps(claim)
+
+
+@pytest.mark.slow
+def test_the_native_build_reads_its_tables_when_imported_by_name(tmp_path: Path, native_cache: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build --native` writes the extension and its tables side by side; a fresh interpreter that
+    has the folder on sys.path (as for generated/, or an installed wheel) imports it by name: its
+    body reads the tables while `__file__` is only the extension's bare name."""
+    reason = native_unavailable()
+    if reason:
+        pytest.skip(reason)
+    monkeypatch.setenv("RULESC_CACHE", str(native_cache))
+    code, _, err = run_cli("build", "--allow-unknown", "--native", "--out", str(tmp_path / "native"), str(NCCI))
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "native").iterdir()) == sorted([f"ncci{extension_suffix()}",
+                                                                               "ncci.tables"])
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import ncci\n"
+              "print(ncci.__file__)\n"
+              "print(json.dumps([f.to_dict() for f in ncci.evaluate(json.loads(sys.argv[2]))]))")
+    claim = SCENARIOS[0]["claim"]
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(tmp_path / "native"), json.dumps(claim)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    path, findings = done.stdout.splitlines()
+    assert path.endswith(extension_suffix()) and json.loads(findings) == [f.to_dict() for f in MODULE.evaluate(claim)]
 
 
 def test_the_wheel_carries_the_tables_beside_the_module(tmp_path: Path) -> None:

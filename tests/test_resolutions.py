@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from compiler.analysis import analyze
-from compiler.commands.examples import expectation, outcome
-from compiler.commands.expectations import compare
 from compiler.diagnostics import Collector, Sources
+from compiler.examples.expectations import compare
+from compiler.examples.runner import expectation, outcome
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError
 from compiler.semantics.resolver import resolve_pack

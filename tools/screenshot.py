@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from compiler.backends.browser import BrowserError, screenshot
 from compiler.backends.document import generate_documents
 from compiler.diagnostics import Sources
 from compiler.pipeline import compile_pack
+from tools.browser import BrowserError, screenshot
 
 
 def _document_of(rules: Path, folder: Path) -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from compiler.analysis import coverage, order, tables
+from compiler.analysis import order, tables
 from compiler.diagnostics import Collector
 from compiler.semantics import ir
 
@@ -17,19 +17,10 @@ CHECKS: tuple[Check, ...] = (
     order.check_precedence,
     tables.check_tables,
 )
-# Warnings, run once the pack is known to be free of errors (so they never bury one).
-WARNINGS: tuple[Check, ...] = (
-    coverage.check_examples,
-)
 
 
 def analyze(pack: ir.Pack, out: Collector) -> ir.Plan | None:
     """Run every check, then plan the evaluation; None when the rules cannot be ordered."""
     for check in CHECKS:
         pack = check(pack, out)
-    plan = order.plan(pack, out)
-    if plan is None:
-        return None
-    for check in WARNINGS:
-        check(plan.pack, out)
-    return plan
+    return order.plan(pack, out)

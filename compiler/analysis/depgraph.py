@@ -184,47 +184,9 @@ def pack_graph(pack: ir.Pack, source_text: str | None = None) -> nx.DiGraph:
     return _Builder(pack, source_text).build()
 
 
-# ---------------------------------------------------------------- Mermaid
-
-_MERMAID_SAFE = re.compile(r"[A-Za-z0-9 _.,:/()+-]")
-_MERMAID_EDGES = {"covers": "---", "targets": "-->", "uses": "-.->", "precedence": "==>|over|",
-                  "overrides": "==>|overrides|", "reads": "-.->|findings read by|"}
-_MERMAID_STYLES = {
-    "row": "fill:#f1f3f5,stroke:#868e96,color:#212529",
-    "rule": "fill:#e7f0ff,stroke:#1c5fd4,color:#0b2a66",
-    "exception": "fill:#e6f7ec,stroke:#2b8a3e,color:#0b3d1c",
-    "documentation": "fill:#fff4e0,stroke:#c77700,color:#4a2c00",
-    "codes": "fill:#f8f0fc,stroke:#9c36b5,color:#3b0a4a",
-    "values": "fill:#f8f0fc,stroke:#9c36b5,color:#3b0a4a",
-    "table": "fill:#fff0f6,stroke:#c2255c,color:#4a0a20",
-    "map": "fill:#fff0f6,stroke:#c2255c,color:#4a0a20",
-    "ranking": "fill:#fff0f6,stroke:#c2255c,color:#4a0a20",
-}
-
-
-def mermaid_label(text: str) -> str:
-    """Label text for Mermaid: anything outside a small safe set becomes an entity code (`#35;`),
-    so that no name or title can end the label or inject a directive."""
-    return "".join(ch if _MERMAID_SAFE.fullmatch(ch) else f"#{ord(ch)};" for ch in text)
-
-
 def layout_edge(graph: nx.DiGraph, source: str, target: str) -> tuple[str, str]:
     """An edge oriented the way pictures draw it, left to right: a row before the rules that cover
     it, a rule before the rules that read its findings; every other edge as it is."""
     if graph.edges[source, target]["kind"] in ("covers", "reads"):
         return target, source
     return source, target
-
-
-def to_mermaid(graph: nx.DiGraph) -> str:
-    """A Mermaid flowchart of the whole graph, left to right."""
-    ids = {node: f"n{index}" for index, node in enumerate(graph.nodes, 1)}
-    lines = ["flowchart LR"]
-    for kind, style in _MERMAID_STYLES.items():
-        lines.append(f"  classDef {kind} {style}")
-    for node, data in graph.nodes(data=True):
-        lines.append(f"  {ids[node]}[\"{mermaid_label(data['name'])}\"]:::{data['kind']}")
-    for source, target, data in graph.edges(data=True):
-        left, right = layout_edge(graph, source, target)
-        lines.append(f"  {ids[left]} {_MERMAID_EDGES[data['kind']]} {ids[right]}")
-    return "\n".join(lines) + "\n"

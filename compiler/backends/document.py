@@ -2,9 +2,10 @@
 
 `build_model` turns the IR (and, when given, the analyzer's report and evaluated examples) into
 plain values: every text is still raw, every cross-reference an anchor from one `Anchors`
-registry. Two jinja environments then lay the same model out: HTML with autoescaping, Markdown with
-an explicit escape filter; both with `StrictUndefined`. Nothing in the model depends on the clock,
-the machine or hash order, so the documents are the same bytes from build to build.
+registry. Two jinja environments then lay the same model out: HTML with autoescaping, as one
+self-contained page; Markdown with an explicit escape filter, as a folder of pages that code hosts
+render (`pages.py`); both with `StrictUndefined`. Nothing in the model depends on the clock, the
+machine or hash order, so the documents are the same bytes from build to build.
 """
 
 from __future__ import annotations
@@ -15,15 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import networkx as nx
 
 from compiler import codes as code_shapes
 from compiler.analysis.changes.model import ChangeReport
-from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions, to_mermaid
+from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions
 from compiler.backends import tabledoc
 from compiler.backends.changes import ChangesView, changes_view
 from compiler.backends.claimtext import claim_layout, json_text, value_text
 from compiler.backends.english import English, Statement, codes_text
-from compiler.backends.examples import WorkedExample, evaluate_examples, examples_for
+from compiler.backends.graph import to_mermaid
 from compiler.backends.layout import Picture, layout
 from compiler.backends.markup import (
     Anchors,
@@ -34,18 +36,37 @@ from compiler.backends.markup import (
     html_text,
     join,
     md_fence,
-    md_phrase,
     md_text,
     phrase,
     plain,
 )
+from compiler.backends.pages import (
+    ENTRY_PAGE,
+    PAGE_BUDGET,
+    Block,
+    Item,
+    Page,
+    Part,
+    block_of,
+    folder_of,
+    lay_out,
+    page_filters,
+)
 from compiler.backends.report import Entry, Report, parse_report
 from compiler.backends.tabledoc import DataTableView
+from compiler.examples.worked import WorkedExample, evaluate_examples, examples_for
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_CARD = 4
+TABLE_ROWS_IN_FULL = 1000
+"""A table with more rows is summarized in the documents: its first `TABLE_ROWS_SHOWN` rows, and how many."""
+TABLE_ROWS_SHOWN = 100
+MERMAID_CHARACTERS = 50_000
+"""The largest diagram code hosts draw (Mermaid's default `maxTextSize`): a larger graph is drawn per section."""
+MERMAID_EDGES = 500
+"""Mermaid's default `maxEdges`, the other limit of one diagram."""
 TOP_LEVEL = ("top", "contents", "overview", "changes", "graph", "rules", "conflicts", "analysis", "coverage",
              "code-index", "code-sets", "tables", "hierarchy", "documentation", "examples")
 KIND_LABELS = {"rule": "Rule", "exception": "Exception", "documentation": "Documentation"}
@@ -181,8 +202,18 @@ class TableView:
     title: str
     source: str | None
     columns: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
+    rows: tuple[tuple[str, ...], ...]  # the rows shown: all of them, or the first of a big table
     used_by: Phrase
+    count: int  # the table's rows
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """One Mermaid diagram: the whole graph (no title), or the part of it one policy section draws;
+    `source` is None when even that is too large for a code host to draw."""
+
+    title: str
+    source: str | None
 
 
 @dataclass(frozen=True)
@@ -201,7 +232,7 @@ class Model:
     sections: tuple[SectionView, ...]
     picture: Picture
     nodes: dict[str, Node]
-    mermaid: str
+    diagrams: tuple[Diagram, ...]
     resolutions: tuple[ResolutionView, ...]
     other_precedences: tuple[Phrase, ...]
     report: Report | None
@@ -359,11 +390,7 @@ class _Builder:
         mine = examples_for(rule.id, self.examples)
         shown = mine[:EXAMPLES_PER_CARD]
         shown_examples = tuple(self.example_view(e, self._entry_of(e)) for e in shown)
-        rest = [e for e in mine if e not in shown]
-        more = None
-        if rest:
-            more = phrase("Also on ", join([(Ref(e.name, self.example_anchors[id(e)]),)
-                                            for e in rest if id(e) in self.example_anchors]))
+        more = self.more_examples([e for e in mine if e not in shown])
         source = None
         label = Path(rule.span.path).name
         written = self.source_text[rule.span.start:rule.span.end] if rule.span.path == self.pack.path else ""
@@ -373,6 +400,21 @@ class _Builder:
         return Card(rule.id, self.anchors.get("rule", rule.id), str(rule.kind), KIND_LABELS.get(str(rule.kind), "Rule"),
                     rule.title, rule.disposition, self.english.statement(rule), facts,
                     tuple(q.text for q in rule.quotes), rule.texts, source, label, status, shown_examples, more)
+
+    def more_examples(self, rest: Sequence[WorkedExample]) -> Phrase | None:
+        """The rule's examples and witnesses beyond those its card shows: the examples linked, the
+        witnesses counted (each is linked from the card's list of the analyzer's entries); None when
+        there are none."""
+        examples = [(Ref(e.name, self.example_anchors[id(e)]),) for e in rest if id(e) in self.example_anchors]
+        witnesses = sum(self._entry_of(e) is not None for e in rest)
+        said: list[Phrase] = []
+        if examples:
+            said.append(phrase("the example " if len(examples) == 1 else "the examples ", join(examples)))
+        if witnesses:
+            more = "one more of the analyzer's witnesses" if witnesses == 1 else \
+                f"{witnesses} more of the analyzer's witnesses"
+            said.append((f"{'on ' if examples else ''}{more} (in its entries listed above)",))
+        return phrase("Also on ", join(said, ", ", " and ")) if said else None
 
     def _entry_of(self, example: WorkedExample) -> Entry | None:
         if example.source != "witness" or self.report is None:
@@ -540,10 +582,11 @@ class _Builder:
     def table_views(self) -> tuple[TableView, ...]:
         views = []
         for table in self.pack.tables:
-            rows = tuple((row.code, *(_cell(c) for c in row.cells)) for row in table.rows)
+            shown = table.rows if len(table.rows) <= TABLE_ROWS_IN_FULL else table.rows[:TABLE_ROWS_SHOWN]
+            rows = tuple((row.code, *(_cell(c) for c in row.cells)) for row in shown)
             views.append(TableView(self.anchors.get("table", table.name), table.name, table.title or "", table.source,
                                    ("code", *(name for name, _ in table.columns)), rows,
-                                   self.used_by(node_id("table", table.name))))
+                                   self.used_by(node_id("table", table.name)), len(table.rows)))
         return tuple(views)
 
     def data_table_views(self) -> tuple[DataTableView, ...]:
@@ -600,12 +643,40 @@ class _Builder:
         return Model(
             pack=pack, title=f"{pack.policy}: {pack.title}" if pack.policy else pack.title,
             facts=self.header_facts(), counts=self.counts(), toc=self.toc(sections),
-            sections=sections, picture=picture, nodes=nodes, mermaid=to_mermaid(self.graph),
+            sections=sections, picture=picture, nodes=nodes, diagrams=self.diagrams(sections),
             resolutions=resolutions, other_precedences=undeclared, report=self.report,
             report_facts=self.report_facts(), entries=entries, coverage=self.coverage(),
             code_rows=self.code_rows(), code_sets=code_sets, value_sets=value_sets, tables=self.table_views(),
             maps=maps, rankings=rankings, ranked=self.ranked(), documentation=documentation, examples=examples,
             changes=changes, data_tables=self.data_table_views())
+
+    def diagrams(self, sections: Sequence[SectionView]) -> tuple[Diagram, ...]:
+        """The graph as one Mermaid diagram when a code host draws it, else one per policy section
+        (its rules, with the rows, rules and data they meet), halved again where still too large."""
+        if _drawable(self.graph):
+            return (Diagram("", to_mermaid(self.graph)),)
+        out: list[Diagram] = []
+        for section in sections:
+            rules = [node_id(card.kind, card.id) for card in section.cards]
+            if rules:
+                out += self._section_diagrams(section.heading, rules)
+        return tuple(out)
+
+    def _section_diagrams(self, title: str, rules: list[str]) -> list[Diagram]:
+        nodes = set(rules)
+        for rule in rules:
+            nodes.update(self.graph.predecessors(rule))
+            nodes.update(self.graph.successors(rule))
+        drawn = self.graph.subgraph(nodes)
+        if _drawable(drawn):
+            return [Diagram(title, to_mermaid(drawn))]
+        if len(rules) == 1:
+            return [Diagram(title, None)]
+        half = (len(rules) + 1) // 2
+        first = self._section_diagrams(title, rules[:half])
+        second = self._section_diagrams(title, rules[half:])
+        parts = first + second
+        return [Diagram(f"{title} ({index} of {len(parts)})", d.source) for index, d in enumerate(parts, 1)]
 
     def header_facts(self) -> tuple[Fact, ...]:
         pack = self.pack
@@ -664,6 +735,10 @@ class _Builder:
         return tuple(items)
 
 
+def _drawable(graph: nx.DiGraph) -> bool:
+    return graph.number_of_edges() <= MERMAID_EDGES and len(to_mermaid(graph)) <= MERMAID_CHARACTERS
+
+
 def _id_phrase(builder: _Builder, rule_id: str) -> Phrase:
     """A rule id as a link; `A over B` (a precedence in the report) as two links."""
     if " over " in rule_id:
@@ -680,7 +755,8 @@ def _title_of(pack: ir.Pack, name: str) -> str:
 def _suggested_codes(pack: ir.Pack, rule: ir.Rule) -> Phrase:
     codes = sorted(_suggests(pack, rule), key=code_shapes.shape)
     text = ", ".join(codes) if codes else "a computed code"
-    return (f"{text} (when {'its suggestion condition holds' if rule.suggest_if is not None else 'it applies'})",)
+    when = "its suggestion condition holds" if rule.suggest_if is not None else "it applies"
+    return (f"{text} (when {when} and the line, billed with it, would not be denied)",)
 
 
 def _suggests(pack: ir.Pack, rule: ir.Rule) -> set[str]:
@@ -798,6 +874,111 @@ def _dedent(text: str) -> str:
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- the Markdown pages
+#
+# The folder `<pack>-policy/`: `README.md` (the header, the contents, the counts, the graph, the
+# conflicts and resolutions, the coverage of the analyst notes, the documentation requirements), a
+# page per policy section's rule cards (`rules-<section>.md`), what changed since the previous
+# version (`changes.md`), the graph per policy section when it is too large for one diagram
+# (`graph.md`), the analyzer's report (`analysis.md`), the code index with the code sets, tables,
+# maps and rankings (`codes.md`) and the examples (`examples.md`), each continued on numbered pages
+# where it passes the budget (`pages.py`).
+
+
+def _body_parts(m: Model, h: Any) -> list[Part]:
+    """Every part but the entry page, in the order of the contents."""
+    parts = []
+    if m.changes is not None:
+        blocks = [block_of(h.changes_lead(m.changes)), *(block_of(h.change(e)) for e in m.changes.changed)]
+        if m.changes.wording:
+            blocks.append(block_of(h.wording(m.changes)))
+        parts.append(Part("changes", m.changes.heading, "changes", tuple(blocks)))
+    if len(m.diagrams) > 1:
+        parts.append(Part("graph", "The rule graph", "graph", (
+            block_of(h.graph_lead(False)), *(block_of(h.diagram(d, True)) for d in m.diagrams))))
+    for section in m.sections:
+        parts.append(Part("rules-" + section.anchor.removeprefix("section-"), section.heading, section.anchor,
+                          (block_of(h.section_lead(section)), *(block_of(h.card(c)) for c in section.cards))))
+    if m.report is not None:
+        parts.append(Part("analysis", "The analyzer's report", "analysis",
+                          (block_of(h.analysis_lead(m)), *(block_of(h.entry(e)) for e in m.entries))))
+    parts.append(Part("codes", "Code index, code sets and tables", "code-index", tuple(_code_blocks(m, h))))
+    parts.append(Part("examples", "Examples", "examples",
+                      (block_of(h.examples_lead(m)), *(block_of(h.example(x, True)) for x in m.examples))))
+    return parts
+
+
+def _code_blocks(m: Model, h: Any) -> list[Block]:
+    out = [block_of(h.code_index_lead(m), keep=True)]
+    columns = h.code_columns()
+    out += [block_of(h.code_row(r), columns, r.codes) for r in m.code_rows]
+    out.append(block_of(h.code_sets_lead(m), keep=True))
+    columns = h.set_columns()
+    out += [block_of(h.set_row(d), columns) for d in (*m.code_sets, *m.value_sets)]
+    out.append(block_of(h.tables_lead(m), keep=True))
+    for table in m.tables:
+        out.append(block_of(h.table_lead(table), keep=True))
+        columns = h.columns(table.columns)
+        out += [block_of(h.row(row), columns) for row in table.rows]
+    for data_table in m.data_tables:  # tables read from files: a summary of each file, its rows when few
+        out.append(block_of(h.data_table_lead(data_table), keep=True))
+        for table_file in data_table.files:
+            out.append(block_of(h.table_file(table_file), keep=bool(table_file.listed)))
+            columns = h.columns(table_file.columns)
+            out += [block_of(h.row(row), columns) for row in table_file.listed]
+    out += [block_of(h.map(d)) for d in m.maps]
+    out.append(block_of(h.rankings_lead(m), keep=True))
+    for ranking in m.rankings:
+        out.append(block_of(h.ranking_lead(ranking), keep=True))
+        for anchor, rows, names in m.ranked:
+            if anchor == ranking.anchor:
+                columns = h.columns(names)
+                out += [block_of(h.row(row), columns) for row in rows]
+    return out
+
+
+def _entry_blocks(m: Model, h: Any, items: Sequence[Item], html: str) -> list[Block]:
+    out = [block_of(h.header(m, html)), block_of(h.contents(items)), block_of(h.overview(m))]
+    if len(m.diagrams) == 1:
+        out += [block_of(h.graph_lead(True), keep=True), block_of(h.diagram(m.diagrams[0], False))]
+    out.append(block_of(h.conflicts_lead(m), keep=True))
+    columns = h.resolution_columns()
+    out += [block_of(h.resolution(r), columns) for r in m.resolutions]
+    if m.other_precedences:
+        out.append(block_of(h.other_precedences(m)))
+    out.append(block_of(h.coverage_lead(m), keep=True))
+    columns = h.coverage_columns()
+    out += [block_of(h.coverage(c), columns) for c in m.coverage]
+    out.append(block_of(h.documentation_lead(m), keep=True))
+    out += [block_of(h.documentation(card)) for card in m.documentation]
+    return out
+
+
+def _contents(m: Model, pages: Sequence[Page]) -> list[Item]:
+    """The model's contents, each part's pages listed beside the link to it when it has several."""
+    listed: dict[str, tuple[tuple[str, str], ...]] = {}
+    for page in pages:
+        if page.count > 1 and page.part.anchor is not None:
+            listed[page.part.anchor] = (*listed.get(page.part.anchor, ()), (page.short, page.name))
+    items = []
+    for anchor, label, children in m.toc:
+        items.append(Item(0, label, None if anchor == "rules" else anchor, listed.get(anchor, ())))
+        items += [Item(1, child_label, child, listed.get(child, ())) for child, child_label in children]
+    return items
+
+
+def markdown_pages(m: Model, env: jinja2.Environment, html: str, budget: int = PAGE_BUDGET) -> dict[str, str]:
+    """The pages of the Markdown document, by file name in the pack's folder (the entry page first).
+    `html` names the HTML document beside the folder; `budget` is where parts are cut into pages."""
+    h = env.get_template("_policy_md.j2").module
+
+    def entry(pages: Sequence[Page]) -> Part:
+        blocks = _entry_blocks(m, h, _contents(m, pages), html)
+        return Part(ENTRY_PAGE.removesuffix(".md"), m.title, None, tuple(blocks))
+
+    return lay_out(_body_parts(m, h), entry, env.get_template("policy.page.md.j2"), m.title, budget)
+
+
 # ---------------------------------------------------------------- rendering
 
 
@@ -832,9 +1013,8 @@ def markdown_environment() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["md"] = md_text
-    env.filters["mdp"] = md_phrase
     env.filters["fence"] = md_fence
-    return _common(env)
+    return _common(page_filters(env))
 
 
 def html_environment() -> jinja2.Environment:
@@ -856,7 +1036,8 @@ def build_model(pack: ir.Pack, source_text: str, analysis: Mapping[str, Any] | N
 def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Mapping[str, Any] | None = None,
                        examples: Sequence[WorkedExample] | None = None,
                        changes: ChangeReport | None = None) -> dict[str, str]:
-    """The pack's policy documents, `{"<pack>.md": ..., "<pack>.html": ...}`.
+    """The pack's policy documents, by path relative to the output folder: the HTML page
+    `<pack>.html` and the Markdown pages `<pack>-policy/README.md` (the entry page), ...
 
     `analysis` is the analyzer's JSON report (contract/ANALYSIS.md), shown when given; `examples`
     are the evaluated examples and witnesses (`evaluate_examples`), evaluated here when omitted;
@@ -864,6 +1045,18 @@ def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Mapping[str
     section "Changes since VERSION" when given.
     """
     model = build_model(pack, source_text, analysis, examples, changes)
-    markdown = markdown_environment().get_template("policy.md.j2").render(m=model)
+    html_name = f"{pack.name}.html"
     html = html_environment().get_template("policy.html.j2").render(m=model)
-    return {f"{pack.name}.md": markdown, f"{pack.name}.html": html}
+    folder = folder_of(pack.name)
+    pages = markdown_pages(model, markdown_environment(), html_name)
+    return {html_name: html, **{f"{folder}/{name}": text for name, text in pages.items()}}
+
+
+def retired_documents(pack_name: str) -> tuple[str, ...]:
+    """Documents an earlier layout wrote that the current one does not: the single Markdown file."""
+    return (f"{pack_name}.md",)
+
+
+def entry_page(pack_name: str) -> str:
+    """The Markdown document's entry page, relative to the output folder."""
+    return f"{folder_of(pack_name)}/{ENTRY_PAGE}"

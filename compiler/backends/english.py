@@ -70,7 +70,20 @@ RESULTS = {"deny": "the line is denied", "review": "the line is sent to review",
 _PLACE_WORDS = {(False, True): "is in", (False, False): "is one of", (True, True): "is not in (or is not given)",
                 (True, False): "is none of (or is not given)"}
 _SHOWN_RUNS = 12
+PLACEHOLDER = "‹{}›"
+"""How a message shows the line field it is filled in with: visibly a placeholder, not a value."""
 _SHOWN_PAIRS = 6
+
+
+def message_text(parts: tuple[ir.MessagePart, ...]) -> str:
+    """A rule's message in quotes, its fields as placeholders (`‹code›`) and what each one stands
+    for: “Hydration ‹code› ran twice” (‹code›: the line's code)."""
+    text = "".join(part.text if part.field is None else PLACEHOLDER.format(part.field) for part in parts)
+    fields = list(dict.fromkeys(part.field for part in parts if part.field is not None))
+    if not fields:
+        return f"“{text}”"
+    glosses = "; ".join(f"{PLACEHOLDER.format(f)}: the line's {LINE_FIELD_NAMES.get(f, f)}" for f in fields)
+    return f"“{text}” ({glosses})"
 
 
 def number_text(value: float) -> str:
@@ -178,9 +191,8 @@ class English:
                 return ("the line is allowed",)
             return phrase("the line is allowed: ", join(overridden, ", ", " and "),
                           " give no finding on it" if len(overridden) > 1 else " gives no finding on it")
-        message = "".join(part.text if part.field is None else "{" + part.field + "}" for part in rule.message)
         outcome = RESULTS.get(rule.disposition or "", f"the line gets a {rule.disposition} finding")
-        return (f"{outcome}, with the message “{message}”",)
+        return (f"{outcome}, with the message {message_text(rule.message)}",)
 
     def suggestion(self, rule: ir.Rule) -> Phrase | None:
         if rule.suggest is None:
@@ -189,9 +201,10 @@ class English:
             suggested: Phrase = (f"code {rule.suggest.value}",)
         else:
             suggested = self.inline(rule.suggest)
+        stands = ", where the line, billed with it, would not be denied"
         if rule.suggest_if is None:
-            return phrase("it suggests ", suggested, " instead")
-        return phrase("it suggests ", suggested, " instead when ", self.inline(rule.suggest_if))
+            return phrase("it suggests ", suggested, " instead", stands)
+        return phrase("it suggests ", suggested, " instead when ", self.inline(rule.suggest_if), " and", stands)
 
     def unless(self, rule: ir.Rule) -> Phrase | None:
         winners = self.pack.overriders(rule.id)
@@ -363,6 +376,8 @@ class English:
             return phrase(f"the {word} of ", join(args, ", ", " and "))
         if expr.name == "is_cpt":
             return phrase(args[0], " is a CPT code (four digits and a digit or letter)")
+        if expr.name == "is_cpt_category_1":
+            return phrase(args[0], " is a CPT category I code (five numeric digits)")
         if expr.name == "is_hcpcs":
             return phrase(args[0], " is a HCPCS Level II code (a letter and four digits)")
         raise EnglishError(f"no English for the function {expr.name}")

@@ -9,7 +9,7 @@ copied: `Anchors` lowercases, keeps `[a-z0-9-]` and makes every anchor unique.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -133,22 +133,30 @@ def md_text(value: object) -> str:
     return _md_start(_md_inline(str(value)))
 
 
-def md_phrase(value: Phrase) -> str:
-    """A phrase in Markdown: escaped text, links to anchors of this document."""
+def md_href(anchor: str) -> str:
+    """The link to an anchor of the same page."""
+    return "#" + _checked(anchor)
+
+
+def md_phrase(value: Phrase, href: Callable[[str], str] = md_href) -> str:
+    """A phrase in Markdown: escaped text, links made by `href` from the anchors (by default to
+    anchors of the same page)."""
     out = []
     for piece in value:
         if isinstance(piece, Ref):
-            out.append(f"[{md_text(piece.text)}](#{_checked(piece.anchor)})")
+            out.append(f"[{md_text(piece.text)}]({href(_checked(piece.anchor))})")
         else:
             out.append(_md_inline(piece))
     return _md_start("".join(out))
 
 
 def md_fence(text: str, info: str = "") -> str:
-    """A fenced code block that `text` cannot close, whatever backticks it holds."""
+    """A fenced code block that `text` cannot close, whatever backticks it holds. A NUL becomes
+    U+FFFD, as every CommonMark renderer shows it, so that no output of this module holds a NUL
+    (the document's pages mark their links with it)."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
-    body = _NEWLINES.sub("\n", text).rstrip("\n")
+    body = _NEWLINES.sub("\n", text).rstrip("\n").replace("\x00", "\ufffd")
     return f"{fence}{info}\n{body}\n{fence}"
 
 

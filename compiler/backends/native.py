@@ -5,7 +5,8 @@ self-contained extension (`cpcp026.cpython-311-x86_64-linux-gnu.so`) that import
 module does and returns the same findings, faster. It needs a C compiler. The pure file stays the
 standard-library-only artifact; a native build is a derived one, written outside `generated/`
 (`rulesc build --native`, default `build/native/`) or kept in a cache keyed by the module's text,
-so `rulesc eval --native` compiles a pack once per version of its generated code.
+so `rulesc eval --native` compiles a pack once per version of its generated code. A module's data
+file (`<name>.tables`) is copied beside its extension, where the extension reads it.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import importlib.metadata
-import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import types
+from collections.abc import Mapping
 from pathlib import Path
 
 CACHE_ENV = "RULESC_CACHE"
@@ -35,15 +35,18 @@ def extension_suffix() -> str:
     return importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
-def compile_native(source: str, name: str, out_dir: Path) -> Path:
-    """Compile a generated module's source with mypyc; the extension's path in `out_dir`.
+def compile_native(files: Mapping[str, str | bytes], name: str, out_dir: Path) -> Path:
+    """Compile a generated module (`files`: `<name>.py` and any data file beside it, by name: text,
+    or the bytes of a data file) with mypyc; the extension's path in `out_dir`, where the data file
+    is copied beside it.
 
     The build runs in a temporary folder (mypyc writes its C files and a build/ folder beside the
     source), and only the finished extension is copied out, under a temporary name first so that
     a reader never sees half a file."""
     with tempfile.TemporaryDirectory(prefix="rulesc-native-") as tmp:
         folder = Path(tmp)
-        (folder / f"{name}.py").write_text(source, encoding="utf-8")
+        for file, content in files.items():
+            (folder / file).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         try:
             done = subprocess.run([sys.executable, "-m", "mypyc", f"{name}.py"], cwd=folder, capture_output=True,
                                   text=True, check=False)
@@ -56,11 +59,24 @@ def compile_native(source: str, name: str, out_dir: Path) -> Path:
             raise NativeBuildError(f"mypyc could not compile {name}.py (it needs mypy and a C compiler, "
                                    f"e.g. gcc, and the Python headers):\n{tail}")
         out_dir.mkdir(parents=True, exist_ok=True)
-        target = out_dir / built.name
-        partial = out_dir / f".{built.name}.partial"
-        shutil.copyfile(built, partial)
-        os.replace(partial, target)
-        return target
+        for file in sorted(files):
+            if file != f"{name}.py":
+                _place(folder / file, out_dir / file)
+        return _place(built, out_dir / built.name)
+
+
+def _place(source: Path, target: Path) -> Path:
+    """Copy a file in under a temporary name, then rename it: a reader never sees half a file."""
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+    return target
+
+
+def native_files(files: Mapping[str, str | bytes], name: str, root: Path | None = None) -> dict[str, Path]:
+    """The files of a module's native build, by name: the extension and the data file beside it."""
+    built = cached_native(files, name, root)
+    return {path.name: path for path in [built] + [built.parent / f for f in sorted(files) if f != f"{name}.py"]}
 
 
 def cache_root() -> Path:
@@ -71,43 +87,28 @@ def cache_root() -> Path:
     return Path(base) / "rulesc"
 
 
-def cache_key(source: str) -> str:
-    """What a native build depends on: the module's text (it carries the pack's digest), this
-    Python's extension ABI and the version of mypyc."""
+def cache_key(files: Mapping[str, str | bytes]) -> str:
+    """What a native build depends on: the module's text (it carries the pack's digest) and its
+    data file's, this Python's extension ABI and the version of mypyc."""
     try:
         mypy_version = importlib.metadata.version("mypy")
     except importlib.metadata.PackageNotFoundError:
         mypy_version = "none"
-    text = "\0".join((source, extension_suffix(), sys.version, mypy_version))
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        content = files[name]
+        data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+        digest.update(name.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
+    text = "\0".join((digest.hexdigest(), extension_suffix(), sys.version, mypy_version))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-def cached_native(source: str, name: str, root: Path | None = None, tables: bytes | None = None) -> Path:
-    """The native build of a generated module from the cache, compiled first when it is not there;
-    `tables` (the module's `.tables` file, whose digest its text records) is kept beside it."""
-    folder = (root or cache_root()) / "native" / name / cache_key(source)
+def cached_native(files: Mapping[str, str | bytes], name: str, root: Path | None = None) -> Path:
+    """The native build of a generated module (`files`, see `compile_native`) from the cache,
+    compiled first when it is not there; its data file, if any, lies beside it."""
+    folder = (root or cache_root()) / "native" / name / cache_key(files)
     path = folder / f"{name}{extension_suffix()}"
-    folder.mkdir(parents=True, exist_ok=True)  # a cache that cannot be written fails before the compiler runs
-    if tables is not None and not (folder / f"{name}.tables").exists():
-        partial = folder / f".{name}.tables.partial"
-        partial.write_bytes(tables)
-        os.replace(partial, folder / f"{name}.tables")
     if path.exists():
         return path
-    return compile_native(source, name, folder)
-
-
-def load_extension(path: Path, name: str) -> types.ModuleType:
-    """Import a native build from its file. Its name is fixed by the build (the pack's name). Its
-    folder is on sys.path while it is imported: a module with tables finds its `.tables` file there."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    folder = str(path.resolve().parent)
-    sys.path.insert(0, folder)
-    try:  # an extension module runs its body when it is created
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(folder)
-    return module
+    folder.mkdir(parents=True, exist_ok=True)  # a cache that cannot be written fails before the compiler runs
+    return compile_native(files, name, folder)

@@ -26,6 +26,7 @@ from compiler.backends.pycode import Namer, one_group, pydoc, pyrepr, pystr_wrap
 from compiler.backends.tables import pack_tables
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_get, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
+from compiler.semantics.names import CODE_TESTS
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
 RUNTIME_PATHS = (RUNTIME / "claims.py", RUNTIME / "values.py")  # copied in this order
@@ -35,9 +36,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MODULE_NAMES = {"math", "re", "datetime", "difflib", "Any", "Callable", "Mapping", "Sequence", "dataclass",
                 "annotations", "POLICY", "RULES", "EFFECTIVE", "evaluate", "unknown_fields", "claim", "line",
                 "parsed", "findings", "hits", "finals", "later", "groups", "first", "rest", "group", "final",
-                "message", "suggest", "evidence", "found", "n", "os", "sys", "json", "hashlib", "array",
-                "Iterable", "TABLES_FILE", "TABLES_DIGEST", "TABLE_FILES", "RULESC_TABLES_DATA", "memo", "decided",
-                "raw"}
+                "message", "suggest", "evidence", "found", "n", "_findings", "_denies", "number", "finding", "os",
+                "sys", "json", "hashlib", "array", "Iterable", "TABLES_FILE", "TABLES_DIGEST", "TABLE_FILES", "memo",
+                "decided", "raw"}
 
 
 class GenerationError(Exception):
@@ -174,7 +175,7 @@ class Emitter:
     def _func(self, expr: ir.Func) -> str:
         args = ", ".join(self.emit(a) for a in expr.args)
         runtime = FUNCTIONS[expr.name].__name__
-        if expr.name in ("is_cpt", "is_hcpcs") or any(a.type.optional for a in expr.args):
+        if expr.name in CODE_TESTS or any(a.type.optional for a in expr.args):
             return f"{runtime}({args})"
         return f"math.{expr.name}({args})" if expr.name in ("ceil", "floor") else f"{expr.name}({args})"
 
@@ -837,6 +838,7 @@ def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
         pack=pack, module_doc=module_doc, runtime=runtime, policy=policy, rules_table=rules_table,
         sets=sets, attributes=attributes, maps=maps, rankings=rankings, rules=code, targets=targets,
         driver=driver, reporting=[c for c in code if c.rule.reports], with_tables=with_tables, tables=tables,
+        suggesting=any(c.rule.reports and c.rule.suggest is not None for c in code),
     )
     try:
         compile(text, f"{pack.name}.py", "exec")

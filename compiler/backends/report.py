@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from compiler.backends.examples import entry_order, rules_named
+from compiler.examples.worked import entry_order, rules_named
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -7,10 +7,9 @@ import sys
 from dataclasses import dataclass, field
 
 from compiler.analysis.quotes import check_quotes
-from compiler.commands.analyze import analysis_for, as_diagnostics
 from compiler.commands.common import Style
 from compiler.diagnostics import Sources, report
-from compiler.pipeline import compile_all, exit_code
+from compiler.pipeline import analysis_for, as_diagnostics, compile_all, exit_code
 
 
 @dataclass(frozen=True)

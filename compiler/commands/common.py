@@ -5,10 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, Sources, report
 from compiler.pipeline import EXIT_ERRORS, compile_all, exit_code
-from compiler.semantics import ir
+
+if TYPE_CHECKING:
+    from compiler.semantics import ir
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Style:
 class Packs:
     plans: list[ir.Plan]
     sources: Sources
+    clean: bool = False  # compiled without a single diagnostic
 
     @property
     def packs(self) -> list[ir.Pack]:
@@ -43,4 +47,4 @@ def compile_or_report(files: Sequence[str], style: Style, tolerate: frozenset[st
     show(diagnostics, sources, style)
     if any(r.plan is None for r in results):
         return exit_code(diagnostics) or EXIT_ERRORS
-    return Packs([r.plan for r in results if r.plan is not None], sources)
+    return Packs([r.plan for r in results if r.plan is not None], sources, not diagnostics)

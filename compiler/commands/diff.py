@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from compiler.analysis.changes.compare import compare_packs
-from compiler.analysis.changes.impact import BadRecord, ImpactUnavailable, measure_impact
 from compiler.analysis.changes.model import ChangeReport, Impact
 from compiler.analysis.changes.render import render_text
+from compiler.batch import BadRecord
 from compiler.commands.common import Style, compile_or_report, show
 from compiler.diagnostics import Sources
 from compiler.inputs.extras import MissingExtra
 from compiler.inputs.formats import InputError
-from compiler.pipeline import ABOUT_EXAMPLES, EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from compiler.pipeline import ABOUT_EXAMPLES, EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ImpactUnavailable, measure_impact
 from compiler.semantics import ir
 
 

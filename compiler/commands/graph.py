@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from compiler.analysis.depgraph import pack_graph
-from compiler.analysis.graph import EXPORTERS, to_dot
+from compiler.backends.graph import EXPORTERS, to_dot
 from compiler.commands.common import Style, compile_or_report
 from compiler.pipeline import EXIT_OK
 

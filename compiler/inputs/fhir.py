@@ -55,6 +55,13 @@ def read_fhir_records(stream: Lines) -> Iterator[Record]:
             count += 1
 
 
+def claims_of(framed: Record) -> Iterator[Record]:
+    """The Claims of one resource the JSON reader framed (a Claim, or a Bundle's), numbered from 0:
+    what the workers of `rulesc eval --jobs` make of one NDJSON line (`compiler.inputs.lines`)."""
+    for count, (position, value, error, claim_id) in enumerate(_claims(framed)):
+        yield Record(count, position, value, error, claim_id)
+
+
 Read = tuple[Where, object, str | None, str | None]
 
 
@@ -271,7 +278,8 @@ class _Mapper:
         resource = (self.contained.get(target) or self.index.get(target)) if isinstance(target, str) else None
         if resource is None:
             return None
-        for found in resource.get("identifier") or ():
+        identifiers = resource.get("identifier")
+        for found in identifiers if isinstance(identifiers, list) else ():
             if isinstance(found, dict) and found.get("system") == NPI and isinstance(found.get("value"), str):
                 return str(found["value"])
         practitioner = resource.get("practitioner")

@@ -4,23 +4,27 @@
 Parquet magic `PAR1` is Parquet; text that starts with `ISA` is X12; JSON whose first part
 (64 KiB) has a `"resourceType":` key is FHIR; anything else is the contract's JSON. Each reader
 other than JSON needs its extra; a missing one raises `MissingExtra` naming it. Every reader
-yields `Record`s in input order, so whatever consumes them (the `eval` writer, a parallel
-evaluator) does not depend on the format.
+yields `Record`s in input order, so whatever consumes them (`compiler.batch`) does not depend on
+the format.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from compiler.inputs.extras import need
 from compiler.inputs.jsonstream import Lines, open_text, read_json_records
+from compiler.inputs.lines import SPLIT_FORMATS
 from compiler.inputs.records import Record
+from compiler.inputs.x12parts import Part, transaction_sets
 
 INPUT_FORMATS = ("auto", "json", "x12", "fhir", "parquet")
 OUTPUT_FORMATS = ("jsonl", "parquet")
@@ -62,18 +66,42 @@ def detect(path: str, stdin: IO[bytes] | None = None) -> str:
         return sniff(source.read(SNIFF))
 
 
-def open_records(input_format: str, path: str, stack: ExitStack) -> Iterator[Record]:
-    """The records of the input at `path` ("-": standard input) read as `input_format` ("auto":
-    detected). Raises OSError when the input cannot be opened, MissingExtra when the format's
-    extra is not installed, InputError when the format cannot read this input."""
+@dataclass(frozen=True)
+class Input:
+    """An input opened for reading in one format (`open_input`).
+
+    `records()` reads it in this process. Where the format splits, worker processes can parse the
+    parts apart: `lines` is the text of a format with a record on each line (JSON Lines, NDJSON
+    FHIR: `compiler.inputs.lines.SPLIT_FORMATS`); `parts()` cuts an X12 file into its transaction
+    sets (`compiler.inputs.x12parts`; None when its envelope asks for one reader of the whole)."""
+
+    format: str
+    lines: Lines | None
+    reader: Callable[..., Iterator[Record]]
+    source: object  # what the reader reads: the text, or the Parquet path
+    parts: Callable[[], Iterator[Part] | None] | None = None  # X12 from a file: its transaction sets
+
+    def records(self, lines: Lines | None = None) -> Iterator[Record]:
+        """The records, read here; from `lines` instead of the input when given (the rest of a
+        text already read in part, its lines before handed on as blank lines)."""
+        return self.reader(self.source if lines is None else lines)
+
+
+def open_input(input_format: str, path: str, stack: ExitStack) -> Input:
+    """The input at `path` ("-": standard input) read as `input_format` ("auto": detected).
+    Raises OSError when the input cannot be opened, MissingExtra when the format's extra is not
+    installed, InputError when the format cannot read this input."""
     binary = getattr(sys.stdin, "buffer", None) if path == "-" else None
     chosen = detect(path, binary) if input_format == "auto" else input_format
     if chosen not in READERS:
-        return read_json_records(_text(path, binary, stack))
+        text = _text(path, binary, stack)
+        return Input("json", text, read_json_records, text)
     need(chosen, INPUT_NAMES[chosen])
     reader = reader_of(chosen)
     if chosen != "parquet":
-        return reader(_text(path, binary, stack))
+        text = _text(path, binary, stack)
+        parts = functools.partial(transaction_sets, path) if chosen == "x12" and path != "-" else None
+        return Input(chosen, text if chosen in SPLIT_FORMATS else None, reader, text, parts)
     if path == "-":
         raise InputError("Parquet input is read from a file or a folder, not standard input")
     folder = Path(path)
@@ -81,15 +109,18 @@ def open_records(input_format: str, path: str, stack: ExitStack) -> Iterator[Rec
         raise FileNotFoundError(2, "No such file or directory", path)
     if folder.is_dir() and not any(folder.rglob("*.parquet")):
         raise InputError(f"{path}: no .parquet file in this folder")
-    return reader(path)
+    return Input(chosen, None, reader, path)
 
 
-def json_text(input_format: str, path: str, stack: ExitStack) -> Lines | None:
-    """The input as text when it is JSON ("auto": detected), for readers that go a line at a time
-    (`rulesc eval --jobs`); None when it is another format, to be read with `open_records`."""
-    binary = getattr(sys.stdin, "buffer", None) if path == "-" else None
-    chosen = detect(path, binary) if input_format == "auto" else input_format
-    return None if chosen in READERS else _text(path, binary, stack)
+def text_input(stream: Lines, input_format: str = "json") -> Input:
+    """Text already open (standard input, a string) as an input of a text format."""
+    reader: Callable[..., Iterator[Record]] = read_json_records if input_format == "json" else reader_of(input_format)
+    return Input(input_format, stream if input_format in SPLIT_FORMATS else None, reader, stream)
+
+
+def open_records(input_format: str, path: str, stack: ExitStack) -> Iterator[Record]:
+    """The records of the input at `path`, read in this process (see `open_input`)."""
+    return open_input(input_format, path, stack).records()
 
 
 def reader_of(input_format: str) -> Callable[..., Iterator[Record]]:

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import collections
 import decimal
+import io
+import pickle
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from typing import Any, TextIO
 
 import pyx12.error_handler
 import pyx12.errors
+import pyx12.map_if
 import pyx12.params
 import pyx12.x12context
 
@@ -64,9 +67,63 @@ class _Fault:
     text: str  # "segment N (ID): message"
 
 
+class _Maps:
+    """pyx12's map module as its reader sees it, except that a map (an implementation guide, the
+    envelope) is parsed from its XML once per process and each reader gets a copy of its own,
+    unpickled (about ten times faster than parsing again; a map keeps counts while it is read, so
+    readers never share one). Reading a file a transaction set at a time, in worker processes,
+    loads the maps once per set."""
+
+    def __init__(self, module: Any) -> None:
+        self._module = module
+        self._parsed: dict[tuple[str, str | None], bytes] = {}
+
+    def load_map_file(self, map_file: str, param: Any, map_path: str | None = None) -> Any:
+        key = (map_file, map_path)
+        if key not in self._parsed:
+            self._parsed[key] = pickle.dumps(self._module.load_map_file(map_file, param, map_path))
+        return pickle.loads(self._parsed[key])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
+
+
+pyx12.x12context.map_if = _Maps(pyx12.map_if)
+
+
 def read_x12_records(stream: TextIO) -> Iterator[Record]:
     """Every claim of an X12 837 stream and every fault outside a claim, in input order."""
     return _Reader(stream).records()
+
+
+_SEGMENT = re.compile(r"\bsegment (\d+)\b")
+
+
+def read_part(text: str, first: int, segments: int) -> tuple[list[Record], bool]:
+    """The records of one transaction set cut out of a file (`compiler.inputs.x12parts.Part`), with
+    the segment numbers of the file; False when the part's reader saw a fault outside the
+    transaction set (in its ISA or GS), or lost its way in the set so that it ended inside a
+    claim: only a reader of the whole file places such faults right."""
+    last = 2 + segments  # in the part, ISA is segment 1, GS 2, the transaction set 3 to `last`
+    clean = True
+    reader = _Reader(io.StringIO(text))
+
+    def moved(number: int) -> int:
+        nonlocal clean
+        if not 3 <= number <= last:
+            clean = False
+        return number + first - 3
+
+    records = []
+    for record in reader.records():
+        position = record.position
+        if isinstance(position, Ordinal) and position.kind == "segment":
+            position = Ordinal("segment", moved(position.number), position.label, position.within)
+        else:
+            clean = False
+        error = None if record.error is None else _SEGMENT.sub(lambda m: f"segment {moved(int(m[1]))}", record.error)
+        records.append(Record(record.index, position, record.value, error, record.claim_id))
+    return records, clean and not reader.unfinished
 
 
 class _Text:
@@ -191,6 +248,7 @@ class _Reader:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.collector = _Collector()
+        self.unfinished = False  # the input ended inside a claim, or reading stopped before its end
         self.count = 0
         self.claim_type: str | None = None
         self.skipped_group: str | None = None  # GS08 of the group being skipped
@@ -240,14 +298,17 @@ class _Reader:
                 yield from self._segment(node, segments)
         segments.cleanup()
         self.collector.handle_errors(segments.pop_errors())
+        self.unfinished = bool(segments.claims)
         yield from self._unread(segments, "the input ends inside this claim")
         rest = segments.raw.buffer.strip()
         if rest:  # pyx12 stops at an empty segment (two terminators in a row) or at text without one
+            self.unfinished = True
             self.collector.add(f"the text after this segment is not read (an empty segment, or no segment "
                                f"terminator): {rest[:40]!r}")
         yield from self._envelope(None)
 
     def _stopped(self, segments: _Segments, error: Exception) -> Iterator[Record]:
+        self.unfinished = True
         number, seg_id = self.collector.current
         yield from self._envelope(number)
         yield from self._unread(segments, f"reading stopped at segment {number} ({seg_id}): {error}")

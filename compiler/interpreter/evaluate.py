@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from compiler.runtime.claims import Claim, ClaimError, Finding, Line, field_text, parse_claim
+from compiler.runtime.claims import Claim, ClaimError, Finding, Line, field_text, parse_claim, standing
 from compiler.runtime.tables import total_of
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
@@ -22,10 +22,12 @@ Env = dict[str, Line]
 
 
 class _Run:
-    """The state of one evaluation: the claim and the lines each rule has matched so far."""
+    """The state of one evaluation: the claim, its edited lines and the lines each rule has matched
+    so far."""
 
-    def __init__(self, claim: Claim) -> None:
+    def __init__(self, claim: Claim, effective: str) -> None:
         self.claim = claim
+        self.edited = [line for line in claim.lines if line.date >= effective]
         self.raw: dict[str, frozenset[int]] = {}
         self.final: dict[str, frozenset[int]] = {}
         # a rule that reads its own findings, while it decides: each line decided so far, raw and final
@@ -45,6 +47,7 @@ class Interpreter:
                        for r in pack.rankings}
         self._overriders = {r.id: pack.overriders(r.id) for r in pack.rules}
         self._rules = {r.id: r for r in pack.rules}
+        self._deniers = tuple(r for r in pack.rules if r.reports and r.disposition == "deny")
         self._tables = {t.name: t for t in pack.data_tables}
         self._indexes: dict[tuple[str, str], TableIndex] = {}
         self._dispatch: dict[type, Callable[[Any, Env, _Run], Any]] = {
@@ -58,27 +61,64 @@ class Interpreter:
         }
 
     # ------------------------------------------------------------ claims
-    def evaluate(self, raw_claim: object, unknown_fields: str = "error") -> list[Finding]:
+    def evaluate(self, raw_claim: object, unknown_fields: str = "error", *,
+                 raw_suggestions: bool = False) -> list[Finding]:
         """Findings for one claim, as a generated module's `evaluate` returns them: ClaimError for a
         malformed claim or (unless unknown_fields="ignore") a field the contract does not name,
-        ValueError for any other unknown_fields than "error" and "ignore"."""
+        ValueError for any other unknown_fields than "error" and "ignore". With `raw_suggestions`,
+        each finding carries the code its rule suggests, whether or not it stands (the analyzer
+        reads them so)."""
         claim = parse_claim(raw_claim, unknown_fields)
-        run = _Run(claim)
-        edited = [line for line in claim.lines if line.date >= self.pack.effective]
-        for rule_id in self.plan.order:
-            rule = self._rules[rule_id]
-            if rule_id in rule.references:
-                run.raw[rule_id] = self._decide_all(rule, edited, run)
-                continue
-            run.raw[rule_id] = frozenset(line.number for line in edited if self._applies(rule, line, run))
+        run = self._decide(claim)
         findings = []
         for rule in self.pack.rules:
             if not rule.reports:
                 continue
             for number in sorted(self._final(rule.id, run)):
                 findings.append(self._finding(rule, claim.lines[number - 1], run))
+        if not raw_suggestions:
+            standing(claim, findings, self._denies)
         findings.sort(key=lambda f: (f.line, f.rule))
         return findings
+
+    def _decide(self, claim: Claim) -> _Run:
+        """Every rule's raw decisions on the claim's lines dated on or after the effective date."""
+        run = _Run(claim, self.pack.effective)
+        for rule_id in self.plan.order:
+            self._raw(rule_id, run)
+        return run
+
+    def _raw(self, rule_id: str, run: _Run) -> frozenset[int]:
+        """The edited lines the rule applies to (decided once per evaluation)."""
+        if rule_id not in run.raw:
+            rule = self._rules.get(rule_id)
+            if rule is None or not rule.edits:
+                run.raw[rule_id] = frozenset()
+            elif rule_id in rule.references:  # it reads its own findings: decided line by line, on demand
+                run.raw[rule_id] = self._decide_all(rule, run)
+            else:
+                run.raw[rule_id] = frozenset(line.number for line in run.edited if self._applies(rule, line, run))
+        return run.raw[rule_id]
+
+    def _denies(self, claim: Claim, number: int) -> bool:
+        """Whether a reporting `deny` rule decides line `number` of the claim (one billed as a
+        suggested code), precedence applied; suggestions are not asked about again. Only that line
+        is decided, and on the other lines only the rules read there with `flagged by` (a rule that
+        reads its own findings decides the lines it reads, as `evaluate` does)."""
+        run = _Run(claim, self.pack.effective)
+        line = claim.lines[number - 1]
+        if line.date < self.pack.effective:
+            return False
+        return any(self._applies_to(rule, line, run)
+                   and not any(self._applies_to(self._rules[w], line, run) for w in self._overriders[rule.id])
+                   for rule in self._deniers)
+
+    def _applies_to(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
+        """Whether the rule applies to one line: decided alone, or, for a rule that reads its own
+        findings, among its decisions on all the lines."""
+        if rule.id in rule.references:
+            return line.number in self._raw(rule.id, run)
+        return self._applies(rule, line, run)
 
     def _applies(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
         if rule.target is not None and line.code not in rule.target.members:
@@ -89,16 +129,16 @@ class Interpreter:
             return False
         return rule.condition is None or bool(self.eval(rule.condition, {"line": line}, run))
 
-    def _decide_all(self, rule: ir.Rule, edited: list[Line], run: _Run) -> frozenset[int]:
+    def _decide_all(self, rule: ir.Rule, run: _Run) -> frozenset[int]:
         """The lines a rule that reads its own findings applies to: decided in line order, each on
-        demand when another line's decision asks for it first (see `_decide`)."""
+        demand when another line's decision asks for it first (see `_decide_line`)."""
         run.deciding[rule.id] = {}
-        for line in edited:
-            self._decide(rule, line, run)
+        for line in run.edited:
+            self._decide_line(rule, line, run)
         decided = run.deciding.pop(rule.id)
         return frozenset(number for number, (raw, _) in decided.items() if raw)
 
-    def _decide(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
+    def _decide_line(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
         """Whether the rule's final finding falls on `line`; a line being decided reads as not flagged."""
         decided = run.deciding[rule.id]
         if line.number in decided:
@@ -107,15 +147,15 @@ class Interpreter:
             return False
         decided[line.number] = (False, False)
         raw = self._applies(rule, line, run)
-        final = raw and not any(line.number in run.raw.get(w, frozenset()) for w in self._overriders.get(rule.id, ()))
+        final = raw and not any(line.number in self._raw(w, run) for w in self._overriders.get(rule.id, ()))
         decided[line.number] = (raw, final)
         return final
 
     def _final(self, rule_id: str, run: _Run) -> frozenset[int]:
         if rule_id not in run.final:
-            hits = run.raw.get(rule_id, frozenset())
+            hits = self._raw(rule_id, run)
             for winner in self._overriders.get(rule_id, ()):
-                hits = hits - run.raw.get(winner, frozenset())
+                hits = hits - self._raw(winner, run)
             run.final[rule_id] = hits
         return run.final[rule_id]
 
@@ -220,7 +260,7 @@ class Interpreter:
 
     def _flagged(self, expr: ir.Flagged, env: Env, run: _Run) -> Any:
         if expr.rule in run.deciding:  # the rule reads its own findings while it decides
-            return self._decide(self._rules[expr.rule], env[expr.var], run)
+            return self._decide_line(self._rules[expr.rule], env[expr.var], run)
         return env[expr.var].number in self._final(expr.rule, run)
 
     def _table_lookup(self, expr: ir.TableLookup, env: Env, run: _Run) -> Any:

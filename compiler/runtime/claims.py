@@ -49,6 +49,7 @@ class Finding:
 
 _CODE = re.compile(r"(?:[0-9]{4}[0-9A-Z]|[A-V][0-9]{4})\Z")
 _CPT = re.compile(r"[0-9]{4}[0-9A-Z]\Z")
+_CPT_CATEGORY_1 = re.compile(r"[0-9]{5}\Z")
 _HCPCS = re.compile(r"[A-V][0-9]{4}\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _STAMP = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2})\Z")
@@ -246,8 +247,9 @@ def _is_drug_code(code: str) -> bool:
 class Line:
     """One validated service line, with the contract's defaults applied."""
 
-    __slots__ = ("charge", "code", "date", "description", "drug", "member_supplied", "minutes", "modifiers",
-                 "number", "pos", "provider", "start", "start_at", "stop", "stop_at", "supervision", "units")
+    __slots__ = ("charge", "code", "date", "description", "drug", "drug_given", "member_supplied", "minutes",
+                 "modifiers", "number", "pos", "provider", "start", "start_at", "stop", "stop_at", "supervision",
+                 "units")
 
     number: int
     code: str
@@ -263,6 +265,7 @@ class Line:
     stop_at: int | None
     minutes: int | None
     drug: str | None
+    drug_given: bool  # whether `drug` is the line's own (else it follows from the code)
     supervision: str
     member_supplied: bool
     description: str | None
@@ -453,10 +456,12 @@ def _fast_claim(raw: object, strict: bool) -> Claim | None:
         drug = get("drug")
         if drug is None:
             line.drug = code if code[0] in "JQ" and _is_drug_code(code) else None
+            line.drug_given = False
         else:
             if type(drug) is not str or not drug:
                 return None
             line.drug = drug
+            line.drug_given = True
             given += 1
         line.provider = provider
         line.pos = pos
@@ -569,6 +574,7 @@ def _built_line(raw: Mapping[Any, Any], number: int, claim: Claim) -> Line:
         line.start_at, line.stop_at = field("start", None), field("stop", None)
         line.minutes = line.stop_at - line.start_at
     line.drug = field("drug", line.code if _is_drug_code(line.code) else None)
+    line.drug_given = "drug" in raw
     line.provider = field("provider", claim.provider)
     line.pos = field("pos", claim.pos)
     line.supervision = field("supervision", "direct")
@@ -704,8 +710,76 @@ def is_cpt(code: str | None) -> bool:
     return code is not None and _CPT.match(code) is not None
 
 
+def is_cpt_category_1(code: str | None) -> bool:
+    """Five numeric digits: a CPT category I code (not a category II `1036F` or III `0591T` code)."""
+    return code is not None and _CPT_CATEGORY_1.match(code) is not None
+
+
 def is_hcpcs(code: str | None) -> bool:
     return code is not None and _HCPCS.match(code) is not None
+
+
+# -- suggestions that stand
+
+
+def rebilled(claim: Claim, number: int, code: str) -> Claim:
+    """The claim with line `number` billed as `code` and every other field as it is; the line's
+    `drug`, where the line does not give one, follows the new code (a HCPCS drug code is its own
+    drug), as it would had the claim been sent that way."""
+    old = claim.lines[number - 1]
+    line = Line()
+    line.number = old.number
+    line.code = code
+    line.date = old.date
+    line.modifiers = old.modifiers
+    line.units = old.units
+    line.provider = old.provider
+    line.pos = old.pos
+    line.charge = old.charge
+    line.start = old.start
+    line.stop = old.stop
+    line.start_at = old.start_at
+    line.stop_at = old.stop_at
+    line.minutes = old.minutes
+    line.drug_given = old.drug_given
+    line.drug = old.drug if old.drug_given else (code if _is_drug_code(code) else None)
+    line.supervision = old.supervision
+    line.member_supplied = old.member_supplied
+    line.description = old.description
+    changed = Claim()
+    changed.id = claim.id
+    changed.type = claim.type
+    changed.pos = claim.pos
+    changed.bill_type = claim.bill_type
+    changed.bill_class = claim.bill_class
+    changed.member = claim.member
+    changed.provider = claim.provider
+    changed.lines = tuple(line if item is old else item for item in claim.lines)
+    changed.by_date = {date: [line if item is old else item for item in same_day] if date == old.date else same_day
+                       for date, same_day in claim.by_date.items()}
+    return changed
+
+
+def standing(claim: Claim, findings: list[Finding], denies: Callable[[Claim, int], bool]) -> list[Finding]:
+    """The findings, each suggested code kept only where it stands: where the line, billed with that
+    code on the same claim (every other line unchanged), would get no `deny` finding. `denies(claim,
+    number)` evaluates the pack on a re-billed claim and says whether line `number` is denied; it
+    never asks about suggestions again. Each line and code is evaluated once. Replaces in place."""
+    verdicts: dict[tuple[int, str], bool] | None = None  # made at the first suggestion: most findings have none
+    for index, finding in enumerate(findings):
+        code = finding.suggest
+        if code is None:
+            continue
+        if verdicts is None:
+            verdicts = {}
+        key = (finding.line, code)
+        denied = verdicts.get(key)
+        if denied is None:
+            denied = verdicts[key] = denies(rebilled(claim, finding.line, code), finding.line)
+        if denied:
+            findings[index] = Finding(finding.rule, finding.line, finding.disposition, finding.message,
+                                      finding.citation, None, finding.evidence)
+    return findings
 
 
 def field_text(value: object) -> str:

@@ -169,19 +169,16 @@ class TableRows:
 
 
 def tables_file(namespace: Mapping[str, Any], name: str) -> bytes:
-    """The bytes of a module's tables file `name`: given to the module by whoever loaded it without a
-    file (as RULESC_TABLES_DATA in `namespace`, its globals), or read from the folder the module was
-    imported from. A native build knows only its file's name while it is imported: the folder is
-    then the entry of sys.path that holds that file."""
-    given = namespace.get("RULESC_TABLES_DATA")
-    if isinstance(given, bytes):
-        return given
+    """The bytes of a module's tables file `name`, read from the folder the module was imported from
+    (`namespace` is the module's globals). A native build knows only its file's bare name while it
+    is imported: the folder is then the first entry of sys.path that holds that file, where the
+    import found it."""
     here = str(namespace.get("__file__") or "")
     if os.path.dirname(here):
         folders = [os.path.dirname(os.path.abspath(here))]
     else:
         folders = [entry or os.curdir for entry in sys.path if os.path.isfile(os.path.join(entry or os.curdir, here))]
-    for folder in folders:
+    for folder in folders[:1]:
         path = os.path.join(folder, name)
         if os.path.isfile(path):
             with open(path, "rb") as stream:

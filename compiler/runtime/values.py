@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from compiler.runtime.claims import Line, is_cpt, is_hcpcs, overlapping, same_drug, same_provider
+from compiler.runtime.claims import Line, is_cpt, is_cpt_category_1, is_hcpcs, overlapping, same_drug, same_provider
 
 # -- runtime begins (copied into generated modules from here to the end marker)
 
@@ -128,7 +128,8 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 }
 ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {"+": opt_add, "-": opt_sub, "*": opt_mul, "/": opt_div}
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "is_cpt": is_cpt, "is_hcpcs": is_hcpcs, "ceil": opt_ceil, "floor": opt_floor, "abs": opt_abs,
+    "is_cpt": is_cpt, "is_cpt_category_1": is_cpt_category_1, "is_hcpcs": is_hcpcs, "ceil": opt_ceil,
+    "floor": opt_floor, "abs": opt_abs,
     "max": opt_max, "min": opt_min,
 }
 RELATIONS: dict[str, Callable[[Line, Line], bool]] = {

@@ -1,11 +1,13 @@
 """A partitioned Parquet data set evaluated on a Dask cluster (`dask.distributed`).
 
-Each file of the data set is one task. A task runs on a worker: it imports the generated edit
-module from its file path (the module `rulesc build` wrote, on a file system every worker sees;
-the module is standard-library Python, so workers need nothing but rulesc[parquet] installed),
-reads its file with the same Parquet reader as `rulesc eval` and writes its results next to the
-others: `OUTPUT/claims/part-NNNNN.parquet` and `OUTPUT/findings/part-NNNNN.parquet`, one part
-per input file, in the order of the files' paths. Read back in part order, the parts are what
+Each file of the data set is one task. A task runs on a worker: it is handed the generated edit
+module's files themselves (the module `rulesc build` wrote, pure or native, and the data file
+beside it, if any: `compiler.batch.engines.ModuleFiles`, sent to the workers once), so workers
+need nothing but rulesc[parquet] installed and the data set on a file system they all see. It
+reads its file with the same Parquet reader as `rulesc eval`, evaluates it with
+`compiler.batch.run` and writes its results next to the others:
+`OUTPUT/claims/part-NNNNN.parquet` and `OUTPUT/findings/part-NNNNN.parquet`, one part per input
+file, in the order of the files' paths. Read back in part order, the parts are what
 `rulesc eval --input FOLDER --output-format parquet` writes in one process, row for row
 (positions name the input file and row, e.g. `part-3.parquet, row 12`).
 
@@ -25,13 +27,8 @@ or from a shell: `python -m compiler.scale.dask_eval MODULE INPUT OUTPUT [--sche
 from __future__ import annotations
 
 import argparse
-import functools
-import hashlib
-import importlib.util
-import io
 import os
 import sys
-import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,32 +38,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from distributed import Client, LocalCluster
 
-from compiler.commands.evaluate import Progress, Summary, evaluate_records
-from compiler.inputs.parquet import (
-    CLAIM_RESULTS,
-    FINDING_RESULTS,
-    ParquetResults,
-    parquet_files,
-    read_parquet_file,
-)
-
-_MODULES: dict[tuple[str, int], types.ModuleType] = {}
-
-
-def load_module_file(path: str | os.PathLike[str]) -> types.ModuleType:
-    """Import a generated module from its file, once per process (again when the file changes)."""
-    file = Path(path).resolve()
-    key = (str(file), file.stat().st_mtime_ns)
-    if key not in _MODULES:
-        name = f"rulesc_generated_{file.stem}_{hashlib.sha1(str(key).encode()).hexdigest()[:10]}"
-        spec = importlib.util.spec_from_file_location(name, file)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"{file}: not a Python module")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the class is built
-        spec.loader.exec_module(module)
-        _MODULES[key] = module
-    return _MODULES[key]
+from compiler.batch import ModuleFiles, Summary, run
+from compiler.batch.parquet import CLAIM_RESULTS, FINDING_RESULTS, ParquetSink
+from compiler.inputs.parquet import parquet_files, read_parquet_file
 
 
 @dataclass(frozen=True)
@@ -80,15 +54,11 @@ class Part:
     errors: int
 
 
-def evaluate_file(module_path: str, file: str, name: str | None, output: str, number: int,
-                  unknown_fields: str = "error") -> Part:
+def evaluate_file(engine: ModuleFiles, file: str, name: str | None, output: str, number: int) -> Part:
     """One task: evaluate the claims of one Parquet file and write its part of the results."""
-    module = load_module_file(module_path)
-    evaluate = functools.partial(module.evaluate, unknown_fields="ignore" if unknown_fields == "ignore" else "error")
-    sink = ParquetResults(output, part=f"part-{number:05d}")
+    sink = ParquetSink(output, part=f"part-{number:05d}")
     try:
-        summary = evaluate_records(read_parquet_file(file, name, file_number=number + 1), evaluate,
-                                   (module.ClaimError,), sink, Progress(io.StringIO(), False))
+        summary = run(read_parquet_file(file, name, file_number=number + 1), engine, sink)
     finally:
         sink.close()
     return Part(file, number, summary.claims, summary.with_findings, summary.errors)
@@ -97,18 +67,17 @@ def evaluate_file(module_path: str, file: str, name: str | None, output: str, nu
 def evaluate_dataset(client: Any, module_path: str | os.PathLike[str], input: str | os.PathLike[str],
                      output: str | os.PathLike[str], unknown_fields: str = "error") -> Summary:
     """Evaluate every Parquet file under `input` on the cluster `client` is connected to, one
-    task per file; results go to `output` (see the module doc). Paths must be the same on the
-    workers (a shared or mounted file system)."""
+    task per file; results go to `output` (see the module doc). The module's files travel to the
+    workers; the data set's paths must be the same on the workers (a shared or mounted file system)."""
     files = parquet_files(input)
-    module = str(Path(module_path).resolve())
-    futures = client.map(evaluate_file, [module] * len(files), [str(Path(f).resolve()) for f, _ in files],
+    engine = client.scatter(ModuleFiles.read(module_path, "ignore" if unknown_fields == "ignore" else "error"),
+                            broadcast=True)
+    futures = client.map(evaluate_file, [engine] * len(files), [str(Path(f).resolve()) for f, _ in files],
                          [name for _, name in files], [str(Path(output).resolve())] * len(files),
-                         list(range(len(files))), [unknown_fields] * len(files), pure=False)
+                         list(range(len(files))), pure=False)
     summary = Summary()
     for part in client.gather(futures):
-        summary.claims += part.claims
-        summary.with_findings += part.with_findings
-        summary.errors += part.errors
+        summary.merge(Summary(part.claims, part.with_findings, part.errors))
     return summary
 
 

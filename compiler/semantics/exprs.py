@@ -15,7 +15,7 @@ from compiler import codes as code_shapes
 from compiler.diagnostics import Collector, Span, did_you_mean
 from compiler.semantics import ir
 from compiler.semantics.data import Data
-from compiler.semantics.names import FUNCTIONS, RESERVED, Unresolved
+from compiler.semantics.names import CODE_TESTS, FUNCTIONS, RESERVED, Unresolved
 from compiler.syntax import ast
 
 
@@ -247,7 +247,7 @@ class ExprResolver:
         if any(a is None for a in args):
             return None
         checked = [a for a in args if a is not None]
-        if node.name in ("is_cpt", "is_hcpcs"):
+        if node.name in CODE_TESTS:
             if not self._expect(checked[0], (ir.Kind.CODE, ir.Kind.TEXT), "a code", node.args[0].span):
                 return None
             return ir.Func(node.name, tuple(checked), ir.BOOL, node.span)

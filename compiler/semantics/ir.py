@@ -367,7 +367,7 @@ class RankOf:
 
 @dataclass(frozen=True)
 class Func:
-    """ceil, floor, abs, max, min, is_cpt, is_hcpcs."""
+    """ceil, floor, abs, max, min, is_cpt, is_cpt_category_1, is_hcpcs."""
 
     name: str
     args: tuple[Expr, ...]

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from compiler.diagnostics import Collector, Span, did_you_mean
 
 # Built-in functions and their arity (negative: at least that many arguments).
-FUNCTIONS = {"ceil": 1, "floor": 1, "abs": 1, "max": -2, "min": -2, "is_cpt": 1, "is_hcpcs": 1, "rank": 2}
+FUNCTIONS = {"ceil": 1, "floor": 1, "abs": 1, "max": -2, "min": -2, "is_cpt": 1, "is_cpt_category_1": 1, "is_hcpcs": 1,
+             "rank": 2}
+# The functions that test the shape of a code (a condition, false for an absent value).
+CODE_TESTS = frozenset({"is_cpt", "is_cpt_category_1", "is_hcpcs"})
 RESERVED = frozenset({"line", "claim"})
 
 

@@ -20,11 +20,8 @@ from compiler.semantics.exprs import ExprResolver, Scope
 from compiler.semantics.names import Unresolved
 from compiler.syntax import ast
 from compiler.syntax.loader import Origin
-from compiler.syntax.vocabulary import CLAIM_TYPES, DISPOSITIONS, ClauseKind, Decision, word
+from compiler.syntax.vocabulary import CLAIM_TYPES, CLAUSE_ORDER, DISPOSITIONS, ClauseKind, Decision, word
 
-CLAUSE_ORDER: dict[ClauseKind, int] = {
-    "covers": 1, "cite": 2, "quote": 3, "text": 4, "on": 5, "at": 6, "outside": 6, "target": 7, "when": 8,
-    "verdict": 9, "suggest": 10, "overrides": 11, "resolves": 12}
 CLAUSE_ORDER_TEXT = ("covers, cite, quote, text, on ... claims, at/outside, target, when, deny/review/info, "
                      "suggest, overrides, resolves")
 _SINGLE: tuple[ClauseKind, ...] = ("cite", "on", "at", "outside", "target", "when", "verdict", "suggest")
@@ -123,6 +120,8 @@ class _RulePass:
         if any(failed_silently) or any(d.severity is Severity.ERROR for d in self.out.items[errors_before:]):
             return None
         assert cited is not None
+        if suggest is not None and "verdict" in clauses:
+            self._suggestion_in_message(suggest, message, clauses["verdict"])
         references = tuple(sorted({node.rule for expr in (condition, suggest, suggest_if)
                                    for node in ir.walk(expr) if isinstance(node, ir.Flagged)}))
         return ir.Rule(decl.id, decl.kind, decl.title, disposition, message, cited[0], cited[1], covers, quotes,
@@ -245,6 +244,26 @@ class _RulePass:
         if verdict is None:
             return None, ()
         return word(verdict.values[0], DISPOSITIONS), self._message(verdict.values[1], verdict.value_spans[1])
+
+    def _suggestion_in_message(self, suggest: ir.Expr, message: tuple[ir.MessagePart, ...],
+                               verdict: ast.Clause) -> None:
+        """A message that names a code the rule suggests promises it; but a suggestion stands only
+        where the line billed with it is not denied, so the finding may carry none."""
+        if isinstance(suggest, ir.Const) and isinstance(suggest.value, str):
+            codes = {suggest.value}
+        elif isinstance(suggest, ir.MapGet) and suggest.map in self.data.maps:
+            codes = {value for _, value in self.data.maps[suggest.map].pairs}
+        else:
+            return
+        text = "".join(part.text for part in message if part.field is None)
+        named = sorted(code for code in codes if re.search(rf"(?<![0-9A-Z]){re.escape(code)}(?![0-9A-Z])", text))
+        if named:
+            self.out.warning("suggestion-in-message",
+                             f"the message names {', '.join(named)}, which the rule suggests; the suggestion is "
+                             "withheld where the line billed with it would be denied, and the message would "
+                             "still promise it", verdict.value_spans[1],
+                             "say what is wrong with the line; the finding's `suggest` carries the code where it "
+                             "stands")
 
     def _message(self, text: str, span: Span) -> tuple[ir.MessagePart, ...]:
         parts: list[ir.MessagePart] = []

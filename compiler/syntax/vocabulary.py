@@ -45,6 +45,12 @@ SET_KINDS: tuple[SetKind, ...] = get_args(SetKind)
 COLUMN_TYPES: tuple[ColumnType, ...] = get_args(ColumnType)
 FILE_COLUMN_TYPES: tuple[FileColumnType, ...] = get_args(FileColumnType)
 
+# The order in which a rule's clauses are written (`at` and `outside` share a place): the checker
+# reports a clause out of this order (`clause-order`) and the formatter writes clauses in it.
+CLAUSE_ORDER: dict[ClauseKind, int] = {
+    "covers": 1, "cite": 2, "quote": 3, "text": 4, "on": 5, "at": 6, "outside": 6, "target": 7, "when": 8,
+    "verdict": 9, "suggest": 10, "overrides": 11, "resolves": 12}
+
 W = TypeVar("W", bound=str)
 
 

@@ -32,8 +32,9 @@ def without(pack: ir.Pack, resolved_by: dict[str, Any], rules: list[str]) -> ir.
     for rule in pack.rules:
         condition = rule.condition
         if rule.id == ident and kind == "condition" and condition is not None:
-            named = {node.rule for node in ir.walk(condition) if isinstance(node, ir.Flagged)} & set(rules)
-            if named - {ident}:
+            named = {node.operand.rule for node in ir.walk(condition) if isinstance(node, ir.Not)
+                     and isinstance(node.operand, ir.Flagged)} & set(rules)
+            if named - {ident}:  # a `not (x flagged by OTHER)` part
                 rule = dataclasses.replace(rule, condition=strip_flagged(condition, named - {ident}))
             else:  # an exclusion of the rule's own condition, found by its location
                 rule = dataclasses.replace(rule, condition=_without_exclusion(condition, resolved_by["location"]))
@@ -81,14 +82,18 @@ def shows(entry: Entry, pack: ir.Pack, claim: dict[str, Any]) -> bool:
         if entry.kind == "overlap":
             return a.disposition != b.disposition or clash
         return a.disposition == b.disposition and not clash
-    if entry.kind == "suggestion-denied":
-        suggesting = _at(findings, rules[0], line)
-        if suggesting is None or suggesting.disposition != "deny" or suggesting.suggest is None:
+    if entry.kind in ("suggestion-withheld", "dead-suggestion"):
+        # the suggesting rule would suggest a code on the line; billed with it, the line is denied (by
+        # the denier the entry names, or by any of them), and the engines withhold the code
+        raw = _at(interpreter(pack).evaluate(claim, raw_suggestions=True), rules[0], line)
+        final = _at(findings, rules[0], line)
+        if raw is None or raw.suggest is None or final is None or final.suggest is not None:
             return False
         rebilled = copy.deepcopy(claim)
-        rebilled["lines"][line - 1]["code"] = suggesting.suggest
-        again = _at(interpreter(pack).evaluate(rebilled), rules[-1], line)
-        return again is not None and again.disposition == "deny"
+        rebilled["lines"][line - 1]["code"] = raw.suggest
+        deniers = rules if entry.kind == "dead-suggestion" else [rules[-1]]  # (the rule may deny its own code)
+        again = interpreter(pack).evaluate(rebilled)
+        return any(f.rule in deniers and f.line == line and f.disposition == "deny" for f in again)
     if entry.kind == "mutual-denial":
         for a_rule, b_rule in ((rules[0], rules[-1]), (rules[-1], rules[0])):
             first = _at(findings, a_rule, line)

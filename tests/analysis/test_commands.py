@@ -72,7 +72,7 @@ def test_build_refuses_unknown_answers_unless_allowed(tmp_path: Path, monkeypatc
     def starved(pack: ir.Pack, **options: Any) -> conflicts.Report:
         return real(pack, **{**options, "rlimit": 1, "use_cache": False})
 
-    monkeypatch.setattr("compiler.commands.analyze.analyze_conflicts", starved)
+    monkeypatch.setattr(conflicts, "analyze_conflicts", starved)
     code, _, err = run_cli("build", "--out", str(tmp_path), str(PACKS / "unknown.rules"))
     assert code == 1 and "--allow-unknown" in err
     code, _, _ = run_cli("build", "--out", str(tmp_path), "--allow-unknown", str(PACKS / "unknown.rules"))

@@ -10,10 +10,14 @@ import pytest
 
 from compiler.analysis.conflicts import analyze_conflicts, render_text
 from compiler.analysis.conflicts.report import Report
+from compiler.analysis.conflicts.universe import is_drug_code
+from compiler.analysis.conflicts.witness import FAMILIAR_PLACES
 from compiler.semantics import ir
 from tests.analysis.checks import confirmed, interpreter
 from tests.conftest import PACK
 from tests.helpers import compile_ok
+
+pytestmark = pytest.mark.slow  # the conflict analyzer's full runs over CPCP026 and its variants
 
 SOURCE = PACK.read_text(encoding="utf-8")
 
@@ -33,7 +37,7 @@ def _variant(tmp_path: Path, text: str) -> tuple[ir.Pack, Report]:
 
 
 @pytest.mark.parametrize(("label", "kind", "rules", "declaration"), [
-    ("K1", "suggestion-denied", ["P15-facility-hierarchy", "P02-hydration-not-concurrent"], "precedence"),
+    ("K1", "suggestion-withheld", ["P15-facility-hierarchy", "P02-hydration-not-concurrent"], "precedence"),
     ("K2", "overlap", ["P15-facility-hierarchy", "P16-second-site-or-encounter"], "exception"),
     ("K2", "overlap", ["P16-one-initial-facility", "P16-second-site-or-encounter"], "exception"),
     ("K2", "overlap", ["P16-one-initial-professional", "P16-second-site-or-encounter"], "exception"),
@@ -78,14 +82,18 @@ def test_text_report_reads_like_a_diagnostic(analyzed: tuple[ir.Pack, Report]) -
     assert "resolved by condition P26-em-needs-modifier-25 (K3)" in text
 
 
-def test_without_k1_the_hierarchy_suggests_a_code_p02_denies(tmp_path: Path) -> None:
+def test_without_k1_the_hierarchy_suggestion_is_withheld(tmp_path: Path) -> None:
+    """K1's withheld suggestion follows from the semantics: without the precedence the analyzer shows
+    it as a withheld suggestion (info), and the pack stays free of errors."""
     text = re.sub(r"precedence P02-hydration-not-concurrent over P15-facility-hierarchy\n  resolves K1 [^\n]*\n", "",
                   SOURCE)
     pack, report = _variant(tmp_path, text)
-    entry = next(e for e in report.conflicts if e.kind == "suggestion-denied"
+    entry = next(e for e in report.conflicts if e.kind == "suggestion-withheld"
                  and e.rules == ["P15-facility-hierarchy", "P02-hydration-not-concurrent"])
-    assert entry.resolved_by is None and entry.severity == "error"
+    assert entry.resolved_by is None and entry.severity == "info"
+    assert "would suggest 96361" in entry.message
     assert confirmed(entry, pack)
+    assert not report.failed
 
 
 def test_without_k3_the_injection_and_the_em_deny_each_other(tmp_path: Path) -> None:
@@ -100,14 +108,38 @@ def test_without_k3_the_injection_and_the_em_deny_each_other(tmp_path: Path) -> 
     assert "96372" in codes
 
 
-def test_without_k4_the_sequential_rule_denies_its_own_suggestion(tmp_path: Path) -> None:
+def test_without_k4_the_sequential_rule_suggestion_is_dead(tmp_path: Path) -> None:
+    """Without K4's exception P04 denies every same-drug 96376, the one it suggests included."""
     text = re.sub(r"exception K4-same-drug-push .*?\n\n", "", SOURCE, flags=re.S)
     pack, report = _variant(tmp_path, text)
-    entry = next(e for e in report.conflicts if e.kind == "suggestion-denied"
-                 and e.rules == ["P04-sequential-new-substance"])
-    assert entry.resolved_by is None and entry.severity == "error"
-    assert confirmed(entry, pack)
-    assert "suggests 96376" in entry.message
+    entry = next(e for e in report.conflicts if e.kind == "dead-suggestion")
+    assert entry.rules[0] == "P04-sequential-new-substance" and "P20-facility-only" in entry.rules
+    assert "(by P04-sequential-new-substance or " in entry.message  # P04 denies the 96376 it suggests
+    assert entry.resolved_by is None and entry.severity == "error" and report.failed
+    assert entry.witness is not None and confirmed(entry, pack)
+    assert "can never stand" in entry.message
+    withheld = next(e for e in report.conflicts if e.kind == "suggestion-withheld"
+                    and e.rules == ["P04-sequential-new-substance"])
+    assert "would suggest 96376" in withheld.message and confirmed(withheld, pack)
+
+
+def test_no_suggestion_of_the_pack_is_dead_and_the_withheld_ones_are_confirmed(
+        analyzed: tuple[ir.Pack, Report]) -> None:
+    """Each suggesting rule's code stands on some claim; where the analyzer shows one withheld, the
+    interpreter confirms it (the cases the hand-written guards used to decide among them)."""
+    pack, report = analyzed
+    assert not [e for e in report.conflicts if e.kind == "dead-suggestion"]
+    withheld = {tuple(e.rules) for e in report.conflicts if e.kind == "suggestion-withheld"}
+    for pair in [("P05-short-infusion-is-push", "P04-sequential-new-substance"),
+                 ("P05-short-infusion-is-push", "P16-one-initial-professional"),
+                 ("P05-short-infusion-is-push", "P16-initial-units"),
+                 ("P10-hydration-of-drugs", "P16-one-initial-facility"),
+                 ("P15-facility-hierarchy", "P22-addon-needs-primary"),
+                 ("P15-facility-hierarchy", "P30-waste-modifier-not-drug"),
+                 ("P21-injection-without-supervision", "P26-em-needs-modifier-25"),
+                 ("P04-sequential-new-substance", "P20-facility-only")]:
+        assert pair in withheld, pair
+    assert not any(r.suggest_if is not None for r in pack.rules)  # no hand-written guard is left
 
 
 def test_without_k2_the_hierarchy_is_no_longer_overridden(tmp_path: Path) -> None:
@@ -158,3 +190,22 @@ def test_a_label_that_no_exclusion_shows_is_reported(tmp_path: Path) -> None:
     assert len(entries) == 1 and "resolves C3" in entries[0].message
     assert any(e.kind == "mutual-denial" and e.rules == ["P06-incidental-procedure"] and e.resolved_by is None
                for e in report.conflicts)
+
+
+def _witness_values(report: Report) -> tuple[set[str], set[str]]:
+    places, drugs = set(), set()
+    for entry in report.conflicts:
+        claim = entry.witness or {}
+        places.update({claim["pos"]} if "pos" in claim else set())
+        for line in claim.get("lines", []):
+            places.update({line["pos"]} if "pos" in line else set())
+            drugs.update({line["drug"]} if "drug" in line else set())
+    return places, drugs
+
+
+def test_witnesses_show_places_and_drugs_a_reader_recognises(analyzed: tuple[ir.Pack, Report]) -> None:
+    """The office (11) or another familiar place of service, never a made-up one such as 99, and
+    drugs given as HCPCS drug codes (J1745), never as a made-up NDC-1."""
+    places, drugs = _witness_values(analyzed[1])
+    assert "11" in places and places <= set(FAMILIAR_PLACES), places
+    assert drugs and all(is_drug_code(d) for d in drugs), drugs

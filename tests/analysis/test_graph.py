@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from compiler.analysis.depgraph import pack_graph
-from compiler.analysis.graph import EXPORTERS, dot_text, to_dot, to_json
+from compiler.backends.graph import EXPORTERS, dot_text, to_dot, to_json
 from tests.conftest import PACK
 from tests.helpers import compile_ok, run_cli
 

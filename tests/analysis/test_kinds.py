@@ -10,6 +10,7 @@ import pytest
 
 from compiler.analysis.conflicts import ReplayMismatch, analyze_conflicts, render_sarif, render_text
 from compiler.analysis.conflicts.report import KINDS, Report
+from compiler.analysis.conflicts.universe import is_drug_code
 from compiler.interpreter.evaluate import Interpreter
 from compiler.semantics import ir
 from tests.analysis.checks import confirmed
@@ -32,7 +33,7 @@ BAD = [
     ("overlap", "overlap", {"A-units", "B-many-units"}),
     ("overlap_suggestions", "overlap", {"A-short", "B-facility"}),
     ("redundant", "redundant", {"A-units", "B-many-units"}),
-    ("suggestion-denied", "suggestion-denied", {"A-infusion-units", "B-push-units"}),
+    ("suggestion-withheld", "suggestion-withheld", {"A-short-infusion", "B-push-units"}),
     ("mutual-denial", "mutual-denial", {"A-injection-with-em", "B-em-with-injection"}),
     ("dead-rule", "dead-rule", {"A-impossible"}),
     ("masked-rule", "masked-rule", {"A-units", "B-any-injection"}),
@@ -50,7 +51,7 @@ def test_each_bad_pack_gives_its_kind(name: str, kind: str, rules: set[str]) -> 
     assert set(entry.rules) == rules
     assert entry.location is not None and entry.location.line >= 1
     assert not report.disagreements
-    if kind in ("overlap", "redundant", "suggestion-denied", "mutual-denial"):
+    if kind in ("overlap", "redundant", "suggestion-withheld", "mutual-denial"):
         assert entry.witness is not None and entry.line is not None
         assert confirmed(entry, pack)
     else:
@@ -58,11 +59,38 @@ def test_each_bad_pack_gives_its_kind(name: str, kind: str, rules: set[str]) -> 
 
 
 def test_the_suggested_code_and_the_rules_are_named() -> None:
-    _, report = analyzed("suggestion-denied")
+    pack, report = analyzed("suggestion-withheld")
     entry = report.conflicts[0]
-    assert entry.rules == ["A-infusion-units", "B-push-units"]  # the suggesting rule is located
-    assert "suggests 96374" in entry.message and entry.severity == "error"
-    assert entry.witness is not None and entry.witness["lines"][entry.line - 1]["code"] == "96365"
+    assert entry.rules == ["A-short-infusion", "B-push-units"]  # the suggesting rule is located
+    assert "would suggest 96374" in entry.message and entry.severity == "info"
+    assert entry.witness is not None and entry.line is not None
+    assert entry.witness["lines"][entry.line - 1]["code"] == "96365"
+    assert entry.witness["lines"][entry.line - 1].get("units", 1) > 1
+    assert confirmed(entry, pack)
+
+
+def test_a_suggestion_that_never_stands_is_dead() -> None:
+    """A rule suggesting a code that another rule denies wherever it is suggested: the withholding
+    (info) and the dead suggestion (error, naming the denier), with a witness the interpreter confirms."""
+    pack, report = analyzed("dead-suggestion")
+    kinds = [(e.kind, e.rules, e.severity) for e in report.conflicts]
+    assert kinds == [("suggestion-withheld", ["A-infusion-units", "B-push-units"], "info"),
+                     ("dead-suggestion", ["A-infusion-units", "B-push-units"], "error")]
+    dead = report.conflicts[1]
+    assert "can never stand" in dead.message and "B-push-units" in dead.message and dead.hint
+    assert dead.location is not None and dead.location.line == 21  # the suggest clause
+    assert dead.witness is not None and confirmed(dead, pack)
+    assert report.failed
+
+
+def test_a_suggestion_that_stands_somewhere_is_not_dead(tmp_path: Path) -> None:
+    text = (PACKS / "dead-suggestion.rules").read_text(encoding="utf-8")
+    path = tmp_path / "pack.rules"
+    path.write_text(text.replace("  when line.units > 1\n  deny \"96374 is one unit.\"",
+                                 "  when line.units > 2\n  deny \"96374 is one unit.\""), encoding="utf-8")
+    pack, sources = compile_ok(path)
+    report = analyze_conflicts(pack, sources=sources, use_cache=False, strict=True)
+    assert [e.kind for e in report.conflicts] == ["suggestion-withheld"]
 
 
 def test_witnesses_are_minimal() -> None:
@@ -91,7 +119,7 @@ def test_every_kind_of_declaration_is_shown_resolving_its_conflict() -> None:
     resolved = {(e.kind, e.resolved_by["declaration"], e.resolved_by["resolves"])
                 for e in report.conflicts if e.resolved_by is not None}
     assert resolved == {("overlap", "precedence", "R1"), ("mutual-denial", "condition", "R2"),
-                        ("suggestion-denied", "suggestion", "R3"), ("overlap", "exception", "R4")}
+                        ("suggestion-withheld", "suggestion", "R3"), ("overlap", "exception", "R4")}
     condition = next(e for e in report.conflicts if e.kind == "mutual-denial")
     assert condition.resolved_by is not None
     assert condition.resolved_by["id"] == "D-em-with-injection"
@@ -163,16 +191,16 @@ def test_the_report_is_deterministic() -> None:
 
 
 def test_text_shows_the_diagnostic_the_source_line_the_witness_and_the_findings() -> None:
-    pack, sources = compile_ok(PACKS / "suggestion-denied.rules")
+    pack, sources = compile_ok(PACKS / "dead-suggestion.rules")
     report = analyze_conflicts(pack, sources=sources, use_cache=False)
     text = render_text(report, sources)
-    first = text.splitlines()[0]
-    assert first.startswith(str(Path("tests/analysis/packs/suggestion-denied.rules")) + ":")
-    assert "error[suggestion-denied]:" in first
-    assert "  suggest 96374" in text and "^^^^^" in text
-    assert "line  code" in text and "96365" in text
-    assert "A-infusion-units deny suggest 96374" in text
-    assert "B-push-units deny" in text  # the findings once billed as suggested
+    dead = text[text.index("error[dead-suggestion]"):]
+    first = text[text.rindex("\n", 0, text.index("error[dead-suggestion]")) + 1:].splitlines()[0]
+    assert first.startswith(str(Path("tests/analysis/packs/dead-suggestion.rules")) + ":")
+    assert "  suggest 96374" in dead and "^^^^^" in dead
+    assert "line  code" in dead and "96365" in dead
+    assert "A-infusion-units deny" in dead and "A-infusion-units deny suggest" not in dead  # withheld
+    assert "B-push-units deny" in dead  # the findings once billed as suggested
 
 
 def test_sarif() -> None:
@@ -253,3 +281,46 @@ def test_mutual_denial_witnesses_carry_the_evidence_both_ways() -> None:
     findings = Interpreter(plan).evaluate(entry.witness)
     by_line = {f.line: f for f in findings}
     assert by_line[1].evidence == (2,) and by_line[2].evidence == (1,)
+
+
+FAMILIAR = """pack familiar
+  title "Witness values a reader recognises"
+  version "1"
+  effective 2024-01-01
+  source "none.txt"
+
+section main "Main"
+  text "Fixture for the conflict analyzer's witnesses."
+
+rule A-drug "A push with a drug"
+  cite main
+  target 96374
+  when line.drug is given
+  deny "96374 with drug {drug}."
+
+rule B-place "A push at a place of service"
+  cite main
+  target 96374
+  when line.pos is given and line.pos != "99"
+  review "96374 at {pos}."
+
+rule C-drug-line "A drug line"
+  cite main
+  target J1745, J2405
+  when line.units > 100
+  review "{code} with {units} units."
+"""
+
+
+def test_a_witness_prefers_the_office_and_a_drug_code_of_the_pack(tmp_path: Path) -> None:
+    """Where any place and any drug do, a witness shows the office (11, a place this pack never
+    names) and a HCPCS drug code, not a made-up place (99) or drug (NDC-1)."""
+    path = tmp_path / "familiar.rules"
+    path.write_text(FAMILIAR, encoding="utf-8")
+    pack, sources = compile_ok(path)
+    report = analyze_conflicts(pack, sources=sources, use_cache=False, strict=True)
+    entry = next(e for e in report.conflicts if set(e.rules) == {"A-drug", "B-place"})
+    assert entry.witness is not None and confirmed(entry, pack)
+    line = entry.witness["lines"][entry.line - 1]
+    assert entry.witness.get("pos", line.get("pos")) == "11"
+    assert is_drug_code(line["drug"]), line

@@ -1,5 +1,5 @@
 """What the interpreter shows on random claims, the analyzer must have proved possible: a pair of
-rules deciding one line, a suggestion denied once billed, a rule that fires. A "no such claim"
+rules deciding one line, a suggestion withheld (denied once billed), a rule that fires. A "no such claim"
 answer that a random claim contradicts is a missed conflict."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from tests.analysis.checks import interpreter as interpreter_for
 from tests.claimgen import CPCP026_CODES, random_claim
 from tests.conftest import PACK, ROOT
 from tests.helpers import compile_ok
+
+pytestmark = pytest.mark.slow  # the conflict analyzer's full run, then random claims against it
 
 CONSTRUCT_CODES = ["96360", "96361", "96365", "96366", "96367", "96374", "96375", "96413", "96401", "99213",
                    "G0463", "J1745", "J2405", "A4206", "96372"]
@@ -52,6 +54,7 @@ def check_claims(pack: ir.Pack, report: Report, claims: list[dict[str, Any]]) ->
     for claim in claims:
         try:
             findings = interpreter.evaluate(claim)
+            raw = interpreter.evaluate(claim, raw_suggestions=True)
         except ClaimError:
             continue
         checked += 1
@@ -67,13 +70,16 @@ def check_claims(pack: ir.Pack, report: Report, claims: list[dict[str, Any]]) ->
                 kinds = ("overlap",) if a.disposition != b.disposition or clash else ("redundant", "overlap")
                 assert _unresolved(entries, kinds, {a.rule, b.rule}), (kinds, a.rule, b.rule, line, claim)
             for a in decided:
-                if a.disposition != "deny" or a.suggest is None:
-                    continue
-                rebilled = copy.deepcopy(claim)
-                rebilled["lines"][line - 1]["code"] = a.suggest
-                for b in interpreter.evaluate(rebilled):
-                    if b.line == line and b.disposition == "deny":
-                        assert _unresolved(entries, ("suggestion-denied",), {a.rule, b.rule}), (a, b, claim)
+                if a.suggest is not None:  # a suggestion that stands: the analyzer must not call it dead
+                    assert not any(e.kind == "dead-suggestion" and e.rules[0] == a.rule for e in report.conflicts)
+        for a in raw:
+            if a.rule not in deciding or a.suggest is None:
+                continue
+            rebilled = copy.deepcopy(claim)
+            rebilled["lines"][a.line - 1]["code"] = a.suggest
+            for b in interpreter.evaluate(rebilled):
+                if b.line == a.line and b.disposition == "deny":
+                    assert _unresolved(entries, ("suggestion-withheld",), {a.rule, b.rule}), (a, b, claim)
     return checked
 
 

@@ -18,6 +18,8 @@ from compiler.semantics import ir
 from tests.claimgen import random_claim
 from tests.conftest import PACK
 
+pytestmark = pytest.mark.slow  # random claims against the solver's change reports
+
 #: edits of the CPCP026 pack: (text, replacement), each occurring once
 EDITS = {
     "threshold": ("when line.minutes is given and line.minutes < 31",

@@ -30,6 +30,8 @@ from tests.diff.replay import Pair, compile_text, direction
 from tests.diff.sampling import random_claims
 from tests.diff.variants import DIRECTIONS, EDITS, EVERY_RULE_EDITED, REFACTORS, Variant
 
+pytestmark = pytest.mark.slow  # the diff suites: every variant compared by the solver
+
 #: the performance goal of `rulesc diff` (issue 14): CPCP026 against itself with every rule edited
 SECONDS = 60.0
 

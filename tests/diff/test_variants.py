@@ -20,6 +20,8 @@ from tests.diff.text import EditError, in_decl, rename, replace, split
 from tests.diff.variants import EDITS, EVERY_RULE_EDITED, REFACTORS, VARIANTS, Variant
 from tests.helpers import run_cli
 
+pytestmark = pytest.mark.slow  # the diff suites' variants, each compiled and checked
+
 RANDOM_CLAIMS = 600
 
 

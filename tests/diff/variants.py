@@ -204,15 +204,15 @@ REORDER_CLAUSES = chain(
             'substance or drug) should not be reported."\n'
             '  quote "Concurrent infusion services are not time based and are only reported once per day regardless '
             'of whether an additional new drug or substance is administered concurrently."\n'),
-    lambda text: _swap_resolves(text),
+    lambda text: _swap_quotes(text),
     in_decl("exception", "P16-second-site-or-encounter", "  covers P16, P17, P29", "  covers P29, P17, P16"),
     in_decl("exception", "P16-second-site-or-encounter",
             "  overrides P16-one-initial-professional, P16-one-initial-facility, P15-facility-hierarchy",
             "  overrides P15-facility-hierarchy\n  overrides P16-one-initial-facility, P16-one-initial-professional"),
     in_decl("codes", "unlisted_codes", "  96379, 96549, J3490, J3590, J7799, J8499, J8999, J9999, C9399",
             "  C9399, J9999, J8999, J8499, J7799, J3590, J3490, 96549, 96379"),
-    in_decl("codes", "initial_codes", "  96360, 96365, 96369, 96374, 96409, 96413, 96416, 96420, 96422, 96425",
-            "  96425, 96422, 96420, 96416, 96413, 96409, 96374, 96369, 96365, 96360"),
+    in_decl("codes", "initial_codes", "= 96360, 96365, 96369, 96374, 96409, 96413, 96416, 96420, 96422, 96425",
+            "= 96425, 96422, 96420, 96416, 96413, 96409, 96374, 96369, 96365, 96360"),
     in_decl("set", "distinct_modifiers", '= "59", "XE", "XS", "XP", "XU"', '= "XU", "XP", "XS", "XE", "59"'),
     in_decl("map", "subsequent_code",
             "  96360 -> 96361, 96365 -> 96367, 96374 -> 96375, 96409 -> 96411, 96413 -> 96417",
@@ -221,17 +221,15 @@ REORDER_CLAUSES = chain(
 )
 
 
-def _swap_resolves(text: str) -> str:
-    """P15's two `resolves` clauses in the other order."""
+def _swap_quotes(text: str) -> str:
+    """P21's two `quote` clauses in the other order."""
     chunks = split(text)
-    [i] = [k for k, c in enumerate(chunks) if c.keyword == "rule" and c.name == "P15-facility-hierarchy"]
+    [i] = [k for k, c in enumerate(chunks) if c.keyword == "rule" and c.name == "P21-injection-without-supervision"]
     body = chunks[i].text
-    if body.count('  resolves C6 "') != 1 or body.count('  resolves C7 "') != 1:
-        raise AssertionError("P15 does not resolve C6 and C7 as it did")
-    first = body.index('  resolves C6 "')
-    second = body.index('  resolves C7 "')
-    end = body.index("\n", second) + 1
-    chunks[i] = Chunk(body[:first] + body[second:end] + body[first:second] + body[end:])
+    quotes = [line for line in body.splitlines(keepends=True) if line.startswith('  quote "')]
+    if len(quotes) != 2:
+        raise AssertionError("P21 does not quote the policy twice as it did")
+    chunks[i] = Chunk(body.replace(quotes[0] + quotes[1], quotes[1] + quotes[0]))
     return join(chunks)
 
 
@@ -256,15 +254,15 @@ REWRITE_CONDITIONS = chain(
             "satisfies max(ceil((p.minutes - 90) / 60), 0) < line.units"),
     # De Morgan, both ways, and `lacks` as `not has`
     in_decl("rule", "P30-single-dose-without-modifier",
-            '  when not (line.pos in inpatient_places or claim.bill_class = "11")\n'
-            '    and line.modifiers lacks "JW" and line.modifiers lacks "JZ"',
+            '  when not (line.pos in inpatient_places or claim.bill_class = "11") and line.modifiers lacks "JW"\n'
+            '    and line.modifiers lacks "JZ"',
             '  when (not (line.pos in inpatient_places) and not (claim.bill_class = "11"))\n'
             '    and not (line.modifiers has "JW" or line.modifiers has "JZ")'),
     in_decl("rule", "P26-em-needs-modifier-25", '  when line.modifiers lacks "25"',
             '  when not (line.modifiers has "25")'),
     in_decl("rule", "P10-hydration-of-drugs",
-            "    if line.code = 96360 and not (line.minutes is given and line.minutes <= 15)",
-            "    if line.code = 96360 and (line.minutes is absent or line.minutes > 15)"),
+            "  when line.drug is given and line.drug not in infusion_fluids",
+            "  when not (line.drug is absent or line.drug in infusion_fluids)"),
     # double negation, and `no` as `not any`
     in_decl("rule", "P28-injection-modifier-59", "  when not (line.modifiers has any distinct_modifiers)",
             "  when not (not (not (line.modifiers has any distinct_modifiers)))"),
@@ -282,8 +280,8 @@ REWRITE_CONDITIONS = chain(
     in_decl("rule", "P01-concurrent-once-per-day",
             "  when line.units > 1 or (any earlier line x where x.code = 96368 and same date)",
             "  when (any earlier line x where same date and x.code in {96368}) or 1 < line.units"),
-    in_decl("rule", "P07-supplies-non-facility", "(x.code in em_services or is_cpt(x.code))",
-            "(is_cpt(x.code) or x.code in em_services)"),
+    in_decl("rule", "P07-supplies-non-facility", "(x.code in em_services or is_cpt_category_1(x.code))",
+            "(is_cpt_category_1(x.code) or x.code in em_services)"),
     # a comparison with an absent value is false: `!= 0` is `< 0 or > 0`
     in_decl("rule", "P33-member-supplied-charge",
             "  when line.member_supplied and line.charge is given and line.charge != 0",
@@ -295,15 +293,11 @@ REWRITE_CONDITIONS = chain(
     # the conjuncts of a quantifier in another order
     in_decl("rule", "P15-facility-hierarchy",
             "  when any other line x where same date and x.code in {initial_codes, addon_codes}\n"
-            "    and not (line.code in short_infusion_codes and line.minutes is given and line.minutes <= 15)\n"
-            "    and not (line.code in hydration and line.drug is given and line.drug not in infusion_fluids)\n"
             "    and not (x.code in {96367, 96375} and same drug)\n"
             "    and rank(x.code, facility_hierarchy) > rank(line.code, facility_hierarchy)\n",
             "  when any other line x where rank(line.code, facility_hierarchy) < rank(x.code, facility_hierarchy)\n"
             "    and not (same drug and x.code in {96375, 96367})\n"
-            "    and not (line.code in hydration and line.drug is given and line.drug not in infusion_fluids)\n"
-            "    and x.code in {addon_codes, initial_codes} and same date\n"
-            "    and not (line.minutes <= 15 and line.minutes is given and line.code in short_infusion_codes)\n"),
+            "    and x.code in {addon_codes, initial_codes} and same date\n"),
 )
 
 SPLIT_TABLES = chain(
@@ -338,7 +332,7 @@ SPLIT_TABLES = chain(
     sub('codes hcpcs_drugs "HCPCS drug codes" = J0120..J9999, Q5101..Q5199\n',
         'codes j_drug_codes "HCPCS J drug codes" = J0120..J9999\n'
         'codes q_biosimilar_codes "HCPCS Q biosimilar codes" = Q5101..Q5199\n'),
-    sub("target hcpcs_drugs", "target j_drug_codes, q_biosimilar_codes"),
+    sub("target hcpcs_drugs", "target j_drug_codes, q_biosimilar_codes", count=2),
     sub("in hcpcs_drugs", "in {j_drug_codes, q_biosimilar_codes}", count=5),
     # ranges cut in pieces, and a union written as a range with holes
     sub("= 96365..96377, 96379", "= 96365..96370, 96371..96377, 96379"),
@@ -373,11 +367,11 @@ REWORD = chain(
             'deny "Sequential infusion 96367 of {drug} was already billed that day; it is billed once per fluid mix."',
             'deny "{drug} was already billed as a sequential infusion that day; 96367 is billed once per fluid mix."'),
     # words that appear in no finding: explanations and section paragraphs
-    in_decl("rule", "P05-short-infusion-is-push",
-            '  text "The push of an initial infusion ranks just below',
-            '  text "In the facility hierarchy, the push of an initial infusion ranks just below'),
-    in_decl("section", "supplies", "    Routine services, equipment and supplies are part of the injection or infusion",
-            "    Routine services, equipment and supplies belong to the injection or infusion"),
+    in_decl("rule", "P07-supplies-non-facility",
+            '  text "A procedure is a CPT category I code',
+            '  text "A procedure here is a CPT category I code'),
+    in_decl("section", "supplies", '  text "Routine services, equipment and supplies are part of the injection',
+            '  text "Routine services, equipment and supplies belong to the injection'),
     in_decl("documentation", "P09-documentation", '  text "Orders, signatures,', '  text "Orders and signatures,'),
 )
 REWORD_TEXTS = {
@@ -393,11 +387,11 @@ REWORD_TEXTS = {
 
 def _split_precedence(text: str) -> str:
     """`precedence A over B, C` as two declarations."""
-    old = ("precedence P16-initial-units over P05-short-infusion-is-push, P10-hydration-of-drugs\n"
-           '  resolves C9 "')
-    new = ("precedence P16-initial-units over P10-hydration-of-drugs\n\n"
-           "precedence P16-initial-units over P05-short-infusion-is-push\n"
-           '  resolves C9 "')
+    old = ("precedence P30-jw-and-jz-together over P30-jw-and-jz-lines, P32-unlisted-review\n"
+           '  resolves C13 "')
+    new = ("precedence P30-jw-and-jz-together over P32-unlisted-review\n\n"
+           "precedence P30-jw-and-jz-together over P30-jw-and-jz-lines\n"
+           '  resolves C13 "')
     return replace(text, old, new)
 
 
@@ -411,24 +405,19 @@ def _precedences_last(text: str) -> str:
 
 
 REORDER_PRECEDENCE = chain(
-    in_decl("precedence", "P33-member-supplied-charge",
-            "over P04-sequential-new-substance, P05-short-infusion-is-push,\n"
-            "    P10-hydration-of-drugs, P21-injection-without-supervision, P30-jw-and-jz-lines, P32-unlisted-review",
-            "over P32-unlisted-review, P30-jw-and-jz-lines, P21-injection-without-supervision,\n"
-            "    P10-hydration-of-drugs, P05-short-infusion-is-push, P04-sequential-new-substance"),
-    in_decl("precedence", "P24-physician-in-facility",
-            "over P05-short-infusion-is-push, P10-hydration-of-drugs, P32-unlisted-review",
-            "over P32-unlisted-review, P05-short-infusion-is-push, P10-hydration-of-drugs"),
+    in_decl("precedence", "P33-member-supplied-charge", "over P30-jw-and-jz-lines, P32-unlisted-review",
+            "over P32-unlisted-review, P30-jw-and-jz-lines"),
     _split_precedence,
     # `precedence A over B` written as `overrides B` in A
-    drop_decl("precedence", "P22-addon-needs-primary"),
-    in_decl("rule", "P22-addon-needs-primary",
-            '  deny "Add-on code {code} is billed without one of its primary codes on the same date."\n',
-            '  deny "Add-on code {code} is billed without one of its primary codes on the same date."\n'
-            "  overrides P05-short-infusion-is-push, P04-sequential-new-substance\n"
-            '  resolves C11 "An add-on billed without its primary is denied for that; the add-on suggested in its '
-            "place (96376 for 96375, a push add-on for an infusion add-on) has the same primaries and would be "
-            'denied again."\n'),
+    drop_decl("precedence", "P24-physician-in-facility"),
+    in_decl("rule", "P24-physician-in-facility",
+            '  deny "{code} is not reported by a physician or QHP in a facility setting (place of service {pos}); it '
+            'is included in the E/M service."\n',
+            '  deny "{code} is not reported by a physician or QHP in a facility setting (place of service {pos}); it '
+            'is included in the E/M service."\n'
+            "  overrides P32-unlisted-review\n"
+            '  resolves C12 "A physician\'s unlisted administration in a facility setting is denied; a code that is '
+            'not paid is not priced by review."\n'),
     _precedences_last,
 )
 
@@ -436,7 +425,6 @@ UNREACHABLE_DATA = chain(
     # 96413 ranks highest in the facility hierarchy, so P15 never denies it: its subsequent code
     # and that code's primaries are never read
     in_decl("map", "subsequent_code", "96413 -> 96417", "96413 -> 96415"),
-    in_decl("table", "subsequent_primaries", "  96413: {96413}", "  96413: {96413, 96409}"),
     # columns no rule reads
     in_decl("table", "facility_only_codes", '"TX/PRO/DX INJ SAME DRUG ADON", yes, yes',
             '"TX/PRO/DX INJ SAME DRUG ADD-ON", yes, no'),
@@ -555,8 +543,8 @@ HYDRATION_DURING_FLUSH = [ln("96360", at="09:00", minutes=60), ln("96523", at="0
 SAME_DRUG_PUSHES_FACILITY = inst(ln("96374", drug="J2405"), ln("96375", drug="J2405"), ln("J2405", units=2))
 SAME_DRUG_PUSHES_FACILITY_96376 = inst(ln("96374", drug="J2405"), ln("96376", drug="J2405"), ln("J2405", units=2))
 HOME_INFUSION = prof(ln("96365", drug="J1745"), ln("J1745", units=40), pos="12")
-SHORT_INFUSION_WITH_PUSH_FACILITY = inst(ln("96365", drug="J1745", at="09:00", minutes=10), ln("96375", drug="J2405"),
-                                         ln("J1745", units=40), ln("J2405", units=2))
+SHORT_INFUSION_WITH_INFUSION_HOUR_FACILITY = inst(ln("96365", drug="J1745", at="09:00", minutes=10), ln("96366"),
+                                                  ln("J1745", units=40))
 SECOND_SITE_XU_FACILITY = inst(ln("96365", drug="J1745"), ln("96374", drug="J2405", mods=("XU",)),
                                ln("J1745", units=40), ln("J2405", units=2))
 
@@ -572,14 +560,26 @@ EDITS: list[Variant] = [
     Variant("push-threshold-raised", "edit", "P05: an infusion of 20 minutes or less is a push",
             in_decl("rule", P05, "  when line.minutes is given and line.minutes <= 15\n",
                     "  when line.minutes is given and line.minutes <= 20\n"),
-            {P05: "broader"},
+            {P05: "broader", P10: "outcome", P15: "outcome"},
             demos=(Demo(P05, "broader", prof(ln("96365", drug="J1745", at="09:00", minutes=18), ln("J1745", units=40)),
-                        1),)),
+                        1),
+                   # the 96365 P10 suggests, and the 96367 P15 suggests, would now be short infusions
+                   Demo(P10, "outcome", prof(ln("96360", drug="J1745", at="09:00", minutes=18), ln("J1745", units=40)),
+                        1),
+                   Demo(P15, "outcome",
+                        inst(ln("96413", drug="J9035"), ln("96365", drug="J1745", at="09:00", minutes=18),
+                             ln("J9035", units=10), ln("J1745", units=40)), 2)),
+            focus=("96365", "96360", "96413")),
     Variant("added-hours-threshold", "edit", "P12: an added hour needs 30 minutes past the first hour, not 90",
             in_decl("rule", "P12-additional-hours", "(p.minutes - 90) / 60", "(p.minutes - 60) / 60"),
-            {"P12-additional-hours": "narrower"},
+            {"P12-additional-hours": "narrower", P15: "outcome"},
             demos=(Demo("P12-additional-hours", "narrower",
-                        prof(ln("96360", at="09:00", minutes=61), ln("96361")), 2),)),
+                        prof(ln("96360", at="09:00", minutes=61), ln("96361")), 2),
+                   # billed as the 96361 P15 suggests, the line is no longer denied for its hours
+                   Demo(P15, "outcome",
+                        inst(ln("96365", drug="J1745"), ln("96360", at="09:00", minutes=61), ln("96360"),
+                             ln("J1745", units=40)), 3)),
+            focus=("96360", "96361", "96365")),
     Variant("conjunct-dropped", "edit", "P30: a single-dose drug line gets advice even beside a JW line of its drug",
             in_decl("rule", P30_SINGLE,
                     '\n    and (no other line x where same date and same drug and x.code in hcpcs_drugs and '
@@ -629,18 +629,28 @@ EDITS: list[Variant] = [
             focus=("G0466", "A4206", "96372")),
     Variant("incidental-code-removed", "edit",
             "96523 is no longer an incidental procedure: P06 stops denying it but counts it as an administration "
-            "that includes an IV start; P02 counts it as a concurrent service, so P16 (which reads P02's findings) "
-            "and P15 (which P02 takes precedence over) decide on fewer lines",
+            "that includes an IV start; P02 counts it as a concurrent service, so P16 and P04 (which read P02's "
+            "findings) and P15 (which P02 takes precedence over) decide on fewer lines, and the codes P05 and P10 "
+            "suggest stand where P16 no longer denies them",
             in_decl("codes", "incidental_procedures", "= 36000, 96523", "= 36000"),
-            {"P06-incidental-procedure": "incomparable", P02: "broader", P16_PROF: "narrower", P15: "narrower"},
+            {"P06-incidental-procedure": "incomparable", P02: "broader", P16_PROF: "narrower", P15: "narrower",
+             "P04-sequential-new-substance": "narrower", P05: "outcome", P10: "outcome"},
             demos=(Demo("P06-incidental-procedure", "narrower",
                         prof(ln("96374", drug="J2405"), ln("96523"), ln("J2405", units=2)), 2),
                    Demo("P06-incidental-procedure", "broader", prof(ln("96523"), ln("36000")), 2),
                    Demo(P02, "broader",
                         prof(ln("96360", at="09:00", minutes=60), ln("96523", at="09:30", minutes=10)), 1),
                    Demo(P16_PROF, "narrower", prof(*HYDRATION_DURING_FLUSH), 3),
-                   Demo(P15, "narrower", inst(*HYDRATION_DURING_FLUSH), 1)),
-            focus=("96523", "36000", "96360", "96365")),
+                   Demo(P15, "narrower", inst(*HYDRATION_DURING_FLUSH), 1),
+                   Demo("P04-sequential-new-substance", "narrower",
+                        prof(ln("96360", drug="J2405", at="09:00", minutes=60), ln("96523", at="09:30", minutes=10),
+                             ln("96367", drug="J2405"), ln("J2405", units=2)), 3),
+                   Demo(P05, "outcome",
+                        prof(*HYDRATION_DURING_FLUSH[:2], ln("96365", drug="J1745", at="11:00", minutes=10),
+                             ln("J1745", units=40)), 3),
+                   Demo(P10, "outcome", prof(*HYDRATION_DURING_FLUSH[:2], ln("96360", drug="J1745"),
+                                             ln("J1745", units=40)), 3)),
+            focus=("96523", "36000", "96360", "96365", "96367")),
     Variant("rule-removed", "edit",
             "P13 and its precedence removed: the JW and JZ lines of a carrier fluid are reviewed again",
             chain(drop_decl("rule", "P13-incidental-hydration"), drop_decl("precedence", "P13-incidental-hydration"),
@@ -657,10 +667,15 @@ EDITS: list[Variant] = [
                           "((x.code in drug_administration and not (x flagged by P23-injection-with-em))\n"
                           "                or x.code in immunization_administration)",
                           "(x.code in drug_administration or x.code in immunization_administration)")),
-            {"P23-injection-with-em": "removed", "P26-em-needs-modifier-25": "broader"},
+            {"P23-injection-with-em": "removed", "P26-em-needs-modifier-25": "broader",
+             "P21-injection-without-supervision": "outcome"},
             demos=(Demo("P23-injection-with-em", "narrower", prof(ln("99213"), ln("96372")), 2),
                    Demo("P26-em-needs-modifier-25", "broader",
-                        prof(ln("99213"), ln("96372"), ln("J2357", units=30, mods=("JZ",))), 1)),
+                        prof(ln("99213"), ln("96372"), ln("J2357", units=30, mods=("JZ",))), 1),
+                   # billed as the 99211 P21 suggests, the line is an E/M beside an injection no longer bundled
+                   Demo("P21-injection-without-supervision", "outcome",
+                        prof(ln("96372", supervision="none"), ln("96372", mods=("59",)),
+                             ln("J2357", units=30, mods=("JZ",))), 1)),
             focus=("99213", "96372")),
     Variant("rule-added", "edit", "a new rule reviews hydration of more than eight hours",
             add_after("rule", "P11-hydration-minimum", NEW_RULE),
@@ -681,21 +696,19 @@ EDITS: list[Variant] = [
                    Demo(P30_LINES, "broader", SALINE_WITH_WASTE, 3)),
             focus=("J7050", "96365")),
     Variant("precedence-dropped", "edit",
-            "P24 no longer silences P05, P10 and P32's review on a physician's administration in a facility",
+            "P24 no longer silences P32's review of a physician's unlisted administration in a facility",
             drop_decl("precedence", "P24-physician-in-facility"),
-            {P05: "broader", P10: "broader", P32_REVIEW: "broader"},
-            demos=(Demo(P05, "broader", SHORT_INFUSION_IN_HOSPITAL, 1),
-                   Demo(P10, "broader", DRUG_AS_HYDRATION_IN_HOSPITAL, 1),
-                   Demo(P32_REVIEW, "broader", UNLISTED_IN_HOSPITAL, 1)),
-            focus=("96365", "96360", "96379")),
-    Variant("precedence-loser-dropped", "edit", "P33 no longer silences P21 on a charged member-supplied line",
-            in_decl("precedence", "P33-member-supplied-charge",
-                    "P10-hydration-of-drugs, P21-injection-without-supervision, P30-jw-and-jz-lines",
-                    "P10-hydration-of-drugs, P30-jw-and-jz-lines"),
-            {"P21-injection-without-supervision": "broader"},
-            demos=(Demo("P21-injection-without-supervision", "broader",
-                        prof(ln("96372", supervision="none", member_supplied=True, charge=10.0)), 1),),
-            focus=("96372",)),
+            {P32_REVIEW: "broader"},
+            demos=(Demo(P32_REVIEW, "broader", UNLISTED_IN_HOSPITAL, 1),),
+            focus=("96379",)),
+    Variant("precedence-loser-dropped", "edit", "P33 no longer silences P32's review of a charged member-supplied line",
+            in_decl("precedence", "P33-member-supplied-charge", "over P30-jw-and-jz-lines, P32-unlisted-review",
+                    "over P30-jw-and-jz-lines"),
+            {P32_REVIEW: "broader"},
+            demos=(Demo(P32_REVIEW, "broader",
+                        prof(ln("96372"), ln("J3490", description="compounded drug", member_supplied=True,
+                                             charge=10.0)), 2),),
+            focus=("J3490", "J3590")),
     Variant("disposition-changed", "edit", "P28: units on 96372 are reviewed, not denied",
             chain(in_decl("rule", "P28-injection-units", '  deny "96372 is billed on', '  review "96372 is billed on'),
                   in_decl("example", "injection-units", "expect line 1 deny by P28-injection-units",
@@ -716,7 +729,7 @@ EDITS: list[Variant] = [
             "P28's own exclusion of distinct-service modifiers becomes an exception over it: P28 decides as before, "
             "the exception is new",
             chain(in_decl("rule", "P28-injection-modifier-59",
-                          "  when not (line.modifiers has any distinct_modifiers)\n    and (any earlier line x",
+                          "  when not (line.modifiers has any distinct_modifiers) and (any earlier line x",
                           "  when (any earlier line x"),
                   add_after("rule", "P28-injection-modifier-59", EXCEPTION_FOR_P28)),
             {"P28-distinct-injection": "added"},
@@ -744,7 +757,7 @@ EDITS: list[Variant] = [
                         prof(ln("96372", supervision="none"), ln("J2357", units=30, mods=("JZ",))), 1),)),
     Variant("suggestion-dropped", "edit", "P04 no longer suggests 96376 to a facility",
             chain(in_decl("rule", "P04-sequential-new-substance",
-                          '  suggest 96376 if claim.type = "institutional" and line.code = 96375\n', ""),
+                          "  suggest same_drug_push[line.code]\n", ""),
                   in_decl("example", "same-drug-sequential-push-facility",
                           "deny by P04-sequential-new-substance suggest 96376",
                           "deny by P04-sequential-new-substance")),
@@ -765,15 +778,21 @@ EDITS: list[Variant] = [
                    Demo("P11-hydration-minimum", "narrower", prof(ln("96360", at="09:00", minutes=3)), 1))),
     Variant("target-swapped", "edit", "P20 targets 96375 instead of the facility-only 96376",
             in_decl("rule", "P20-facility-only", "  target facility_only_codes", "  target 96375"),
-            {"P20-facility-only": "incomparable"},
+            {"P20-facility-only": "incomparable", "P04-sequential-new-substance": "outcome", P05: "outcome"},
             demos=(Demo("P20-facility-only", "narrower",
                         prof(ln("96374", drug="J2405"), ln("96376", drug="J2405"), ln("J2405", units=2)), 2),
                    Demo("P20-facility-only", "broader",
-                        prof(ln("96374", drug="J2405"), ln("96375", drug="J1745"), ln("J2405", units=2)), 2)),
+                        prof(ln("96374", drug="J2405"), ln("96375", drug="J1745"), ln("J2405", units=2)), 2),
+                   # a physician's 96376 is no longer denied, a 96375 is: the codes P04 and P05 suggest
+                   Demo("P04-sequential-new-substance", "outcome",
+                        prof(ln("96374", drug="J2405"), ln("96375", drug="J2405"), ln("J2405", units=2)), 2),
+                   Demo(P05, "outcome",
+                        prof(ln("96365", drug="J1745"), ln("96367", drug="J2405", at="09:00", minutes=10),
+                             ln("J1745", units=40), ln("J2405", units=2)), 2)),
             focus=("96374", "96375", "96376")),
     Variant("ranking-changed", "edit",
-            "the facility hierarchy puts pushes above infusions: P15 and P16 deny the other line, P05 and P10 "
-            "suggest differently where an add-on now outranks the code they would suggest",
+            "the facility hierarchy puts pushes above infusions: P15 and P16 deny the other line, and the codes P05 "
+            "and P10 suggest stand where another line no longer outranks them, or are withheld where one now does",
             in_decl("ranking", "facility_hierarchy", "  then method: infusion > push > injection",
                     "  then method: push > infusion > injection"),
             {P05: "outcome", P10: "outcome", P15: "incomparable", P16_FAC: "incomparable"},
@@ -781,36 +800,42 @@ EDITS: list[Variant] = [
                    Demo(P15, "broader", PUSH_AND_INFUSION_FACILITY, 2),
                    Demo(P16_FAC, "narrower", PUSH_AND_INFUSION_FACILITY, 1),
                    Demo(P16_FAC, "broader", PUSH_AND_INFUSION_FACILITY, 2),
-                   Demo(P05, "outcome", SHORT_INFUSION_WITH_PUSH_FACILITY, 1),
+                   Demo(P05, "outcome", SHORT_INFUSION_WITH_INFUSION_HOUR_FACILITY, 1),
                    Demo(P10, "outcome", inst(ln("96360", drug="J1745"), ln("96375", drug="J2405"),
                                              ln("J1745", units=40), ln("J2405", units=2)), 1)),
             focus=("96365", "96374", "96375", "96360")),
     Variant("shared-place-set-shrinks", "edit",
             "the outpatient hospital (22) is no longer a facility place: P07 decides there and P24 no longer does, "
-            "so the rules P24 silenced decide there too",
+            "so P32's review decides there too, and the codes P05 and P10 suggest stand there",
             in_decl("set", "facility_places", '"02", "19", "21", "22", "23"', '"02", "19", "21", "23"'),
-            {"P07-supplies-non-facility": "broader", "P24-physician-in-facility": "narrower", P05: "broader",
-             P10: "broader", P32_REVIEW: "broader"},
+            {"P07-supplies-non-facility": "broader", "P24-physician-in-facility": "narrower", P05: "outcome",
+             P10: "outcome", P32_REVIEW: "broader"},
             demos=(Demo("P07-supplies-non-facility", "broader", prof(ln("99213"), ln("A4206"), pos="22"), 2),
                    Demo("P24-physician-in-facility", "narrower", prof(ln("96365", drug="J1745"), ln("J1745", units=40),
                                                                      pos="22"), 1),
-                   Demo(P05, "broader", SHORT_INFUSION_IN_HOSPITAL, 1),
-                   Demo(P10, "broader", DRUG_AS_HYDRATION_IN_HOSPITAL, 1),
+                   Demo(P05, "outcome", SHORT_INFUSION_IN_HOSPITAL, 1),
+                   Demo(P10, "outcome", DRUG_AS_HYDRATION_IN_HOSPITAL, 1),
                    Demo(P32_REVIEW, "broader", UNLISTED_IN_HOSPITAL, 1)),
             focus=("96365", "96360", "96379", "A4206", "99213")),
     Variant("shared-modifier-set-shrinks", "edit",
             "XU is no longer a distinct-service modifier: P28 asks for one on more lines, and the exception for a "
-            "second site no longer shields P15 and P16 on lines with XU",
+            "second site no longer shields P15 and P16 on lines with XU (nor the codes P05 and P10 suggest for them)",
             in_decl("set", "distinct_modifiers", '"59", "XE", "XS", "XP", "XU"', '"59", "XE", "XS", "XP"'),
             {"P28-injection-modifier-59": "broader", P16_PROF: "broader", P16_FAC: "broader", P15: "broader",
-             K2: "narrower"},
+             K2: "narrower", P05: "outcome", P10: "outcome"},
             demos=(Demo("P28-injection-modifier-59", "broader", prof(ln("96372"), ln("96372", mods=("XU",))), 2),
                    Demo(P16_PROF, "broader", prof(ln("96374", drug="J2405"), ln("96365", drug="J1745", mods=("XU",)),
                                                   ln("J2405", units=2), ln("J1745", units=40)), 2),
                    Demo(P16_FAC, "broader", SECOND_SITE_XU_FACILITY, 2),
                    Demo(P15, "broader", SECOND_SITE_XU_FACILITY, 2),
-                   Demo(K2, "narrower", SECOND_SITE_XU_FACILITY, 2)),
-            focus=("96372", "96374", "96365")),
+                   Demo(K2, "narrower", SECOND_SITE_XU_FACILITY, 2),
+                   Demo(P05, "outcome",
+                        prof(ln("96374", drug="J2405"), ln("96365", drug="J1745", mods=("XU",), at="09:00",
+                                                             minutes=10),
+                             ln("J2405", units=2), ln("J1745", units=40)), 2),
+                   Demo(P10, "outcome", prof(ln("96374", drug="J2405"), ln("96360", drug="J1745", mods=("XU",)),
+                                             ln("J2405", units=2), ln("J1745", units=40)), 2)),
+            focus=("96372", "96374", "96365", "96360")),
     Variant("absence-sensitive-rewrite", "edit",
             "P30's place test written with `not in` and `!=`, which are false when the place or bill type is "
             "absent: a rewrite that looks equivalent and is narrower",
@@ -819,58 +844,69 @@ EDITS: list[Variant] = [
             {P30_SINGLE: "narrower"},
             demos=(Demo(P30_SINGLE, "narrower", prof(ln("96372"), ln("J2357", units=30)), 2),)),
     Variant("reader-and-loser-of-a-narrower-rule", "edit",
-            "P02 no longer counts chemotherapy as a concurrent service: P16 (reading P02's findings) and P15 (which "
-            "P02 takes precedence over) decide on more lines",
-            in_decl("rule", P02, "    and x.code not in incidental_procedures and not same drug\n",
-                    "    and x.code not in incidental_procedures and not same drug and x.code not in chemotherapy\n"),
-            {P02: "narrower", P16_PROF: "broader", P15: "broader"},
+            "P02 no longer counts chemotherapy as a concurrent service: P16 and P04 (reading P02's findings) and P15 "
+            "(which P02 takes precedence over) decide on more lines, and the codes P05 and P10 suggest are withheld "
+            "where P16 now denies them",
+            in_decl("rule", P02, "    and x.code not in incidental_procedures\n",
+                    "    and x.code not in incidental_procedures and x.code not in chemotherapy\n"),
+            {P02: "narrower", P16_PROF: "broader", P15: "broader", "P04-sequential-new-substance": "broader",
+             P05: "outcome", P10: "outcome"},
             demos=(Demo(P02, "narrower", prof(*HYDRATION_DURING_CHEMOTHERAPY), 1),
                    Demo(P16_PROF, "broader", prof(*HYDRATION_DURING_CHEMOTHERAPY), 2),
-                   Demo(P15, "broader", inst(*HYDRATION_DURING_CHEMOTHERAPY), 1)),
-            focus=("96360", "96413")),
+                   Demo(P15, "broader", inst(*HYDRATION_DURING_CHEMOTHERAPY), 1),
+                   Demo("P04-sequential-new-substance", "broader",
+                        prof(ln("96360", drug="J2405", at="09:00", minutes=60), ln("96413", drug="J9035", at="09:30",
+                                                                                   minutes=60),
+                             ln("96375", drug="J2405"), ln("J9035", units=10), ln("J2405", units=2)), 3),
+                   Demo(P05, "outcome", prof(ln("96360", at="09:00", minutes=60), ln("96401", at="09:30", minutes=10),
+                                             ln("96365", drug="J1745", at="11:00", minutes=10), ln("J1745", units=40)),
+                        3),
+                   Demo(P10, "outcome", prof(ln("96360", at="09:00", minutes=60), ln("96401", at="09:30", minutes=10),
+                                             ln("96360", drug="J1745"), ln("J1745", units=40)), 3)),
+            focus=("96360", "96413", "96401", "96375")),
     Variant("whole-units-assumed", "edit",
-            "P16 denies two units or more, not more than one: 1.5 units are no longer denied, so P05 and P10, "
-            "which P16 takes precedence over, decide there",
+            "P16 denies two units or more, not more than one: 1.5 units are no longer denied, so the codes P05 and "
+            "P10 suggest for such lines stand",
             in_decl("rule", "P16-initial-units", "  when line.units > 1", "  when line.units >= 2"),
-            {"P16-initial-units": "narrower", P05: "broader", P10: "broader"},
+            {"P16-initial-units": "narrower", P05: "outcome", P10: "outcome"},
             demos=(Demo("P16-initial-units", "narrower", prof(ln("96374", drug="J2405", units=1.5), ln("J2405")), 1),
-                   Demo(P05, "broader", prof(ln("96365", drug="J1745", units=1.5, at="09:00", minutes=10),
+                   Demo(P05, "outcome", prof(ln("96365", drug="J1745", units=1.5, at="09:00", minutes=10),
                                              ln("J1745", units=40)), 1),
-                   Demo(P10, "broader", prof(ln("96360", drug="J1745", units=1.5), ln("J1745", units=40)), 1)),
+                   Demo(P10, "outcome", prof(ln("96360", drug="J1745", units=1.5), ln("J1745", units=40)), 1)),
             focus=("96374", "96365", "96360")),
-    Variant("claim-type-dropped", "edit", "P20 applies to facility claims too",
+    Variant("claim-type-dropped", "edit", "P20 applies to facility claims too, so the 96376 P04 suggests is withheld",
             in_decl("rule", "P20-facility-only", "  on professional claims\n", ""),
-            {"P20-facility-only": "broader"},
+            {"P20-facility-only": "broader", "P04-sequential-new-substance": "outcome"},
             demos=(Demo("P20-facility-only", "broader",
-                        inst(ln("96374", drug="J2405"), ln("96376", drug="J2405"), ln("J2405", units=2)), 2),)),
+                        inst(ln("96374", drug="J2405"), ln("96376", drug="J2405"), ln("J2405", units=2)), 2),
+                   Demo("P04-sequential-new-substance", "outcome", SAME_DRUG_PUSHES_FACILITY, 2))),
     Variant("place-flipped", "edit",
-            "P24 applies outside facility places instead of at them: it and the rules it takes precedence over "
-            "each decide some lines they did not and no longer decide others",
+            "P24 applies outside facility places instead of at them: it and P32's review (which it takes "
+            "precedence over) each decide some lines they did not and no longer decide others, and the codes P05 "
+            "and P10 suggest stand where they did not and are withheld where they stood",
             in_decl("rule", "P24-physician-in-facility", "  at facility_places", "  outside facility_places"),
-            {"P24-physician-in-facility": "incomparable", P05: "incomparable", P10: "incomparable",
+            {"P24-physician-in-facility": "incomparable", P05: "outcome", P10: "outcome",
              P32_REVIEW: "incomparable"},
             demos=(Demo("P24-physician-in-facility", "narrower", SHORT_INFUSION_IN_HOSPITAL, 1),
                    Demo("P24-physician-in-facility", "broader",
                         prof(ln("96365", drug="J1745"), ln("J1745", units=40)), 1),
-                   Demo(P05, "broader", SHORT_INFUSION_IN_HOSPITAL, 1),
-                   Demo(P05, "narrower", prof(ln("96365", drug="J1745", at="09:00", minutes=10), ln("J1745", units=40)),
+                   Demo(P05, "outcome", SHORT_INFUSION_IN_HOSPITAL, 1),
+                   Demo(P05, "outcome", prof(ln("96365", drug="J1745", at="09:00", minutes=10), ln("J1745", units=40)),
                         1),
-                   Demo(P10, "broader", DRUG_AS_HYDRATION_IN_HOSPITAL, 1),
-                   Demo(P10, "narrower", prof(ln("96360", drug="J1745"), ln("J1745", units=40)), 1),
+                   Demo(P10, "outcome", DRUG_AS_HYDRATION_IN_HOSPITAL, 1),
+                   Demo(P10, "outcome", prof(ln("96360", drug="J1745"), ln("J1745", units=40)), 1),
                    Demo(P32_REVIEW, "broader", UNLISTED_IN_HOSPITAL, 1),
                    Demo(P32_REVIEW, "narrower", prof(ln("96379", description="intraosseous infusion"),
                                                      ln("J1745", units=40)), 1)),
             focus=("96365", "96360", "96379")),
-    Variant("suggestion-guard-changed", "edit",
-            "P21 no longer suggests 99211 beside another provider's administration or immunization",
-            in_decl("rule", "P21-injection-without-supervision",
-                    "    if no other line x where same date and same provider\n",
-                    "    if no other line x where same date\n"),
+    Variant("suggestion-guard-added", "edit",
+            "P21 suggests 99211 only in the office (place of service 11)",
+            in_decl("rule", "P21-injection-without-supervision", "  suggest 99211\n",
+                    '  suggest 99211 if line.pos = "11"\n'),
             {"P21-injection-without-supervision": "outcome"},
             demos=(Demo("P21-injection-without-supervision", "outcome",
-                        prof(ln("96372", supervision="none", provider="1234567893"), ln("90471", provider="1987654321"),
-                             provider=None), 1),),
-            focus=("96372", "90471")),
+                        prof(ln("96372", supervision="none"), ln("J2357", units=30, mods=("JZ",)), pos="12"), 1),),
+            focus=("96372",)),
     Variant("scope-widened", "edit", "P01 denies every 96368 of a date with another one, the first one too",
             in_decl("rule", "P01-concurrent-once-per-day", "(any earlier line x where x.code = 96368 and same date)",
                     "(any other line x where x.code = 96368 and same date)"),
@@ -881,8 +917,11 @@ EDITS: list[Variant] = [
     Variant("exception-removed", "edit", "the same-drug push exception removed: P04 denies 96376 too",
             drop_decl("exception", K4),
             {K4: "removed", "P04-sequential-new-substance": "broader"},
+            also={"P04-sequential-new-substance": frozenset({"outcome"})},
             demos=(Demo(K4, "narrower", SAME_DRUG_PUSHES_FACILITY_96376, 2),
-                   Demo("P04-sequential-new-substance", "broader", SAME_DRUG_PUSHES_FACILITY_96376, 2)),
+                   Demo("P04-sequential-new-substance", "broader", SAME_DRUG_PUSHES_FACILITY_96376, 2),
+                   # the 96376 P04 suggests for a same-drug 96375 is now denied by P04 itself
+                   Demo("P04-sequential-new-substance", "outcome", SAME_DRUG_PUSHES_FACILITY, 2)),
             focus=("96374", "96376")),
     Variant("rule-renamed", "edit", "P34 under another id: the old id is removed and the new one added",
             sub("P34-home-infusion", "P34-home-administration", count=2),
@@ -896,20 +935,35 @@ EDITS: list[Variant] = [
             demos=(Demo("P34-home-infusion", "narrower", HOME_INFUSION, 1),)),
     Variant("override-dropped", "edit",
             "the second-site exception no longer overrides P15: P15 decides on lines with a distinct-service "
-            "modifier; the exception applies where it did",
+            "modifier, and the codes P05 and P10 suggest for them are withheld there; the exception applies where "
+            "it did",
             in_decl("exception", K2,
                     "  overrides P16-one-initial-professional, P16-one-initial-facility, P15-facility-hierarchy\n",
                     "  overrides P16-one-initial-professional, P16-one-initial-facility\n"),
-            {P15: "broader"},
+            {P15: "broader", P05: "outcome", P10: "outcome"},
             demos=(Demo(P15, "broader", inst(ln("96365", drug="J1745"), ln("96374", drug="J2405", mods=("XS",)),
-                                             ln("J1745", units=40), ln("J2405", units=2)), 2),),
-            focus=("96365", "96374")),
-    Variant("exception-widened", "edit", "the same-drug push exception also covers 96375: P04 never decides on it",
+                                             ln("J1745", units=40), ln("J2405", units=2)), 2),
+                   Demo(P05, "outcome",
+                        inst(ln("96413", drug="J9035"), ln("96365", drug="J1745", mods=("XS",), at="09:00",
+                                                             minutes=10),
+                             ln("J9035", units=10), ln("J1745", units=40)), 2),
+                   Demo(P10, "outcome", inst(ln("96413", drug="J9035"), ln("96360", drug="J1745", mods=("XS",)),
+                                             ln("J9035", units=10), ln("J1745", units=40)), 2)),
+            focus=("96365", "96374", "96360", "96413")),
+    Variant("exception-widened", "edit",
+            "the same-drug push exception also covers 96375: P04 never decides on it, so the 96375 P05 and P15 "
+            "suggest stands where it repeats a drug",
             in_decl("exception", K4, "  target 96376\n", "  target 96375, 96376\n"),
-            {"P04-sequential-new-substance": "narrower", K4: "broader"},
+            {"P04-sequential-new-substance": "narrower", K4: "broader", P05: "outcome", P15: "outcome"},
             demos=(Demo("P04-sequential-new-substance", "narrower", SAME_DRUG_PUSHES_FACILITY, 2),
-                   Demo(K4, "broader", SAME_DRUG_PUSHES_FACILITY, 2)),
-            focus=("96374", "96375")),
+                   Demo(K4, "broader", SAME_DRUG_PUSHES_FACILITY, 2),
+                   Demo(P05, "outcome",
+                        prof(ln("96365", drug="J2405"), ln("96367", drug="J2405", at="09:00", minutes=10),
+                             ln("J2405", units=2)), 2),
+                   Demo(P15, "outcome",
+                        inst(ln("96365", drug="J1745"), ln("96374", drug="J1745"), ln("J1745", units=40)),
+                        2)),
+            focus=("96374", "96375", "96365", "96367")),
 ]
 
 
@@ -980,7 +1034,8 @@ EDITS += [
 #: relations, places, dispositions, suggestions
 EVERY_RULE: dict[str, tuple[str, str, str]] = {
     "P01-concurrent-once-per-day": ("rule", "line.units > 1 or", "line.units > 2 or"),
-    P02: ("rule", "and not same drug\n", "and not same drug and x.code not in chemotherapy\n"),
+    P02: ("rule", "    and x.code not in incidental_procedures\n",
+          "    and x.code not in incidental_procedures and x.code not in chemotherapy\n"),
     "P02-one-hydration-at-a-time": ("rule", "x.number < line.number", "x.number > line.number"),
     "P04-sequential-new-substance": ("rule", "  target sequential_codes", "  target 96367, 96375"),
     K4: ("exception", "  target 96376\n", "  target 96375, 96376\n"),
@@ -995,8 +1050,8 @@ EVERY_RULE: dict[str, tuple[str, str, str]] = {
     "P11-hydration-minimum": ("rule", "line.minutes < 31", "line.minutes < 35"),
     "P12-additional-hours": ("rule", "(p.minutes - 90) / 60", "(p.minutes - 60) / 60"),
     "P13-incidental-hydration": ("rule", "x.code in {therapeutic, chemotherapy}", "x.code in therapeutic"),
-    P15: ("rule", '      and line.modifiers lacks "JW" and line.modifiers lacks "JZ"\n',
-          '      and line.modifiers lacks "JW"\n'),
+    P15: ("rule", "    and not (x.code in {96367, 96375} and same drug)\n",
+          "    and not (x.code = 96367 and same drug)\n"),
     P16_PROF: ("rule", "any earlier line x where x.code in initial_codes",
                "any other line x where x.code in initial_codes"),
     P16_FAC: ("rule", "x.number < line.number", "x.number > line.number"),

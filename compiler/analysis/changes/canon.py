@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from compiler.analysis.suggestions import deniers_of
 from compiler.semantics import ir
 
 Canon = tuple[Any, ...]
@@ -35,19 +36,28 @@ class Canonical:
                         for t in pack.data_tables}
         self._raw: dict[str, Canon] = {}
         self._effective: dict[str, Canon] = {}
+        self._where: dict[str, Canon] = {}
         self._deciding: set[str] = set()  # rules being put in canonical form (one may read itself)
 
     def decisions(self, rule_id: str) -> Canon:
         """The rule's effective decisions: where it fires, less where a rule taking precedence fires,
-        and what its findings decide."""
+        and what its findings decide (a suggested code stands only where none of the rules that can
+        deny the line billed with it does, so their decisions are part of the rule's)."""
         if rule_id not in self._effective:
-            self._deciding.add(rule_id)
             rule = self.rules[rule_id]
-            winners = tuple(sorted((self.raw(w) for w in self.pack.overriders(rule_id) if w in self.rules), key=repr))
-            self._effective[rule_id] = (self.raw(rule_id), winners, rule.disposition,
-                                        self.expr(rule.suggest), self.expr(rule.suggest_if))
-            self._deciding.discard(rule_id)
+            deniers: tuple[Canon, ...] = ()
+            if rule.suggest is not None:
+                deniers = tuple(sorted((self.where(d) for d in deniers_of(self.pack, rule)), key=repr))
+            self._effective[rule_id] = (*self.where(rule_id), rule.disposition, self.expr(rule.suggest),
+                                        self.expr(rule.suggest_if), deniers)
         return self._effective[rule_id]
+
+    def where(self, rule_id: str) -> Canon:
+        """Where the rule's findings are: where it fires, and where the rules taking precedence fire."""
+        if rule_id not in self._where:
+            winners = tuple(sorted((self.raw(w) for w in self.pack.overriders(rule_id) if w in self.rules), key=repr))
+            self._where[rule_id] = (self.raw(rule_id), winners)
+        return self._where[rule_id]
 
     def raw(self, rule_id: str) -> Canon:
         """Where the rule fires, precedence aside."""
@@ -82,7 +92,7 @@ class Canonical:
             return ("table", self._tables.get(expr.table), tuple(self.expr(k) for k in expr.keys), self.expr(expr.on),
                     expr.column, expr.type)
         if isinstance(expr, ir.Flagged):
-            return ("flagged", expr.var, self.decisions(expr.rule)[:2] if expr.rule in self.rules else expr.rule)
+            return ("flagged", expr.var, self.where(expr.rule) if expr.rule in self.rules else expr.rule)
         fields = []
         for f in dataclasses.fields(expr):
             if f.name in _LEFT_OUT:

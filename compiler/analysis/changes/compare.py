@@ -5,8 +5,10 @@ codes built from both, so a code set renamed, split or re-joined is the same set
 For a rule R and a line slot, `O` is "R's finding is on the line under the old pack" (its effective
 decision: raw, less the rules that take precedence over it) and `N` the same under the new pack;
 the questions are `N and not O` (broader), `O and not N` (narrower) and, when neither has an answer,
-`O and N` with a different disposition or suggested code (outcome). A rule whose decisions are the
-same value in both packs (compiler.analysis.changes.canon) is equivalent without a question.
+`O and N` with a different disposition or suggested code (outcome), the suggested code being the one
+that stands (absent where the line, billed with it, is denied: the semantics both engines share). A
+rule whose decisions are the same value in both packs (compiler.analysis.changes.canon) is
+equivalent without a question.
 
 Every witness is a solver model made into a claim, replayed through the interpreters of both packs,
 shrunk while they still show the change, and reported with the rule's findings under each.
@@ -30,6 +32,7 @@ from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT,
 from compiler.analysis.conflicts.shape import NONE, Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe
 from compiler.analysis.conflicts.witness import Claim, Replay, claim_from_model, minutes, shrink, stamp
+from compiler.analysis.suggestions import deniers_of
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 
@@ -64,12 +67,17 @@ class _Side:
         return self.shapes.effective(rule_id, positive) if rule_id in self.deciding else NONE
 
     def suggestion_shape(self, rule_id: str) -> Shape:
+        """The shape of the rule's suggestion that stands: its code and guard, and every rule that can
+        deny the line billed with it (in the re-billed claim, either way)."""
         rule = self.deciding.get(rule_id)
         if rule is None:
             return NONE
         shape = NONE
         for expr in (rule.suggest, rule.suggest_if):
             shape = shape + self.shapes.expr(expr, True, frozenset()) + self.shapes.expr(expr, False, frozenset())
+        if rule.suggest is not None:
+            for denier in deniers_of(self.pack, rule, tuple(self.deciding)):
+                shape = shape + self.shapes.effective(denier, True) + self.shapes.effective(denier, False)
         return shape
 
     def findings(self, rule_id: str, claim: Claim) -> dict[int, Finding] | None:
@@ -259,7 +267,7 @@ class Comparison:
             both = conj(old.effective(rule_id, a), new.effective(rule_id, a))
             if not same_disposition:
                 return both
-            so, sn = old.suggestion(rule_id, a), new.suggestion(rule_id, a)
+            so, sn = old.standing(rule_id, a), new.standing(rule_id, a)  # the suggestions that stand
             differ = disj(so.absent != sn.absent, conj(neg(so.absent), so.id != sn.id))
             return conj(both, differ)
 

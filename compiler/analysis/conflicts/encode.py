@@ -24,10 +24,12 @@ from compiler.analysis.conflicts.universe import (
     Universe,
     Unsupported,
     is_cpt,
+    is_cpt_category_1,
     is_drug_code,
     is_hcpcs,
     merge_ranges,
 )
+from compiler.analysis.suggestions import deniers_of
 from compiler.semantics import ir
 
 # ---------------------------------------------------------------- symbolic values
@@ -232,6 +234,8 @@ class Encoder:
         self._conditions: dict[str, ir.Expr | None] = {}
         self._raw: dict[tuple[str, int, tuple[Any, ...]], Z3] = {}
         self._effective: dict[tuple[str, int, tuple[Any, ...]], Z3] = {}
+        self._standing: dict[tuple[str, int], Atom] = {}
+        self._deniers: dict[str, tuple[str, ...]] = {}
         self._values: dict[tuple[int, tuple[tuple[str, int], ...], tuple[Any, ...]], tuple[ir.Expr, Value]] = {}
         self._ranges: dict[tuple[int, tuple[tuple[int, int], ...]], tuple[Z3, Z3]] = {}
         self._cases: dict[tuple[str, str], list[tuple[Any, list[tuple[int, int]]]]] = {}
@@ -291,7 +295,8 @@ class Encoder:
         return self._effective[key]
 
     def suggestion(self, rule_id: str, slot: int, view: View = BASE) -> Atom:
-        """The code the rule's finding on the slot suggests (absent: no suggestion)."""
+        """The code the rule's finding on the slot would suggest, whether or not it stands (absent:
+        no suggestion): its raw suggestion."""
         rule = self.rules[rule_id]
         if rule.suggest is None:
             return Atom(z3.IntVal(-1, self.ctx), self.true)
@@ -305,6 +310,42 @@ class Encoder:
         # a suggestion that is not a code the claim can carry (a text) is no suggestion
         is_code = self.within(value.id, [self.u.code_span])
         return Atom(value.id, disj(value.absent, neg(guard), neg(is_code)))
+
+    def standing(self, rule_id: str, slot: int) -> Atom:
+        """The code the rule's finding on the slot suggests, as both engines give it: its raw
+        suggestion, absent where the line, billed with that code on the same claim, is denied."""
+        key = (rule_id, slot)
+        if key not in self._standing:
+            raw = self.suggestion(rule_id, slot)
+            if self.rules[rule_id].suggest is None:
+                self._standing[key] = raw
+            else:
+                self._standing[key] = Atom(raw.id, disj(raw.absent, self.denied_as_suggested(rule_id, slot)))
+        return self._standing[key]
+
+    def denied_as_suggested(self, rule_id: str, slot: int, deniers: tuple[str, ...] | None = None) -> Z3:
+        """Whether some rule of `deniers` (all that can decide the suggested code: None) denies the
+        slot in the claim where it is billed with the rule's raw suggestion (the re-billed view; a
+        re-billed claim is never asked about suggestions again)."""
+        names = self.deniers(rule_id) if deniers is None else deniers
+        for name in (rule_id, *names):  # where the encoder stops for tables read from files (see _table_reader)
+            reason = _table_reader(self.rules[name])
+            if reason is not None:
+                raise Unsupported(f"{name} {reason}, which the claim billed with a suggested code cannot encode yet")
+        view = self.suggested_view(rule_id, slot)
+        return disj(*[self.effective(b, slot, view) for b in names]) if names else self.false
+
+    def suggested_view(self, rule_id: str, slot: int) -> View:
+        """The claim with the slot billed as the rule's raw suggestion (one view per suggested term:
+        rules that suggest the same code share it)."""
+        suggestion = self.suggestion(rule_id, slot)
+        return self.rebilled(slot, suggestion, ("code", suggestion.id.get_id()))
+
+    def deniers(self, rule_id: str) -> tuple[str, ...]:
+        """The deny rules that can decide a line billed with what the rule suggests."""
+        if rule_id not in self._deniers:
+            self._deniers[rule_id] = deniers_of(self.pack, self.rules[rule_id], tuple(self.rules))
+        return self._deniers[rule_id]
 
     def evidence(self, rule_id: str, slot: int, other: int, view: View = BASE) -> Z3:
         """Whether line `other` is in the evidence of the rule's finding on `slot`."""
@@ -520,9 +561,9 @@ class Encoder:
         return value
 
     def _func(self, expr: ir.Func, env: dict[str, int], view: View) -> Value:
-        if expr.name in ("is_cpt", "is_hcpcs"):
+        if expr.name in _CODE_TESTS:
             atom = self._atom(expr.args[0], env, view)
-            predicate = is_cpt if expr.name == "is_cpt" else is_hcpcs
+            predicate = _CODE_TESTS[expr.name]
             return conj(neg(atom.absent), self.within(atom.id, self.u.code_ranges(predicate)))
         args = [self._number(a, env, view) for a in expr.args]
         absent = disj(*[a.absent for a in args])
@@ -730,6 +771,19 @@ class Encoder:
         return disj(*options) if options else self.false
 
 
+def _table_reader(rule: ir.Rule) -> str | None:
+    """Why the encoder cannot encode the rule in any claim, a re-billed one included: it looks rows
+    up in a table read from files, or reads its own findings (None: neither). Both reach `raw` as
+    Unsupported too; the re-billed claim says so before it builds its view. This is the seam for
+    reasoning about tables: a lookup keyed by a line's code changes when the line is re-billed."""
+    if rule.id in rule.references:
+        return "reads its own findings"
+    for expr in (rule.condition, rule.suggest, rule.suggest_if):
+        if any(isinstance(node, ir.TableLookup) for node in ir.walk(expr)):
+            return "looks rows up in a table read from files"
+    return None
+
+
 def _counts(expr: ir.Expr) -> list[ir.Quant]:
     """The `count` quantifiers of an arithmetic expression or comparison."""
     if isinstance(expr, ir.Quant):
@@ -759,6 +813,10 @@ def _extreme(values: list[Z3], largest: bool) -> Z3:
     for value in values[1:]:
         result = z3.If(value > result if largest else value < result, value, result)
     return result
+
+
+_CODE_TESTS: dict[str, Callable[[str], bool]] = {
+    "is_cpt": is_cpt, "is_cpt_category_1": is_cpt_category_1, "is_hcpcs": is_hcpcs}
 
 
 def _drug(code: str) -> bool:

@@ -24,6 +24,7 @@ from compiler.analysis.conflicts.report import Entry, Location
 from compiler.analysis.conflicts.shape import Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe, is_drug_code
 from compiler.analysis.conflicts.witness import (
+    FAMILIAR_PLACES,
     Claim,
     Conflict,
     Replay,
@@ -32,6 +33,7 @@ from compiler.analysis.conflicts.witness import (
     rebill,
     shrink,
 )
+from compiler.analysis.suggestions import deniers_of
 from compiler.diagnostics import Sources, Span
 from compiler.semantics import ir
 from compiler.semantics.ir import walk
@@ -205,6 +207,14 @@ class Analysis:
         self._solvers: dict[int, Any] = {}
         self._encoders: dict[tuple[int, Variant], Encoder] = {}
         self._groups = {rid: self._target_groups(r) for rid, r in self.rules.items()}
+        self._deniers: dict[str, tuple[str, ...]] = {}
+        self.standing_in_examples: set[str] | None = None  # rules whose suggestion stands in an example
+
+    def deniers(self, rule_id: str) -> tuple[str, ...]:
+        """The deny rules that can decide a line billed with a code the rule suggests."""
+        if rule_id not in self._deniers:
+            self._deniers[rule_id] = deniers_of(self.pack, self.rules[rule_id], tuple(self.rules))
+        return self._deniers[rule_id]
 
     # ------------------------------------------------------------ solving
     def claim(self, size: int) -> SymbolicClaim:
@@ -371,16 +381,19 @@ class Analysis:
             if declaration is None:
                 hint = (f"declare which one decides: `precedence {second} over {first}` (or the reverse) with "
                         "`resolves` and a rationale, or narrow one of the conditions")
-        elif conflict.kind == "suggestion-denied":
-            suggested = fa.suggest if fa is not None else "?"
-            message = f"{a} suggests {suggested} for line {line}; billed as {suggested}, {b} denies it."
+        elif conflict.kind == "suggestion-withheld":
+            raw = self.replay.findings(naive or Variant(), claim, focus, raw_suggestions=True) or []
+            suggesting = next((f for f in raw if f.rule == a and f.line == line), None)
+            suggested = suggesting.suggest if suggesting is not None else None
+            message = (f"{a} would suggest {suggested} for line {line} ({code}); billed as {suggested}, {b} "
+                       f"denies it, so no code is suggested.")
             rule_a = self.rules[a]
             span = rule_a.suggest.span if rule_a.suggest is not None else rule_a.id_span
-            if fa is not None and fa.suggest is not None:
-                rebilled = describe(self.replay.findings(naive or Variant(), rebill(claim, line, fa.suggest), focus))
-            if declaration is None:
-                hint = (f"guard the suggestion (`suggest ... if ...` with `resolves`), or declare "
-                        f"`precedence {b} over {a}` where {b} should decide the line as billed")
+            if suggested is not None:
+                rebilled = describe(self.replay.findings(naive or Variant(), rebill(claim, line, suggested), focus))
+            if declaration is None and a == b:
+                hint = (f"{a} denies the code it suggests: an exception to {a} where the suggested code is right, "
+                        "or no suggestion")
         else:  # mutual-denial
             other = next((f.line for f in shown if f.rule == b and f.line != line), None)
             located = declaration.rules[0] if declaration is not None and declaration.kind == "condition" else (
@@ -471,7 +484,9 @@ def claim_size(shape: Shape, anchors: int, limit: int, max_lines: int | None) ->
 def pleasant_model(solver: Any, symbolic: SymbolicClaim) -> Any:
     """The solver's model (it has just answered sat), preferably one that also meets `pleasant`."""
     model = solver.model()
-    for preferences in (pleasant(symbolic, True), pleasant(symbolic, False)):
+    fully = pleasant(symbolic, True)
+    for preferences in (fully + familiar(symbolic, True), fully + familiar(symbolic, False), fully,
+                        pleasant(symbolic, False)):
         solver.push()
         solver.add(*preferences)
         better = solver.check() == z3.sat
@@ -498,6 +513,24 @@ def pleasant(symbolic: SymbolicClaim, fully: bool) -> list[Z3]:
                     slot.start % 15 == 0, (slot.stop - slot.start) % 5 == 0, slot.stop - slot.start <= 90]
     header = symbolic.header
     out += [in_ranges(header.provider, [u.families["provider"]]), in_ranges(header.member, [u.families["text"]])]
+    return out
+
+
+def familiar(symbolic: SymbolicClaim, office: bool) -> list[Z3]:
+    """Preferences for values a reader recognises: drugs given as drug codes of the pack (J1745)
+    rather than as drugs it never names (NDC-1); places of service from `FAMILIAR_PLACES` (a place
+    the pack never names renders as one of them), with `office` the office (11) alone."""
+    u = symbolic.universe
+    wanted = FAMILIAR_PLACES[:1] if office else FAMILIAR_PLACES
+    places = [(u.literals[p], u.literals[p]) for p in wanted if p in u.literals]
+    if any(p not in u.literals for p in wanted):
+        places.append(u.families["place"])
+    drugs = u.code_ranges(is_drug_code)
+    out = [in_ranges(symbolic.header.pos, places)]
+    for slot in symbolic.slots:
+        out.append(in_ranges(slot.pos, places))
+        if drugs:
+            out.append(in_ranges(slot.drug, drugs))
     return out
 
 

@@ -8,16 +8,17 @@ from typing import Any
 from compiler.diagnostics import Diagnostic, Severity, Sources, Span
 from compiler.diagnostics import render_text as render_diagnostic
 
-KINDS = ("overlap", "redundant", "suggestion-denied", "mutual-denial", "dead-rule", "masked-rule",
-         "dead-exception", "unneeded-precedence", "uncovered-row", "unknown")
-SEVERITY = {"overlap": "error", "redundant": "info", "suggestion-denied": "error", "mutual-denial": "error",
-            "dead-rule": "warning", "masked-rule": "warning", "dead-exception": "warning",
+KINDS = ("overlap", "redundant", "suggestion-withheld", "dead-suggestion", "mutual-denial", "dead-rule",
+         "masked-rule", "dead-exception", "unneeded-precedence", "uncovered-row", "unknown")
+SEVERITY = {"overlap": "error", "redundant": "info", "suggestion-withheld": "info", "dead-suggestion": "error",
+            "mutual-denial": "error", "dead-rule": "warning", "masked-rule": "warning", "dead-exception": "warning",
             "unneeded-precedence": "warning", "uncovered-row": "error", "unknown": "warning"}
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 DESCRIPTIONS = {
     "overlap": "Two rules decide the same line with different dispositions or different suggested codes.",
     "redundant": "Two rules decide the same line with the same disposition.",
-    "suggestion-denied": "A rule suggests a code that a rule denies once the line is billed with it.",
+    "suggestion-withheld": "A suggested code is withheld: billed with it, the line would be denied.",
+    "dead-suggestion": "A rule's suggestion can never stand: billed with it, the line is always denied.",
     "mutual-denial": "Two lines are each denied because of the other.",
     "dead-rule": "The rule's condition cannot hold on any line it targets.",
     "masked-rule": "Wherever the rule holds, a rule that takes precedence over it applies too.",

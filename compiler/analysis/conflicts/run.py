@@ -36,9 +36,21 @@ def run(analysis: Analysis) -> None:
 
 
 def _suggest_shape(analysis: Analysis, rule: ir.Rule) -> Shape:
+    """The shape of the rule's raw suggestion (its code and its guard)."""
     shapes = analysis.shapes
     shape = shapes.expr(rule.suggest, True, frozenset()) + shapes.expr(rule.suggest, False, frozenset())
     return shape + shapes.expr(rule.suggest_if, True, frozenset()) + shapes.expr(rule.suggest_if, False, frozenset())
+
+
+def _standing_shape(analysis: Analysis, rule: ir.Rule) -> Shape:
+    """The shape of the suggestion that stands: the raw suggestion, and every rule that can deny the
+    line billed with it, in the re-billed claim (either way: the suggestion stands where none does)."""
+    shape = _suggest_shape(analysis, rule)
+    if rule.suggest is None:
+        return shape
+    for denier in analysis.deniers(rule.id):
+        shape = shape + analysis.shapes.effective(denier, True) + analysis.shapes.effective(denier, False)
+    return shape
 
 
 # ---------------------------------------------------------------- one rule
@@ -100,13 +112,13 @@ def _overlaps(analysis: Analysis, dead: set[str]) -> None:
     pairs |= _declared_pairs(analysis, {r.id for r in live})
     for a, b in sorted(pairs):
         ra, rb = analysis.rules[a], analysis.rules[b]
-        shape = (analysis.shapes.effective(a) + analysis.shapes.effective(b)
-                 + _suggest_shape(analysis, ra) + _suggest_shape(analysis, rb))
+        shape = analysis.shapes.effective(a) + analysis.shapes.effective(b)
         if ra.disposition != rb.disposition:
             _add(analysis, analysis.pairwise(Conflict("overlap", a, b), _co_firing(a, b, None), shape))
             continue
         overlap = None
-        if ra.suggest is not None and rb.suggest is not None:
+        if ra.suggest is not None and rb.suggest is not None:  # only suggestions that stand count
+            shape = shape + _standing_shape(analysis, ra) + _standing_shape(analysis, rb)
             overlap = analysis.pairwise(Conflict("overlap", a, b), _co_firing(a, b, True), shape)
             _add(analysis, overlap)
         if overlap is None or overlap.resolved_by is not None:
@@ -128,7 +140,7 @@ def _co_firing(a: str, b: str, clash: bool | None) -> Build:
         both = conj(enc.effective(a, i), enc.effective(b, i))
         if clash is None:
             return both
-        sa, sb = enc.suggestion(a, i), enc.suggestion(b, i)
+        sa, sb = enc.standing(a, i), enc.standing(b, i)
         differ = conj(neg(sa.absent), neg(sb.absent), sa.id != sb.id)
         return conj(both, differ if clash else neg(differ))
 
@@ -157,33 +169,65 @@ def _exceptions(analysis: Analysis) -> None:
 
 
 def _suggestions(analysis: Analysis, dead: set[str]) -> None:
-    deniers = [r for r in analysis.deciding if r.disposition == "deny" and r.id not in dead]
-    by_group: dict[int, list[str]] = {}
-    anywhere = []
-    for rule in deniers:
-        groups = analysis._groups[rule.id]
-        if groups is None:
-            anywhere.append(rule.id)
-        else:
-            for group in groups:
-                by_group.setdefault(group, []).append(rule.id)
-    for rule in deniers:
-        if rule.suggest is None:
+    """For each deny or review rule that suggests a code: a `suggestion-withheld` entry per rule that
+    denies the line billed with it, then whether the suggestion can stand at all (`dead-suggestion`
+    where it never can)."""
+    for rule in analysis.deciding:
+        if rule.suggest is None or rule.id in dead:
             continue
-        suggested = analysis.suggested_groups(rule)
-        if suggested is None:
-            candidates = {r.id for r in deniers}
-        else:
-            candidates = {b for g in suggested for b in by_group.get(g, [])} | set(anywhere)
-        for declaration in analysis.declarations:
-            if rule.id in declaration.rules and len(declaration.rules) == 2:
-                candidates |= {d for d in declaration.rules if d in {r.id for r in deniers}}
         a = rule.id
-        for b in sorted(candidates):
-            shape = (analysis.shapes.effective(a) + _suggest_shape(analysis, rule)
-                     + analysis.shapes.effective(b))
+        deniers = []
+        for b in analysis.deniers(a):
+            if b in dead:
+                continue
+            shape = analysis.shapes.effective(a) + _suggest_shape(analysis, rule) + analysis.shapes.effective(b)
+            entry = analysis.pairwise(Conflict("suggestion-withheld", a, b), _withheld(a, b), shape)
+            _add(analysis, entry)
+            if entry is not None and entry.resolved_by is None:
+                deniers.append((b, entry))
+        _dead_suggestion(analysis, rule, deniers)
 
-            _add(analysis, analysis.pairwise(Conflict("suggestion-denied", a, b), _denied_once_billed(a, b), shape))
+
+def _dead_suggestion(analysis: Analysis, rule: ir.Rule, deniers: list[tuple[str, Entry]]) -> None:
+    """A `dead-suggestion` entry when no claim has the rule suggest a code that stands (a pack's own
+    example on which the interpreter shows one settles it without the solver)."""
+    a = rule.id
+    if a in _standing_in_examples(analysis):
+        return
+    shape = analysis.shapes.effective(a) + _suggest_shape(analysis, rule)
+    for b in analysis.deniers(a):
+        shape = shape + analysis.shapes.effective(b, False)
+
+    def stands(enc: Encoder, slots: tuple[int, ...]) -> Z3:
+        i = slots[0]
+        return conj(enc.effective(a, i), neg(enc.standing(a, i).absent))
+
+    try:
+        answer = analysis.solve(stands, shape, Variant())
+    except Unsupported as problem:
+        analysis.unknown("dead-suggestion", [a], f"cannot encode: {problem}")
+        return
+    if answer.status == "unknown":
+        analysis.unknown("dead-suggestion", [a], answer.reason)
+        return
+    if answer.status == "sat":
+        return
+    where = rule.suggest.span if rule.suggest is not None else rule.id_span
+    bound = "" if answer.complete else f" (checked on claims of up to {answer.lines} lines)"
+    if not deniers:
+        analysis.entries.append(Entry(
+            "dead-suggestion", [a], f"{a} never suggests a code: wherever it applies, its suggestion is absent"
+            + bound + ".", analysis.locate(where), hint="remove the `suggest` clause, or check its guard and code"))
+        return
+    names = [b for b, _ in deniers]
+    shown = deniers[0][1]
+    analysis.entries.append(Entry(
+        "dead-suggestion", [a, *(b for b in names if b != a)],
+        f"the suggestion of {a} can never stand: wherever {a} suggests a code, the line billed with it is "
+        f"denied (by {' or '.join(names)}){bound}.", analysis.locate(where), shown.line, shown.witness,
+        hint="remove the suggestion, or decide where the suggested code is allowed (an exception to the rule "
+             "that denies it, as K4 does for 96376)",
+        findings=shown.findings, rebilled_findings=shown.rebilled_findings))
 
 
 def _mutual(analysis: Analysis, dead: set[str]) -> None:
@@ -222,14 +266,23 @@ def _mutual(analysis: Analysis, dead: set[str]) -> None:
                                          anchors=2))
 
 
-def _denied_once_billed(a: str, b: str) -> Build:
-    """Rule a denies a line suggesting a code; billed with it, the line is denied by rule b."""
+def _standing_in_examples(analysis: Analysis) -> set[str]:
+    """The rules whose suggestion stands on some claim of the pack's examples."""
+    if analysis.standing_in_examples is None:
+        found: set[str] = set()
+        for example in analysis.pack.examples:
+            findings = analysis.replay.findings(Variant(), example.claim)  # type: ignore[arg-type]
+            found.update(f.rule for f in findings or [] if f.suggest is not None)
+        analysis.standing_in_examples = found
+    return analysis.standing_in_examples
+
+
+def _withheld(a: str, b: str) -> Build:
+    """Rule a decides a line and would suggest a code; billed with it, the line is denied by rule b."""
 
     def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         i = slots[0]
-        suggestion = enc.suggestion(a, i)
-        view = enc.rebilled(i, suggestion, (a,))
-        return conj(enc.effective(a, i), neg(suggestion.absent), enc.effective(b, i, view))
+        return conj(enc.effective(a, i), neg(enc.suggestion(a, i).absent), enc.denied_as_suggested(a, i, (b,)))
 
     return build
 
@@ -323,9 +376,9 @@ def _first_shown(analysis: Analysis, rule_id: str, declaration: Declaration, dea
 
 def _questions_about(analysis: Analysis, rule_id: str,
                      dead: set[str]) -> Iterator[tuple[Conflict, Build, Shape, int]]:
-    """The pairwise questions that involve the rule: a mutual denial with itself, suggestions denied
-    once billed (its own and others' that it would deny), overlaps with the rules sharing its codes,
-    mutual denials with the other deniers."""
+    """The pairwise questions that involve the rule: a mutual denial with itself, suggestions withheld
+    (its own and others' that it would deny), overlaps with the rules sharing its codes, mutual
+    denials with the other deniers."""
     live = [r for r in analysis.deciding if r.id not in dead]
     deniers = {r.id: r for r in live if r.disposition == "deny"}
     rule = analysis.rules[rule_id]
@@ -333,14 +386,16 @@ def _questions_about(analysis: Analysis, rule_id: str,
     if rule_id in deniers:
         yield Conflict("mutual-denial", rule_id, rule_id), _each_because_of_other(rule_id, rule_id), \
             effective(rule_id) + effective(rule_id), 2
-        if rule.suggest is not None:
-            for b in sorted(deniers):
-                yield Conflict("suggestion-denied", rule_id, b), _denied_once_billed(rule_id, b), \
+    if rule.suggest is not None and rule_id in {r.id for r in live}:
+        for b in analysis.deniers(rule_id):
+            if b in deniers:
+                yield Conflict("suggestion-withheld", rule_id, b), _withheld(rule_id, b), \
                     effective(rule_id) + _suggest_shape(analysis, rule) + effective(b), 1
-        for a in sorted(deniers):
-            if a != rule_id and deniers[a].suggest is not None:
-                yield Conflict("suggestion-denied", a, rule_id), _denied_once_billed(a, rule_id), \
-                    effective(a) + _suggest_shape(analysis, deniers[a]) + effective(rule_id), 1
+    if rule_id in deniers:
+        for other in live:
+            if other.id != rule_id and other.suggest is not None and rule_id in analysis.deniers(other.id):
+                yield Conflict("suggestion-withheld", other.id, rule_id), _withheld(other.id, rule_id), \
+                    effective(other.id) + _suggest_shape(analysis, other) + effective(rule_id), 1
     for a, b in analysis.sharing_pairs(live):
         if rule_id not in (a, b):
             continue
@@ -348,8 +403,10 @@ def _questions_about(analysis: Analysis, rule_id: str,
         clash = None if ra.disposition != rb.disposition else True
         if clash and (ra.suggest is None or rb.suggest is None):
             continue  # the same disposition and at most one suggestion: not an overlap
-        yield Conflict("overlap", a, b), _co_firing(a, b, clash), (
-            effective(a) + effective(b) + _suggest_shape(analysis, ra) + _suggest_shape(analysis, rb)), 1
+        shape = effective(a) + effective(b)
+        if clash:
+            shape = shape + _standing_shape(analysis, ra) + _standing_shape(analysis, rb)
+        yield Conflict("overlap", a, b), _co_firing(a, b, clash), shape, 1
     if rule_id in deniers:
         for b in sorted(deniers):
             if b != rule_id:

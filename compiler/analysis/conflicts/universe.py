@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.runtime.claims import _is_drug_code as is_drug_code
-from compiler.runtime.claims import is_cpt, is_hcpcs
+from compiler.runtime.claims import is_cpt, is_cpt_category_1, is_hcpcs
 from compiler.semantics import ir
 from compiler.semantics.ir import walk
 
-__all__ = ["CODE_SHAPE", "Group", "Universe", "Unsupported", "build_universe", "is_cpt", "is_drug_code",
-           "is_hcpcs", "merge_ranges"]
+__all__ = ["CODE_SHAPE", "Group", "Universe", "Unsupported", "build_universe", "is_cpt", "is_cpt_category_1",
+           "is_drug_code", "is_hcpcs", "merge_ranges"]
 
 CODE_SHAPE = re.compile(r"(?:[0-9]{4}[0-9A-Z]|[A-V][0-9]{4})\Z")
 TWO_DIGITS = re.compile(r"[0-9]{2}\Z")
@@ -269,6 +269,8 @@ def _generic_codes(kind: str, taken: set[str], count: int) -> list[str]:
     """Codes the pack never mentions, of one kind, in a readable order."""
     if kind == "cpt":
         candidates: Iterable[str] = (f"{n:05d}" for n in range(10004, 100000))
+    elif kind == "cpt-lettered":  # CPT category II and III codes
+        candidates = (f"{n:04d}{letter}" for letter in "FT" for n in range(1, 10000))
     elif kind == "drug":
         candidates = (*(f"J{n:04d}" for n in range(120, 10000)), *(f"Q{n:04d}" for n in range(5101, 5200)))
     else:
@@ -317,13 +319,17 @@ def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Univers
     maps = [m for pack in packs for m in sorted(pack.maps, key=lambda m: m.name)]
     lookups = [a.lookup() for a in attributes]
     map_lookups = [dict(m.pairs) for m in maps]
+    # told apart from CPT category II and III codes by this function alone
+    category_1 = any(isinstance(e, ir.Func) and e.name == "is_cpt_category_1"
+                     for pack in packs for e in pack_expressions(pack))
 
     def signature(code: str) -> tuple[Any, ...]:
         attribute_values = []
         for lookup in lookups:
             value = lookup.get(code)
             attribute_values.append(tuple(sorted(value)) if isinstance(value, frozenset) else value)
-        return (code if code in found.singles else None, is_cpt(code), is_hcpcs(code), is_drug_code(code),
+        return (code if code in found.singles else None, is_cpt(code), category_1 and is_cpt_category_1(code),
+                is_hcpcs(code), is_drug_code(code),
                 tuple(code in s for s in distinct_sets), tuple(attribute_values),
                 tuple(m.get(code) for m in map_lookups))
 
@@ -334,7 +340,7 @@ def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Univers
     for members in by_signature.values():
         members.sort(key=lambda c: (-found.prominent.get(c, 0), c))
         groups.append(Group(0, members, False))
-    for kind in ("cpt", "other", "drug"):
+    for kind in ("cpt", "cpt-lettered", "other", "drug") if category_1 else ("cpt", "other", "drug"):
         generic = _generic_codes(kind, codes, capacity)
         if generic:
             groups.append(Group(0, generic, True))

@@ -16,6 +16,7 @@ from compiler.analysis import order
 from compiler.analysis.conflicts.encode import Variant
 from compiler.analysis.conflicts.model import SymbolicClaim
 from compiler.analysis.conflicts.universe import TWO_DIGITS, Universe
+from compiler.analysis.suggestions import deniers_of
 from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError, Finding
@@ -63,7 +64,11 @@ def dependencies(pack: ir.Pack, focus: frozenset[str], rules: dict[str, ir.Rule]
         if rule_id in keep:
             continue
         keep.add(rule_id)
-        todo.extend(r for r in (*rules[rule_id].references, *overriders.get(rule_id, ())) if r in rules)
+        rule = rules[rule_id]
+        todo.extend(r for r in (*rule.references, *overriders.get(rule_id, ())) if r in rules)
+        if rule.suggest is not None and rule.reports:
+            # whether a suggestion stands depends on the rules that can deny the line billed with it
+            todo.extend(deniers_of(pack, rule))
     return keep
 
 
@@ -78,8 +83,10 @@ class Replay:
         for p in pack.precedences:
             self._overriders.setdefault(p.loser, []).append(p.winner)
 
-    def findings(self, variant: Variant, claim: Claim, focus: frozenset[str] | None = None) -> list[Finding] | None:
-        """The findings of the rules in `focus` (all rules: None) and of those they depend on."""
+    def findings(self, variant: Variant, claim: Claim, focus: frozenset[str] | None = None,
+                 raw_suggestions: bool = False) -> list[Finding] | None:
+        """The findings of the rules in `focus` (all rules: None) and of those they depend on; with
+        `raw_suggestions`, each with the code its rule would suggest, whether or not it stands."""
         key = (variant, focus)
         if key not in self._engines:
             pack = self.pack
@@ -87,7 +94,7 @@ class Replay:
                 pack = sliced(pack, dependencies(pack, focus, self._rules, self._overriders))
             self._engines[key] = engine_for(variant.apply(pack))
         try:
-            return self._engines[key].evaluate(claim)
+            return self._engines[key].evaluate(claim, raw_suggestions=raw_suggestions)
         except ClaimError:
             return None
 
@@ -99,7 +106,7 @@ class Replay:
 class Conflict:
     """A pairwise statement the interpreter can check on a claim: the lines where it holds."""
 
-    kind: str  # overlap | redundant | suggestion-denied | mutual-denial | exception
+    kind: str  # overlap | redundant | suggestion-withheld | mutual-denial | exception
     a: str
     b: str
 
@@ -127,15 +134,19 @@ class Conflict:
                 if self.kind == "redundant" and fa.disposition == fb.disposition and not clash:
                     found.add(line)
             return found
-        if self.kind == "suggestion-denied":
+        if self.kind == "suggestion-withheld":
+            raw = replay.findings(variant, claim, self.focus, raw_suggestions=True) or []
             found = set()
-            for line in sorted(lines):
-                fa = by_rule.get((self.a, line))
-                if fa is None or fa.disposition != "deny" or fa.suggest is None:
+            for fa in raw:
+                if fa.rule != self.a or fa.suggest is None or fa.disposition not in ("deny", "review"):
                     continue
-                again = replay.findings(variant, rebill(claim, line, fa.suggest), self.focus)
-                if again and any(f.rule == self.b and f.line == line and f.disposition == "deny" for f in again):
-                    found.add(line)
+                again = replay.findings(variant, rebill(claim, fa.line, fa.suggest), self.focus)
+                if not again or not any(f.rule == self.b and f.line == fa.line and f.disposition == "deny"
+                                        for f in again):
+                    continue
+                final = by_rule.get((self.a, fa.line))
+                if final is not None and final.suggest is None:  # the engines withhold it, as they must
+                    found.add(fa.line)
             return found
         if self.kind == "mutual-denial":
             found = set()
@@ -170,6 +181,12 @@ def rebill(claim: Claim, line: int, code: str) -> Claim:
 # ---------------------------------------------------------------- model -> claim
 
 
+#: places of service a reader recognises, the office first (CMS's codes: office, outpatient hospital
+#: on campus, inpatient hospital, outpatient hospital off campus, home, emergency room, independent
+#: clinic, nursing facilities): witnesses prefer them, and a place the pack never names is one of them
+FAMILIAR_PLACES = ("11", "22", "21", "19", "12", "23", "49", "31", "32")
+
+
 class Renderer:
     """Readable strings for the atoms of one model, consistent across the claim."""
 
@@ -177,7 +194,8 @@ class Renderer:
         self.u = universe
         self._names: dict[int, str] = {}
         self._used: dict[object, int] = {}  # group or family -> how many names given out
-        self._places = [f"{n:02d}" for n in range(99, -1, -1) if f"{n:02d}" not in universe.literals]
+        places = dict.fromkeys([*FAMILIAR_PLACES, *(f"{n:02d}" for n in range(100))])
+        self._places = [place for place in places if place not in universe.literals]
 
     def atom(self, value: int) -> str:
         if value in self._names:

@@ -1,0 +1,126 @@
+"""FHIR R4 Claim in (fhir.resources, R4B models): resources, Bundles and NDJSON encoding the pack's
+scenarios give the findings of their JSON form; errors name the entry and the item."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fhir.resources", reason="FHIR input needs the fhir extra (fhir.resources)")
+
+from compiler.inputs.fhir import read_fhir_records
+from compiler.inputs.records import Ordinal, Position
+from tests.conftest import PACK
+from tests.helpers import run_cli
+from tests.inputs.common import DATA, agrees, findings, pack_claims
+
+FILES = {"fhir-bundle.json": ["E01", "E02", "E14", "X08", "X15", "X20", "E09"],
+         "fhir-claims.ndjson": ["E03", "E04", "E05", "E12", "X13", "X14", "X16", "X21"],
+         "fhir-claim.json": ["X29"]}
+LOST = frozenset({"drug"})  # the HCPCS drug an administration line delivers (docs/FORMATS.md)
+
+
+def read_text(text: str) -> list:  # type: ignore[type-arg]
+    return list(read_fhir_records(io.StringIO(text)))
+
+
+def bundle() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((DATA / "fhir-bundle.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.mark.parametrize(("file", "ids"), FILES.items())
+def test_fhir_scenarios_give_the_findings_of_their_json_form(file: str, ids: list[str]) -> None:
+    with open(DATA / file, encoding="utf-8") as source:
+        records = list(read_fhir_records(source))
+    assert [r.error for r in records] == [None] * len(ids)
+    assert [r.value["id"] for r in records] == ids
+    for record in records:
+        expected = pack_claims()[record.value["id"]]
+        agrees(record.value, expected, LOST)
+        assert findings(record.value) == findings(expected), expected["id"]
+
+
+def test_positions_are_bundle_entries_and_ndjson_lines() -> None:
+    with open(DATA / "fhir-bundle.json", encoding="utf-8") as source:
+        first = next(read_fhir_records(source))
+    assert first.position == Ordinal("entry", 5, within=Position(1, 1))
+    assert str(first.position) == "line 1, column 1, entry 5"
+    with open(DATA / "fhir-claims.ndjson", encoding="utf-8") as source:
+        assert [str(r.position) for r in read_fhir_records(source)][:2] == ["line 1, column 1", "line 2, column 1"]
+
+
+def test_the_mapping_field_by_field() -> None:
+    claims = {r.value["id"]: r.value for r in read_text((DATA / "fhir-bundle.json").read_text(encoding="utf-8"))}
+    assert claims["E01"]["lines"][1] == {"code": "J2357", "drug": "50242-0040-62", "modifiers": ["JZ"],
+                                         "date": "2024-09-12", "pos": "11", "units": 30, "charge": 500}
+    assert claims["E01"]["member"] == "MEMBER0001" and claims["E01"]["provider"] == "1234567893"
+    assert claims["E02"]["provider"] == "1497758544"  # Claim.provider -> the Organization entry's NPI
+    assert [line["provider"] for line in claims["X20"]["lines"]] == ["1234567893", "1987654321"]  # via PractitionerRole
+    e14 = claims["E14"]["lines"][0]
+    assert (e14["start"], e14["stop"]) == ("2024-09-12T09:00", "2024-09-12T09:25")
+    assert claims["X08"]["lines"][0]["stop"] == "2024-09-12T11:00"  # 15:00Z in the start's offset (-04:00)
+    assert claims["X15"]["lines"][1]["description"] == "compounded drug, 2 mg"
+    assert claims["E09"]["type"] == "institutional" and claims["E09"]["bill_type"] == "0131"
+
+
+def _with(claim_id: str, change: Any) -> str:
+    changed = bundle()
+    for entry in changed["entry"]:
+        if entry["resource"].get("id") == claim_id:
+            change(entry["resource"])
+    return json.dumps(changed)
+
+
+def test_an_item_error_names_the_entry_and_the_item_and_the_other_claims_are_read() -> None:
+    def no_code(claim: dict[str, Any]) -> None:
+        claim["item"][1]["productOrService"]["coding"][0]["system"] = "http://example.org/local-codes"
+
+    records = read_text(_with("E02", no_code))
+    bad = [r for r in records if r.error]
+    assert len(bad) == 1 and bad[0].claim_id == "E02"
+    assert bad[0].error == "line 1, column 1, entry 6, item 2: productOrService has no CPT or HCPCS coding"
+    assert [r.value["id"] for r in records if r.ok] == ["E01", "E14", "X08", "X15", "X20", "E09"]
+
+
+def test_a_validation_error_names_the_item_and_the_element() -> None:
+    def bad_quantity(claim: dict[str, Any]) -> None:
+        claim["item"][0]["quantity"]["value"] = "thirty"
+
+    (bad,) = [r for r in read_text(_with("E01", bad_quantity)) if r.error]
+    assert bad.error.startswith("line 1, column 1, entry 5: item 1: quantity.value: ")
+
+
+def test_a_care_team_member_without_an_npi_is_an_error() -> None:
+    def unknown(claim: dict[str, Any]) -> None:
+        claim["careTeam"][0]["provider"] = {"reference": "Practitioner/elsewhere"}
+
+    (bad,) = [r for r in read_text(_with("E02", unknown)) if r.error]
+    assert bad.error == ("line 1, column 1, entry 6, item 1: careTeam 1 provider has no NPI identifier "
+                         "(Practitioner/elsewhere is not in the Claim or its Bundle)")
+
+
+def test_other_claim_types_and_resources_are_errors_not_guesses() -> None:
+    claim = json.loads((DATA / "fhir-claim.json").read_text(encoding="utf-8"))
+    oral = copy.deepcopy(claim)
+    oral["type"]["coding"][0]["code"] = "oral"
+    patient = {"resourceType": "Patient", "id": "p"}
+    text = "\n".join([json.dumps(oral), json.dumps(patient), "{not json", json.dumps(claim)])
+    records = read_text(text)
+    assert [r.error for r in records[:3]] == [
+        "line 1, column 1: type is 'oral'; only professional and institutional claims are edited",
+        "line 2, column 1: a Patient resource, not a Claim or a Bundle",
+        "line 3, column 2: not valid JSON: expecting property name enclosed in double quotes"]
+    assert records[3].ok and records[3].value["id"] == "X29"
+
+
+def test_rulesc_eval_detects_fhir(tmp_path: Path) -> None:
+    code, out, err = run_cli("eval", str(PACK), "--input", str(DATA / "fhir-claims.ndjson"))
+    results = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [r["id"] for r in results] == FILES["fhir-claims.ndjson"]
+    assert err == "8 claims, 6 with findings, 0 errors\n"
