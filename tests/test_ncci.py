@@ -164,6 +164,24 @@ def test_workers_and_other_machines_get_the_tables_with_the_module(tmp_path: Pat
     assert json.loads(done.stdout) == [[f.to_dict() for f in MODULE.evaluate(c)] for c in cases]
 
 
+@pytest.mark.slow  # four builds
+def test_build_check_compares_the_tables_file_byte_for_byte(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("build", "--allow-unknown", "--out", str(out), str(NCCI))[0] == 0
+    assert (out / "ncci.tables").read_bytes() == (ROOT / "generated" / "ncci.tables").read_bytes()
+    assert run_cli("build", "--check", "--allow-unknown", "--out", str(out), str(NCCI))[0] == 0
+    data = (out / "ncci.tables").read_bytes()
+    (out / "ncci.tables").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    code, diff, err = run_cli("build", "--check", "--allow-unknown", "--out", str(out), str(NCCI))
+    assert code == 1 and f"stale: {out / 'ncci.tables'}" in err
+    assert diff == f"{out / 'ncci.tables'}: the packed tables differ from those the rules and their files give\n"
+    (out / "ncci.tables").unlink()
+    code, _, err = run_cli("build", "--check", "--allow-unknown", "--out", str(out), str(NCCI))
+    assert code == 1 and f"missing: {out / 'ncci.tables'}" in err
+    assert run_cli("build", "--allow-unknown", "--out", str(out), str(NCCI))[0] == 0
+    assert (out / "ncci.tables").read_bytes() == data
+
+
 def test_a_module_without_its_tables_file_says_so(tmp_path: Path) -> None:
     shutil.copyfile(ROOT / "generated" / "ncci.py", tmp_path / "ncci.py")
     done = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import ncci",
