@@ -86,13 +86,14 @@ def run(options: BuildOptions) -> int:
     return _write(out_dir, files, retired)
 
 
-def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
-    """Every file to write, by name in the output folder; or the exit code after saying why not."""
+def _files(compiled: Packs, options: BuildOptions) -> dict[str, str | bytes] | int:
+    """Every file to write, by name in the output folder (text, or the bytes of a module's data
+    file); or the exit code after saying why not."""
     names = [p.name for p in compiled.packs]
     if len(set(names)) != len(names):
         sys.stderr.write("rulesc build: two packs have the same name; each writes its own module\n")
         return EXIT_ERRORS
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     if not (Path(options.out) / "__init__.py").exists():
         files["__init__.py"] = PACKAGE_INIT
     for plan in compiled.plans:
@@ -107,7 +108,7 @@ def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
     return files
 
 
-def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
+def _natives(compiled: Packs, files: dict[str, str | bytes], out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     for pack in compiled.packs:
         for name, built in native_files(files, pack.name).items():
@@ -117,7 +118,7 @@ def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
     return EXIT_OK
 
 
-def _wheels(compiled: Packs, files: dict[str, str], out_dir: Path, native: bool) -> int:
+def _wheels(compiled: Packs, files: dict[str, str | bytes], out_dir: Path, native: bool) -> int:
     for pack in compiled.packs:
         try:
             path = wheel(pack, files, out_dir, native)
@@ -142,14 +143,18 @@ def stale_diff(path: Path, current: str | None, wanted: str, limit: int = DIFF_L
         yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
-def _check(out_dir: Path, files: dict[str, str], sources: tuple[str, ...], retired: list[str]) -> int:
-    """Stale and missing files with a diff each, and extra files (left over from an earlier build);
-    fails when there is any."""
+def _check(out_dir: Path, files: dict[str, str | bytes], sources: tuple[str, ...], retired: list[str]) -> int:
+    """Stale and missing files with a diff each (a line for a data file), and extra files (left
+    over from an earlier build); fails when there is any."""
     found = compare_folder(out_dir, files, retired)
     rerun = f"(run `rulesc build {' '.join(sources)}`)"
     for name in sorted(found.stale + found.missing):
         path = out_dir / name
-        sys.stdout.writelines(stale_diff(path, read_output(path), files[name]))
+        wanted = files[name]
+        if isinstance(wanted, bytes):  # a module's packed tables: no line-by-line diff
+            sys.stdout.write(f"{path}: the packed tables differ from those the rules and their files give\n")
+        else:
+            sys.stdout.writelines(stale_diff(path, read_output(path), wanted))
         sys.stderr.write(f"{'stale' if name in found.stale else 'missing'}: {path} {rerun}\n")
     for name in found.extra:
         sys.stderr.write(f"extra: {out_dir / name}, left over from an earlier build {rerun}\n")
@@ -158,7 +163,7 @@ def _check(out_dir: Path, files: dict[str, str], sources: tuple[str, ...], retir
     return EXIT_OK if found.clean else EXIT_ERRORS
 
 
-def _write(out_dir: Path, files: dict[str, str], retired: list[str]) -> int:
+def _write(out_dir: Path, files: dict[str, str | bytes], retired: list[str]) -> int:
     try:
         removed = write_folder(out_dir, files, retired)
     except OSError as error:

@@ -216,10 +216,10 @@ def test_a_module_reads_its_data_file_wherever_it_goes(tmp_path: Path) -> None:
     assert through(text_input(io.StringIO(claims)), ModuleFile(str(SIDECAR)), jobs=2, batch=7) == expected
     assert through(text_input(io.StringIO(claims)), carried, jobs=2, batch=7) == expected
     assert through(text_input(io.StringIO(claims)), carried) == expected
-    alone = tmp_path / "tabled.py"  # without its data file the module cannot evaluate
+    alone = tmp_path / "tabled.py"  # without its data file the module does not import
     alone.write_bytes(SIDECAR.read_bytes())
-    with pytest.raises(FileNotFoundError):
-        load_module(alone).evaluate({"lines": []})
+    with pytest.raises(ImportError, match=r"tabled\.tables is not beside"):
+        load_module(alone)
 
 
 # -- every format, through the command line: --jobs 2 writes what --jobs 1 writes

@@ -47,9 +47,10 @@ GOLDEN = Path(__file__).parent / "format"
 # Every pack of the repository: the policy, the test packs, the analyzer's and the change report's
 # packs, the diagnostics fixtures (those that parse), this folder's golden inputs.
 ALL_PACKS = sorted(p for p in ROOT.glob("**/*.rules") if ".git" not in p.parts and "generated" not in p.parts)
-# The policy and the packs that use every construct (with the files they import and extend).
-FAST_PACKS = [PACK, *sorted((ROOT / "tests" / "packs").glob("*.rules"))]
-FAST_FILES = [PACK, *sorted((ROOT / "tests" / "packs").glob("**/*.rules"))]
+# The policies and the packs that use every construct (with the files they import and extend).
+NCCI = ROOT / "policies" / "ncci.rules"
+FAST_PACKS = [PACK, NCCI, *sorted((ROOT / "tests" / "packs").glob("*.rules"))]
+FAST_FILES = [PACK, NCCI, *sorted((ROOT / "tests" / "packs").glob("**/*.rules"))]
 
 
 def rel(path: Path) -> str:

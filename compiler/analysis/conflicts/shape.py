@@ -71,7 +71,7 @@ class Shapes:
         if isinstance(expr, ir.Quant):
             inner = quantified | {expr.var}
             ordered = expr.kind == "first" or bool({"earlier", "later"} & set(expr.scopes))
-            bounded = ordered or expr.kind == "count"
+            bounded = ordered or expr.kind in ("count", "sum")
             base = Shape(0, bounded, ordered)
             if expr.kind in ("any", "no"):
                 witness = positive if expr.kind == "any" else not positive
@@ -79,7 +79,8 @@ class Shapes:
                 own = Shape(1 if witness else 0)
                 return base + own + self.expr(expr.condition, inner_polarity, inner)
             both = (self.expr(expr.condition, True, inner) + self.expr(expr.condition, False, inner)
-                    + self.expr(expr.then, True, inner) + self.expr(expr.then, False, inner))
+                    + self.expr(expr.then, True, inner) + self.expr(expr.then, False, inner)
+                    + self.expr(expr.value, True, inner) + self.expr(expr.value, False, inner))
             return base + Shape(1) + both
         if isinstance(expr, ir.Not):
             return self.expr(expr.operand, not positive, quantified)
@@ -116,6 +117,8 @@ def _operands(expr: ir.Expr) -> list[ir.Expr]:
         return [expr.code]
     if isinstance(expr, ir.MapGet):
         return [expr.key]
+    if isinstance(expr, ir.TableLookup):
+        return [*expr.keys, *([expr.on] if expr.on is not None else [])]
     if isinstance(expr, ir.Func):
         return list(expr.args)
     return []
@@ -133,4 +136,6 @@ def _children(expr: ir.Expr) -> list[ir.Expr]:
             stack.append(node.condition)
             if node.then is not None:
                 stack.append(node.then)
+            if node.value is not None:
+                stack.append(node.value)
     return found
