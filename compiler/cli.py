@@ -196,7 +196,7 @@ def _analyzing(name: str) -> ModuleType:
 
 def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
     """The command to run and its options, from the parsed arguments."""
-    style = Style(getattr(args, "format", "text"), colour_enabled(args.color, sys.stderr))
+    style = Style(getattr(args, "format", "text"), colour_enabled(getattr(args, "color", "never"), sys.stderr))
     if args.command == "check":
         check = _analyzing("check")
         return check.run, check.CheckOptions(tuple(args.files), args.source_text, style)
