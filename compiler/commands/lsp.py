@@ -19,11 +19,18 @@ class LspOptions:
     debounce_ms: int | None = None  # None: the server's default
 
 
+NEEDS_EXTRA = "rulesc lsp: the language server needs the lsp extra: pip install 'rulesc[lsp]'\n"
+
+
 def run(options: LspOptions) -> int:
     if not (installed("pygls") and installed("lsprotocol")):
-        sys.stderr.write("rulesc lsp: the language server needs the lsp extra: pip install 'rulesc[lsp]'\n")
+        sys.stderr.write(NEEDS_EXTRA)
         return EXIT_USAGE
-    server = importlib.import_module("compiler.lsp.server")
+    try:
+        server = importlib.import_module("compiler.lsp.server")
+    except ImportError as error:  # found but not importable: a broken or too old install of the extra
+        sys.stderr.write(NEEDS_EXTRA.rstrip("\n") + f" (importing it failed: {error})\n")
+        return EXIT_USAGE
     debounce = server.DEBOUNCE if options.debounce_ms is None else options.debounce_ms / 1000
     server.serve(debounce)
     return EXIT_OK

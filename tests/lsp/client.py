@@ -128,8 +128,11 @@ class Client:
 
     # ------------------------------------------------------------ an editor's steps
     def initialize(self, root: Path = ROOT) -> dict[str, Any]:
+        capabilities = {"textDocument": {"rename": {"prepareSupport": True},
+                                         "publishDiagnostics": {"relatedInformation": True, "versionSupport": True},
+                                         "hover": {"contentFormat": ["markdown", "plaintext"]}}}
         result: dict[str, Any] = self.request("initialize", {"processId": os.getpid(), "rootUri": uri(root),
-                                                             "capabilities": {}})
+                                                             "capabilities": capabilities})
         self.notify("initialized", {})
         return result
 
