@@ -134,7 +134,7 @@ def cpcp026(args: argparse.Namespace) -> None:
         took, during = save_analysis(client, address, rule)
         print(f"conflict analysis on save, the analyzer's cache empty: {took:.2f} s")
         if during:
-            print(summary("hover on a rule id while the analysis runs (a worker process)", during, 0.05))
+            print(summary("hover on a rule id during the analysis on save", during, 0.05))
         took, _ = save_analysis(client, address, rule)
         print(f"conflict analysis on save, unchanged pack (the analyzer's cache): {took * 1000:.0f} ms")
     finally:

@@ -18,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Sources
+from compiler.pipeline import analysis_for, as_diagnostics, compile_pack
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,6 @@ class Analyzed:
 
 def analyze_file(root: str) -> tuple[tuple[Diagnostic, ...], tuple[tuple[str, str], ...], float]:
     """The conflict report of the pack at `root` as diagnostics (as `rulesc check` prints them)."""
-    from compiler.pipeline import analysis_for, as_diagnostics, compile_pack
-
     sources = Sources()
     compiled = compile_pack(root, sources)
     if compiled.plan is None:
