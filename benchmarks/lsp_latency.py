@@ -147,7 +147,7 @@ def _inside(text: str, needle: str, offset: int) -> tuple[int, int]:
 
 
 def ncci(args: argparse.Namespace) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="rulesc-lsp-ncci-"))
+    folder = Path(args.scratch) / "ncci"
     pack = NCCI
     if args.ncci_rows:
         spec = importlib.util.spec_from_file_location("ncci_scale", ROOT / "benchmarks" / "ncci_scale.py")
@@ -182,12 +182,14 @@ def main() -> None:
     parser.add_argument("--debounce", type=int, default=40, help="the server's debounce, in milliseconds")
     parser.add_argument("--ncci-rows", type=int, default=0, help="write payer-like NCCI tables of this many rows")
     args = parser.parse_args()
-    cache = tempfile.mkdtemp(prefix="rulesc-lsp-analysis-")
-    os.environ["RULESC_CACHE_DIR"] = cache  # an empty analyzer cache, for the first save
-    print(f"debounce {args.debounce} ms; load average {os.getloadavg()[0]:.1f} at the start ({os.cpu_count()} cores)")
-    cpcp026(args)
-    ncci(args)
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+    with tempfile.TemporaryDirectory(prefix="rulesc-lsp-latency-") as scratch:
+        args.scratch = scratch
+        os.environ["RULESC_CACHE_DIR"] = str(Path(scratch) / "cache")  # an empty analyzer cache, for the first save
+        print(f"debounce {args.debounce} ms; load average {os.getloadavg()[0]:.1f} at the start "
+              f"({os.cpu_count()} cores)")
+        cpcp026(args)
+        ncci(args)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -110,12 +110,15 @@ class Snapshot:
     files: dict[str, Path] = field(default_factory=dict)  # every file read, by the name diagnostics use
     parsed: int = 0
     table_reads: int = 0
+    # where the lines of each file start, shared by the snapshots of a workspace: a file whose text
+    # is the same object as before (a table's file while unchanged) is not split into lines again
     _lines: dict[str, Lines] = field(default_factory=dict)
 
     def lines(self, key: str) -> Lines:
+        text = self.sources.text(key) or ""
         found = self._lines.get(key)
-        if found is None:
-            found = self._lines[key] = Lines(self.sources.text(key) or "")
+        if found is None or found.text is not text:
+            found = self._lines[key] = Lines(text)
         return found
 
     def reads(self, path: Path) -> bool:
@@ -131,6 +134,7 @@ class Workspace:
         self.documents: dict[Path, Document] = {}
         self.files = EditorFiles(self.documents)
         self.snapshots: dict[Path, Snapshot] = {}
+        self.lines: dict[str, Lines] = {}  # Snapshot._lines
         self.lock = threading.Lock()
 
     # ------------------------------------------------------------ documents
@@ -181,7 +185,7 @@ class Workspace:
             read = {name: Path(name).resolve() for name in sources.texts()}
             index = Index(dict(files.read), dict(files.texts))
             snapshot = Snapshot(root, key, versions, sources, list(compiled.diagnostics), compiled.plan, good, index,
-                                read, files.parsed, files.table_reads)
+                                read, files.parsed, files.table_reads, self.lines)
             self.snapshots[root] = snapshot
             return snapshot
 
