@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from compiler.batch import BadRecord, Tally, cache, run
 from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from compiler.analysis.changes.compare import compare_packs
     from compiler.analysis.changes.impact import impact_of
     from compiler.analysis.changes.model import ChangeReport, Impact
-    from compiler.analysis.conflicts.report import Report, as_diagnostic
+    from compiler.analysis.conflicts.render import as_diagnostic
+    from compiler.analysis.conflicts.report import Report
     from compiler.backends.document import generate_documents, retired_documents
     from compiler.backends.loading import load_generated, outputs
     from compiler.backends.native import cached_native
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "analyze": "compiler.analysis", "compare_packs": "compiler.analysis.changes.compare",
-    "impact_of": "compiler.analysis.changes.impact", "as_diagnostic": "compiler.analysis.conflicts.report",
+    "impact_of": "compiler.analysis.changes.impact", "as_diagnostic": "compiler.analysis.conflicts.render",
     "generate_documents": "compiler.backends.document",
     "retired_documents": "compiler.backends.document", "load_generated": "compiler.backends.loading",
     "outputs": "compiler.backends.loading", "cached_native": "compiler.backends.native",
@@ -156,7 +157,7 @@ def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
     return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
 
 
-def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None = None, *,
+def document(plan: ir.Plan, sources: Sources, analysis: Report | None = None, *,
              changes: ChangeReport | None = None) -> Stage[dict[str, str]]:
     """The pack's policy documents (Markdown and HTML), showing the analyzer's report when given,
     and what changed since the previous version when `changes` compares it with this one."""
@@ -240,8 +241,8 @@ def measure_impact(old: ir.Plan, new: ir.Plan, path: str, input_format: str = "a
 
 
 # ---------------------------------------------------------------- the conflict analyzer
-# Imported when a command asks for it: the solver comes with it, and `rulesc eval` and `rulesc
-# test` never load it.
+# Imported when a command asks for it; the solver comes only with a report that is not in the
+# cache, and `rulesc eval` and `rulesc test` never load it.
 
 
 def analysis_for(plan: ir.Plan, sources: Sources, max_lines: int | None = None) -> Report:
@@ -265,13 +266,6 @@ def refusal(report: Report, allow_unknown: bool) -> str | None:
     if report.has_unknown and not allow_unknown:
         return f"{report.pack}: the analyzer could not decide every question (`--allow-unknown` to build anyway)"
     return None
-
-
-def document_view(report: Report) -> dict[str, Any]:
-    """The report as the policy document shows it: everything but the time it took."""
-    data = report.to_json()
-    data.pop("seconds", None)
-    return data
 
 
 # ---------------------------------------------------------------- build
@@ -303,7 +297,7 @@ def build_pack(plan: ir.Plan, sources: Sources, allow_unknown: bool = False) -> 
     if changes.value is None and plan.pack.previous is not None:
         return Built(None, tuple(shown))
     files: dict[str, str] = {}
-    for made in (generate(plan, sources), document(plan, sources, document_view(analysis), changes=changes.value)):
+    for made in (generate(plan, sources), document(plan, sources, analysis, changes=changes.value)):
         if made.diagnostics:
             shown.append(made.diagnostics)
         if made.value is None:

@@ -12,6 +12,7 @@ from typing import Literal
 from compiler.analysis.conflicts import render_sarif, render_text
 from compiler.commands.common import Style, show
 from compiler.diagnostics import Severity, Sources, to_json
+from compiler.diagnostics import render_text as render_diagnostic
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, analysis_for, compile_all, exit_code
 from compiler.version import version
 
@@ -43,7 +44,9 @@ def run(options: AnalyzeOptions) -> int:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     elif options.format == "sarif":
         sys.stdout.write(json.dumps(render_sarif(report, version()), indent=2, ensure_ascii=False) + "\n")
-    else:
-        show([d for d in compiled.diagnostics if d.severity is Severity.WARNING], sources, options.style)
-        sys.stdout.write(render_text(report, sources))
+    else:  # the pack's own warnings first, without a count: the report's summary comes last, alone
+        warnings = [d for d in compiled.diagnostics if d.severity is Severity.WARNING]
+        for warning in warnings:
+            sys.stderr.write(render_diagnostic(warning, sources, options.style.colour) + "\n\n")
+        sys.stdout.write(render_text(report, sources, len(warnings)))
     return EXIT_ERRORS if report.failed else EXIT_OK

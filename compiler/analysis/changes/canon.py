@@ -94,3 +94,40 @@ class Canonical:
 
 def _is_expr(value: object) -> bool:
     return dataclasses.is_dataclass(value) and not isinstance(value, (ir.Type, type))
+
+
+# ---------------------------------------------------------------- forms for keys
+
+
+def stable(value: object) -> object:
+    """A value's form whose repr is the same in every process: IR nodes as their class name and
+    fields (spans left out), sets sorted, mappings by sorted key. Keys built from it name the same
+    thing from run to run (the analyzer's cache of answers)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, *(stable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                                        if f.compare and f.name not in _LEFT_OUT))
+    if isinstance(value, (frozenset, set)):
+        return ("set", *sorted((stable(v) for v in value), key=repr))
+    if isinstance(value, dict):
+        return ("map", *sorted(((stable(k), stable(v)) for k, v in value.items()), key=repr))
+    if isinstance(value, (tuple, list)):
+        return tuple(stable(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def declaration_form(rule: ir.Rule) -> object:
+    """What a rule decides and how, as a stable value: its id, kind, disposition, scope, target,
+    condition, suggestion and guard (`flagged by X`, tables, maps and rankings by name: a key that
+    uses this form also holds the forms of what those names stand for). Its title, message,
+    citation, quotes, rows and position are left out: they change no decision."""
+    return stable((rule.id, rule.kind, rule.disposition, rule.claim_types, rule.places, rule.places_negated,
+                   rule.target, rule.condition, rule.suggest, rule.suggest_if))
+
+
+def data_form(pack: ir.Pack, names: set[str]) -> object:
+    """The data of the pack's tables' columns, maps and rankings among `names`, as a stable value."""
+    return stable((tuple(a.values for a in pack.attributes if a.name in names),
+                   tuple(m.pairs for m in pack.maps if m.name in names),
+                   tuple(r.levels for r in pack.rankings if r.name in names)))

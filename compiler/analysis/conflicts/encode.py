@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import z3
 
+from compiler.analysis.changes.canon import stable
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, neg
 from compiler.analysis.conflicts.universe import (
     CODE_SHAPE,
@@ -220,10 +222,19 @@ BASE = View()
 
 
 class Encoder:
-    """Formulas for one symbolic claim and one variant of the pack, memoized per rule and slot."""
+    """Formulas for one symbolic claim and one variant of the pack, memoized per rule and slot.
 
-    def __init__(self, pack: ir.Pack, universe: Universe, claim: SymbolicClaim, variant: Variant) -> None:
+    With `abstract`, each `count(...)` is a whole number of its own (named by the count, its lines
+    and the view), at least 0 and otherwise free: the formula then holds on every claim where the
+    exact one does, so a question it refutes is refuted on claims of every size (`side` holds the
+    bounds to assert with it)."""
+
+    def __init__(self, pack: ir.Pack, universe: Universe, claim: SymbolicClaim, variant: Variant,
+                 abstract: bool = False) -> None:
         self.pack = pack
+        self.abstract = abstract
+        self.side: list[Z3] = []
+        self._counts: dict[str, Z3] = {}
         self.u = universe
         self.claim = claim
         self.variant = variant
@@ -691,6 +702,16 @@ class Encoder:
             slots.append(j)
         return slots
 
+    def _count_of(self, expr: ir.Quant, env: dict[str, int], view: View) -> Z3:
+        """The free whole number that stands for a count (see the class's note): the same count of
+        the same lines in the same view is the same number."""
+        where = (view.rebilled, view.code.sexpr() if view.code is not None else None)
+        name = "count:" + hashlib.sha256(repr((stable(expr), sorted(env.items()), where)).encode()).hexdigest()[:20]
+        if name not in self._counts:
+            self._counts[name] = z3.Int(name, self.ctx)
+            self.side.append(self._counts[name] >= 0)
+        return self._counts[name]
+
     def _holds(self, expr: ir.Quant, env: dict[str, int], view: View) -> list[tuple[int, Z3]]:
         result = []
         for j in self.scope(expr, env):
@@ -699,6 +720,9 @@ class Encoder:
         return result
 
     def _quant(self, expr: ir.Quant, env: dict[str, int], view: View) -> Value:
+        if expr.kind == "count" and self.abstract:
+            whole = self._count_of(expr, env, view)
+            return Num(z3.ToReal(whole), self.false, whole)
         holds = self._holds(expr, env, view)
         if expr.kind == "any":
             return disj(*[h for _, h in holds]) if holds else self.false

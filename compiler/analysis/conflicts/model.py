@@ -9,12 +9,13 @@ pack tests (at most four set).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import z3
 
-from compiler.analysis.conflicts.universe import Universe, is_drug_code
+from compiler.analysis.conflicts.reads import Reads
+from compiler.analysis.conflicts.universe import TEXT_BASE, Universe, is_drug_code, merge_ranges
 
 Z3 = Any
 
@@ -43,6 +44,12 @@ def disj(*args: Z3) -> Z3:
 def neg(arg: Z3) -> Z3:
     """`z3.Not` of a formula already built (see `conj`)."""
     return z3.BoolRef(z3.z3core.Z3_mk_not(arg.ctx_ref(), arg.as_ast()), arg.ctx)
+
+
+def _moved(value: Any, ctx: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: v.translate(ctx) for k, v in value.items()}
+    return value.translate(ctx)
 
 
 def in_ranges(value: Z3, ranges: list[tuple[int, int]]) -> Z3:
@@ -101,7 +108,8 @@ class SymbolicClaim:
         self.size = size
         self.header = self._header()
         self.slots = [self._slot(i) for i in range(size)]
-        self.constraints = self._constraints()
+        self._all: list[Z3] | None = None
+        self._constraints: dict[tuple[object, ...], list[Z3]] = {}
 
     def _header(self) -> ClaimHeader:
         def atom(name: str) -> Z3:
@@ -138,40 +146,98 @@ class SymbolicClaim:
             flag("description_absent"))
 
     # ------------------------------------------------------------ validity
-    def _constraints(self) -> list[Z3]:
+    @property
+    def constraints(self) -> list[Z3]:
+        """What every valid claim satisfies, every field of it (a change report's questions)."""
+        if self._all is None:
+            u = self.universe
+            every = Reads(frozenset({"units", "provider", "pos", "charge", "timed", "drug", "supervision",
+                                     "member_supplied", "description", "modifiers"}),
+                          frozenset({"id", "pos", "bill", "member", "provider", "type"}), u.modifiers,
+                          frozenset(u.group_of), frozenset(u.literals))
+            self._all = self._constraints_for(every, u.code_domain(), True)
+        return self._all
+
+    def constraints_for(self, reads: Reads, domain: list[tuple[int, int]]) -> list[Z3]:
+        """What a valid claim satisfies in the fields `reads` names, every line's code in `domain`
+        (`Universe.question_domain`: an id that no group of the question's codes holds is a code of
+        its kind that the question's rules never mention, shown as such by `witness.Renderer`);
+        memoized, as many questions read alike."""
+        key = (reads.key(), tuple(domain))
+        known = self._constraints.get(key)
+        if known is None:
+            known = self._constraints[key] = self._constraints_for(reads, domain, False)
+        return known
+
+    def _constraints_for(self, reads: Reads, domain: list[tuple[int, int]], exact: bool) -> list[Z3]:
+        """The constraints, every line's code among `domain`; text values among the ids of `domain`,
+        the literals, the two-digit values and the families (`exact`), or anywhere from the first
+        code block to the last family (each rendered by what the question names)."""
         u = self.universe
         h = self.header
-        codes = [u.code_span]
-        anything = [(u.code_span[0], max(hi for _, hi in u.families.values()))]
+        if exact:
+            literals = [(value,) * 2 for value in u.literals.values()]
+            anything = merge_ranges([*domain, *literals, *u.two_digit_ids, *u.families.values()])
+        else:
+            anything = merge_ranges([*domain, (TEXT_BASE, max(hi for _, hi in u.families.values()))])
         two_digits = u.two_digit_ids
         types = [(u.literals["professional"],) * 2, (u.literals["institutional"],) * 2]
-        out = [in_ranges(h.type, types), in_ranges(h.id, anything), in_ranges(h.member, anything),
-               in_ranges(h.provider, anything), in_ranges(h.pos, two_digits), in_ranges(h.bill_type, anything),
-               in_ranges(h.bill_class, two_digits)]
-        for text, klass in sorted(u.bill_classes.items()):
-            class_id = u.literals.get(klass)
-            implied = h.bill_class == class_id if class_id is not None else in_ranges(
-                h.bill_class, [u.families["place"]])
-            out.append(z3.Implies(h.bill_type == u.literals[text], implied))
-        # a generic bill type renders as 0 + class + 1, so it is never a literal of the pack
-        bill_literals = [(u.literals[t], u.literals[t]) for t in sorted(u.bill_classes)]
-        out.append(z3.Or(in_ranges(h.bill_type, bill_literals), in_ranges(h.bill_type, [u.families["text"]])))
-        lo_minute, hi_minute = u.day_lo * 1440, (u.day_hi + 1) * 1440
         professional = h.type == u.literals["professional"]
+        out = [in_ranges(h.type, types)]
+        if "id" in reads.claim:
+            out.append(in_ranges(h.id, anything))
+        if "member" in reads.claim:
+            out.append(in_ranges(h.member, anything))
+        if "provider" in reads.claim:
+            out.append(in_ranges(h.provider, anything))
+        if reads.reads("pos"):
+            out.append(in_ranges(h.pos, two_digits))
+        if "bill" in reads.claim:
+            out += [in_ranges(h.bill_type, anything), in_ranges(h.bill_class, two_digits)]
+            bills = sorted(t for t in u.bill_classes if t in reads.texts)
+            for text in bills:
+                class_id = u.text_id(u.bill_classes[text])
+                out.append(z3.Implies(h.bill_type == u.literals[text], h.bill_class == class_id))
+            # a generic bill type renders as 0 + class + 1, so it is never a literal of the pack
+            bill_literals = [(u.literals[t], u.literals[t]) for t in bills]
+            out.append(z3.Or(in_ranges(h.bill_type, bill_literals), in_ranges(h.bill_type, [u.families["text"]])))
+        lo_minute, hi_minute = u.day_lo * 1440, (u.day_hi + 1) * 1440
+        flags = [m for m in reads.modifiers if m in u.modifiers]
         for slot in self.slots:
             if slot.index > 0:
                 out.append(z3.Implies(slot.active, self.slots[slot.index - 1].active))
-            out += [in_ranges(slot.code, codes), slot.date >= u.day_lo, slot.date <= u.day_hi, slot.units > 0,
-                    in_ranges(slot.provider, anything), in_ranges(slot.pos, two_digits), slot.charge >= 0,
-                    z3.Implies(slot.timed, z3.And(slot.start >= lo_minute, slot.stop <= hi_minute,
-                                                  slot.stop > slot.start)),
-                    in_ranges(slot.drug, anything), in_ranges(slot.description, anything),
-                    z3.Implies(slot.provider_absent, h.provider_absent),
-                    z3.Implies(slot.pos_absent, h.pos_absent),
-                    z3.Implies(professional, z3.Not(slot.pos_absent))]
-            if slot.modifiers:
-                out.append(z3.Sum([z3.If(f, 1, 0) for f in slot.modifiers.values()]) <= 4)
+            out += [in_ranges(slot.code, domain), slot.date >= u.day_lo, slot.date <= u.day_hi]
+            if "units" in reads.line:
+                out.append(slot.units > 0)
+            if "provider" in reads.line:
+                out.append(in_ranges(slot.provider, anything))
+                if "provider" in reads.claim:
+                    out.append(z3.Implies(slot.provider_absent, h.provider_absent))
+            if reads.reads("pos"):
+                out += [in_ranges(slot.pos, two_digits), z3.Implies(slot.pos_absent, h.pos_absent),
+                        z3.Implies(professional, z3.Not(slot.pos_absent))]
+            if "charge" in reads.line:
+                out.append(slot.charge >= 0)
+            if "timed" in reads.line:
+                out.append(z3.Implies(slot.timed, z3.And(slot.start >= lo_minute, slot.stop <= hi_minute,
+                                                         slot.stop > slot.start)))
+            if "drug" in reads.line:
+                out.append(in_ranges(slot.drug, anything))
+            if "description" in reads.line:
+                out.append(in_ranges(slot.description, anything))
+            if "modifiers" in reads.line and flags:
+                out.append(z3.Sum([z3.If(slot.modifiers[f], 1, 0) for f in flags]) <= 4)
         return out
+
+    def translated(self, ctx: Any) -> SymbolicClaim:
+        """The same claim's variables in another context (a question's own: `questions.Unit`)."""
+        copy = SymbolicClaim.__new__(SymbolicClaim)
+        copy.ctx, copy.universe, copy.size = ctx, self.universe, self.size
+        copy.header = ClaimHeader(*(getattr(self.header, f.name).translate(ctx) for f in fields(ClaimHeader)))
+        copy.slots = [Slot(s.index, *(_moved(getattr(s, f.name), ctx) for f in fields(Slot)[1:]))
+                      for s in self.slots]
+        copy._all, copy._constraints = None, {}
+        return copy
 
     # ------------------------------------------------------------ derived values
     def is_drug_code(self, code: Z3) -> Z3:
