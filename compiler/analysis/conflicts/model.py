@@ -9,7 +9,7 @@ pack tests (at most four set).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -46,14 +46,53 @@ def neg(arg: Z3) -> Z3:
     return z3.BoolRef(z3.z3core.Z3_mk_not(arg.ctx_ref(), arg.as_ast()), arg.ctx)
 
 
-def _moved(value: Any, ctx: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: v.translate(ctx) for k, v in value.items()}
-    return value.translate(ctx)
+# Integer terms through the C API, like `conj`: ids are compared with constants thousands of times.
+
+_INT_SORTS: dict[int, Any] = {}
+
+
+def whole(ctx: Any, number: int) -> Z3:
+    """The integer constant `number` in `ctx`."""
+    ref = ctx.ref()
+    sort = _INT_SORTS.get(id(ctx))
+    if sort is None or sort[0] is not ctx:
+        sort = _INT_SORTS[id(ctx)] = (ctx, z3.IntSort(ctx).ast)
+    return z3.IntNumRef(z3.z3core.Z3_mk_int64(ref, number, sort[1]), ctx)
+
+
+def _compare(make: Any, left: Z3, right: Z3 | int) -> Z3:
+    if isinstance(right, int):
+        right = whole(left.ctx, right)
+    return z3.BoolRef(make(left.ctx_ref(), left.as_ast(), right.as_ast()), left.ctx)
+
+
+def equal(left: Z3, right: Z3 | int) -> Z3:
+    """`left == right` for two integer terms (or a term and a constant)."""
+    return _compare(z3.z3core.Z3_mk_eq, left, right)
+
+
+def at_least(left: Z3, right: Z3 | int) -> Z3:
+    return _compare(z3.z3core.Z3_mk_ge, left, right)
+
+
+def at_most(left: Z3, right: Z3 | int) -> Z3:
+    return _compare(z3.z3core.Z3_mk_le, left, right)
+
+
+def ite(condition: Z3, then: Z3 | int, otherwise: Z3 | int) -> Z3:
+    """`z3.If` over integer terms or constants (or two conditions), through the C API."""
+    ctx = condition.ctx
+    if isinstance(then, int) and not isinstance(then, bool):
+        then = whole(ctx, then)
+    if isinstance(otherwise, int) and not isinstance(otherwise, bool):
+        otherwise = whole(ctx, otherwise)
+    made = z3.z3core.Z3_mk_ite(condition.ctx_ref(), condition.as_ast(), then.as_ast(), otherwise.as_ast())
+    return z3.BoolRef(made, ctx) if z3.is_bool(then) else z3.ArithRef(made, ctx)
 
 
 def in_ranges(value: Z3, ranges: list[tuple[int, int]]) -> Z3:
-    parts = [value == lo if lo == hi else conj(value >= lo, value <= hi) for lo, hi in ranges]
+    """Whether an integer term lies in one of the ranges (lo, hi), bounds included."""
+    parts = [equal(value, lo) if lo == hi else conj(at_least(value, lo), at_most(value, hi)) for lo, hi in ranges]
     if not parts:
         return z3.BoolVal(False, value.ctx)
     return disj(*parts)
@@ -228,16 +267,6 @@ class SymbolicClaim:
             if "modifiers" in reads.line and flags:
                 out.append(z3.Sum([z3.If(slot.modifiers[f], 1, 0) for f in flags]) <= 4)
         return out
-
-    def translated(self, ctx: Any) -> SymbolicClaim:
-        """The same claim's variables in another context (a question's own: `questions.Unit`)."""
-        copy = SymbolicClaim.__new__(SymbolicClaim)
-        copy.ctx, copy.universe, copy.size = ctx, self.universe, self.size
-        copy.header = ClaimHeader(*(getattr(self.header, f.name).translate(ctx) for f in fields(ClaimHeader)))
-        copy.slots = [Slot(s.index, *(_moved(getattr(s, f.name), ctx) for f in fields(Slot)[1:]))
-                      for s in self.slots]
-        copy._all, copy._constraints = None, {}
-        return copy
 
     # ------------------------------------------------------------ derived values
     def is_drug_code(self, code: Z3) -> Z3:

@@ -332,8 +332,8 @@ class Unit:
                 return Answer("unsat", size.lines, size.complete)
             if not witness:
                 return Answer("sat", size.lines, size.complete)
-            model = self._pleasant(solver, ctx, size.lines)
-            symbolic = self.analysis.claim(size.lines).translated(ctx)
+            model = self._pleasant(solver, ctx, size.lines).translate(self.analysis.ctx)
+            symbolic = self.analysis.claim(size.lines)
             return Answer("sat", size.lines, size.complete, claim_from_model(model, symbolic, self.reads, self.groups))
         finally:
             del solver
@@ -391,6 +391,7 @@ class Analysis:
         self._groups = {rid: self._target_groups(r) for rid, r in self.rules.items()}
         self._deniers: dict[str, tuple[str, ...]] = {}
         self._forms: dict[str, object] = {}
+        self._data: dict[frozenset[str], object] = {}
         self._reads: dict[frozenset[str], tuple[Reads, list[Group], list[tuple[int, int]]]] = {}
         self._order = {r.id: n for n, r in enumerate(pack.rules)}
         self.standing_in_examples: set[str] | None = None  # rules whose suggestion stands in an example
@@ -469,9 +470,12 @@ class Analysis:
         u = self.universe
         universe = (u.capacity, tuple(g.describe() for g in groups),
                     tuple(sorted((t, u.literals.get(t)) for t in reads.texts)))
+        forms = tuple(self.form(r) for r in ordered)
+        if reads.names not in self._data:
+            self._data[reads.names] = data_form(self.pack, set(reads.names))
         return cache.digest_of((ANALYZER_VERSION, cache.compiler_digest(), self.limit, self.max_lines, self.rlimit,
-                                self.pack.effective, stable(question.tag), stable(question.extra), tuple(self.form(r) for r in ordered),
-                                tuple(precedences), data_form(self.pack, set(reads.names)), universe))
+                                self.pack.effective, stable(question.tag), stable(question.extra), forms,
+                                tuple(precedences), self._data[reads.names], universe))
 
     def ask(self, question: Question, work: Work) -> dict[str, Any]:
         """The question's answer: from the cache when it was asked before with the same key, else
