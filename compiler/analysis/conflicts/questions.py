@@ -186,21 +186,23 @@ class Size:
 def question_size(shape: Shape, anchors: int, limit: int, max_lines: int | None) -> Size:
     """How many line slots a question is asked on (settings.py explains the sizes). A question that
     only asks whether lines exist: the lines it anchors and one per existential quantifier, complete
-    when they fit `limit`. A bounded one as before counts were sized (at least the bound, or exactly
-    `--max-lines`, its existential lines up to `LARGEST`), plus the lines its counts need to turn.
-    Never more than `limit`: a question whose counts need more is cut short."""
+    when they fit `limit`. One with counts compared with constants: those lines and the lines its
+    counts need to turn. One bounded by `first`, order or arithmetic: as before counts were sized
+    (at least the bound, or `--max-lines`, its existential lines up to `LARGEST`), plus what its
+    counts need. Never more than `limit`: a question whose counts need more is cut short."""
     existing = anchors + shape.exists
-    must = anchors + shape.counted
+    needed = existing + shape.counted
+    floor = max_lines if max_lines is not None else DEFAULT_BOUND
     if not shape.bounded:
         if existing <= limit:
             return Size(max(existing, anchors), True, existing, False)
         want = max_lines if max_lines is not None else max(DEFAULT_BOUND, min(existing, LARGEST))
-    elif max_lines is not None:
-        want = max(max_lines, must)
+    elif shape.fixed:
+        want = max(floor, min(existing, LARGEST)) + shape.counted
     else:
-        want = max(DEFAULT_BOUND, min(existing, LARGEST)) + shape.counted
-    cut = must > limit
-    return Size(max(min(want, limit), anchors), False, max(want, must), cut)
+        want = max(floor, needed)
+    cut = anchors + shape.counted > limit
+    return Size(max(min(want, limit), anchors), False, needed, cut)
 
 
 def claim_size(shape: Shape, anchors: int, limit: int, max_lines: int | None) -> tuple[int, bool]:
