@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from compiler.analysis.conflicts import render_sarif, render_text
+from compiler.analysis.conflicts import render_sarif, render_text, solver_enabled
 from compiler.commands.common import Style, show
 from compiler.diagnostics import Severity, Sources, to_json
 from compiler.diagnostics import render_text as render_diagnostic
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, analysis_for, compile_all, exit_code
+from compiler.pipeline import ANALYSIS_OFF, EXIT_ERRORS, EXIT_OK, analysis_for, compile_all, exit_code
 from compiler.version import version
 
 
@@ -27,6 +27,8 @@ class AnalyzeOptions:
 
 
 def run(options: AnalyzeOptions) -> int:
+    if not solver_enabled():
+        sys.stderr.write(f"rulesc analyze: {ANALYSIS_OFF}\n")
     sources = Sources()
     (compiled,) = compile_all((options.file,), sources)
     if compiled.plan is None:
