@@ -30,7 +30,7 @@ from compiler.analysis.changes.canon import data_form, declaration_form, stable
 from compiler.analysis.conflicts import cache
 from compiler.analysis.conflicts.encode import Encoder, Variant, exclusions
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, disj, in_ranges
-from compiler.analysis.conflicts.reads import Reads, reads_of
+from compiler.analysis.conflicts.reads import Reads, combined, reads_of
 from compiler.analysis.conflicts.report import Entry, Findings, Location, Resolution
 from compiler.analysis.conflicts.settings import ANALYZER_VERSION, DEFAULT_BOUND, DEFAULT_RLIMIT, LIMIT, ReplayMismatch
 from compiler.analysis.conflicts.shape import Shape, Shapes
@@ -392,8 +392,11 @@ class Analysis:
         self._preferences: dict[tuple[int, tuple[object, ...]], list[list[Z3]]] = {}
         self._groups = {rid: self._target_groups(r) for rid, r in self.rules.items()}
         self._deniers: dict[str, tuple[str, ...]] = {}
-        self._forms: dict[str, object] = {}
-        self._data: dict[frozenset[str], object] = {}
+        self._forms: dict[str, str] = {}
+        self._seen: dict[int, tuple[object, object]] = {}  # stable forms of shared IR objects
+        self._data: dict[frozenset[str], str] = {}
+        self._rule_reads: dict[str, Reads] = {}
+        self._domains: dict[tuple[int, ...], list[tuple[int, int]]] = {}
         self._reads: dict[frozenset[str], tuple[Reads, list[Group], list[tuple[int, int]]]] = {}
         self._order = {r.id: n for n, r in enumerate(pack.rules)}
         self.standing_in_examples: set[str] | None = None  # rules whose suggestion stands in an example
@@ -454,14 +457,21 @@ class Analysis:
 
     def _read(self, rules: frozenset[str]) -> tuple[Reads, list[Group], list[tuple[int, int]]]:
         if rules not in self._reads:
-            reads = reads_of(self.pack, rules)
+            for rule_id in rules:
+                if rule_id not in self._rule_reads:
+                    self._rule_reads[rule_id] = reads_of(self.pack, (rule_id,))
+            reads = combined(self._rule_reads[r] for r in sorted(rules))
             groups = self.universe.groups_of(reads.codes)
-            self._reads[rules] = (reads, groups, self.universe.question_domain(groups))
+            known = tuple(g.index for g in groups)
+            if known not in self._domains:
+                self._domains[known] = self.universe.question_domain(groups)
+            self._reads[rules] = (reads, groups, self._domains[known])
         return self._reads[rules]
 
-    def form(self, rule_id: str) -> object:
+    def form(self, rule_id: str) -> str:
+        """The digest of the rule's canonical form (changes/canon.py)."""
         if rule_id not in self._forms:
-            self._forms[rule_id] = declaration_form(self.rules[rule_id])
+            self._forms[rule_id] = cache.digest_of(declaration_form(self.rules[rule_id], self._seen))
         return self._forms[rule_id]
 
     def key(self, question: Question, rules: frozenset[str], reads: Reads, groups: list[Group]) -> str:
@@ -474,7 +484,7 @@ class Analysis:
                     tuple(sorted((t, u.literals.get(t)) for t in reads.texts)))
         forms = tuple(self.form(r) for r in ordered)
         if reads.names not in self._data:
-            self._data[reads.names] = data_form(self.pack, set(reads.names))
+            self._data[reads.names] = cache.digest_of(data_form(self.pack, set(reads.names)))
         return cache.digest_of((ANALYZER_VERSION, cache.compiler_digest(), self.limit, self.max_lines, self.rlimit,
                                 self.pack.effective, stable(question.tag), stable(question.extra), forms,
                                 tuple(precedences), self._data[reads.names], universe))

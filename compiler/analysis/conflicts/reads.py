@@ -42,6 +42,25 @@ class Reads:
         return part in self.line or part in self.claim
 
 
+def combined(parts: Iterable[Reads]) -> Reads:
+    """What several rules read, from what each reads (`reads_of` of one rule)."""
+    line: set[str] = set()
+    claim: set[str] = set()
+    modifiers: set[str] = set()
+    codes: set[str] = set()
+    texts: set[str] = set()
+    names: set[str] = set()
+    for part in parts:
+        line |= part.line
+        claim |= part.claim
+        modifiers.update(part.modifiers)
+        codes |= part.codes
+        texts |= part.texts
+        names |= part.names
+    return Reads(frozenset(line), frozenset(claim), tuple(sorted(modifiers)), frozenset(codes), frozenset(texts),
+                 frozenset(names))
+
+
 def reads_of(pack: ir.Pack, rule_ids: Iterable[str]) -> Reads:
     rules = {r.id: r for r in pack.rules}
     attributes = {a.name: a for a in pack.attributes}

@@ -410,14 +410,24 @@ def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Univers
     lookups = [a.lookup() for a in attributes]
     map_lookups = [dict(m.pairs) for m in maps]
 
+    # the sets and table entries each code is in, gathered set by set (packs name thousands of codes)
+    memberships: dict[str, list[Any]] = {code: [] for code in codes}
+    for index, code_set in enumerate(distinct_sets):
+        for code in code_set:
+            if code in memberships:
+                memberships[code].append(index)
+    for index, lookup in enumerate(lookups):
+        for code, cell in lookup.items():
+            if code in memberships:
+                memberships[code].append(("attribute", index, tuple(sorted(cell)) if isinstance(cell, frozenset)
+                                          else cell))
+    for index, pairs in enumerate(map_lookups):
+        for code, mapped in pairs.items():
+            if code in memberships:
+                memberships[code].append(("map", index, mapped))
+
     def signature(code: str) -> tuple[Any, ...]:
-        attribute_values = []
-        for lookup in lookups:
-            value = lookup.get(code)
-            attribute_values.append(tuple(sorted(value)) if isinstance(value, frozenset) else value)
-        return (code if code in found.singles else None, kind_of(code),
-                tuple(code in s for s in distinct_sets), tuple(attribute_values),
-                tuple(m.get(code) for m in map_lookups))
+        return (code if code in found.singles else None, kind_of(code), tuple(memberships[code]))
 
     by_signature: dict[tuple[Any, ...], list[str]] = {}
     for code in sorted(codes):

@@ -31,15 +31,20 @@ Claim = dict[str, Any]
 # ---------------------------------------------------------------- the interpreter, in one place
 
 
-def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None) -> Interpreter:
+def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None,
+               evaluation: tuple[str, ...] | None = None) -> Interpreter:
     """The reference interpreter for a pack or a variant of it (declarations taken away), reduced to
     the rules `focus` names and the rules their decisions depend on (`flagged by` references and the
     rules that take precedence), which decide exactly as they do in the whole pack.
 
     The one place the analyzer builds an interpreter. A variant or a slice only removes rules,
-    precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid."""
+    precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid:
+    given the whole pack's (`evaluation`), it is used as it is, without planning again."""
     if focus is not None:
         pack = sliced(pack, dependencies(pack, focus))
+    if evaluation is not None:
+        kept = {r.id for r in pack.rules if r.edits}
+        return Interpreter(ir.Plan(pack, tuple(r for r in evaluation if r in kept)))
     plan = order.plan(pack, Collector())
     if plan is None:  # a variant only removes rules and references, so it cannot gain a cycle
         raise ValueError(f"{pack.name}: its rules read each other's findings in a cycle")
@@ -85,6 +90,8 @@ class Replay:
         self._overriders: dict[str, list[str]] = {}
         for p in pack.precedences:
             self._overriders.setdefault(p.loser, []).append(p.winner)
+        plan = order.plan(pack, Collector())
+        self._order = plan.order if plan is not None else None
 
     def findings(self, variant: Variant, claim: Claim, focus: frozenset[str] | None = None,
                  raw_suggestions: bool = False) -> list[Finding] | None:
@@ -95,7 +102,7 @@ class Replay:
             pack = self.pack
             if focus is not None:  # slice first (cheap for large packs); a variant only removes edges
                 pack = sliced(pack, dependencies(pack, focus, self._rules, self._overriders))
-            self._engines[key] = engine_for(variant.apply(pack))
+            self._engines[key] = engine_for(variant.apply(pack), evaluation=self._order)
         try:
             return self._engines[key].evaluate(claim, raw_suggestions=raw_suggestions)
         except ClaimError:
