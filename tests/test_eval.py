@@ -57,8 +57,8 @@ def test_a_bad_record_is_reported_in_place_and_the_batch_goes_on(tmp_path: Path)
         assert code == 1 and err == "5 claims, 2 with findings, 3 errors\n"
         assert [r["id"] for r in results] == ["A", None, "C", "N", "D"]
         assert "findings" in results[0] and "findings" in results[4]
-        assert results[1]["error"] == ("line 2, column 2: not valid JSON: expecting property name enclosed in "
-                                       "double quotes")
+        assert results[1]["error"] == ("line 2, column 1: not valid JSON at column 2: expecting property name "
+                                       "enclosed in double quotes")
         assert results[2]["error"] == "lines: expected 1 to 999 lines, got 0"
         assert results[3]["error"].startswith("type:")
 
@@ -71,8 +71,8 @@ def test_a_broken_element_of_a_pretty_printed_array_loses_nothing(tmp_path: Path
     assert code == 1 and err == "5 claims, 4 with findings, 1 errors\n"
     assert [r["id"] for r in results] == ["C0", "C1", None, "C3", "C4"]
     line = broken.splitlines().index('    "id": "C2",,') + 1
-    assert results[2]["error"] == f"line {line}, column 16: not valid JSON: expecting property name enclosed in " \
-                                  "double quotes"
+    assert results[2]["error"] == f"line {line - 1}, column 3: not valid JSON at line {line}, column 16: expecting " \
+                                  "property name enclosed in double quotes"
 
 
 def test_pretty_printed_objects_back_to_back(tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ def test_standard_input_as_bytes_with_a_byte_order_mark_and_a_byte_that_is_not_u
     results = [json.loads(line) for line in done.stdout.decode().splitlines()]
     assert done.returncode == 1 and done.stderr == b"3 claims, 2 with findings, 1 errors\n"
     assert [r["id"] for r in results] == ["A", None, "A"]
-    assert results[1]["error"] == "line 2, column 9: not UTF-8 text (byte 0xFF)"
+    assert results[1]["error"] == "line 2, column 1: not UTF-8 text at column 9 (byte 0xFF)"
 
 
 @pytest.mark.slow

@@ -46,10 +46,11 @@ class MapError(ValueError):
     """A valid Claim that the contract's claim cannot be made from; the message names the item."""
 
 
-def read_fhir_records(stream: Lines) -> Iterator[Record]:
-    """Every Claim of the stream, in input order, each with its position; see the module doc."""
+def read_fhir_records(stream: Lines, follows: bool = False) -> Iterator[Record]:
+    """Every Claim of the stream, in input order, each with its position; see the module doc
+    (`follows`: as `compiler.inputs.jsonstream.read_json_records` has it)."""
     count = 0
-    for framed in read_json_records(stream):
+    for framed in read_json_records(stream, follows=follows):
         for position, value, error, claim_id in _claims(framed):
             yield Record(count, position, value, error, claim_id)
             count += 1

@@ -115,7 +115,7 @@ def test_other_claim_types_and_resources_are_errors_not_guesses() -> None:
     assert [r.error for r in records[:3]] == [
         "line 1, column 1: type is 'oral'; only professional and institutional claims are edited",
         "line 2, column 1: a Patient resource, not a Claim or a Bundle",
-        "line 3, column 2: not valid JSON: expecting property name enclosed in double quotes"]
+        "line 3, column 1: not valid JSON at column 2: expecting property name enclosed in double quotes"]
     assert records[3].ok and records[3].value["id"] == "X29"
 
 
