@@ -109,14 +109,14 @@ def _resume(indent: int) -> re.Pattern[str]:
     """Where the record after a broken one outside an array may start: a line that starts, indented
     by at most `indent` characters (the broken record's), with a character other than whitespace,
     `}`, `]` or `,`."""
-    return re.compile(r"\n[ \t]{0,%d}(?=[^\s\]},])" % indent)
+    return re.compile(rf"\n[ \t]{{0,{indent}}}(?=[^\s\]}},])")
 
 
 @functools.cache
 def _next_element(indent: int) -> re.Pattern[str]:
     """Where the element after a broken one may start in a pretty-printed array: a line that opens
     an object or an array, indented by exactly `indent` characters (the broken element's)."""
-    return re.compile(r"\n[ \t]{%d}(?=[{\[])" % indent)
+    return re.compile(rf"\n[ \t]{{{indent}}}(?=[{{\[])")
 
 
 class _Buffer:

@@ -22,7 +22,11 @@ rows go by in constant memory. A claim whose id comes after a larger one is an e
 (its rows are not assembled, since its other rows may lie anywhere); sort the file first.
 
 Positions are rows counted from 1 (`row 1200`), with the file's name when a folder of files is
-read (`part-3.parquet, row 12`). A folder is read file by file in the order of their paths.
+read (`part-3.parquet, row 12`); a claim of the one-row-per-line layout is where its first row is.
+A folder is read file by file in the order of their paths. A file that stops being readable
+midway (a damaged page) gives one error record at the first row of the claim it was reading, with
+the file's name (`claims.parquet, row 8193: cannot read on from this row: ...`), and the next file
+is read.
 
 Results are written as Parquet by `compiler.batch.parquet`.
 """
@@ -103,10 +107,11 @@ def read_parquet_file(file: str | os.PathLike[str], name: str | None = None, bat
         yield Record(0, Ordinal("file", file_number, label), error=f"{label}: not a readable Parquet file: {error}")
         return
     names = set(source.schema_arrow.names)
+    reader: ClaimRows | _LineRows
     if "lines" in names and "claim_id" not in names:
-        rows: Iterator[Record] = ClaimRows(name).records(_batches(source, batch_size))
+        reader = ClaimRows(name)
     elif "claim_id" in names:
-        rows = _LineRows(name).records(_batches(source, batch_size))
+        reader = _LineRows(name)
     else:
         yield Record(0, Ordinal("file", file_number, label),
                      error=f"{label}: neither layout: a claim table has a `lines` column, a line table a "
@@ -114,12 +119,13 @@ def read_parquet_file(file: str | os.PathLike[str], name: str | None = None, bat
         return
     count = 0
     try:
-        for record in rows:
+        for record in reader.records(_batches(source, batch_size)):
             yield record
             count += 1
     except (OSError, pa.ArrowException) as error:
-        yield Record(count, Ordinal("file", file_number, label),
-                     error=f"{label}: cannot read on after {count} claims: {error}")
+        where = Ordinal("row", reader.pending, within=label)
+        yield Record(count, where, error=f"{where}: cannot read on from this row: {' '.join(str(error).split())}; "
+                                         "the rest of the file is not read", claim_id=reader.pending_id)
 
 
 def _batches(source: Any, batch_size: int) -> Iterator[list[dict[str, Any]]]:
@@ -160,12 +166,15 @@ class ClaimRows:
 
     def __init__(self, name: str | None, first: int = 1) -> None:
         self.name, self.first = name, first
+        self.pending = first  # the first row of the claim to read next
+        self.pending_id: str | None = None
 
     def records(self, batches: Iterator[list[dict[str, Any]]]) -> Iterator[Record]:
         number = self.first - 1
         for rows in batches:
             for row in rows:
                 number += 1
+                self.pending = number + 1
                 position = Ordinal("row", number, within=self.name)
                 claim = _fields(row)
                 lines = claim.get("lines")
@@ -182,6 +191,8 @@ class _LineRows:
         self.name = name
         self.count = 0
         self.last: str | None = None  # the largest claim id so far
+        self.pending = 1  # the first row of the claim being gathered, or of the next one
+        self.pending_id: str | None = None  # that claim's id, once a row of it is read
 
     def _record(self, first: int, value: object = None, error: str | None = None,
                 claim_id: str | None = None) -> Record:
@@ -202,12 +213,13 @@ class _LineRows:
                 if group:
                     yield self._claim(group)
                 group = [(number, row)]
+                self.pending, self.pending_id = number, claim_id if isinstance(claim_id, str) else None
         if group:
             yield self._claim(group)
+        self.pending, self.pending_id = number + 1, None
 
     def _claim(self, group: list[tuple[int, dict[str, Any]]]) -> Record:
         first = group[0][0]
-        rows = f"row {first}" if len(group) == 1 else f"rows {first}-{group[-1][0]}"
         claim_id = group[0][1].get("claim_id")
         if not isinstance(claim_id, str):
             return self._record(first, error=f"claim_id is {claim_id!r}, not a claim id")
@@ -222,7 +234,7 @@ class _LineRows:
             if other != claim:
                 differs = sorted(k for k in other.keys() | claim.keys() if other.get(k) != claim.get(k))
                 return self._record(first, claim_id=claim_id,
-                                    error=f"{rows}: claim_{differs[0]} differs between the rows of claim {claim_id!r} "
+                                    error=f"claim_{differs[0]} differs between the rows of claim {claim_id!r} "
                                           f"(row {first}: {claim.get(differs[0])!r}, row {number}: "
                                           f"{other.get(differs[0])!r})")
         lines = []
@@ -231,8 +243,8 @@ class _LineRows:
             given = line.pop("line", expected)
             if given != expected:
                 return self._record(first, claim_id=claim_id,
-                                    error=f"row {number}: line {given!r} where line {expected} of claim {claim_id!r} "
-                                          f"was due (rows are in line order, numbered from 1)")
+                                    error=f"line {given!r} at row {number}, where line {expected} of claim "
+                                          f"{claim_id!r} was due (rows are in line order, numbered from 1)")
             lines.append(line)
         claim["lines"] = lines
         return self._record(first, claim, claim_id=claim_id)
