@@ -28,6 +28,7 @@ from fhir.resources.R4B.claim import Claim, ClaimCareTeam, ClaimItem
 
 from compiler.inputs.jsonstream import Lines, read_json_records
 from compiler.inputs.records import Ordinal, Record, Where
+from compiler.words import counted
 
 CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
 CPT = frozenset({"http://www.ama-assn.org/go/cpt", "urn:oid:2.16.840.1.113883.6.12"})
@@ -148,7 +149,7 @@ def _validation(error: pydantic.ValidationError) -> str:
     if path:
         parts.append(".".join(path))
     where = ": ".join(parts) or "Claim"
-    more = f" (and {len(details) - 1} more faults)" if len(details) > 1 else ""
+    more = f" (and {counted(len(details) - 1, 'more fault')})" if len(details) > 1 else ""
     return f"{where}: {first['msg']}{more}"
 
 

@@ -412,7 +412,8 @@ def _placed(claim: Ordinal, text: str) -> str:
 
 def _joined(texts: list[str]) -> str:
     shown = "; ".join(texts[:_MAX_FAULTS])
-    return shown if len(texts) <= _MAX_FAULTS else f"{shown}; and {len(texts) - _MAX_FAULTS} more faults"
+    more = len(texts) - _MAX_FAULTS
+    return shown if more <= 0 else f"{shown}; and {more} more {'fault' if more == 1 else 'faults'}"
 
 
 # ---------------------------------------------------------------- the loop tree

@@ -290,7 +290,14 @@ def test_summaries_add_up() -> None:
     total = Summary()
     total.merge(Summary(3, 1, 1))
     total.merge(Summary(2, 2, 0))
-    assert str(total) == "5 claims, 3 with findings, 1 errors"
+    assert str(total) == "5 claims, 3 with findings, 1 error"
+
+
+@pytest.mark.parametrize(("counts", "text"), [
+    ((1, 1, 1), "1 claim, 1 with findings, 1 error"), ((0, 0, 0), "0 claims, 0 with findings, 0 errors"),
+    ((2, 0, 2), "2 claims, 0 with findings, 2 errors"), ((1200, 3, 0), "1200 claims, 3 with findings, 0 errors")])
+def test_a_summary_says_one_claim_and_one_error(counts: tuple[int, int, int], text: str) -> None:
+    assert str(Summary(*counts)) == text
 
 
 def test_an_opened_input_reads_its_records_here(tmp_path: Path) -> None:

@@ -147,7 +147,7 @@ def test_rulesc_eval_detects_x12_and_keeps_claim_ids_on_errors(tmp_path: Path) -
     source.write_text(bad_date, encoding="utf-8")
     code, out, err = run_cli("eval", str(PACK), "--input", str(source))
     results = [json.loads(line) for line in out.splitlines()]
-    assert code == 1 and err.endswith(f"{len(PROFESSIONAL)} claims, 11 with findings, 1 errors\n")
+    assert code == 1 and err.endswith(f"{len(PROFESSIONAL)} claims, 11 with findings, 1 error\n")
     assert results[0] == {"id": "E01", "error": "segment 17 (CLM): segment 22 (DTP): Data element \"Service Date\" "
                                                 "(DTP03) contains an invalid date (20241340)"}
     assert [r["id"] for r in results] == PROFESSIONAL
