@@ -48,6 +48,7 @@ def keys(value: Any, prefix: str = "") -> set[str]:
 
 def test_the_conflict_report_is_described_field_by_field() -> None:
     code, out, _ = run_cli("analyze", str(PACKS / "clean_resolved.rules"), "--format", "json")
+    assert code == 0
     report = json.loads(out)
     text = section("The conflict report")
     fields = table_names(text)
@@ -65,6 +66,7 @@ def test_the_conflict_report_is_described_field_by_field() -> None:
 
 def test_the_change_report_is_described_field_by_field() -> None:
     code, out, _ = run_cli("diff", str(SMALL / "small-1.0.rules"), str(SMALL / "small-1.1.rules"), "--format", "json")
+    assert code == 0
     report = json.loads(out)
     text = section("The change report")
     fields = table_names(text)
@@ -79,6 +81,7 @@ def test_the_change_report_is_described_field_by_field() -> None:
 
 def test_the_graph_is_described() -> None:
     code, out, _ = run_cli("graph", str(ROOT / "policies" / "cpcp026.rules"), "--format", "json")
+    assert code == 0
     graph = json.loads(out)
     text = section("The dependency graph")
     for node in graph["nodes"]:
