@@ -347,7 +347,9 @@ class _Reader:
             if buffer.eof:
                 buffer.pos = len(buffer.text)
                 return
-            buffer.pos = max(buffer.pos, len(buffer.text) - 1)  # the last character may be the line break
+            # keep the last line break in view: the line after it, read in part, may start the next record
+            line_break = buffer.text.rfind("\n", buffer.pos)
+            buffer.pos = line_break if line_break >= 0 else max(buffer.pos, len(buffer.text) - 1)
             buffer.more()
 
     def _skip_element(self, indent: int) -> str:

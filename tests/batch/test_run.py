@@ -67,6 +67,8 @@ INPUTS = {
         *CLAIMS[:5], '{"id": "\\ud800", "x": NaN}', '{"id": 123456789012345678901234567890}', '[1, 2]',
         '  {"id": "indented"}  ', '"text"', "12", "null", '{"id": 1e400}', *CLAIMS[5:]]),
     "nesting too deep": "\n".join([*CLAIMS[:5], "[" * 5000 + "]" * 5000, *CLAIMS[5:]]),
+    "a record cut off and arrays on lines": "\n".join([*CLAIMS[:7], CLAIMS[7][:40], "[1, 2]", f"[{CLAIMS[8]}]", "[]",
+                                                      '  {"id": "x", "units":', *CLAIMS[9:]]),
 }
 
 

@@ -65,6 +65,19 @@ def test_text_after_a_value_on_its_line_breaks_that_line(line: str, column: int)
         f"ERROR: line 1, column 1: not valid JSON at column {column}: unexpected text after the value", {"id": 2}]
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 16])
+def test_indented_records_resume_at_the_next_record_indented_as_far(chunk: int) -> None:
+    """A broken record indented by two spaces: the next line indented as far (or less) starts the
+    next record, however the lines are read; a line indented further is part of the broken one."""
+    text = '\n  {"id": 1}{"id": 1}\n  {"id": 2}\n  {"id": 3, "x":\n    {"id": 4}\n {"id": 5}\n'
+    assert read(text, chunk) == [
+        ("line 2, column 3", "ERROR: line 2, column 3: not valid JSON at column 12: unexpected text after the value"),
+        ("line 3, column 3", {"id": 2}),
+        ("line 4, column 3", "ERROR: line 4, column 3: not valid JSON at line 5, column 14: expecting ',' delimiter "
+                             "(the record is cut off)"),
+        ("line 6, column 2", {"id": 5})]
+
+
 def test_a_broken_pretty_printed_object_is_one_error() -> None:
     text = '{\n  "id": 1,\n  "lines": [\n    {"code": "x"\n  ]\n}\n{\n  "id": 2\n}\n'
     assert read(text) == [("line 1, column 1", "ERROR: line 1, column 1: not valid JSON at line 5, column 3: "
