@@ -26,6 +26,7 @@ from pathlib import Path
 from compiler.backends.native import NativeBuildError
 from compiler.backends.wheel import WheelError
 from compiler.commands.common import Packs, Style, compile_or_report, show
+from compiler.inputs.extras import MissingExtra, need
 from compiler.pipeline import (
     EXIT_ERRORS,
     EXIT_OK,
@@ -63,6 +64,12 @@ def run(options: BuildOptions) -> int:
     if options.check and (options.native or options.wheel is not None):
         sys.stderr.write("rulesc build: --check compares the pure modules; it takes neither --native nor --wheel\n")
         return EXIT_USAGE
+    if options.native:
+        try:  # before compiling, and whatever the build cache holds: the build would need it
+            need("native", "a native build")
+        except MissingExtra as error:
+            sys.stderr.write(f"rulesc build: {error} (and a C compiler)\n")
+            return EXIT_USAGE
     compiled = compile_or_report(options.files, options.style)
     if isinstance(compiled, int):
         return compiled

@@ -63,9 +63,12 @@ def test_the_install_command_fits_how_rulesc_is_installed(extra: str, tmp_path: 
     assert extras.install_command(extra, spaced) == f"pip install -e '{spaced}[{extra}]'"
 
 
-def test_a_native_build_without_mypy_names_the_native_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_native_build_without_mypy_names_the_native_extra(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
     monkeypatch.setattr(extras, "installed", lambda module: module != "mypyc")
-    code, _, err = run_cli("build", str(PACK), "--native", "--out", "/nonexistent/never-written")
+    out = tmp_path / "never-written"
+    code, _, err = run_cli("build", str(PACK), "--native", "--out", str(out))
+    assert not out.exists()
     assert (code, err) == (2, "rulesc build: a native build needs the native extra: pip install -e '.[native]' "
                               "(and a C compiler)\n")
 
