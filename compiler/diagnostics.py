@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TextIO
 
+from compiler.words import counted
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -82,6 +84,8 @@ CODES: Mapping[str, Code] = _codes(
     _error("equals-equals", "`==` where the language compares with `=`"),
     _error("missing-equals", "a code set without `=` before its members"),
     _error("missing-operand", "an operator without a value on one side"),
+    _error("bad-aggregate", "a `count(...)` or `sum(...)` not written `count(lines x where ...)`, "
+           "`sum(VALUE for lines x where ...)`"),
     _error("example-order", "an example's clauses out of order, or its note or claim given twice"),
     # the pack header and names (semantics)
     _error("missing-pack", "a file compiled as a pack declares no pack"),
@@ -101,7 +105,18 @@ CODES: Mapping[str, Code] = _codes(
     _error("empty-set", "a set with no members"),
     _error("set-cycle", "code sets that contain each other"),
     _error("unknown-type", "a table column of an unknown type"),
-    _error("bad-table-row", "a table row with the wrong number of values"),
+    _error("bad-table-row", "a table row with the wrong number of values (in the pack, or in a table's file)"),
+    # tables read from files (syntax/loader.py, semantics/tables.py, analysis/tables.py)
+    _error("missing-table", "a table's file that cannot be read as UTF-8 text"),
+    _error("bad-table", "a table declaration whose files, key, dates or checks do not fit its columns"),
+    _error("bad-table-header", "a table file whose header line does not name the declared columns in order"),
+    _error("bad-table-cell", "a value in a table file that does not fit its column's type"),
+    _error("duplicate-key", "two rows of a table with one key that apply on a day in common"),
+    _error("inconsistent-rows", "rows with one value of a column that give two values of a column "
+           "`one ... per ...` fixes"),
+    _error("table-cycle", "rows of a table whose arrows form a circle on one day (`no cycles`)"),
+    _error("row-requirement", "a table row that does not satisfy its table's `require`"),
+    _warning("table-warning", "a table's `warn` check holds for some rows"),
     _error("unknown-attribute", "a code attribute that no table column provides"),
     _error("unknown-value", "a value that the field or column never has"),
     _error("bad-date", "a date that is not a calendar date"),
@@ -110,6 +125,7 @@ CODES: Mapping[str, Code] = _codes(
     _error("type-mismatch", "a value of the wrong type for where it is used"),
     _error("unknown-field", "a field that a line, a claim or a message does not have"),
     _error("bad-arguments", "a function called with the wrong number of arguments"),
+    _error("bad-lookup", "a table lookup with the wrong keys or date, or a column it cannot read"),
     _error("bad-modifier", "a modifier that is not two upper-case letters or digits"),
     _error("relation-outside-quantifier", "`same ...` or `overlapping` outside a quantifier"),
     _error("bad-scope", "line scopes that contradict or repeat each other"),
@@ -125,7 +141,7 @@ CODES: Mapping[str, Code] = _codes(
     _error("bad-evidence", "an expectation's `because` that names no other line of the claim"),
     # analysis (analysis/*)
     _error("precedence-cycle", "precedence declarations that run in a cycle"),
-    _error("dependency-cycle", "rules that read each other's findings in a cycle"),
+    _error("dependency-cycle", "rules that read each other's findings in a cycle (a rule may read its own)"),
     _error("uncovered-row", "a row the pack header declares that no rule, exception or documentation "
            "entry covers"),
     _warning("untested-rule", "a rule of this pack that no example names with `by`"),
@@ -199,11 +215,7 @@ class Sources:
 
     def add(self, path: str, text: str) -> None:
         self._texts[path] = text
-        starts = [0]
-        for index, char in enumerate(text):
-            if char == "\n":
-                starts.append(index + 1)
-        self._line_starts[path] = starts
+        self._line_starts.pop(path, None)
 
     def text(self, path: str) -> str | None:
         return self._texts.get(path)
@@ -212,8 +224,22 @@ class Sources:
         """Every file read, by path."""
         return dict(self._texts)
 
-    def line_col(self, path: str, offset: int) -> tuple[int, int]:
+    def _starts(self, path: str) -> list[int] | None:
+        """Where each line of a file starts, computed when a diagnostic first needs it (a table file
+        may have millions of lines, and most runs print nothing about it)."""
         starts = self._line_starts.get(path)
+        if starts is None and path in self._texts:
+            text = self._texts[path]
+            starts = [0]
+            index = text.find("\n")
+            while index >= 0:
+                starts.append(index + 1)
+                index = text.find("\n", index + 1)
+            self._line_starts[path] = starts
+        return starts
+
+    def line_col(self, path: str, offset: int) -> tuple[int, int]:
+        starts = self._starts(path)
         if not starts:
             return 1, 1
         low, high = 0, len(starts) - 1
@@ -227,14 +253,14 @@ class Sources:
 
     def offset(self, path: str, line: int, column: int) -> int:
         """The character offset of a line and column (both from 1); 0 for a file not read."""
-        starts = self._line_starts.get(path)
+        starts = self._starts(path)
         if not starts or not 1 <= line <= len(starts):
             return 0
         return starts[line - 1] + column - 1
 
     def line_text(self, path: str, line: int) -> str:
         text = self._texts.get(path, "")
-        starts = self._line_starts.get(path, [0])
+        starts = self._starts(path) or [0]
         if line - 1 >= len(starts):
             return ""
         begin = starts[line - 1]
@@ -366,4 +392,4 @@ def report(diagnostics: Sequence[Diagnostic], sources: Sources, fmt: str, colour
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
     if diagnostics:
-        stream.write(f"{errors} error(s), {warnings} warning(s)\n")
+        stream.write(f"{counted(errors, 'error')}, {counted(warnings, 'warning')}\n")

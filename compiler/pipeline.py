@@ -154,7 +154,7 @@ def _guarded(pack: ir.Pack, doing: str, work: Callable[[], T]) -> Stage[T]:
         return Stage(None, (_too_deep(pack.path, doing, str(error)),))
 
 
-def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str]]:
+def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str | bytes]]:
     """The pack's edit module, by name relative to the output folder."""
     _need("outputs")
 
@@ -311,7 +311,7 @@ class Built:
     (None when it must not or cannot), why it refuses, and the diagnostics found on the way, in
     groups in the order they were found (each group is printed as one report)."""
 
-    files: dict[str, str] | None
+    files: dict[str, str | bytes] | None
     shown: tuple[tuple[Diagnostic, ...], ...] = ()
     refusal: str | None = None
 
@@ -330,7 +330,7 @@ def build_pack(plan: ir.Plan, sources: Sources, allow_unknown: bool = False) -> 
         shown.append(changes.diagnostics)
     if changes.value is None and plan.pack.previous is not None:
         return Built(None, tuple(shown))
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     module = generate(plan, sources)
     if module.diagnostics:
         shown.append(module.diagnostics)
@@ -351,7 +351,7 @@ def build_pack(plan: ir.Plan, sources: Sources, allow_unknown: bool = False) -> 
     return Built(files, tuple(shown))
 
 
-def failing_examples(plan: ir.Plan, sources: Sources, files: Mapping[str, str]) -> tuple[str, ...]:
+def failing_examples(plan: ir.Plan, sources: Sources, files: Mapping[str, str | bytes]) -> tuple[str, ...]:
     """The pack's examples that fail, run through the interpreter and the module among `files` as
     `rulesc test` runs them, each as `rulesc test` prints it; () when they all pass."""
     _need("run_examples", "failure_text")
@@ -384,7 +384,7 @@ def previous_changes(plan: ir.Plan, sources: Sources) -> Stage[ChangeReport]:
     return Stage(compare_packs(previous.plan.pack, pack), tuple(out.items))
 
 
-def native_files(files: Mapping[str, str], name: str) -> dict[str, Path]:
+def native_files(files: Mapping[str, str | bytes], name: str) -> dict[str, Path]:
     """The pack's native build (from the cache `rulesc eval --native` shares, compiled when
     missing): the extension and the module's data file beside it, by name. Raises NativeBuildError."""
     _need("native_build")
@@ -392,7 +392,7 @@ def native_files(files: Mapping[str, str], name: str) -> dict[str, Path]:
     return native_build(module_of(files, name), name)
 
 
-def wheel(pack: ir.Pack, files: Mapping[str, str], out_dir: Path, native: bool) -> Path:
+def wheel(pack: ir.Pack, files: Mapping[str, str | bytes], out_dir: Path, native: bool) -> Path:
     """An installable wheel of the pack's module (its native build with `native`), with the
     module's data file beside it; its path. Raises WheelError, NativeBuildError, OSError."""
     _need("Distribution", "write_wheel")
@@ -405,7 +405,7 @@ def wheel(pack: ir.Pack, files: Mapping[str, str], out_dir: Path, native: bool) 
     if native:
         content = {name: path.read_bytes() for name, path in native_files(files, pack.name).items()}
     else:
-        content = {name: text.encode("utf-8") for name, text in module_of(files, pack.name).items()}
+        content = {name: as_bytes(text) for name, text in module_of(files, pack.name).items()}
     return write_wheel(dist, content, out_dir, native)
 
 
@@ -423,19 +423,31 @@ class FolderDifference:
 
 
 # The output folder of `rulesc build`. `files` maps paths relative to it (`cpcp026.py`,
-# `cpcp026-policy/README.md`) to their text. A subfolder that build writes into (a pack's Markdown
-# pages) belongs to build whole: a file in it that build did not write is left over from an earlier
-# build (a page of a part that has since shrunk, a renamed section) and is removed, and `--check`
-# reports it as extra. In the folder itself build owns only its own files and, among the others,
-# those an earlier layout of its output wrote (`retired`, such as the single Markdown document
-# `cpcp026.md`): the application's own files beside the module (`__init__.py`, anything else) are
-# never touched.
+# `cpcp026-policy/README.md`) to their text, or to their bytes (a module's data file,
+# `ncci.tables`). A subfolder that build writes into (a pack's Markdown pages) belongs to build
+# whole: a file in it that build did not write is left over from an earlier build (a page of a
+# part that has since shrunk, a renamed section) and is removed, and `--check` reports it as extra.
+# In the folder itself build owns only its own files and, among the others, those an earlier
+# layout of its output wrote (`retired`, such as the single Markdown document `cpcp026.md`): the
+# application's own files beside the module (`__init__.py`, anything else) are never touched.
+
+
+def as_bytes(content: str | bytes) -> bytes:
+    """A file's content as build writes it: text in UTF-8, or bytes as they are."""
+    return content.encode("utf-8") if isinstance(content, str) else content
 
 
 def read_output(path: Path) -> str | None:
     """A file's text as build compares it, or None when it cannot be read."""
     try:
         return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
     except OSError:
         return None
 
@@ -450,7 +462,7 @@ def _owned_folders(files: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({name.split("/", 1)[0] for name in files if "/" in name}))
 
 
-def _extras(out_dir: Path, files: Mapping[str, str], retired: Iterable[str]) -> tuple[str, ...]:
+def _extras(out_dir: Path, files: Mapping[str, str | bytes], retired: Iterable[str]) -> tuple[str, ...]:
     found = {name for name in retired if name not in files and (out_dir / name).is_file()}
     for folder in _owned_folders(files):
         root = out_dir / folder
@@ -460,24 +472,24 @@ def _extras(out_dir: Path, files: Mapping[str, str], retired: Iterable[str]) -> 
     return tuple(sorted(found))
 
 
-def compare_folder(out_dir: Path, files: Mapping[str, str], retired: Iterable[str] = ()) -> FolderDifference:
+def compare_folder(out_dir: Path, files: Mapping[str, str | bytes], retired: Iterable[str] = ()) -> FolderDifference:
     stale, missing = [], []
-    for name, text in sorted(files.items()):
-        current = read_output(out_dir / name)
+    for name, content in sorted(files.items()):
+        current = _read_bytes(out_dir / name)
         if current is None:
             missing.append(name)
-        elif current != text:
+        elif current != as_bytes(content):
             stale.append(name)
     return FolderDifference(tuple(stale), tuple(missing), _extras(out_dir, files, retired))
 
 
-def write_folder(out_dir: Path, files: Mapping[str, str], retired: Iterable[str] = ()) -> tuple[str, ...]:
+def write_folder(out_dir: Path, files: Mapping[str, str | bytes], retired: Iterable[str] = ()) -> tuple[str, ...]:
     """Write every file (creating the folders), then remove the extras; the removed files' paths.
     Raises OSError when the folder cannot be written."""
-    for name, text in sorted(files.items()):
+    for name, content in sorted(files.items()):
         path = out_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
+        path.write_bytes(as_bytes(content))
     removed = _extras(out_dir, files, retired)
     for name in removed:
         (out_dir / name).unlink()

@@ -199,6 +199,17 @@ EXPRESSIONS: list[tuple[ir.Expr, str]] = [
               ir.Compare(">", ir.LineField("p", "units", NUM), LINE_UNITS), ir.BOOL),
      "the first later line p (numbered after this line), in line order, such that line p has the same date of "
      "service as this line also satisfies line p's unit count is more than this line's unit count"),
+    (ir.Quant("sum", (), "x", "line", ir.Relation("date", "x", "line"), None, NUM,
+              value=ir.LineField("x", "units", NUM)),
+     "the sum of line x's unit count over the lines x of the claim (this line included) such that"),
+    (ir.TableLookup("ptp", (ir.LineField("line", "code", CODE), X_CODE), ir.LineField("line", "date", _t(ir.Kind.DATE)),
+                    "modifier_indicator", _t(ir.Kind.NUMBER, True)),
+     "the modifier_indicator of the row of ptp whose key 1 is this line's code and whose key 2 is line x's code, "
+     "in force on this line's date of service (the file of the claim's type)"),
+    (ir.Given(ir.TableLookup("ptp", (ir.LineField("line", "code", CODE),), None, None, _t(ir.Kind.ROW, True)), True),
+     "there is no row of ptp whose key 1 is this line's code"),
+    (ir.RowField("ptp", "column_1", CODE), "the row's column_1"),
+    (ir.CheckDay(_t(ir.Kind.DATE)), "the day"),
 ]
 
 

@@ -6,7 +6,8 @@
 - Every ```rules block compiles. A block that starts with `pack` is a whole pack; any other is a
   fragment, compiled after the block marked `prelude` (the running example's header and data).
   A block whose first line is `# file: NAME` is written beside every compiled block under that
-  name (for imports and `extends`) and not compiled itself. A block whose first line names
+  name (for imports and `extends`) and not compiled itself; a ```csv block so marked is a table's
+  file, written without its marker line. A block whose first line names
   diagnostics, `# error[CODE] warning[CODE] ...`, must give exactly those (every error it gives
   is named, and every code named is given); any other block must compile without errors, and
   each of its examples must pass on the interpreter and on the generated module, as
@@ -153,6 +154,7 @@ DOC = REFERENCE.read_text(encoding="utf-8")
 KEYWORDS = grammar_keywords(GRAMMAR_PATH.read_text(encoding="utf-8"))
 BLOCKS = [b for b in blocks(DOC) if b.language == "rules"]
 COMPILED = [b for b in BLOCKS if b.file is None]
+TABLE_FILES = [b for b in blocks(DOC) if b.language == "csv"]
 
 
 # ---------------------------------------------------------------- keywords and codes
@@ -240,6 +242,9 @@ def block_problems(block: Block, all_blocks: list[Block], folder: Path) -> list[
     for other in all_blocks:
         if other.file is not None:
             (folder / other.file).write_text(other.text, encoding="utf-8")
+    for table_file in TABLE_FILES:
+        assert table_file.file is not None, f"a csv block of the reference names no file: {table_file.label()}"
+        (folder / table_file.file).write_text(table_file.text.split("\n", 1)[1], encoding="utf-8")
     path = folder / "doc.rules"
     path.write_text(_source(block, prelude), encoding="utf-8")
     sources = Sources()

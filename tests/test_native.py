@@ -162,3 +162,14 @@ def test_a_native_build_has_the_data_file_beside_it(tmp_path: Path, native_cache
     wheel = pipeline.wheel(TABLED_PACK, TABLED, tmp_path, native=True)  # type: ignore[arg-type]
     with zipfile.ZipFile(wheel) as archive:
         assert sorted(archive.namelist()[:2]) == sorted([extension, "tabled.tables"])
+        archive.extractall(tmp_path / "site")
+    # imported as an installed wheel is: by name, from an entry of sys.path, in a fresh interpreter
+    # (the extension's body reads the data file while `__file__` is only its bare name)
+    script = ("import json, sys; sys.path.insert(0, sys.argv[1]); import tabled\n"
+              "print(tabled.__file__)\n"
+              "print(json.dumps([f.to_dict() for f in tabled.evaluate(json.loads(sys.argv[2]))]))")
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", script, str(tmp_path / "site"), json.dumps(LISTED)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    path, findings = done.stdout.splitlines()
+    assert path.endswith(extension) and [(f["rule"], f["line"]) for f in json.loads(findings)] == [("T1-listed", 2)]

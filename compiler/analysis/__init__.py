@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from compiler.analysis import order
+from compiler.analysis import order, tables
 from compiler.diagnostics import Collector
 from compiler.semantics import ir
 
@@ -15,6 +15,7 @@ Check = Callable[[ir.Pack, Collector], ir.Pack]
 
 CHECKS: tuple[Check, ...] = (
     order.check_precedence,
+    tables.check_tables,
 )
 
 

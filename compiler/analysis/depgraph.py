@@ -109,6 +109,8 @@ class _Builder:
                 self.add_node("values" if codes.texts else "codes", codes.name, codes.title, order)
         for order, table in enumerate(pack.tables):
             self.add_node("table", table.name, table.title, order)
+        for order, data_table in enumerate(pack.data_tables, len(pack.tables)):
+            self.add_node("table", data_table.name, data_table.title, order)
         for order, code_map in enumerate(pack.maps):
             self.add_node("map", code_map.name, code_map.title, order)
         for order, ranking in enumerate(pack.rankings):
@@ -150,6 +152,8 @@ class _Builder:
             return [(node_id("table", self.attributes[expr.attribute]), "uses")]
         if isinstance(expr, ir.MapGet):
             return [(node_id("map", expr.map), "uses")]
+        if isinstance(expr, ir.TableLookup):
+            return [(node_id("table", expr.table), "uses")]
         if isinstance(expr, ir.RankOf):
             return [(node_id("ranking", expr.ranking), "uses")]
         if isinstance(expr, ir.Flagged):

@@ -16,7 +16,8 @@ def dependency_graph(pack: ir.Pack) -> nx.DiGraph:
     graph.add_nodes_from(r.id for r in edit_rules)
     for rule in edit_rules:
         for reference in rule.references:
-            graph.add_edge(reference, rule.id, why="flagged", rule=rule.id)
+            if reference != rule.id:  # a rule that reads its own findings decides its lines on demand
+                graph.add_edge(reference, rule.id, why="flagged", rule=rule.id)
             for winner in pack.overriders(reference):
                 graph.add_edge(winner, rule.id, why="precedence", rule=rule.id)
     return graph

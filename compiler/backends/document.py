@@ -22,6 +22,7 @@ from compiler import codes as code_shapes
 from compiler.analysis.changes.model import ChangeReport
 from compiler.analysis.conflicts.report import Entry, Location, Report, document_order
 from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions
+from compiler.backends import tabledoc
 from compiler.backends.changes import ChangesView, changes_view
 from compiler.backends.claimtext import claim_layout, json_text, value_text
 from compiler.backends.english import English, Statement, codes_text
@@ -52,6 +53,7 @@ from compiler.backends.pages import (
     lay_out,
     page_filters,
 )
+from compiler.backends.tabledoc import DataTableView
 from compiler.examples.worked import WorkedExample, evaluate_examples, examples_for
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
@@ -248,6 +250,7 @@ class Model:
     documentation: tuple[Card, ...]
     examples: tuple[ExampleView, ...]
     changes: ChangesView | None = None
+    data_tables: tuple[DataTableView, ...] = ()
 
 
 def _place(where: Location | None) -> str | None:
@@ -290,6 +293,8 @@ class _Builder:
                 self.anchors.get("set", codes.name)
         for table in self.pack.tables:
             self.anchors.get("table", table.name)
+        for data_table in self.pack.data_tables:
+            self.anchors.get("table", data_table.name)
         for code_map in self.pack.maps:
             self.anchors.get("map", code_map.name)
         for ranking in self.pack.rankings:
@@ -598,6 +603,13 @@ class _Builder:
                                    self.used_by(node_id("table", table.name)), len(table.rows)))
         return tuple(views)
 
+    def data_table_views(self) -> tuple[DataTableView, ...]:
+        return tuple(DataTableView(self.anchors.get("table", t.name), t.name, t.title or "", t.source,
+                                   tabledoc.layout(t), tabledoc.checks(t, self.english.inline),
+                                   tuple(tabledoc.file_view(t, f) for f in t.files),
+                                   self.used_by(node_id("table", t.name)))
+                     for t in self.pack.data_tables)
+
     def ranked(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[str, ...]], ...]:
         """Each ranking's codes, highest first: the facility hierarchy as a table."""
         out = []
@@ -650,7 +662,7 @@ class _Builder:
             report_facts=self.report_facts(), entries=entries, coverage=self.coverage(),
             code_rows=self.code_rows(), code_sets=code_sets, value_sets=value_sets, tables=self.table_views(),
             maps=maps, rankings=rankings, ranked=self.ranked(), documentation=documentation, examples=examples,
-            changes=changes)
+            changes=changes, data_tables=self.data_table_views())
 
     def diagrams(self, sections: Sequence[SectionView]) -> tuple[Diagram, ...]:
         """The graph as one Mermaid diagram when a code host draws it, else one per policy section
@@ -922,6 +934,12 @@ def _code_blocks(m: Model, h: Any) -> list[Block]:
         out.append(block_of(h.table_lead(table), keep=True))
         columns = h.columns(table.columns)
         out += [block_of(h.row(row), columns) for row in table.rows]
+    for data_table in m.data_tables:  # tables read from files: a summary of each file, its rows when few
+        out.append(block_of(h.data_table_lead(data_table), keep=True))
+        for table_file in data_table.files:
+            out.append(block_of(h.table_file(table_file), keep=bool(table_file.listed)))
+            columns = h.columns(table_file.columns)
+            out += [block_of(h.row(row), columns) for row in table_file.listed]
     out += [block_of(h.map(d)) for d in m.maps]
     out.append(block_of(h.rankings_lead(m), keep=True))
     for ranking in m.rankings:

@@ -119,6 +119,7 @@ class English:
         self.pack = pack
         self.anchors = anchors
         self.tables = {t.name: t for t in pack.tables}
+        self.data_tables = {t.name: t for t in pack.data_tables}
         self.maps = {m.name: m for m in pack.maps}
         self.rankings = {r.name: r for r in pack.rankings}
         self.rules = {r.id: r for r in pack.rules}
@@ -131,6 +132,7 @@ class English:
             ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
             ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
             ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+            ir.TableLookup: self._table_lookup, ir.RowField: self._row_field, ir.CheckDay: self._check_day,
         }
 
     # ------------------------------------------------------------ links
@@ -151,7 +153,7 @@ class English:
         return phrase(Ref(title, self.anchors.get(kind, codes.name)), f" ({listed})")
 
     def _table_ref(self, table: str) -> Phrase:
-        found = self.tables.get(table)
+        found = self.tables.get(table) or self.data_tables.get(table)
         return (Ref(found.title or table if found else table, self.anchors.get("table", table)),)
 
     # ------------------------------------------------------------ statements
@@ -227,6 +229,8 @@ class English:
             return self._first_clause(expr)
         if isinstance(expr, ir.Compare) and isinstance(expr.left, ir.Quant) and expr.left.kind == "count":
             return self._count_clause(expr)
+        if isinstance(expr, ir.Compare) and isinstance(expr.left, ir.Quant) and expr.left.kind == "sum":
+            return self._sum_clause(expr)
         if isinstance(expr, ir.Const) and expr.type.kind == ir.Kind.BOOL:
             return Clause(("always",) if expr.value else ("never: the condition is false",))
         return Clause(self.inline(expr))
@@ -286,6 +290,14 @@ class English:
         lead = phrase(f"the number of {noun}s {count.var}{note} for which all of these hold ",
                       _NUMBER_OPS[expr.op], " ", self.inline(expr.right), ":")
         return Clause(lead, tuple(self.clause(c) for c in _chain(count.condition, "and")))
+
+    def _sum_clause(self, expr: ir.Compare) -> Clause:
+        total = expr.left
+        assert isinstance(total, ir.Quant) and total.value is not None
+        noun, note = self._lines(total)
+        lead = phrase("the sum of ", self.inline(total.value), f" over the {noun}s {total.var}{note} for which all "
+                      "of these hold ", _NUMBER_OPS[expr.op], " ", self.inline(expr.right), ":")
+        return Clause(lead, tuple(self.clause(c) for c in _chain(total.condition, "and")))
 
     # ------------------------------------------------------------ inline phrases, one per IR node
 
@@ -401,6 +413,10 @@ class English:
         return phrase(item, " ", verb, self.inline(collection))
 
     def _given(self, expr: ir.Given) -> Phrase:
+        value = expr.value
+        if isinstance(value, ir.TableLookup) and value.column is None:
+            found = "there is no" if expr.negated else "there is a"
+            return phrase(f"{found} row of ", self._table_ref(value.table), " ", self._rows_of(value))
         return phrase(self.inline(expr.value), " is absent" if expr.negated else " is given")
 
     def _has(self, expr: ir.Has) -> Phrase:
@@ -458,9 +474,32 @@ class English:
             return self.inline(ir.Compare(NEGATED_OP[operand.op], operand.left, operand.right))
         return phrase("it is not the case that ", self._nested(operand))
 
+    def _rows_of(self, expr: ir.TableLookup) -> Phrase:
+        """Which rows a lookup finds: by its keys, in force on its date, in the claim type's file."""
+        table = self.data_tables.get(expr.table)
+        names = table.key if table is not None else tuple(f"key {n + 1}" for n in range(len(expr.keys)))
+        keys = join([phrase(f"whose {name} is ", self.inline(key)) for name, key in zip(names, expr.keys,
+                                                                                          strict=False)], ", ", " and ")
+        on: Phrase = () if expr.on is None else phrase(", in force on ", self.inline(expr.on))
+        return phrase(keys, on, " (the file of the claim's type)")
+
+    def _table_lookup(self, expr: ir.TableLookup) -> Phrase:
+        if expr.column is None:
+            return phrase("the row of ", self._table_ref(expr.table), " ", self._rows_of(expr))
+        return phrase(f"the {expr.column} of the row of ", self._table_ref(expr.table), " ", self._rows_of(expr))
+
+    def _row_field(self, expr: ir.RowField) -> Phrase:
+        return (f"the row's {expr.column}",)
+
+    def _check_day(self, expr: ir.CheckDay) -> Phrase:
+        return ("the day",)
+
     def _quant(self, expr: ir.Quant) -> Phrase:
         condition = self._nested(expr.condition)
         noun, note = self._lines(expr)
+        if expr.kind == "sum" and expr.value is not None:
+            return phrase("the sum of ", self.inline(expr.value), f" over the {noun}s {expr.var}{note} such that ",
+                          condition)
         if expr.kind in ("any", "no"):
             return phrase(self._some(expr, expr.kind == "any"), " such that ", condition)
         if expr.kind == "count":

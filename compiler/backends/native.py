@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from compiler.inputs.extras import MissingExtra, need
+
 CACHE_ENV = "RULESC_CACHE"
 """Where `rulesc eval --native` keeps its builds; default $XDG_CACHE_HOME/rulesc or ~/.cache/rulesc."""
 
@@ -35,17 +37,22 @@ def extension_suffix() -> str:
     return importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
-def compile_native(files: Mapping[str, str], name: str, out_dir: Path) -> Path:
-    """Compile a generated module (`files`: `<name>.py` and any data file beside it, by name) with
-    mypyc; the extension's path in `out_dir`, where the data file is copied beside it.
+def compile_native(files: Mapping[str, str | bytes], name: str, out_dir: Path) -> Path:
+    """Compile a generated module (`files`: `<name>.py` and any data file beside it, by name: text,
+    or the bytes of a data file) with mypyc; the extension's path in `out_dir`, where the data file
+    is copied beside it.
 
     The build runs in a temporary folder (mypyc writes its C files and a build/ folder beside the
     source), and only the finished extension is copied out, under a temporary name first so that
     a reader never sees half a file."""
+    try:
+        need("native", "a native build")
+    except MissingExtra as error:
+        raise NativeBuildError(f"{error} (and a C compiler)") from None
     with tempfile.TemporaryDirectory(prefix="rulesc-native-") as tmp:
         folder = Path(tmp)
-        for file, text in files.items():
-            (folder / file).write_text(text, encoding="utf-8")
+        for file, content in files.items():
+            (folder / file).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         try:
             done = subprocess.run([sys.executable, "-m", "mypyc", f"{name}.py"], cwd=folder, capture_output=True,
                                   text=True, check=False)
@@ -72,7 +79,7 @@ def _place(source: Path, target: Path) -> Path:
     return target
 
 
-def native_files(files: Mapping[str, str], name: str, root: Path | None = None) -> dict[str, Path]:
+def native_files(files: Mapping[str, str | bytes], name: str, root: Path | None = None) -> dict[str, Path]:
     """The files of a module's native build, by name: the extension and the data file beside it."""
     built = cached_native(files, name, root)
     return {path.name: path for path in [built] + [built.parent / f for f in sorted(files) if f != f"{name}.py"]}
@@ -86,19 +93,23 @@ def cache_root() -> Path:
     return Path(base) / "rulesc"
 
 
-def cache_key(files: Mapping[str, str]) -> str:
+def cache_key(files: Mapping[str, str | bytes]) -> str:
     """What a native build depends on: the module's text (it carries the pack's digest) and its
     data file's, this Python's extension ABI and the version of mypyc."""
     try:
         mypy_version = importlib.metadata.version("mypy")
     except importlib.metadata.PackageNotFoundError:
         mypy_version = "none"
-    contents = [part for name in sorted(files) for part in (name, files[name])]
-    text = "\0".join((*contents, extension_suffix(), sys.version, mypy_version))
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        content = files[name]
+        data = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+        digest.update(name.encode("utf-8", "surrogatepass") + b"\0" + hashlib.sha256(data).digest())
+    text = "\0".join((digest.hexdigest(), extension_suffix(), sys.version, mypy_version))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
-def cached_native(files: Mapping[str, str], name: str, root: Path | None = None) -> Path:
+def cached_native(files: Mapping[str, str | bytes], name: str, root: Path | None = None) -> Path:
     """The native build of a generated module (`files`, see `compile_native`) from the cache,
     compiled first when it is not there; its data file, if any, lies beside it."""
     folder = (root or cache_root()) / "native" / name / cache_key(files)

@@ -10,6 +10,7 @@ plain Python operator where no operand can be absent.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
 import re
 import textwrap
@@ -22,28 +23,33 @@ import jinja2
 
 from compiler import codes as code_shapes
 from compiler.backends.pycode import Namer, one_group, pydoc, pyrepr, pystr_wrapped, wrap_code
+from compiler.backends.tables import pack_tables
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_get, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
 from compiler.semantics.names import CODE_TESTS
 
 RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
 RUNTIME_PATHS = (RUNTIME / "claims.py", RUNTIME / "values.py")  # copied in this order
+# copied after them into a module whose pack reads tables from files or adds values up over lines
+TABLES_RUNTIME = RUNTIME / "tables.py"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MODULE_NAMES = {"math", "re", "datetime", "difflib", "Any", "Callable", "Mapping", "Sequence", "dataclass",
                 "annotations", "POLICY", "RULES", "EFFECTIVE", "evaluate", "unknown_fields", "claim", "line",
                 "parsed", "findings", "hits", "finals", "later", "groups", "first", "rest", "group", "final",
-                "message", "suggest", "evidence", "found", "n", "_findings", "_denies", "number", "finding"}
+                "message", "suggest", "evidence", "found", "n", "_findings", "_denies", "number", "finding", "os",
+                "sys", "json", "hashlib", "array", "Iterable", "TABLES_FILE", "TABLES_DIGEST", "TABLE_FILES", "memo",
+                "decided", "raw"}
 
 
 class GenerationError(Exception):
     pass
 
 
-def runtime_source() -> str:
+def runtime_source(tables: bool = False) -> str:
     """The runtime every generated module carries: each runtime file from its begin marker to its
-    end marker, in order."""
+    end marker, in order; with `tables`, the reading of tables and sums too."""
     bodies = []
-    for path in RUNTIME_PATHS:
+    for path in (*RUNTIME_PATHS, *((TABLES_RUNTIME,) if tables else ())):
         text = path.read_text(encoding="utf-8")
         begin = text.index("# -- runtime begins")
         end = text.index("# -- runtime ends")
@@ -64,9 +70,26 @@ class _Symbols:
     sets: dict[frozenset[str], str]
     set_order: list[tuple[str, ir.CodeSet]]
     rankings: dict[str, ir.Ranking]
+    # the columns the rules read of each table read from files, in the order they are packed
+    table_columns: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def attribute(self, name: str) -> str:
         return self.namer.name("attribute", name, prefix="_ATTR_", upper=True)
+
+    def table(self, name: str) -> str:
+        self.table_columns.setdefault(name, [])
+        return self.namer.name("table", name, prefix="_TABLE_", upper=True)
+
+    def no_row(self, name: str) -> str:
+        """The module's name for the row a lookup in the table gives when it finds none."""
+        self.table(name)
+        return self.namer.name("no row", name, prefix="_NO_ROW_", upper=True)
+
+    def table_column(self, table: str, column: str) -> int:
+        columns = self.table_columns.setdefault(table, [])
+        if column not in columns:
+            columns.append(column)
+        return columns.index(column)
 
     def code_set(self, codes: ir.CodeSet) -> str:
         if codes.members in self.sets:
@@ -81,10 +104,18 @@ class _Symbols:
 class Emitter:
     """Translates IR expressions to Python expressions with the interpreter's semantics."""
 
-    def __init__(self, symbols: _Symbols, variables: dict[str, str], flagged: dict[str, str]) -> None:
+    def __init__(self, symbols: _Symbols, variables: dict[str, str], flagged: dict[str, str],
+                 deciding: dict[str, str] | None = None, claim: str = "claim",
+                 hoist: dict[tuple[object, ...], str] | None = None) -> None:
         self.symbols = symbols
         self.variables = variables
         self.flagged = flagged
+        self.claim = claim  # the name of the parsed claim where the expression stands
+        # in a group function: the rows its tests look up, fetched once for the line (key -> name)
+        self.hoist = hoist
+        self.fetches: list[tuple[str, str]] = []
+        # a rule that reads its own findings: the call that decides another line of it on demand
+        self.deciding = deciding or {}
         self.dispatch: dict[type, Callable[[Any], str]] = {
             ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
             ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
@@ -92,6 +123,7 @@ class Emitter:
             ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
             ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
             ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+            ir.TableLookup: self._table_lookup, ir.RowField: self._check_only, ir.CheckDay: self._check_only,
         }
 
     def emit(self, expr: ir.Expr) -> str:
@@ -116,7 +148,7 @@ class Emitter:
         return f"{self._var(expr.var)}.{expr.field}"
 
     def _claim_field(self, expr: ir.ClaimField) -> str:
-        return f"claim.{expr.field}"
+        return f"{self.claim}.{expr.field}"
 
     def _code_attr(self, expr: ir.CodeAttr) -> str:
         table = self.symbols.attribute(expr.attribute)
@@ -161,6 +193,8 @@ class Emitter:
 
     def _compare(self, expr: ir.Compare) -> str:
         left, right = self.emit(expr.left), self.emit(expr.right)
+        if expr.op == "=" and self.hoist is not None and _table_value_and_constant(expr):
+            return f"({left} == {right})"  # in a group's tests: an absent value is never equal to a constant
         if expr.left.type.optional or expr.right.type.optional:
             return f"{COMPARISONS[expr.op].__name__}({left}, {right})"
         op = "==" if expr.op == "=" else expr.op
@@ -173,6 +207,9 @@ class Emitter:
         return f"({item} in {collection})"
 
     def _given(self, expr: ir.Given) -> str:
+        if isinstance(expr.value, ir.TableLookup) and expr.value.column is None:
+            none = self.symbols.no_row(expr.value.table)
+            return f"({self._row(expr.value)} is {'' if expr.negated else 'not '}{none})"
         return f"({self.emit(expr.value)} is {'' if expr.negated else 'not '}None)"
 
     def _has(self, expr: ir.Has) -> str:
@@ -183,7 +220,35 @@ class Emitter:
         return f"({wanted} {'not in' if expr.negated else 'in'} {modifiers})"
 
     def _flagged(self, expr: ir.Flagged) -> str:
+        if expr.rule in self.deciding:
+            return self.deciding[expr.rule].format(line=self._var(expr.var))
         return f"({self._var(expr.var)}.number in {self.flagged[expr.rule]})"
+
+    def _table_lookup(self, expr: ir.TableLookup) -> str:
+        """`_TABLE_X[claim.type].row2(first, second, on)[column]`: the row found (the table's empty
+        row, every column absent, when there is none) and the column read of it. In a group
+        function the row is looked up once for the line (`hoist`)."""
+        row = self._row(expr)
+        if expr.column is None:
+            return row
+        return f"{row}[{self.symbols.table_column(expr.table, expr.column)}]"
+
+    def _row(self, expr: ir.TableLookup) -> str:
+        table = self.symbols.table(expr.table)
+        on = self.emit(expr.on) if expr.on is not None else "None"
+        keys = ", ".join(self.emit(key) for key in expr.keys)
+        fetch = f"{table}[{self.claim}.type].row{len(expr.keys)}({keys}, {on})"
+        if self.hoist is None or any(isinstance(n, (ir.LineField, ir.LineVar)) and n.var != "line"
+                                     for part in (*expr.keys, expr.on) for n in ir.walk(part)):
+            return fetch  # a lookup keyed by a quantified line is made for each line it looks at
+        key = _row_of(expr)
+        if key not in self.hoist:
+            self.hoist[key] = self.symbols.namer.name("row", f"{expr.table} row {len(self.hoist) + 1}", prefix="row_")
+            self.fetches.append((self.hoist[key], fetch))
+        return self.hoist[key]
+
+    def _check_only(self, expr: ir.RowField | ir.CheckDay) -> str:
+        raise GenerationError(f"{type(expr).__name__} stands only in a table's checks, which the module does not run")
 
     def _relation(self, expr: ir.Relation) -> str:
         inner, outer = self._var(expr.inner), self._var(expr.outer)
@@ -199,7 +264,7 @@ class Emitter:
         operand = expr.operand
         if isinstance(operand, ir.Not):
             return self.emit(operand.operand)
-        if isinstance(operand, ir.Flagged):
+        if isinstance(operand, ir.Flagged) and operand.rule not in self.deciding:
             return f"({self._var(operand.var)}.number not in {self.flagged[operand.rule]})"
         if isinstance(operand, (ir.Has, ir.Given)):
             return self.emit(dataclasses.replace(operand, negated=not operand.negated))
@@ -211,32 +276,64 @@ class Emitter:
     def loop(self, expr: ir.Quant) -> tuple[str, str, str]:
         """(variable, lines, test) of a quantifier: the lines it ranges over (those of the outer
         line's date when the condition asks for the same date) and the test each must pass."""
+        var, domain, test, _ = self.bound_loop(expr, bind=False)
+        return var, domain, test
+
+    def bound_loop(self, expr: ir.Quant, bind: bool = True) -> tuple[str, str, str, list[tuple[str, str]]]:
+        """As `loop`; with `bind`, the sets of codes its test reads are named (name, expression), to
+        compute once before the lines (see `_partners`), else each line's test computes them."""
         var = self.symbols.namer.name("variable", expr.var)
         self.variables[expr.var] = var
         outer = self._var(expr.outer)
         conjuncts = _conjuncts(expr.condition)
         same_date = [c for c in conjuncts if isinstance(c, ir.Relation) and c.kind == "date"
                      and c.inner == expr.var and c.outer == expr.outer]
-        domain = f"claim.by_date[{outer}.date]" if same_date else "claim.lines"
+        domain = f"{self.claim}.by_date[{outer}.date]" if same_date else f"{self.claim}.lines"
         tests = [self.emit(c) for c in conjuncts if not any(c is s for s in same_date)]
+        bound = self._partners(expr)
+        tests[:0] = [f"{var}.code in {name if bind else value}" for name, value in bound]
         if "other" in expr.scopes:
             tests.insert(0, f"{var} is not {outer}")
         if "earlier" in expr.scopes:
             tests.insert(0, f"{var}.number < {outer}.number")
         if "later" in expr.scopes:
             tests.insert(0, f"{var}.number > {outer}.number")
-        return var, domain, " and ".join(tests) if tests else "True"
+        return var, domain, " and ".join(tests) if tests else "True", bound if bind else []
+
+    def _partners(self, expr: ir.Quant) -> list[tuple[str, str]]:
+        """Sets of codes that a quantified line's code must be in, named: where the condition is
+        false whenever a lookup `table[KEY, x.code ...]` finds no row, a line whose code is not among
+        the table's second keys for KEY (whatever their dates) cannot satisfy it. KEY does not
+        depend on the quantified line, so the set is looked up once, not for each line."""
+        bound: list[tuple[str, str]] = []
+        for lookup in _strict_lookups(expr.condition):
+            if len(lookup.keys) != 2:
+                continue
+            first, second = lookup.keys
+            if (isinstance(second, ir.LineField) and second.var == expr.var and second.field == "code"
+                    and not any(isinstance(n, (ir.LineField, ir.LineVar)) and n.var == expr.var
+                                for n in ir.walk(first))):
+                table = self.symbols.table(lookup.table)
+                value = f"{table}[{self.claim}.type].partners({self.emit(first)})"
+                if value not in [v for _, v in bound]:
+                    bound.append((self.symbols.namer.name("partners", f"{expr.var} {len(bound)}",
+                                                          prefix="partners_"), value))
+        return bound
 
     def _quant(self, expr: ir.Quant) -> str:
-        var, domain, condition = self.loop(expr)
+        var, domain, condition, bound = self.bound_loop(expr)
+        lines = "".join(f"for {name} in ({value},) " for name, value in bound) + f"for {var} in {domain}"
         if expr.kind == "any":
-            return f"any({condition} for {var} in {domain})"
+            return f"any({condition} {lines})"
         if expr.kind == "no":
-            return f"(not any({condition} for {var} in {domain}))"
+            return f"(not any({condition} {lines}))"
         if expr.kind == "count":
-            return f"sum(1 for {var} in {domain} if {condition})"
+            return f"sum(1 {lines} if {condition})"
+        if expr.kind == "sum":
+            assert expr.value is not None
+            return f"total_of({self.emit(expr.value)} {lines} if {condition})"
         assert expr.then is not None
-        return f"next(({self.emit(expr.then)} for {var} in {domain} if {condition}), False)"
+        return f"next(({self.emit(expr.then)} {lines} if {condition}), False)"
 
 
 class EvidenceWriter:
@@ -280,7 +377,7 @@ class EvidenceWriter:
             if len(sides) != 1:
                 return None
             expr = sides[0]
-        if not (isinstance(expr, ir.Quant) and expr.kind in ("any", "count") and expr.outer == "line"
+        if not (isinstance(expr, ir.Quant) and expr.kind in ("any", "count", "sum") and expr.outer == "line"
                 and not evidence.possible(expr.condition, True)):
             return None
         var, domain, test = self.emitter.loop(expr)
@@ -312,6 +409,34 @@ def _statement(text: str, indent: int) -> str:
     if one_group(rest[:-1]):
         return " " * indent + wrap_code(text, indent)
     return " " * indent + wrap_code(f"{keyword} ({rest[:-1]}):", indent)
+
+
+def _table_value_and_constant(expr: ir.Compare) -> bool:
+    """A column read from a table compared with a constant (never absent)."""
+    return any(isinstance(a, ir.TableLookup) and a.column is not None and isinstance(b, ir.Const)
+               for a, b in ((expr.left, expr.right), (expr.right, expr.left)))
+
+
+def _strict_lookups(expr: ir.Expr) -> list[ir.TableLookup]:
+    """Lookups without whose row `expr` is false: a comparison, `in` or `is given` of what one reads
+    (an absent value compares false), and those of either side of an `and`, or of both of an `or`."""
+    if isinstance(expr, (ir.Compare, ir.Member)):
+        sides = (expr.left, expr.right) if isinstance(expr, ir.Compare) else (expr.item, expr.collection)
+        return [s for s in sides if isinstance(s, ir.TableLookup)]
+    if isinstance(expr, ir.Given) and not expr.negated and isinstance(expr.value, ir.TableLookup):
+        return [expr.value]
+    if isinstance(expr, ir.BoolOp):
+        left, right = _strict_lookups(expr.left), _strict_lookups(expr.right)
+        if expr.op == "and":
+            return left + right
+        rows = {_row_of(r) for r in right}
+        return [r for r in left if _row_of(r) in rows]
+    return []
+
+
+def _row_of(lookup: ir.TableLookup) -> tuple[object, ...]:
+    """A lookup's row, whatever column it reads."""
+    return lookup.table, lookup.keys, lookup.on
 
 
 def _line_local(expr: ir.Expr) -> bool:
@@ -353,12 +478,31 @@ class _RuleCode:
     evidence_body: list[str]
     evidence_lines: str | None  # the whole evidence as one expression, where it is that simple
     guard: str | None = None  # the rule's leading tests that read only the line and the claim
+    guard_parsed: str | None = None  # the same inside `evaluate`, where the parsed claim is `parsed`
+    guard_parts: tuple[list[str], list[ir.Expr]] = ([], [])  # the guard's scope tests and line-local conjuncts
     guard_whole: bool = False  # whether the guard is the whole of the rule's test
     finding_args: str = ""  # what the driver passes the finding function beyond the claim and the line
     rule_args: str = ""  # what the driver passes the rule function beyond the claim and the line
     stage: int = 0  # rules read with `flagged by` are decided, on every line, in an earlier stage
     records: bool = False  # whether the driver keeps the rule's hits (others read them)
     direct: bool = False  # whether a hit is a finding at once (the rule reports and nothing overrides it)
+    # a rule that reads its own findings: the functions that decide its lines on demand, and its
+    # target set and the rules over it, which `_decide_` tests itself
+    decide: str | None = None
+    decide_all: str | None = None
+    decide_guard: str | None = None  # the guard inside the decide function: `if not (...):`
+    candidates: int = 0  # the key in `hits` of the lines that pass its guard, collected in the first stage
+    target: str | None = None
+    winners: list[int] = dataclasses.field(default_factory=list)
+
+    @property
+    def signature(self) -> list[tuple[str, str]]:
+        """The rule function's parameters after the claim and the line, with their types."""
+        found = [(name, "Sequence[int]") for name, ref in self.params if not (self.decide and ref == self.rule.id)]
+        if self.decide is not None:
+            found += [("memo", "dict[int, bool]"), ("hits", "dict[int, list[int]]"),
+                      ("finals", "dict[int, Sequence[int]]")]
+        return found
 
 
 def _line_of(span_start: int, text: str) -> int:
@@ -377,27 +521,42 @@ def _docstring(rule: ir.Rule, source_text: str) -> str:
     return "\n".join(wrapped).replace("\n", "\n    ").replace("\n    \n", "\n\n")
 
 
-def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, source_text: str) -> _RuleCode:
-    params = [(namer.name("param", ref, prefix="flagged_"), ref) for ref in rule.references]
-    emitter = Emitter(symbols, {"line": "line"}, {ref: name for name, ref in params})
+def _scope_tests(rule: ir.Rule, symbols: _Symbols, claim: str) -> list[str]:
+    """The tests of a rule's claim types and places, the parsed claim being named `claim`."""
     tests = []
     if rule.claim_types is not None:
         types = rule.claim_types
-        tests.append(f"(claim.type == {pyrepr(types[0])})" if len(types) == 1
-                     else f"(claim.type in {pyrepr(tuple(types))})")
+        tests.append(f"({claim}.type == {pyrepr(types[0])})" if len(types) == 1
+                     else f"({claim}.type in {pyrepr(tuple(types))})")
     if rule.places is not None:
         places = symbols.code_set(rule.places)
         tests.append(f"(line.pos {'not in' if rule.places_negated else 'in'} {places})")
+    return tests
+
+
+def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, source_text: str) -> _RuleCode:
+    params = [(namer.name("param", ref, prefix="flagged_"), ref) for ref in rule.references]
+    reads_itself = rule.id in rule.references
+    decide = namer.name("decide", rule.id, prefix="_decide_") if reads_itself else None
+    deciding = {rule.id: f"{decide}(claim, {{line}}, memo, hits, finals)"} if reads_itself else {}
+    emitter = Emitter(symbols, {"line": "line"}, {ref: name for name, ref in params}, deciding)
+    tests = _scope_tests(rule, symbols, "claim")
     guard = list(tests)  # the tests of the line alone that come first: the driver tries them inline
+    # the same tests inside `evaluate`, whose parsed claim is `parsed`
+    in_evaluate = Emitter(symbols, {"line": "line"}, {}, claim="parsed")
+    guard_parsed = _scope_tests(rule, symbols, "parsed")
     if rule.condition is not None:
         tests.append(emitter.emit(rule.condition))
         local = list(itertools.takewhile(_line_local, _conjuncts(rule.condition)))
         guard += [emitter.emit(c) for c in local]
+        guard_parsed += [in_evaluate.emit(c) for c in local]
         whole = len(local) == len(_conjuncts(rule.condition))
     else:
         whole = True
     condition = "True" if not tests else tests[0] if len(tests) == 1 else "(" + " and ".join(tests) + ")"
-    writer = EvidenceWriter(emitter)
+    # the evidence is computed once every line is decided: it reads the rule's own final findings
+    writer = EvidenceWriter(Emitter(symbols, {"line": "line"}, {ref: name for name, ref in params})
+                            if reads_itself else emitter)
     body = [] if rule.condition is None else writer.statements(rule.condition, True, 4)
     lines = writer.one_loop(rule.condition) if body and rule.condition is not None else None
     return _RuleCode(
@@ -407,7 +566,14 @@ def _translate_rule(index: int, rule: ir.Rule, namer: Namer, symbols: _Symbols, 
         suggest=emitter.emit(rule.suggest) if rule.suggest is not None else None,
         suggest_if=emitter.emit(rule.suggest_if) if rule.suggest_if is not None else None,
         evidence=namer.name("evidence", rule.id, prefix="_evidence_") if body else None, evidence_body=body,
-        evidence_lines=lines, guard=" and ".join(guard) if guard else None, guard_whole=whole)
+        evidence_lines=lines, guard=" and ".join(guard) if guard else None, guard_whole=whole, decide=decide,
+        guard_parsed=" and ".join(guard_parsed) if guard_parsed else None,
+        guard_parts=(_scope_tests(rule, symbols, "claim"),
+                     list(itertools.takewhile(_line_local, _conjuncts(rule.condition))) if rule.condition else []),
+        decide_all=namer.name("decide_all", rule.id, prefix="_self_") if reads_itself else None,
+        decide_guard=_statement(f"if not ({' and '.join(guard)}):", 4) if reads_itself and guard else None,
+
+        target=symbols.code_set(rule.target) if reads_itself and rule.target is not None else None)
 
 
 @dataclass
@@ -417,6 +583,10 @@ class _Group:
     name: str
     stage: int
     rules: list[_RuleCode]
+    # the whole tests of rules that read tables, as the group writes them (reading the rows it looks
+    # up once for the line)
+    tests: dict[int, str] = dataclasses.field(default_factory=dict)
+    fetches: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def doc(self) -> str:
@@ -429,10 +599,19 @@ class _Group:
     def body(self) -> list[str]:
         """Each rule's test (its guard inline, then its function unless the guard is the whole
         test) and what a hit does: kept for the rules that read it, a finding, or both."""
-        statements = []
+        statements = ["    " + wrap_code(f"{name} = {fetch}", 4) for name, fetch in self.fetches]
         for r in self.rules:
+            if r.decide is not None:  # a rule that reads itself decides later: here the lines that pass its guard
+                guard = self.tests.get(r.index, r.guard)
+                collect = f"hits.setdefault({r.candidates}, []).append(line.number)"
+                if guard is None:
+                    statements.append("    " + collect)
+                else:
+                    statements += [_statement(f"if {guard}:", 4), "        " + collect]
+                continue
             call = f"{r.function}(claim, line{r.rule_args})"
-            test = r.guard if r.guard_whole else f"{r.guard} and {call}" if r.guard else call
+            test = self.tests.get(r.index) or (r.guard if r.guard_whole else f"{r.guard} and {call}" if r.guard
+                                               else call)
             actions = []
             if r.records:
                 actions.append(f"hits.setdefault({r.index}, []).append(line.number)")
@@ -461,6 +640,8 @@ class _Driver:
     later_guard: str | None  # the same for every later stage together
     reads: list[list[tuple[int, str]]]  # per later stage, the finals it reads: (index, expression)
     losers: list[tuple[_RuleCode, str]]  # reporting rules others override, with their final hits
+    # per stage, the rules that read their own findings: each decides every line after the stage's groups
+    selves: list[list[_RuleCode]] = dataclasses.field(default_factory=list)
 
 
 def _stages(code: list[_RuleCode], index: dict[str, int], pack: ir.Pack) -> None:
@@ -481,21 +662,57 @@ def _final(rule_index: int, winners: list[int]) -> str:
     return f"[n for n in {hits} if {tests}]"
 
 
-def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
+def _read_final(rule_index: int, winners: list[int]) -> str:
+    """The final hits a later stage reads; a rule with no hits (most claims) is not filtered."""
+    final = _final(rule_index, winners)
+    return final if not winners else f"{final} if {rule_index} in hits else ()"
+
+
+def _group_guards(rules: list[_RuleCode], symbols: _Symbols,
+                  index: dict[str, int]) -> tuple[dict[int, str], list[tuple[str, str]]]:
+    """The tests of a group's rules that read tables, written whole into the group (not as a call of
+    the rule's function) so that each table row the line needs is looked up once for all of them:
+    (test by rule index, the rows to look up first)."""
+    flagged = {ref: f"finals[{index[ref]}]" if ref in index else "()" for r in rules for _, ref in r.params}
+    emitter = Emitter(symbols, {"line": "line"}, flagged, hoist={})
+    tests = {}
+    for r in rules:
+        scope, local = r.guard_parts
+        if r.rule.condition is not None and any(isinstance(n, ir.TableLookup) for c in local for n in ir.walk(c)):
+            whole = local if r.decide is not None else _conjuncts(r.rule.condition)  # a rule that reads itself:
+            tests[r.index] = " and ".join([*scope, *(emitter.emit(c) for c in whole)])  # its guard alone
+    return tests, emitter.fetches
+
+
+def _reads_tables(guard: str | None, rules: list[_RuleCode]) -> bool:
+    return any(isinstance(n, ir.TableLookup) for r in rules for c in r.guard_parts[1] for n in ir.walk(c))
+
+
+def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer, symbols: _Symbols) -> _Driver:
     index = {c.rule.id: c.index for c in code}
     winners = {c.index: [index[w] for w in pack.overriders(c.rule.id) if w in index] for c in code}
-    read = {index[ref] for c in code for _, ref in c.params if ref in index}
+    read = {index[ref] for c in code for _, ref in c.params if ref in index and ref != c.rule.id}
     beaten = {w for ws in winners.values() for w in ws}
     _stages(code, index, pack)
     for c in code:
         c.records = c.index in read or c.index in beaten or bool(winners[c.index])
         c.direct = c.rule.reports and not winners[c.index]
+        c.winners = winners[c.index]
         args = "".join(f", finals[{index[ref]}]" if ref in index else ", ()" for _, ref in c.params)
         c.rule_args = args
         c.finding_args = args if c.evidence else ""
-    deciding = [c for c in code if c.records or c.direct]  # a rule that neither reports nor is read
+        if c.decide is not None:  # its own findings come from the deciding, the others' from finals
+            c.rule_args = "".join(f", finals[{index[ref]}]" if ref in index else ", ()" for _, ref in c.params
+                                  if ref != c.rule.id) + ", memo, hits, finals"
+    selves = [c for c in code if c.decide is not None]
+    for c in selves:
+        c.candidates = -1 - c.index
+    deciding = [c for c in code if (c.records or c.direct) and c.decide is None]  # one that neither reports
+    # nor is read decides nothing
     stages = 1 + max((c.stage for c in code), default=0)
     stage_rules = [tuple(c.index for c in deciding if c.stage == s) for s in range(stages)]
+    # a rule that reads itself collects, in the first stage, the lines that pass its guard
+    stage_rules[0] = tuple(sorted((*stage_rules[0], *(c.index for c in selves))))
     by_index = {c.index: c for c in code}
     keys: dict[tuple[int, ...], str] = {}
     groups: list[_Group] = []
@@ -505,29 +722,34 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer) -> _Driver:
             return None
         if rules not in keys:
             keys[rules] = namer.name("group", f"lines {stage} {len(groups) + 1}", prefix="_")
-            groups.append(_Group(keys[rules], stage, [by_index[i] for i in rules]))
+            members = [by_index[i] for i in rules]
+            tests, fetches = _group_guards(members, symbols, index)
+            groups.append(_Group(keys[rules], stage, members, tests, fetches))
         return keys[rules]
 
     untargeted = [tuple(i for i in rules if by_index[i].rule.target is None) for rules in stage_rules]
-    codes = sorted({member for c in deciding if c.rule.target is not None for member in c.rule.target.members})
+    codes = sorted({member for c in [*deciding, *selves] if c.rule.target is not None
+                    for member in c.rule.target.members})
     for member in codes:
         for stage, rules in enumerate(stage_rules):
             group(stage, tuple(i for i in rules if _sees(by_index[i].rule, member)))
     untargeted_groups = [group(stage, rules) for stage, rules in enumerate(untargeted)]
 
     def any_guard(rules: tuple[int, ...]) -> str | None:
-        tests = [by_index[i].guard for i in rules]
-        if not tests or None in tests:
-            return None
+        tests = [by_index[i].guard_parsed for i in rules]
+        if not tests or None in tests or _reads_tables(None, [by_index[i] for i in rules]):
+            return None  # a test that reads tables is left to the group, which reads each row once
         return tests[0] if len(tests) == 1 else " or ".join(f"({t})" for t in tests)
 
     guards = [_guarded(any_guard(rules)) for rules in untargeted]
     later_guard = _guarded(any_guard(tuple(i for rules in untargeted[1:] for i in rules)))
-    reads = [[(q, _final(q, winners[q])) for q in sorted(read) if _first_reader_stage(code, q, index) == stage]
+    reads = [[(q, _read_final(q, winners[q])) for q in sorted(read) if _first_reader_stage(code, q, index) == stage]
              for stage in range(1, stages)]
-    losers = [(c, _final(c.index, winners[c.index])) for c in deciding if c.rule.reports and winners[c.index]]
+    losers = [(c, _final(c.index, winners[c.index])) for c in [*deciding, *selves]
+              if c.rule.reports and winners[c.index]]
     entries = [f"{pyrepr(rules)}: {name}," for rules, name in keys.items()]
-    return _Driver(stages, groups, entries, stage_rules, untargeted_groups, guards, later_guard, reads, losers)
+    return _Driver(stages, groups, entries, stage_rules, untargeted_groups, guards, later_guard, reads, losers,
+                   [[c for c in selves if c.stage == s] for s in range(stages)])
 
 
 def _sees(rule: ir.Rule, code: str) -> bool:
@@ -541,24 +763,41 @@ def _guarded(test: str | None) -> str | None:
 
 
 def _first_reader_stage(code: list[_RuleCode], rule_index: int, index: dict[str, int]) -> int:
-    """The earliest stage of a rule that reads `rule_index` with `flagged by`."""
-    return min(c.stage for c in code for _, ref in c.params if index.get(ref) == rule_index)
+    """The earliest stage of a rule that reads `rule_index` with `flagged by` (other than itself)."""
+    return min(c.stage for c in code for _, ref in c.params if index.get(ref) == rule_index and ref != c.rule.id)
 
 
 def generate_python(plan: ir.Plan, source_text: str) -> str:
     """The source of the edit module for an analyzed pack; compiled before it is returned."""
+    module = python_outputs(plan, source_text)[f"{plan.pack.name}.py"]
+    assert isinstance(module, str)
+    return module
+
+
+def _uses_tables(pack: ir.Pack) -> bool:
+    """Whether the module needs the runtime of tables and sums."""
+    return bool(pack.data_tables) or any(isinstance(node, ir.Quant) and node.kind == "sum"
+                                         for rule in pack.rules for expr in (rule.condition, rule.suggest,
+                                                                             rule.suggest_if)
+                                         for node in ir.walk(expr))
+
+
+def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
+    """The edit module of an analyzed pack (`NAME.py`, compiled before it is returned) and, for a
+    pack with tables read from files, its data file (`NAME.tables`)."""
     if not isinstance(plan, ir.Plan):
         raise TypeError(f"generate_python needs an analyzed plan (compiler.analysis.analyze returns one), "
                         f"not {type(plan).__name__}")
     pack = plan.pack
-    runtime = runtime_source()
+    with_tables = _uses_tables(pack)
+    runtime = runtime_source(with_tables)
     namer = Namer(MODULE_NAMES | _runtime_names(runtime))
     symbols = _Symbols(namer, {}, [], {r.name: r for r in pack.rankings})
     rules_by_id = {r.id: r for r in pack.rules}
     code = [_translate_rule(index, rules_by_id[rule_id], namer, symbols, source_text)
             for index, rule_id in enumerate(plan.order)]
     targets = [symbols.code_set(c.rule.target) if c.rule.target is not None else None for c in code]
-    driver = _driver(code, pack, namer)
+    driver = _driver(code, pack, namer, symbols)
     sets = [(name, codes, _set_literal(codes)) for name, codes in symbols.set_order]
     attributes = []
     for attribute in pack.attributes:
@@ -574,6 +813,17 @@ def generate_python(plan: ir.Plan, source_text: str) -> str:
                                for name, order in ranking.levels)
             levels = f"({levels},)" if len(ranking.levels) == 1 else f"({levels})"
             rankings.append((namer.names[key], f"{rank_table.__name__}({levels})"))
+    tables = None
+    files: dict[str, str | bytes] = {}
+    if pack.data_tables:
+        read = {t.name: symbols.table_columns[t.name] for t in pack.data_tables if t.name in symbols.table_columns}
+        data = pack_tables(pack, read)
+        files[f"{pack.name}.tables"] = data
+        tables = {"file": f"{pack.name}.tables", "digest": hashlib.sha256(data).hexdigest(),
+                  "files": {t.name: {f.written: f.digest for f in t.files} for t in pack.data_tables},
+                  "symbols": [(namer.names[("table", name)], name) for name in read],
+                  "none": [(namer.names[("no row", name)], namer.names[("table", name)]) for name in read
+                           if ("no row", name) in namer.names]}
     policy = {"id": pack.policy, "pack": pack.name, "title": pack.title, "version": pack.version,
               "effective": pack.effective, "source": pack.source}
     rules_table = {r.id: {"title": r.title, "citation": r.citation, "disposition": r.disposition}
@@ -587,14 +837,14 @@ def generate_python(plan: ir.Plan, source_text: str) -> str:
     text = _environment().get_template("module.py.j2").render(
         pack=pack, module_doc=module_doc, runtime=runtime, policy=policy, rules_table=rules_table,
         sets=sets, attributes=attributes, maps=maps, rankings=rankings, rules=code, targets=targets,
-        driver=driver, reporting=[c for c in code if c.rule.reports],
+        driver=driver, reporting=[c for c in code if c.rule.reports], with_tables=with_tables, tables=tables,
         suggesting=any(c.rule.reports and c.rule.suggest is not None for c in code),
     )
     try:
         compile(text, f"{pack.name}.py", "exec")
     except SyntaxError as error:  # pragma: no cover - a generator bug, reported loudly
         raise GenerationError(f"generated module does not compile: {error}") from error
-    return text
+    return {f"{pack.name}.py": text, **files}
 
 
 def _set_literal(codes: ir.CodeSet) -> str:

@@ -91,11 +91,12 @@ def pack_digest(module: Path) -> str | None:
     return digest if isinstance(digest, str) else None
 
 
-def store(path: str, read: Mapping[str, str], files: Mapping[str, str], options: str = "",
+def store(path: str, read: Mapping[str, str], files: Mapping[str, str | bytes], options: str = "",
           digest: str | None = None) -> Path | None:
-    """Keep a pack's module (`files`: the module first, then its data file, by name), with the
-    texts of the files the pack read (`read`, by path) and the pack's content digest; the module's
-    stored path, or None when the cache cannot be written (the run goes on without it)."""
+    """Keep a pack's module (`files`: the module's text first, then its data file's bytes, by
+    name), with the texts of the files the pack read (`read`, by path: its tables' files too) and
+    the pack's content digest; the module's stored path, or None when the cache cannot be written
+    (the run goes on without it)."""
     key = _key(path, options)
     if key is None:
         return None
@@ -106,8 +107,8 @@ def store(path: str, read: Mapping[str, str], files: Mapping[str, str], options:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=target.parent))
-        for name, text in files.items():
-            (partial / name).write_text(text, encoding="utf-8")
+        for name, content in files.items():
+            (partial / name).write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
         source = partial / module_name  # its bytecode beside it, whatever PYTHONDONTWRITEBYTECODE says
         if source.suffix == ".py":
             py_compile.compile(str(source), cfile=importlib.util.cache_from_source(str(source)),

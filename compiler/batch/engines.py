@@ -10,8 +10,12 @@ machines); the pair of two packs is `compiler.batch.pairs.PairSource`, the inter
 `compiler.interpreter.engine.InterpreterSource`.
 
 A generated module `<name>.py` (or its native build `<name>.cpython-...so`) may have a data file
-beside it, `<name>.tables`, which it reads when it is imported (`Path(__file__).parent /
-"<name>.tables"`). Wherever a module goes, its data file goes with it: `module_files` lists both.
+beside it, `<name>.tables`, which it reads when it is imported, from the folder its `__file__`
+names. A native build (mypyc) runs its module body while `__file__` is only the bare file name;
+it then reads the data file from the entry of `sys.path` that holds that file, which is where an
+ordinary `import` found it (an installed wheel, `generated/` on the path). `load_module` imports a
+native build by its path, so it puts the build's folder first on `sys.path` while it does. Wherever
+a module goes, its data file goes with it: `module_files` lists both.
 """
 
 from __future__ import annotations
@@ -78,9 +82,9 @@ def data_file(path: str | os.PathLike[str]) -> Path:
     return file.with_name(module_name(file) + DATA_SUFFIX)
 
 
-def module_of(files: Mapping[str, str], name: str) -> dict[str, str]:
+def module_of(files: Mapping[str, str | bytes], name: str) -> dict[str, str | bytes]:
     """Among the files a build writes (the module, its data file, documents...), the module
-    `<name>.py` and its data file, if any: what is loaded, compiled and shipped."""
+    `<name>.py` and its data file (bytes), if any: what is loaded, compiled and shipped."""
     wanted = (f"{name}.py", f"{name}{DATA_SUFFIX}")
     return {file: files[file] for file in wanted if file in files}
 
@@ -111,16 +115,26 @@ def load_module(path: str | os.PathLike[str]) -> types.ModuleType:
 
 def _import(file: Path) -> types.ModuleType:
     name = module_name(file)
-    if file.suffix != ".py":
-        spec = importlib.util.spec_from_file_location(name, file)
-    else:
+    if file.suffix == ".py":
         digest = hashlib.sha256(str(file).encode("utf-8", "surrogatepass")).hexdigest()[:12]
         spec = importlib.util.spec_from_file_location(f"rulesc_generated_{name}_{digest}", file)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"{file}: not a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+        spec.loader.exec_module(module)
+        return module
+    spec = importlib.util.spec_from_file_location(name, file)
     if spec is None or spec.loader is None:
-        raise ImportError(f"{file}: not a Python module or extension")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
+        raise ImportError(f"{file}: not a Python extension")
+    folder = str(file.parent)
+    sys.path.insert(0, folder)  # the build reads its data file from the entry that holds it (see above)
+    try:  # an extension module runs its body when it is created
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
     return module
 
 

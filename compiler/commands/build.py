@@ -17,6 +17,7 @@ native. Neither is part of `--check`, which is about the committed pure files.
 from __future__ import annotations
 
 import difflib
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pathlib import Path
 from compiler.backends.native import NativeBuildError
 from compiler.backends.wheel import WheelError
 from compiler.commands.common import Packs, Style, compile_or_report, show
+from compiler.inputs.extras import MissingExtra, need
 from compiler.pipeline import (
     EXIT_ERRORS,
     EXIT_OK,
@@ -62,6 +64,12 @@ def run(options: BuildOptions) -> int:
     if options.check and (options.native or options.wheel is not None):
         sys.stderr.write("rulesc build: --check compares the pure modules; it takes neither --native nor --wheel\n")
         return EXIT_USAGE
+    if options.native:
+        try:  # before compiling, and whatever the build cache holds: the build would need it
+            need("native", "a native build")
+        except MissingExtra as error:
+            sys.stderr.write(f"rulesc build: {error} (and a C compiler)\n")
+            return EXIT_USAGE
     compiled = compile_or_report(options.files, options.style)
     if isinstance(compiled, int):
         return compiled
@@ -82,17 +90,18 @@ def run(options: BuildOptions) -> int:
         return EXIT_USAGE
     retired = retired_outputs(compiled.packs)
     if options.check:
-        return _check(out_dir, files, options.files, retired)
+        return _check(out_dir, files, rebuild_command(options), retired)
     return _write(out_dir, files, retired)
 
 
-def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
-    """Every file to write, by name in the output folder; or the exit code after saying why not."""
+def _files(compiled: Packs, options: BuildOptions) -> dict[str, str | bytes] | int:
+    """Every file to write, by name in the output folder (text, or the bytes of a module's data
+    file); or the exit code after saying why not."""
     names = [p.name for p in compiled.packs]
     if len(set(names)) != len(names):
         sys.stderr.write("rulesc build: two packs have the same name; each writes its own module\n")
         return EXIT_ERRORS
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     if not (Path(options.out) / "__init__.py").exists():
         files["__init__.py"] = PACKAGE_INIT
     for plan in compiled.plans:
@@ -107,7 +116,7 @@ def _files(compiled: Packs, options: BuildOptions) -> dict[str, str] | int:
     return files
 
 
-def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
+def _natives(compiled: Packs, files: dict[str, str | bytes], out_dir: Path) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     for pack in compiled.packs:
         for name, built in native_files(files, pack.name).items():
@@ -117,7 +126,7 @@ def _natives(compiled: Packs, files: dict[str, str], out_dir: Path) -> int:
     return EXIT_OK
 
 
-def _wheels(compiled: Packs, files: dict[str, str], out_dir: Path, native: bool) -> int:
+def _wheels(compiled: Packs, files: dict[str, str | bytes], out_dir: Path, native: bool) -> int:
     for pack in compiled.packs:
         try:
             path = wheel(pack, files, out_dir, native)
@@ -142,14 +151,29 @@ def stale_diff(path: Path, current: str | None, wanted: str, limit: int = DIFF_L
         yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
-def _check(out_dir: Path, files: dict[str, str], sources: tuple[str, ...], retired: list[str]) -> int:
-    """Stale and missing files with a diff each, and extra files (left over from an earlier build);
-    fails when there is any."""
+def rebuild_command(options: BuildOptions) -> str:
+    """The command that writes what `build --check` with these options compares: the same packs,
+    output folder and acceptance of questions the analyzer could not decide."""
+    words = ["rulesc", "build"]
+    if options.out != BuildOptions.out:
+        words += ["--out", options.out]
+    if options.allow_unknown:
+        words.append("--allow-unknown")
+    return shlex.join([*words, *options.files])
+
+
+def _check(out_dir: Path, files: dict[str, str | bytes], command: str, retired: list[str]) -> int:
+    """Stale and missing files with a diff each (a line for a data file), and extra files (left
+    over from an earlier build); fails when there is any."""
     found = compare_folder(out_dir, files, retired)
-    rerun = f"(run `rulesc build {' '.join(sources)}`)"
+    rerun = f"(run `{command}`)"
     for name in sorted(found.stale + found.missing):
         path = out_dir / name
-        sys.stdout.writelines(stale_diff(path, read_output(path), files[name]))
+        wanted = files[name]
+        if isinstance(wanted, bytes):  # a module's packed tables: no line-by-line diff
+            sys.stdout.write(f"{path}: the packed tables differ from those the rules and their files give\n")
+        else:
+            sys.stdout.writelines(stale_diff(path, read_output(path), wanted))
         sys.stderr.write(f"{'stale' if name in found.stale else 'missing'}: {path} {rerun}\n")
     for name in found.extra:
         sys.stderr.write(f"extra: {out_dir / name}, left over from an earlier build {rerun}\n")
@@ -158,7 +182,7 @@ def _check(out_dir: Path, files: dict[str, str], sources: tuple[str, ...], retir
     return EXIT_OK if found.clean else EXIT_ERRORS
 
 
-def _write(out_dir: Path, files: dict[str, str], retired: list[str]) -> int:
+def _write(out_dir: Path, files: dict[str, str | bytes], retired: list[str]) -> int:
     try:
         removed = write_folder(out_dir, files, retired)
     except OSError as error:

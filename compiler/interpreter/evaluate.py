@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from compiler.runtime.claims import Claim, ClaimError, Finding, Line, field_text, parse_claim, standing
+from compiler.runtime.tables import total_of
 from compiler.runtime.values import ARITHMETIC, COMPARISONS, FUNCTIONS, RELATIONS, opt_in, opt_neg, rank_table
 from compiler.semantics import evidence, ir
+from compiler.semantics.tables import TableIndex
 
 __all__ = ["ClaimError", "Finding", "Interpreter"]
 
@@ -28,6 +30,8 @@ class _Run:
         self.edited = [line for line in claim.lines if line.date >= effective]
         self.raw: dict[str, frozenset[int]] = {}
         self.final: dict[str, frozenset[int]] = {}
+        # a rule that reads its own findings, while it decides: each line decided so far, raw and final
+        self.deciding: dict[str, dict[int, tuple[bool, bool]]] = {}
 
 
 class Interpreter:
@@ -44,6 +48,8 @@ class Interpreter:
         self._overriders = {r.id: pack.overriders(r.id) for r in pack.rules}
         self._rules = {r.id: r for r in pack.rules}
         self._deniers = tuple(r for r in pack.rules if r.reports and r.disposition == "deny")
+        self._tables = {t.name: t for t in pack.data_tables}
+        self._indexes: dict[tuple[str, str], TableIndex] = {}
         self._dispatch: dict[type, Callable[[Any, Env, _Run], Any]] = {
             ir.Const: self._const, ir.SetValue: self._set_value, ir.LineVar: self._line_var,
             ir.LineField: self._line_field, ir.ClaimField: self._claim_field, ir.CodeAttr: self._code_attr,
@@ -51,6 +57,7 @@ class Interpreter:
             ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
             ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
             ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+            ir.TableLookup: self._table_lookup, ir.RowField: self._row_field, ir.CheckDay: self._row_field,
         }
 
     # ------------------------------------------------------------ claims
@@ -85,21 +92,33 @@ class Interpreter:
         """The edited lines the rule applies to (decided once per evaluation)."""
         if rule_id not in run.raw:
             rule = self._rules.get(rule_id)
-            run.raw[rule_id] = frozenset() if rule is None or not rule.edits else frozenset(
-                line.number for line in run.edited if self._applies(rule, line, run))
+            if rule is None or not rule.edits:
+                run.raw[rule_id] = frozenset()
+            elif rule_id in rule.references:  # it reads its own findings: decided line by line, on demand
+                run.raw[rule_id] = self._decide_all(rule, run)
+            else:
+                run.raw[rule_id] = frozenset(line.number for line in run.edited if self._applies(rule, line, run))
         return run.raw[rule_id]
 
     def _denies(self, claim: Claim, number: int) -> bool:
         """Whether a reporting `deny` rule decides line `number` of the claim (one billed as a
         suggested code), precedence applied; suggestions are not asked about again. Only that line
-        is decided, and on the other lines only the rules read there with `flagged by`."""
+        is decided, and on the other lines only the rules read there with `flagged by` (a rule that
+        reads its own findings decides the lines it reads, as `evaluate` does)."""
         run = _Run(claim, self.pack.effective)
         line = claim.lines[number - 1]
         if line.date < self.pack.effective:
             return False
-        return any(self._applies(rule, line, run)
-                   and not any(self._applies(self._rules[w], line, run) for w in self._overriders[rule.id])
+        return any(self._applies_to(rule, line, run)
+                   and not any(self._applies_to(self._rules[w], line, run) for w in self._overriders[rule.id])
                    for rule in self._deniers)
+
+    def _applies_to(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
+        """Whether the rule applies to one line: decided alone, or, for a rule that reads its own
+        findings, among its decisions on all the lines."""
+        if rule.id in rule.references:
+            return line.number in self._raw(rule.id, run)
+        return self._applies(rule, line, run)
 
     def _applies(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
         if rule.target is not None and line.code not in rule.target.members:
@@ -109,6 +128,28 @@ class Interpreter:
         if rule.places is not None and (line.pos in rule.places.members) == rule.places_negated:
             return False
         return rule.condition is None or bool(self.eval(rule.condition, {"line": line}, run))
+
+    def _decide_all(self, rule: ir.Rule, run: _Run) -> frozenset[int]:
+        """The lines a rule that reads its own findings applies to: decided in line order, each on
+        demand when another line's decision asks for it first (see `_decide_line`)."""
+        run.deciding[rule.id] = {}
+        for line in run.edited:
+            self._decide_line(rule, line, run)
+        decided = run.deciding.pop(rule.id)
+        return frozenset(number for number, (raw, _) in decided.items() if raw)
+
+    def _decide_line(self, rule: ir.Rule, line: Line, run: _Run) -> bool:
+        """Whether the rule's final finding falls on `line`; a line being decided reads as not flagged."""
+        decided = run.deciding[rule.id]
+        if line.number in decided:
+            return decided[line.number][1]
+        if line.date < self.pack.effective:
+            return False
+        decided[line.number] = (False, False)
+        raw = self._applies(rule, line, run)
+        final = raw and not any(line.number in self._raw(w, run) for w in self._overriders.get(rule.id, ()))
+        decided[line.number] = (raw, final)
+        return final
 
     def _final(self, rule_id: str, run: _Run) -> frozenset[int]:
         if rule_id not in run.final:
@@ -218,7 +259,30 @@ class Interpreter:
         return found != expr.negated
 
     def _flagged(self, expr: ir.Flagged, env: Env, run: _Run) -> Any:
+        if expr.rule in run.deciding:  # the rule reads its own findings while it decides
+            return self._decide_line(self._rules[expr.rule], env[expr.var], run)
         return env[expr.var].number in self._final(expr.rule, run)
+
+    def _table_lookup(self, expr: ir.TableLookup, env: Env, run: _Run) -> Any:
+        table = self._tables[expr.table]
+        table_file = table.file_for(run.claim.type)
+        if table_file is None:
+            return None
+        keys = [self.eval(key, env, run) for key in expr.keys]
+        on = self.eval(expr.on, env, run) if expr.on is not None else None
+        if any(key is None for key in keys) or (expr.on is not None and on is None):
+            return None
+        index_key = (table.name, table_file.path)
+        index = self._indexes.get(index_key)
+        if index is None:
+            index = self._indexes[index_key] = TableIndex(table, table_file)
+        rows = index.rows(keys, on)
+        if not rows:
+            return None
+        return True if expr.column is None else table_file.data.value(expr.column, rows[0])
+
+    def _row_field(self, expr: ir.RowField | ir.CheckDay, env: Env, run: _Run) -> Any:
+        raise TypeError(f"{type(expr).__name__} belongs to a table's checks, not to a rule")  # typing keeps it out
 
     def _relation(self, expr: ir.Relation, env: Env, run: _Run) -> Any:
         return RELATIONS[expr.kind](env[expr.inner], env[expr.outer])
@@ -246,6 +310,10 @@ class Interpreter:
             return not any(holds(line) for line in candidates)
         if expr.kind == "count":
             return sum(1 for line in candidates if holds(line))
+        if expr.kind == "sum":
+            assert expr.value is not None
+            value = expr.value
+            return total_of(self.eval(value, inner_env, run) for line in candidates if holds(line))
         for line in candidates:
             if holds(line):
                 assert expr.then is not None

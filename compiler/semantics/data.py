@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from compiler import codes as code_shapes
 from compiler.diagnostics import Label, Span, did_you_mean
 from compiler.semantics import ir
 from compiler.semantics.names import FUNCTIONS, RESERVED, Unresolved
+from compiler.semantics.tables import resolve_layout
 from compiler.syntax import ast
-from compiler.syntax.loader import Origin
+from compiler.syntax.loader import Origin, TableText
 from compiler.syntax.vocabulary import COLUMN_TYPES, ColumnType, word
 
 
@@ -31,10 +32,13 @@ class Data:
     maps: Mapping[str, ir.CodeMap]
     rankings: Mapping[str, ir.Ranking]
     sections: Mapping[str, ir.Section]
+    # tables read from files, by name (their checks' conditions not typed yet), and their declarations
+    data_tables: Mapping[str, ir.DataTable] = field(default_factory=dict)
+    table_decls: Mapping[str, ast.TableDecl] = field(default_factory=dict)
 
     def expander(self, unresolved: Unresolved) -> SetExpander:
         """Expands the set expressions of rules and expressions against these sets."""
-        return SetExpander(unresolved, self.sets.get, self.sets)
+        return SetExpander(unresolved, self.sets.get, self.sets, self.table_decls)
 
 
 class SetExpander:
@@ -42,11 +46,12 @@ class SetExpander:
     for a set that had errors (already reported)."""
 
     def __init__(self, unresolved: Unresolved, named: Callable[[str], ir.CodeSet | None],
-                 known: Collection[str]) -> None:
+                 known: Collection[str], file_tables: Collection[str] = ()) -> None:
         self.out = unresolved.out
         self.unresolved = unresolved
         self.named = named
         self.known = known
+        self.file_tables = file_tables
 
     def members(self, expr: ast.SetItem, texts: bool) -> frozenset[str] | None:
         """The members of a set expression; None when it has errors (already reported)."""
@@ -95,6 +100,10 @@ class SetExpander:
 
     def _reference(self, expr: ast.SetRef, texts: bool) -> frozenset[str] | None:
         name = expr.name
+        if name not in self.known and name in self.file_tables:
+            self.out.error("type-mismatch", f"`{name}` is a table read from files, not a set of codes", expr.span,
+                           f"look a code up in it instead: {name}[line.code ...] is given")
+            return None
         if name not in self.known:
             if re.fullmatch(r"[A-Za-z]?[0-9]{2,6}[A-Za-z]?", name) or re.fullmatch(r"[a-v][0-9]{4}", name):
                 self.out.error("bad-code", f"`{name}` is not a CPT or HCPCS code", expr.span,
@@ -119,15 +128,20 @@ class SetExpander:
                        'of service ("22") or modifiers ("59")')
 
 
-def resolve_data(origins: Sequence[Origin], unresolved: Unresolved) -> Data:
-    """Resolve the data declarations among `origins` (the other declarations are skipped)."""
-    return _DataPass(unresolved).run(origins)
+def resolve_data(origins: Sequence[Origin], unresolved: Unresolved,
+                 tables: Mapping[tuple[str, str], TableText] | None = None) -> Data:
+    """Resolve the data declarations among `origins` (the other declarations are skipped);
+    `tables` holds the files tables read, as the loader read them."""
+    return _DataPass(unresolved, tables or {}).run(origins)
 
 
 class _DataPass:
-    def __init__(self, unresolved: Unresolved) -> None:
+    def __init__(self, unresolved: Unresolved, tables: Mapping[tuple[str, str], TableText]) -> None:
         self.out = unresolved.out
         self.unresolved = unresolved
+        self.table_texts = tables
+        self.data_tables: dict[str, ir.DataTable] = {}
+        self.table_decls: dict[str, ast.TableDecl] = {}
         self.set_decls: dict[str, ast.CodesDecl | ast.TableDecl] = {}
         self.sets: dict[str, ir.CodeSet | None] = {}
         self.tables: list[ir.Table] = []
@@ -141,7 +155,11 @@ class _DataPass:
     def run(self, origins: Sequence[Origin]) -> Data:
         taken: dict[str, Span] = {}
         for decl in _distinct(origins):
-            if isinstance(decl, (ast.CodesDecl, ast.TableDecl)):
+            if isinstance(decl, ast.TableDecl) and (decl.files or decl.clauses):
+                if self._claim_name(decl.name, decl.name_span, taken):
+                    self.table_decls[decl.name] = decl
+                    self._file_table(decl)
+            elif isinstance(decl, (ast.CodesDecl, ast.TableDecl)):
                 if self._claim_name(decl.name, decl.name_span, taken):
                     self.set_decls[decl.name] = decl
             elif isinstance(decl, ast.MapDecl):
@@ -161,7 +179,21 @@ class _DataPass:
         for ranking in self.rankings.values():
             self._check_ranking(ranking)
         return Data(dict(self.sets), tuple(self.tables), dict(self.attributes), dict(self.maps),
-                    dict(self.rankings), dict(self.sections))
+                    dict(self.rankings), dict(self.sections), dict(self.data_tables), dict(self.table_decls))
+
+    def _file_table(self, decl: ast.TableDecl) -> None:
+        """A table read from files: its layout and rows (a code table with their clauses is a mistake)."""
+        if not decl.files:
+            self.out.error("bad-table", f"table `{decl.name}` lists its rows, so it has no key, dates or checks",
+                           decl.clauses[0].span, 'read the rows from a file (file "NAME.csv"), or remove the clause')
+            return
+        if decl.rows:
+            self.out.error("bad-table", f"table `{decl.name}` reads its rows from a file and lists rows too",
+                           decl.rows[0].span, "keep the rows in the file")
+            return
+        table = resolve_layout(decl, self.table_texts, self.out)
+        if table is not None:
+            self.data_tables[decl.name] = table
 
     def _claim_name(self, name: str, span: Span, taken: dict[str, Span]) -> bool:
         if name in taken:
@@ -229,6 +261,11 @@ class _DataPass:
     def _columns(self, decl: ast.TableDecl) -> list[tuple[str, ColumnType]] | None:
         columns: list[tuple[str, ColumnType]] = []
         for column in decl.columns:
+            if column.values or column.placeholder is not None or column.type in ("code", "whole", "date"):
+                self.out.error("unknown-type", f"`{column.type}` is a column type of tables read from files",
+                               column.span, "a code table's columns are text, symbol, number, flag or codes; "
+                               'read published rows from a file: file "NAME.csv"')
+                return None
             if column.type not in ir.COLUMN_TYPES:
                 self.out.error("unknown-type", f"unknown column type `{column.type}`", column.span,
                                *(did_you_mean(column.type, ir.COLUMN_TYPES)

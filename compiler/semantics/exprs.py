@@ -20,10 +20,13 @@ from compiler.syntax import ast
 
 
 class Scope:
-    """The line variables visible in an expression, innermost last."""
+    """The line variables visible in an expression, innermost last. In a table's checks there is no
+    line: `table` names the table whose row is `row`, and `day` says whether `day` is defined."""
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], table: str | None = None, day: bool = False) -> None:
         self.names = list(names)
+        self.table = table
+        self.day = day
 
 
 def check_date(value: str, span: Span, out: Collector) -> bool:
@@ -52,8 +55,10 @@ class ExprResolver:
     def condition(self, node: ast.Expr, scope: Scope) -> ir.Expr | None:
         result = self.expr(node, scope)
         if result is not None and result.type.kind is not ir.Kind.BOOL:
+            hint = _ROW_HINT if result.type.kind is ir.Kind.ROW else \
+                "compare it, e.g. `line.units > 1`, or test it with `is given`"
             self.out.error("type-mismatch", f"a condition must be true or false; this is a {result.type}",
-                           node.span, "compare it, e.g. `line.units > 1`, or test it with `is given`")
+                           node.span, hint)
             return None
         return result
 
@@ -76,6 +81,8 @@ class ExprResolver:
 
     def _x_Path(self, node: ast.Path, scope: Scope) -> ir.Expr | None:
         root, fields = node.root, node.fields
+        if scope.table is not None and root in ("row", "day", "line", "claim"):
+            return self._check_path(node, scope)
         if root in scope.names:
             if not fields:
                 return ir.LineVar(root, ir.Type(ir.Kind.LINE), node.span)
@@ -101,6 +108,10 @@ class ExprResolver:
                                  or ("claim fields: " + ", ".join(ir.CLAIM_FIELDS),)))
                 return None
             return ir.ClaimField(fields[0], ir.CLAIM_FIELDS[fields[0]], node.span)
+        if not fields and root in self.data.table_decls:
+            self.out.error("type-mismatch", f"`{root}` is a table read from files, not a set of codes", node.span,
+                           f"look a code up in it: {root}[line.code ...] is given")
+            return None
         if not fields and root in self.data.sets:
             resolved = self.data.sets[root]
             if resolved is None:
@@ -116,6 +127,27 @@ class ExprResolver:
                                    "name a line (`line`, or a quantified line), `claim`, or a code set")
         return None
 
+    def _check_path(self, node: ast.Path, scope: Scope) -> ir.Expr | None:
+        """`row.COLUMN` and `day` in a table's checks (which see no claim)."""
+        assert scope.table is not None
+        table = self.data.data_tables[scope.table]
+        names = [c.name for c in table.columns]
+        if node.root == "row":
+            if len(node.fields) != 1 or node.fields[0] not in names:
+                shown = ".".join(node.fields) or "(nothing)"
+                self.out.error("unknown-field", f"table `{table.name}` has no column `{shown}`", node.span,
+                               *(did_you_mean(shown, names) or ("columns: " + ", ".join(names),)))
+                return None
+            column = table.column(node.fields[0])
+            return ir.RowField(table.name, column.name, ir.FILE_COLUMN_TYPES[column.type], node.span)
+        if node.root == "day" and scope.day and not node.fields:
+            return ir.CheckDay(ir.Type(ir.Kind.DATE), node.span)
+        where = "a table's `warn`" if node.root == "day" else "a table's checks"
+        self.out.error("unknown-name", f"`{node.root}` is not defined in {where}", node.span,
+                       "a table's checks read the row they check as `row.COLUMN`" +
+                       (", and `warn` the day as `day`" if node.root != "day" else ""))
+        return None
+
     def _attribute(self, code: ir.Expr, name: str, span: Span) -> ir.Expr | None:
         attribute = self.data.attributes.get(name)
         if attribute is None:
@@ -126,6 +158,19 @@ class ExprResolver:
         return ir.CodeAttr(code, name, attribute.type, span)
 
     def _x_Lookup(self, node: ast.Lookup, scope: Scope) -> ir.Expr | None:
+        if node.name in self.data.data_tables:
+            return self._table_lookup(node, scope)
+        if node.name in self.data.table_decls:
+            return None  # a table read from files with errors of its own, reported
+        if node.name in self.data.maps and (node.more_keys or node.on is not None or node.fields):
+            self.out.error("bad-lookup", f"`{node.name}` is a map: it is looked up by one code, `{node.name}[code]`",
+                           node.span, "tables read from files take more keys, `on` a date and `.COLUMN`")
+            return None
+        if node.name not in self.data.maps and any(t.name == node.name for t in self.data.tables):
+            self.out.error("bad-lookup", f"`{node.name}` is a code table: it gives codes attributes", node.span,
+                           f"read a column as an attribute of a code, e.g. line.code.COLUMN "
+                           f"(with line.code in {node.name})")
+            return None
         key = self.expr(node.key, scope)
         if node.name not in self.data.maps:
             self.unresolved.report("unknown-name", node.name, f"no map named `{node.name}`", node.span,
@@ -138,6 +183,51 @@ class ExprResolver:
                            "look up a code, e.g. `subsequent[line.code]`")
             return None
         return ir.MapGet(node.name, key, ir.Type(ir.Kind.CODE, True), node.span)
+
+    def _table_lookup(self, node: ast.Lookup, scope: Scope) -> ir.Expr | None:
+        table = self.data.data_tables[node.name]
+        keys_written = (node.key, *node.more_keys)
+        keys = [self.expr(k, scope) for k in keys_written]
+        on = self.expr(node.on, scope) if node.on is not None else None
+        if any(k is None for k in keys) or (node.on is not None and on is None):
+            return None
+        if len(keys) > len(table.key):
+            self.out.error("bad-lookup", f"`{table.name}` is keyed by {_listed(table.key)}: at most "
+                           f"{len(table.key)} key(s), not {len(keys)}", node.span,
+                           f"e.g. {table.name}[{', '.join('line.code' for _ in table.key)}"
+                           f"{' on line.date' if table.dated else ''}]")
+            return None
+        for key, written in zip(keys, keys_written, strict=True):
+            assert key is not None
+            if not self._expect(key, (ir.Kind.CODE, ir.Kind.TEXT), "a code", written.span):
+                return None
+        if table.dated and on is None:
+            self.out.error("bad-lookup", f"the rows of `{table.name}` apply from a date: say on which date to "
+                           "look them up", node.span, f"e.g. {table.name}[line.code ... on line.date]")
+            return None
+        if not table.dated and on is not None:
+            self.out.error("bad-lookup", f"the rows of `{table.name}` always apply: it is looked up without "
+                           "`on`", node.span, f"e.g. {table.name}[line.code]")
+            return None
+        if on is not None and node.on is not None and not self._expect(on, (ir.Kind.DATE,), "a date", node.on.span):
+            return None
+        checked = tuple(k for k in keys if k is not None)
+        if not node.fields:
+            return ir.TableLookup(table.name, checked, on, None, ir.Type(ir.Kind.ROW, True), node.span)
+        names = [c.name for c in table.columns]
+        column = node.fields[0]
+        if len(node.fields) > 1 or column not in names:
+            shown = ".".join(node.fields)
+            self.out.error("bad-lookup", f"table `{table.name}` has no column `{shown}`", node.span,
+                           *(did_you_mean(shown, names) or ("columns: " + ", ".join(names),)))
+            return None
+        if len(checked) < len(table.key) and column not in table.one_per_first_key():
+            self.out.error("bad-lookup", f"a lookup by `{table.key[0]}` alone finds several rows, whose "
+                           f"`{column}` may differ", node.span,
+                           f"declare `one {column} per {table.key[0]}` in table `{table.name}`, or give every key")
+            return None
+        kind = table.column(column).type
+        return ir.TableLookup(table.name, checked, on, column, ir.FILE_COLUMN_TYPES[kind], node.span)
 
     def _x_Call(self, node: ast.Call, scope: Scope) -> ir.Expr | None:
         arity = FUNCTIONS.get(node.name)
@@ -183,6 +273,9 @@ class ExprResolver:
     def _expect(self, value: ir.Expr, kinds: tuple[ir.Kind, ...], what: str, span: Span) -> bool:
         if value.type.kind in kinds:
             return True
+        if value.type.kind is ir.Kind.ROW:
+            self.out.error("type-mismatch", f"expected {what} here, not a table row", span, _ROW_HINT)
+            return False
         self.out.error("type-mismatch", f"expected {what} here, not a {value.type.kind.value}", span,
                        _TYPE_HINTS.get((kinds[0], value.type.kind), "check the operands' types"))
         return False
@@ -219,6 +312,9 @@ class ExprResolver:
         if left is None or right is None:
             return None
         lk, rk = left.type.kind, right.type.kind
+        if ir.Kind.ROW in (lk, rk):
+            self.out.error("type-mismatch", "a table row cannot be compared", node.span, _ROW_HINT)
+            return None
         comparable = {frozenset({ir.Kind.CODE, ir.Kind.TEXT}), frozenset({ir.Kind.CODE}),
                       frozenset({ir.Kind.TEXT}), frozenset({ir.Kind.NUMBER}), frozenset({ir.Kind.DATE}),
                       frozenset({ir.Kind.DATETIME}), frozenset({ir.Kind.BOOL}), frozenset({ir.Kind.RANK})}
@@ -328,6 +424,10 @@ class ExprResolver:
         return None if operand is None else ir.Not(operand, ir.BOOL, node.span)
 
     def _x_Quantified(self, node: ast.Quantified, scope: Scope) -> ir.Expr | None:
+        if not scope.names:
+            self.out.error("unknown-name", "a quantifier looks at a claim's lines, and a table's checks have none",
+                           node.span, "a table's checks read the row they check as `row.COLUMN`")
+            return None
         if node.var in scope.names or node.var in RESERVED or node.var in self.data.sets:
             self.out.error("duplicate-id", f"`{node.var}` already names something here", node.var_span,
                            "give the quantified line a new name, such as `x` or `other`")
@@ -339,10 +439,25 @@ class ExprResolver:
         inner = Scope([*scope.names, node.var])
         condition = self.condition(node.condition, inner)
         then = self.condition(node.then, inner) if node.then is not None else None
-        if condition is None or (node.then is not None and then is None):
+        value = self.expr(node.value, inner) if node.value is not None else None
+        if condition is None or (node.then is not None and then is None) or (node.value is not None and value is None):
             return None
-        kind = ir.Type(ir.Kind.NUMBER) if node.kind == "count" else ir.BOOL
-        return ir.Quant(node.kind, tuple(node.scopes), node.var, scope.names[-1], condition, then, kind, node.span)
+        if node.kind == "sum":
+            assert value is not None and node.value is not None
+            if not self._expect(value, (ir.Kind.NUMBER,), "a number to add up", node.value.span):
+                return None
+            kind = ir.Type(ir.Kind.NUMBER, value.type.optional)
+        else:
+            kind = ir.Type(ir.Kind.NUMBER) if node.kind == "count" else ir.BOOL
+        return ir.Quant(node.kind, tuple(node.scopes), node.var, scope.names[-1], condition, then, kind, node.span,
+                        value)
+
+
+_ROW_HINT = "read one of its columns (`limits[line.code].limit`), or test it with `is given`"
+
+
+def _listed(names: Sequence[str]) -> str:
+    return " and ".join(f"`{n}`" for n in names)
 
 
 def _looks_textual(expr: ast.SetItem) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from compiler.diagnostics import Span
 from compiler.syntax.vocabulary import (
@@ -21,11 +21,15 @@ from compiler.syntax.vocabulary import (
     Decision,
     Disposition,
     ExpectKind,
+    FileColumnType,
     LineScope,
     QuantKind,
     RelationKind,
     RuleKind,
 )
+
+if TYPE_CHECKING:
+    from compiler.semantics.tabledata import TableData
 
 _NOWHERE = Span("", 0, 0)
 
@@ -46,6 +50,7 @@ class Kind(StrEnum):
     TEXTS = "text set"
     RANK = "rank"
     LINE = "line"
+    ROW = "row"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +104,15 @@ COLUMN_TYPES: dict[str, Type] = {
     "flag": Type(Kind.BOOL),
     "codes": Type(Kind.CODES, True),
 }
+# What a column of a table read from files holds, as the language reads it (absent when a lookup
+# finds no row, and for a date column, when the row gives none).
+FILE_COLUMN_TYPES: dict[str, Type] = {
+    "code": Type(Kind.CODE, True),
+    "whole": Type(Kind.NUMBER, True),
+    "date": Type(Kind.DATE, True),
+    "indicator": Type(Kind.NUMBER, True),
+    "text": Type(Kind.TEXT, True),
+}
 
 Value = int | float | str | bool | frozenset[str]
 
@@ -144,6 +158,85 @@ class Table:
     columns: tuple[tuple[str, ColumnType], ...]
     rows: tuple[TableRow, ...]
     span: Span = _span()
+
+
+@dataclass(frozen=True)
+class FileColumn:
+    """A column of a table read from files: `values` are an indicator's digits, `placeholder` the
+    word a `code or "WORD"` column admits besides codes."""
+
+    name: str
+    type: FileColumnType
+    values: tuple[int, ...] = ()
+    placeholder: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TableFile:
+    """One file of a table: where it is (`path` as diagnostics name it, `written` as the pack
+    writes it), the claim types it serves, the sha256 of its bytes and its rows."""
+
+    path: str
+    written: str
+    claim_types: tuple[ClaimType, ...]
+    digest: str
+    data: TableData = field(compare=False, repr=False)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """A check a table declares of its rows: `one` (columns: the column, the one it is per),
+    `acyclic` (from, to; `where`), `require` (`condition`, `message`), `warn` (columns: the one it
+    is per; `where`, `condition`, `message`)."""
+
+    kind: Literal["one", "acyclic", "require", "warn"]
+    columns: tuple[str, ...]
+    condition: Expr | None = None
+    where: Expr | None = None
+    message: tuple[MessagePart, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """A table read from files: its columns, its key (one or two code columns, the first grouping
+    the rows), the date columns that say when a row applies, its checks and its files."""
+
+    name: str
+    title: str | None
+    source: str | None
+    columns: tuple[FileColumn, ...]
+    key: tuple[str, ...]
+    start: str | None
+    end: str | None
+    checks: tuple[TableCheck, ...]
+    files: tuple[TableFile, ...]
+    span: Span = _span()
+
+    @property
+    def dated(self) -> bool:
+        return self.start is not None
+
+    def column(self, name: str) -> FileColumn:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def file_for(self, claim_type: str) -> TableFile | None:
+        """The file a claim of this type reads; None when none serves it."""
+        for table_file in self.files:
+            if claim_type in table_file.claim_types:
+                return table_file
+        return None
+
+    def one_per_first_key(self) -> frozenset[str]:
+        """The columns a lookup by the first key alone can read: that key, and the columns the
+        table declares `one COLUMN per` it."""
+        return frozenset({self.key[0], *(c.columns[0] for c in self.checks
+                                         if c.kind == "one" and c.columns[1] == self.key[0])})
 
 
 @dataclass(frozen=True)
@@ -228,6 +321,38 @@ class CodeAttr:
 class MapGet:
     map: str
     key: Expr
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TableLookup:
+    """`table[key, key on date]`: the row of that key (with fewer keys than the table's key, the
+    rows of that first key) in the file of the claim's type, among the rows that apply on the date;
+    with `column`, that column of it; without, the row itself (for `is given`)."""
+
+    table: str
+    keys: tuple[Expr, ...]
+    on: Expr | None
+    column: str | None
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RowField:
+    """`row.COLUMN` in a table's checks: that column of the row being checked."""
+
+    table: str
+    column: str
+    type: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class CheckDay:
+    """`day` in a table's `warn`: the day the rows are looked at."""
+
     type: Type
     span: Span = _span()
 
@@ -339,9 +464,10 @@ class Not:
 class Quant:
     """Quantification over the claim's lines, in line order.
 
-    kind any/no: whether some line satisfies `condition`; count: how many do; first: whether the
-    first line that satisfies `condition` also satisfies `then`. `scopes` narrow the lines:
-    other (not `outer`), earlier / later (line number before / after `outer`'s).
+    kind any/no: whether some line satisfies `condition`; count: how many do; sum: `value` added up
+    over them; first: whether the first line that satisfies `condition` also satisfies `then`.
+    `scopes` narrow the lines: other (not `outer`), earlier / later (line number before / after
+    `outer`'s).
     """
 
     kind: QuantKind
@@ -352,10 +478,12 @@ class Quant:
     then: Expr | None
     type: Type
     span: Span = _span()
+    value: Expr | None = None
 
 
 Expr = (Const | SetValue | LineVar | LineField | ClaimField | CodeAttr | MapGet | RankOf | Func | Arith
-        | Neg | Compare | Member | Given | Has | Flagged | Relation | BoolOp | Not | Quant)
+        | Neg | Compare | Member | Given | Has | Flagged | Relation | BoolOp | Not | Quant | TableLookup
+        | RowField | CheckDay)
 
 
 # ------------------------------------------------------------------ rules and the pack
@@ -490,6 +618,14 @@ class Pack:
     # of this pack: the policy documents compile it on their own to show what changed.
     previous: str | None = None
     previous_span: Span = _span()
+    # Tables read from files (`table ... file "..."`), with their rows.
+    data_tables: tuple[DataTable, ...] = ()
+
+    def data_table(self, name: str) -> DataTable:
+        for table in self.data_tables:
+            if table.name == name:
+                return table
+        raise KeyError(name)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -535,12 +671,17 @@ def walk(expr: Expr | None) -> Iterator[Expr]:
         yield from walk(expr.code)
     elif isinstance(expr, MapGet):
         yield from walk(expr.key)
+    elif isinstance(expr, TableLookup):
+        for key in expr.keys:
+            yield from walk(key)
+        yield from walk(expr.on)
     elif isinstance(expr, Func):
         for arg in expr.args:
             yield from walk(arg)
     elif isinstance(expr, Quant):
         yield from walk(expr.condition)
         yield from walk(expr.then)
+        yield from walk(expr.value)
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from compiler.diagnostics import Collector, Label, Sources, Span
 from compiler.semantics import ir
-from compiler.semantics.data import resolve_data
-from compiler.semantics.exprs import check_date
+from compiler.semantics.data import Data, resolve_data
+from compiler.semantics.exprs import ExprResolver, Scope, check_date
 from compiler.semantics.names import Unresolved
 from compiler.semantics.rules import resolve_rules
+from compiler.semantics.tables import resolve_checks
 from compiler.semantics.usage import warn_unused_sets
 from compiler.syntax import ast
 from compiler.syntax.loader import Loaded, load_pack
@@ -36,7 +37,8 @@ def resolve(loaded: Loaded, out: Collector) -> ir.Pack | None:
     unparsed = [u for m in loaded.modules.values() for u in m.unparsed]
     unresolved = Unresolved(out, loaded.unparsed, any(u.keyword == "table" for u in unparsed))
     header = _pack_header(loaded, out, any(u.keyword == "pack" for u in unparsed)) if loaded.found else None
-    data = resolve_data(loaded.origins, unresolved)
+    data = resolve_data(loaded.origins, unresolved, loaded.tables)
+    data_tables = _table_checks(data, unresolved)
     fields = _header_fields(header, out) if header else {}
     rows = _rows(header, out) if header else None
     resolved = resolve_rules(loaded.origins, data, rows, unresolved)
@@ -46,6 +48,9 @@ def resolve(loaded: Loaded, out: Collector) -> ir.Pack | None:
     digest = hashlib.sha256()
     for key in sorted(loaded.texts):
         digest.update(Path(key).name.encode("utf-8") + b"\0" + loaded.texts[key].encode("utf-8") + b"\0")
+    for table in data_tables:  # the rows of every table are part of the pack, by content
+        for table_file in table.files:
+            digest.update(f"{table.name}\0{table_file.written}\0{table_file.digest}\0".encode())
     return ir.Pack(
         name=header.name, policy=fields.get("policy", header.name.upper()), title=fields["title"],
         version=fields["version"], effective=fields["effective"], source=fields["source"], path=loaded.path,
@@ -58,7 +63,24 @@ def resolve(loaded: Loaded, out: Collector) -> ir.Pack | None:
         removed=resolved.removed, rows=rows or (), span=header.span,
         rows_span=header.rows[0].span if header.rows else header.span,
         previous=loaded.previous, previous_span=_field_span(header, "previous"),
+        data_tables=data_tables,
     )
+
+
+def _table_checks(data: Data, unresolved: Unresolved) -> tuple[ir.DataTable, ...]:
+    """The tables read from files, with their checks' conditions typed: they read the row they check
+    (`row.COLUMN`), `warn` the day (`day`), and may look up other tables."""
+    exprs = ExprResolver(data, unresolved)
+
+    def condition(expr: ast.Expr, table: str, day: bool) -> ir.Expr | None:
+        return exprs.condition(expr, Scope([], table=table, day=day))
+
+    tables = []
+    for name, table in data.data_tables.items():
+        checked = resolve_checks(table, data.table_decls[name], condition, unresolved.out)
+        if checked is not None:
+            tables.append(checked)
+    return tuple(tables)
 
 
 def _pack_header(loaded: Loaded, out: Collector, header_unparsed: bool) -> ast.PackDecl | None:

@@ -12,6 +12,7 @@ from compiler.diagnostics import Span
 from compiler.syntax.vocabulary import (
     ArithOp,
     CellKind,
+    ClaimType,
     ClauseKind,
     CompareOp,
     Connective,
@@ -22,6 +23,7 @@ from compiler.syntax.vocabulary import (
     RelationKind,
     RuleKind,
     SetKind,
+    TableClauseKind,
 )
 
 _NOWHERE = Span("", 0, 0)
@@ -127,11 +129,15 @@ class Path(Node):
 
 @dataclass(frozen=True)
 class Lookup(Node):
-    """`map_name[key]`."""
+    """`map_name[key]`; for a table read from files also `table[key, key on date].column`:
+    `more_keys` are the keys after the first, `on` the date, `fields` the columns read after `]`."""
 
     name: str
     key: Expr
     span: Span = _span()
+    more_keys: tuple[Expr, ...] = ()
+    on: Expr | None = None
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,8 +240,8 @@ class Not(Node):
 
 @dataclass(frozen=True)
 class Quantified(Node):
-    """`any|no [other|earlier|later] line x where cond`, `count(... lines x where cond)` and
-    `first ... line x where cond satisfies then`."""
+    """`any|no [other|earlier|later] line x where cond`, `count(... lines x where cond)`,
+    `sum(value for ... lines x where cond)` and `first ... line x where cond satisfies then`."""
 
     kind: QuantKind
     scopes: tuple[LineScope, ...]
@@ -244,6 +250,7 @@ class Quantified(Node):
     then: Expr | None
     span: Span = _span()
     var_span: Span = _span()
+    value: Expr | None = None  # what `sum` adds up
 
 
 Expr = (Number | CodeLit | Text | DateLit | Boolean | Path | Lookup | Call | SetLiteral | Arith
@@ -321,9 +328,14 @@ class CodesDecl(Node):
 
 @dataclass(frozen=True)
 class Column(Node):
+    """`name: type`; `values` are the digits of `indicator(0, 1, 9)`, `placeholder` the word of
+    `code or "CCCCC"`."""
+
     name: str
     type: str
     span: Span = _span()
+    values: tuple[str, ...] = ()
+    placeholder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -341,6 +353,29 @@ class Row(Node):
 
 
 @dataclass(frozen=True)
+class TableFile(Node):
+    """`file "PATH" [for ... claims]`: a file a table reads, for some claim types (None: the rest)."""
+
+    path: str
+    claim_types: tuple[ClaimType, ...] | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TableClause(Node):
+    """One clause of a table read from files: `key`, `applies` (from, until), `one` (column, per),
+    `acyclic` (from, to, `where`), `require` (condition, message), `warn` (message, per, `where`,
+    condition)."""
+
+    kind: TableClauseKind
+    names: tuple[str, ...] = ()
+    condition: Expr | None = None
+    where: Expr | None = None
+    message: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class TableDecl(Node):
     name: str
     title: str | None
@@ -349,6 +384,8 @@ class TableDecl(Node):
     rows: tuple[Row, ...]
     span: Span = _span()
     name_span: Span = _span()
+    files: tuple[TableFile, ...] = ()
+    clauses: tuple[TableClause, ...] = ()
 
 
 @dataclass(frozen=True)

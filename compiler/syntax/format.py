@@ -38,7 +38,7 @@ from lark import Token
 from compiler.diagnostics import Collector, Diagnostic, Span
 from compiler.syntax import ast
 from compiler.syntax.parser import _decode_string, parse_module
-from compiler.syntax.vocabulary import CLAUSE_ORDER, CellKind, ClauseKind, ExpectKind
+from compiler.syntax.vocabulary import CLAUSE_ORDER, CellKind, ClauseKind, ExpectKind, TableClauseKind
 
 WIDTH = 120
 """The width lines are wrapped at: the project's line length (pyproject.toml, ruff)."""
@@ -354,7 +354,7 @@ class _JsonReader:
 
 
 def _quantifier(expr: ast.Quantified) -> int:
-    return 8 if expr.kind == "count" else 0
+    return 8 if expr.kind in ("count", "sum") else 0
 
 
 def _bool_op(expr: ast.BoolOp) -> int:
@@ -398,14 +398,27 @@ def _not_bare(child: ast.Expr) -> bool:
 
 
 def _breakable(expr: ast.Expr) -> bool:
-    """Whether the expression has places to break a long line: and/or chains, quantifiers, and
-    `not` of a parenthesized one."""
+    """Whether the expression has places to break a long line: and/or chains, quantifiers (a
+    `count(...)` or `sum(...)` inside its parentheses, where its condition has them), `not` of a
+    parenthesized one, and a comparison of a `count(...)` or `sum(...)` that has them."""
     if isinstance(expr, ast.BoolOp):
         return True
     if isinstance(expr, ast.Quantified):
-        return expr.kind != "count"
+        return expr.kind not in ("count", "sum") or _breakable(expr.condition)
     if isinstance(expr, ast.Not):
         return _breakable(expr.operand)
+    if isinstance(expr, (ast.Compare, ast.Arith)):
+        return _counted(expr)
+    return False
+
+
+def _counted(expr: ast.Expr) -> bool:
+    """Whether the expression is a `count(...)` or `sum(...)` whose condition has places to break,
+    or arithmetic or a comparison that holds one."""
+    if isinstance(expr, ast.Quantified):
+        return expr.kind in ("count", "sum") and _breakable(expr.condition)
+    if isinstance(expr, (ast.Compare, ast.Arith)):
+        return _counted(expr.left) or _counted(expr.right)
     return False
 
 
@@ -464,8 +477,13 @@ class _Printer:
         # Nodes printed by the printer of the node that holds them.
         self.parts: dict[type, str] = {
             ast.PackField: "_pack", ast.RowRange: "_pack", ast.RowsClause: "_pack", ast.Column: "_table",
-            ast.Row: "_table", ast.Cell: "_table", ast.MapEntry: "_map", ast.RankLevel: "_ranking",
-            ast.Clause: "_rule", ast.Expectation: "_example",
+            ast.Row: "_table", ast.Cell: "_table", ast.TableFile: "_table", ast.TableClause: "_table",
+            ast.MapEntry: "_map", ast.RankLevel: "_ranking", ast.Clause: "_rule", ast.Expectation: "_example",
+        }
+        # The clauses of a table read from files, by kind.
+        self.table_clauses: dict[TableClauseKind, Callable[[ast.TableClause], None]] = {
+            "key": self._table_key, "applies": self._table_applies, "one": self._table_one,
+            "acyclic": self._table_acyclic, "require": self._table_require, "warn": self._table_warn,
         }
 
     # ------------------------------------------------------------ the module
@@ -678,16 +696,106 @@ class _Printer:
         if decl.source is not None:
             self.out.newline(INDENT)
             self._source(decl.span, decl.source, strings, INDENT)
+        for table_file in decl.files:
+            self.out.newline(INDENT)
+            self._table_file(table_file)
         self.out.newline(INDENT)
         keyword = self.words_of(decl.span, "columns")
         self.keyword("columns ", keyword[0].start if keyword else None)
-        self.fill(self.listed([f"{c.name}: {c.type}" for c in decl.columns], [c.span for c in decl.columns]),
-                  2 * INDENT)
+        self.fill(self.listed([_column(c) for c in decl.columns], [c.span for c in decl.columns]), 2 * INDENT)
+        for table_clause in decl.clauses:
+            printer = self.table_clauses.get(table_clause.kind)
+            if printer is None:
+                raise FormatError(f"no printer for a table's {table_clause.kind} clause")
+            self.out.newline(INDENT)
+            printer(table_clause)
+            end = table_clause.span.end if _known(table_clause.span) else None
+            if end is not None and self.out.lines[-1].tail is None:
+                self.out.lines[-1].tail = end
         for row in decl.rows:
             self.out.newline(INDENT)
             code = Span(row.span.path, row.span.start, row.span.start + len(row.code)) if _known(row.span) else None
             cells = self.listed([self._cell(cell) for cell in row.cells], [cell.span for cell in row.cells])
             self.fill([(f"{row.code}:", code), *cells], 2 * INDENT)
+
+    def _table_file(self, table_file: ast.TableFile) -> None:
+        strings = self.strings_of(table_file.span)
+        self.keyword("file ", self.head_start(table_file.span))
+        self.string(table_file.path, 0, strings[0] if strings else None, block=False)
+        if table_file.claim_types is not None:
+            end = table_file.span.end if _known(table_file.span) else None
+            self.out.put(" for " + ", ".join(table_file.claim_types) + " claims", None, end)
+
+    def _table_key(self, clause: ast.TableClause) -> None:
+        self.keyword("key ", self.head_start(clause.span))
+        self.out.put(", ".join(clause.names), None, self._clause_end(clause))
+
+    def _table_applies(self, clause: ast.TableClause) -> None:
+        self.keyword("applies from ", self.head_start(clause.span))
+        until = f" until {clause.names[1]}" if len(clause.names) > 1 else ""
+        self.out.put(clause.names[0] + until, None, self._clause_end(clause))
+
+    def _table_one(self, clause: ast.TableClause) -> None:
+        column, per = clause.names
+        self.keyword("one ", self.head_start(clause.span))
+        self.out.put(f"{column} per {per}", None, self._clause_end(clause))
+
+    def _table_acyclic(self, clause: ast.TableClause) -> None:
+        source, target = clause.names
+        self.keyword("no cycles ", self.head_start(clause.span))
+        self.out.put(f"{source} -> {target}")
+        if clause.where is not None:
+            self.out.put(" where ")
+            self.emit(clause.where, 2 * INDENT, 0, False)
+
+    def _table_require(self, clause: ast.TableClause) -> None:
+        """`require CONDITION "message"`: the message after the condition where it fits, else on a
+        line of its own."""
+        if clause.condition is None or clause.message is None:
+            raise FormatError("a require clause without its condition and message")
+        strings = self.strings_of(clause.span)
+        message = quote(clause.message)
+        self.keyword("require ", self.head_start(clause.span))
+        self.emit(clause.condition, 2 * INDENT, 1 + len(message), False)
+        if self.out.col + 1 + len(message) <= WIDTH:
+            self.out.put(" ")
+        else:
+            self.out.newline(2 * INDENT)
+        self.string(clause.message, 0, strings[-1] if strings else None, block=False)
+
+    def _table_warn(self, clause: ast.TableClause) -> None:
+        """`warn "message" when every row per COLUMN [where CONDITION] satisfies CONDITION`: `when`
+        and then `satisfies` start lines of their own, each two spaces further in than the line
+        before, when they do not fit."""
+        if clause.condition is None or clause.message is None:
+            raise FormatError("a warn clause without its message and condition")
+        strings = self.strings_of(clause.span)
+        self.keyword("warn ", self.head_start(clause.span))
+        self.string(clause.message, 0, strings[0] if strings else None, block=False)
+        head = f"when every row per {clause.names[0]}"
+        where = "" if clause.where is None else " where " + self.operand(clause.where, level(clause.where) >= 1)
+        indent = INDENT  # of the line `when` is on
+        if self.out.col + 1 + len(head + where) <= WIDTH:
+            self.out.put(" ")
+        else:
+            indent = 2 * INDENT
+            self.out.newline(indent)
+        self.out.put(head)
+        if clause.where is not None:
+            self.out.put(" where ")
+            self._emit_operand(clause.where, level(clause.where) >= 1, indent + INDENT, 0)
+        then = self.flat(clause.condition)
+        if self.out.col + len(" satisfies ") + len(then) <= WIDTH:
+            self.out.put(" satisfies ")
+            self.out.put_span(then, clause.condition.span)
+        else:
+            self.out.newline(indent + INDENT)
+            self.out.put("satisfies ")
+            self.emit(clause.condition, indent + 2 * INDENT, 0, False)
+
+    @staticmethod
+    def _clause_end(clause: ast.TableClause) -> int | None:
+        return clause.span.end if _known(clause.span) else None
 
     def _cell(self, cell: ast.Cell) -> str:
         printer = self.cells.get(cell.kind)
@@ -936,7 +1044,9 @@ class _Printer:
         return ".".join((expr.root, *expr.fields))
 
     def _lookup(self, expr: ast.Lookup) -> str:
-        return f"{expr.name}[{self.flat(expr.key)}]"
+        keys = ", ".join(self.flat(key) for key in (expr.key, *expr.more_keys))
+        on = "" if expr.on is None else f" on {self.flat(expr.on)}"
+        return f"{expr.name}[{keys}{on}]" + "".join(f".{name}" for name in expr.fields)
 
     def _call(self, expr: ast.Call) -> str:
         return f"{expr.name}({', '.join(self.flat(arg) for arg in expr.args)})"
@@ -989,9 +1099,18 @@ class _Printer:
             return f"count({scopes}lines {expr.var} where "
         return f"{expr.kind} {scopes}line {expr.var} where "
 
+    def _head(self, expr: ast.Quantified) -> str:
+        """The words of a quantifier before its condition."""
+        if expr.kind == "sum":
+            if expr.value is None:
+                raise FormatError("a sum without the value it adds up")
+            scopes = "".join(f"{scope} " for scope in expr.scopes)
+            return f"sum({self.flat(expr.value)} for {scopes}lines {expr.var} where "
+        return self._quantifier_head(expr)
+
     def _quantified(self, expr: ast.Quantified) -> str:
-        head = self._quantifier_head(expr)
-        if expr.kind == "count":
+        head = self._head(expr)
+        if expr.kind in ("count", "sum"):
             return head + self.flat(expr.condition) + ")"
         if expr.kind == "first":
             then = expr.then if expr.then is not None else ast.Boolean(True)
@@ -1014,6 +1133,26 @@ class _Printer:
             self._emit_operand(expr.operand, _not_bare(expr.operand), cont, trail)
         elif isinstance(expr, ast.Quantified):
             self._emit_quantifier(expr, cont, trail, nested)
+        elif isinstance(expr, ast.Compare):
+            self._emit_binary(expr.left, expr.op, expr.right, level(expr.left) >= 5, level(expr.right) >= 5, cont,
+                              trail)
+        elif isinstance(expr, ast.Arith):
+            low = 5 if expr.op in ("+", "-") else 6
+            self._emit_binary(expr.left, expr.op, expr.right, level(expr.left) >= low, level(expr.right) >= low + 1,
+                              cont, trail)
+
+    def _emit_binary(self, left: ast.Expr, op: str, right: ast.Expr, left_bare: bool, right_bare: bool, cont: int,
+                     trail: int) -> None:
+        """Arithmetic or a comparison too long for its line that holds a `count(...)` or `sum(...)`:
+        broken only inside the parentheses of the quantifier."""
+        text = self.operand(right, right_bare)
+        after = 0 if _counted(right) else len(op) + 2 + len(text) + trail
+        self._emit_operand(left, left_bare, cont, after)
+        self.out.put(f" {op} ")
+        if self.out.col + len(text) + trail <= WIDTH or not _counted(right):
+            self.out.put_span(text, right.span)
+        else:
+            self._emit_operand(right, right_bare, cont, trail)
 
     def _emit_operand(self, expr: ast.Expr, bare: bool, cont: int, trail: int) -> None:
         if bare:
@@ -1045,9 +1184,14 @@ class _Printer:
                 self._emit_operand(operand, bare, cont, extra)
 
     def _emit_quantifier(self, expr: ast.Quantified, cont: int, trail: int, nested: bool) -> None:
-        body = self.out.col + INDENT if nested else cont
+        enclosed = expr.kind in ("count", "sum")  # its condition is inside its own parentheses
+        body = self.out.col + INDENT if nested or enclosed else cont
         start = expr.span.start if _known(expr.span) else None
-        self.keyword(self._quantifier_head(expr), start)
+        self.keyword(self._head(expr), start)
+        if enclosed:
+            self.emit(expr.condition, body, trail + 1, True)
+            self.out.put(")")
+            return
         if expr.kind != "first" or expr.then is None:
             self.emit(expr.condition, body, trail, False)
             return
@@ -1060,6 +1204,13 @@ class _Printer:
             self.out.newline(body)
             self.out.put("satisfies ")
             self.emit(expr.then, body, trail, False)
+
+
+def _column(column: ast.Column) -> str:
+    """`name: type`, with the digits of an indicator or the word of `code or "WORD"`."""
+    values = f"({', '.join(column.values)})" if column.values else ""
+    placeholder = "" if column.placeholder is None else f" or {quote(column.placeholder)}"
+    return f"{column.name}: {column.type}{values}{placeholder}"
 
 
 def ordered(clauses: Sequence[ast.Clause]) -> tuple[ast.Clause, ...]:

@@ -7,10 +7,14 @@ touches the file system.
 The file a pack names as its `previous` version is another pack, not part of this one: the
 loader only checks that it can be opened (so `rulesc check` reports a wrong path) and passes its
 path on; it is compiled on its own when the policy documents compare the two versions.
+
+The files that tables read (`table ... file "ptp.csv"`) are read here too, once each, with the
+sha256 of their bytes; the resolver reads their rows from the text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +46,15 @@ class Origin:
 
 
 @dataclass(frozen=True)
+class TableText:
+    """A file a table reads: its path as diagnostics name it, its text and the sha256 of its bytes."""
+
+    path: str
+    text: str
+    digest: str
+
+
+@dataclass(frozen=True)
 class Loaded:
     """Everything read for one pack, in declaration order, imports and base pack in place."""
 
@@ -50,6 +63,9 @@ class Loaded:
     modules: Mapping[str, ast.Module]
     texts: Mapping[str, str]
     previous: str | None = None  # the file of the pack's previous version, as diagnostics name it
+    # the files tables read, by (the file that declares the table, the path as written there);
+    # a file that could not be read is missing (and reported)
+    tables: Mapping[tuple[str, str], TableText] = field(default_factory=dict)
 
     @property
     def found(self) -> bool:
@@ -77,7 +93,8 @@ def load_pack(path: str | Path, out: Collector, sources: Sources) -> Loaded:
     loader = _Loader(out, sources)
     origins = loader.flatten(Path(path), None, ())
     key = display_path(Path(path))
-    return Loaded(key, tuple(origins), dict(loader.modules), dict(loader.texts), loader.previous(Path(path), key))
+    return Loaded(key, tuple(origins), dict(loader.modules), dict(loader.texts), loader.previous(Path(path), key),
+                  dict(loader.tables))
 
 
 @dataclass
@@ -88,6 +105,7 @@ class _Loader:
     sources: Sources
     modules: dict[str, ast.Module] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    tables: dict[tuple[str, str], TableText] = field(default_factory=dict)
 
     def load(self, path: Path, via: Span | None) -> ast.Module | None:
         key = display_path(path)
@@ -109,7 +127,29 @@ class _Loader:
         self.texts[key] = text
         module = parse_module(key, text, self.out)
         self.modules[key] = module
+        for decl in module.decls:
+            if isinstance(decl, ast.TableDecl):
+                for table_file in decl.files:
+                    self.table_file(path, key, table_file)
         return module
+
+    def table_file(self, here: Path, key: str, table_file: ast.TableFile) -> None:
+        """Read a file a table names (relative to the file that declares the table)."""
+        target = (here.parent / table_file.path).resolve()
+        shown = display_path(target)
+        try:
+            data = target.read_bytes()
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            self.out.error("missing-table", f"cannot read {shown}: it is not UTF-8 text (byte {error.start})",
+                           table_file.span, "save the table as UTF-8 text")
+            return
+        except OSError as exc:
+            self.out.error("missing-table", f"cannot read {shown}: {exc.strerror or exc}", table_file.span,
+                           "check the path; a table's file is relative to the file that declares the table")
+            return
+        self.sources.add(shown, text)
+        self.tables[(key, table_file.path)] = TableText(shown, text, hashlib.sha256(data).hexdigest())
 
     def flatten(self, path: Path, via: Span | None, stack: tuple[str, ...]) -> list[Origin]:
         """Every declaration the file at `path` contributes, imports and base pack included."""

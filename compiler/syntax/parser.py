@@ -31,6 +31,7 @@ from compiler.syntax.vocabulary import (
     SET_KINDS,
     ClauseKind,
     RuleKind,
+    TableClauseKind,
     word,
 )
 
@@ -148,6 +149,19 @@ SYNTAX_EXAMPLES: dict[tuple[str, str], list[str]] = {
         "codes hydration 96360\n",
         "set places \"11\"\n",
         'codes hydration "Hydration" 96360\n',
+    ],
+    ("bad-aggregate", "say what `sum` adds up, then which lines: `sum(x.units for lines x where ...)`"): [
+        'rule R "t"\n  when sum(lines x where true) > 1\n',
+        'rule R "t"\n  when sum(other lines x where true) > 1\n',
+        'rule R "t"\n  when sum(x.units of lines x where true) > 1\n',
+        'rule R "t"\n  when sum(x.units, lines x where true) > 1\n',
+        'rule R "t"\n  when sum(x.units) > 1\n',
+    ],
+    ("bad-aggregate", "`count(...)` and `sum(...)` range over `lines` (plural): `count(other lines x where ...)`"): [
+        'rule R "t"\n  when count(line x where true) > 1\n',
+        'rule R "t"\n  when count(other line x where true) > 1\n',
+        'rule R "t"\n  when sum(x.units for line x where true) > 1\n',
+        'rule R "t"\n  when sum(x.units for other line x where true) > 1\n',
     ],
     ("missing-operand", "an operator needs a value on both sides"): [
         'rule R "t"\n  when line.units >\n',
@@ -315,11 +329,53 @@ class _ToAst(Transformer[Token, Any]):
         name, title, source, *rest = ch
         columns = tuple(c for c in rest if isinstance(c, ast.Column))
         rows = tuple(r for r in rest if isinstance(r, ast.Row))
+        files = tuple(f for f in rest if isinstance(f, ast.TableFile))
+        clauses = tuple(c for c in rest if isinstance(c, ast.TableClause))
         return ast.TableDecl(str(name), self._str(title), source, columns, rows, self._span(meta),
-                             self._tok(name))
+                             self._tok(name), files, clauses)
+
+    def table_file(self, meta: Any, ch: list[Any]) -> ast.TableFile:
+        path, *types = ch
+        claim_types = None if types == [None] else tuple(types)
+        return ast.TableFile(self._text(path), claim_types, self._span(meta))
 
     def column(self, meta: Any, ch: list[Any]) -> ast.Column:
-        return ast.Column(str(ch[0]), str(ch[1]), self._span(meta))
+        name, (kind, values, placeholder) = ch
+        return ast.Column(str(name), kind, self._span(meta), values, placeholder)
+
+    def type_name(self, meta: Any, ch: list[Any]) -> tuple[str, tuple[str, ...], str | None]:
+        return str(ch[0]), (), None
+
+    def type_values(self, meta: Any, ch: list[Any]) -> tuple[str, tuple[str, ...], str | None]:
+        return str(ch[0]), tuple(str(t) for t in ch[1:]), None
+
+    def type_placeholder(self, meta: Any, ch: list[Any]) -> tuple[str, tuple[str, ...], str | None]:
+        return str(ch[0]), (), self._text(ch[1])
+
+    def _table_clause(self, kind: TableClauseKind, meta: Any, names: list[Any], **parts: Any) -> ast.TableClause:
+        return ast.TableClause(kind, tuple(str(n) for n in names if n is not None), span=self._span(meta), **parts)
+
+    def table_key(self, meta: Any, ch: list[Any]) -> ast.TableClause:
+        return self._table_clause("key", meta, ch)
+
+    def table_applies(self, meta: Any, ch: list[Any]) -> ast.TableClause:
+        return self._table_clause("applies", meta, ch)
+
+    def table_one(self, meta: Any, ch: list[Any]) -> ast.TableClause:
+        return self._table_clause("one", meta, ch)
+
+    def table_acyclic(self, meta: Any, ch: list[Any]) -> ast.TableClause:
+        source, target, where = ch
+        return self._table_clause("acyclic", meta, [source, target], where=where)
+
+    def table_require(self, meta: Any, ch: list[Any]) -> ast.TableClause:
+        condition, message = ch
+        return self._table_clause("require", meta, [], condition=condition, message=self._text(message))
+
+    def table_warn(self, meta: Any, ch: list[Any]) -> ast.TableClause:
+        message, per, where, condition = ch
+        return self._table_clause("warn", meta, [per], condition=condition, where=where,
+                                  message=self._text(message))
 
     def table_row(self, meta: Any, ch: list[Any]) -> ast.Row:
         code, *cells = ch
@@ -450,6 +506,10 @@ class _ToAst(Transformer[Token, Any]):
         *scopes, var, cond = ch
         return ast.Quantified("count", tuple(scopes), str(var), cond, None, self._span(meta), self._tok(var))
 
+    def total(self, meta: Any, ch: list[Any]) -> ast.Quantified:
+        value, *scopes, var, cond = ch
+        return ast.Quantified("sum", tuple(scopes), str(var), cond, None, self._span(meta), self._tok(var), value)
+
     def or_op(self, meta: Any, ch: list[Any]) -> ast.BoolOp:
         return ast.BoolOp("or", ch[0], ch[1], self._span(meta))
 
@@ -527,7 +587,11 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Path(str(root), tuple(str(f) for f in fields), self._span(meta))
 
     def lookup(self, meta: Any, ch: list[Any]) -> ast.Lookup:
-        return ast.Lookup(str(ch[0]), ch[1], self._span(meta))
+        name, *rest = ch
+        parts = [c for c in rest if not isinstance(c, Token)]  # the keys, then `on` (None without it)
+        fields = tuple(str(c) for c in rest if isinstance(c, Token))
+        keys, on = parts[:-1], parts[-1]
+        return ast.Lookup(str(name), keys[0], self._span(meta), tuple(keys[1:]), on, fields)
 
     def call(self, meta: Any, ch: list[Any]) -> ast.Call:
         name, *args = ch

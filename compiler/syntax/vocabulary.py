@@ -16,7 +16,7 @@ Disposition = Literal["deny", "review", "info"]
 # What a rule decides: its disposition, or "allow" for an exception.
 Decision = Literal["deny", "review", "info", "allow"]
 ClaimType = Literal["professional", "institutional"]
-QuantKind = Literal["any", "no", "count", "first"]
+QuantKind = Literal["any", "no", "count", "sum", "first"]
 LineScope = Literal["other", "earlier", "later"]
 RelationKind = Literal["date", "provider", "drug", "overlapping"]
 CompareOp = Literal["=", "!=", "<", "<=", ">", ">="]
@@ -28,6 +28,9 @@ ClauseKind = Literal["covers", "cite", "quote", "text", "on", "at", "outside", "
 SetKind = Literal["codes", "set"]
 CellKind = Literal["text", "word", "number", "codes", "absent"]
 ColumnType = Literal["text", "symbol", "number", "flag", "codes"]
+# The column types of a table read from files, and the clauses such a table may have.
+FileColumnType = Literal["code", "whole", "date", "indicator", "text"]
+TableClauseKind = Literal["key", "applies", "one", "acyclic", "require", "warn"]
 
 RULE_KINDS: tuple[RuleKind, ...] = get_args(RuleKind)
 DISPOSITIONS: tuple[Disposition, ...] = get_args(Disposition)
@@ -40,6 +43,7 @@ ARITH_OPS: tuple[ArithOp, ...] = get_args(ArithOp)
 CONNECTIVES: tuple[Connective, ...] = get_args(Connective)
 SET_KINDS: tuple[SetKind, ...] = get_args(SetKind)
 COLUMN_TYPES: tuple[ColumnType, ...] = get_args(ColumnType)
+FILE_COLUMN_TYPES: tuple[FileColumnType, ...] = get_args(FileColumnType)
 
 # The order in which a rule's clauses are written (`at` and `outside` share a place): the checker
 # reports a clause out of this order (`clause-order`) and the formatter writes clauses in it.

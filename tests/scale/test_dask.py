@@ -3,6 +3,7 @@ processes, each handed the generated module's files) gives the single-process re
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,9 @@ from tests.helpers import run_cli
 from tests.inputs.common import pack_claims
 
 MODULE = ROOT / "generated" / "cpcp026.py"
+NCCI_PACK = ROOT / "policies" / "ncci.rules"
+NCCI_MODULE = ROOT / "generated" / "ncci.py"
+NCCI_SCENARIOS = json.loads((ROOT / "tests" / "data" / "ncci-scenarios.json").read_text(encoding="utf-8"))
 pytestmark = pytest.mark.slow  # a local cluster takes several seconds to start
 
 
@@ -47,14 +51,25 @@ def test_dask_over_a_parquet_folder_matches_the_single_process_run(tmp_path: Pat
     assert code == 1, err
     single_claims = pq.read_table(tmp_path / "single" / "claims.parquet")
     single_findings = pq.read_table(tmp_path / "single" / "findings.parquet")
+    (tmp_path / "ncci").mkdir()
+    pq.write_table(claims_table([{**case["claim"], "id": f"S{n}"} for n, case in enumerate(NCCI_SCENARIOS)]),
+                   tmp_path / "ncci" / "part-0.parquet")
+    assert run_cli("eval", str(NCCI_PACK), "--input", str(tmp_path / "ncci"), "--output-format", "parquet",
+                   "--output", str(tmp_path / "ncci-single"))[0] == 0
     assert single_claims.num_rows == len(claims) + 1  # the broken file is one error record
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         summary = evaluate_dataset(client, MODULE, tmp_path / "claims", tmp_path / "dask")
         workers = len(client.scheduler_info()["workers"])
+        # a generated module with its tables (the NCCI pack): the workers get both files
+        ncci_summary = evaluate_dataset(client, NCCI_MODULE, tmp_path / "ncci", tmp_path / "ncci-dask")
     assert workers == 2
     dask_claims, dask_findings = read_results(tmp_path / "dask")
     assert dask_claims.to_pylist() == single_claims.to_pylist()
     assert dask_findings.to_pylist() == single_findings.to_pylist()
     assert summary.claims == len(claims) + 1 and summary.errors == 4  # X19 (three times) and the broken file
+    ncci_claims, ncci_findings = read_results(tmp_path / "ncci-dask")
+    assert ncci_claims.to_pylist() == pq.read_table(tmp_path / "ncci-single" / "claims.parquet").to_pylist()
+    assert ncci_findings.to_pylist() == pq.read_table(tmp_path / "ncci-single" / "findings.parquet").to_pylist()
+    assert ncci_summary.claims == len(NCCI_SCENARIOS) and ncci_findings.num_rows > 3
     assert single_findings.num_rows > 50

@@ -4,10 +4,12 @@ on a local Spark (where pyspark, pandas and Java are installed) the recipe's two
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,13 +27,19 @@ from tests.helpers import run_cli
 from tests.inputs.common import pack_claims
 
 MODULE = ROOT / "generated" / "cpcp026.py"
+NCCI_PACK = ROOT / "policies" / "ncci.rules"
+NCCI_MODULE = ROOT / "generated" / "ncci.py"
+NCCI_SCENARIOS = json.loads((ROOT / "tests" / "data" / "ncci-scenarios.json").read_text(encoding="utf-8"))
 
 
-def single_process(tmp_path: Path) -> tuple[Path, list[dict[str, object]], list[dict[str, object]]]:
-    """The pack's claims as Parquet, and the tables `rulesc eval` writes for them."""
-    claims = list(pack_claims().values())
+def single_process(tmp_path: Path, pack: Path = PACK,
+                   claims: list[dict[str, Any]] | None = None) -> tuple[Path, list[dict[str, object]],
+                                                                    list[dict[str, object]]]:
+    """The pack's claims (CPCP026's examples by default) as Parquet, and the tables `rulesc eval`
+    writes for them."""
+    claims = list(pack_claims().values()) if claims is None else claims
     pq.write_table(claims_table(claims), tmp_path / "claims.parquet")
-    run_cli("eval", str(PACK), "--input", str(tmp_path / "claims.parquet"), "--output-format", "parquet",
+    run_cli("eval", str(pack), "--input", str(tmp_path / "claims.parquet"), "--output-format", "parquet",
             "--output", str(tmp_path / "out"))
     return (tmp_path / "claims.parquet", pq.read_table(tmp_path / "out" / "claims.parquet").to_pylist(),
             pq.read_table(tmp_path / "out" / "findings.parquet").to_pylist())
@@ -79,6 +87,9 @@ def test_the_readme_spark_recipe_on_a_local_spark(tmp_path: Path, monkeypatch: p
     from compiler.scale.spark import RESULT_DDL, claims_frame, findings_frame
 
     source, claims, findings = single_process(tmp_path)
+    (tmp_path / "ncci").mkdir()
+    ncci_source, ncci_claims, ncci_findings = single_process(tmp_path / "ncci", NCCI_PACK, [
+        {**case["claim"], "id": f"S{n}"} for n, case in enumerate(NCCI_SCENARIOS)])
     monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # the executors' Python is this one, with rulesc
     spark = (SparkSession.builder.master("local[2]").appName("rulesc-test")
              .config("spark.pyspark.python", sys.executable).config("spark.ui.enabled", "false")
@@ -95,8 +106,16 @@ def test_the_readme_spark_recipe_on_a_local_spark(tmp_path: Path, monkeypatch: p
                                        "id string, lines array<struct<code:string,date:string>>")
         denied = listed.mapInPandas(lambda frames: evaluate_frames(tabled, frames), schema=RESULT_DDL)
         tabled_rows = [row.asDict(recursive=True) for row in findings_frame(denied).collect()]
+        # a generated module with its tables (the NCCI pack), read by the executors when they import it
+        ncci = ModuleFiles.read(NCCI_MODULE)
+        ncci_results = spark.read.parquet(str(ncci_source)).coalesce(1).mapInPandas(
+            lambda frames: evaluate_frames(ncci, frames), schema=RESULT_DDL)
+        got_ncci_claims = [row.asDict() for row in claims_frame(ncci_results).collect()]
+        got_ncci_findings = [row.asDict() for row in findings_frame(ncci_results).collect()]
     finally:
         spark.stop()
     assert got_claims == claims
     assert got_findings == findings and len(findings) > 20
     assert [(r["id"], r["rule"], r["line"]) for r in tabled_rows] == [("T1", "T1-listed", 1)]
+    assert got_ncci_claims == ncci_claims
+    assert got_ncci_findings == ncci_findings and len(ncci_findings) > 3

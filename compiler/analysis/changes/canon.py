@@ -30,9 +30,14 @@ class Canonical:
         self._attributes = {a.name: a.values for a in pack.attributes}
         self._maps = {m.name: tuple(sorted(m.pairs)) for m in pack.maps}
         self._rankings = {r.name: r.levels for r in pack.rankings}
+        # a table read from files by its layout and the content of each file (a rule that reads a
+        # changed table does not decide as before)
+        self._tables = {t.name: (t.columns, t.key, t.start, t.end, tuple((f.claim_types, f.digest) for f in t.files))
+                        for t in pack.data_tables}
         self._raw: dict[str, Canon] = {}
         self._effective: dict[str, Canon] = {}
         self._where: dict[str, Canon] = {}
+        self._deciding: set[str] = set()  # rules being put in canonical form (one may read itself)
 
     def decisions(self, rule_id: str) -> Canon:
         """The rule's effective decisions: where it fires, less where a rule taking precedence fires,
@@ -61,8 +66,12 @@ class Canonical:
             places = None if rule.places is None else (tuple(sorted(rule.places.members)), rule.places_negated)
             target = None if rule.target is None else tuple(sorted(rule.target.members))
             types = None if rule.claim_types is None else tuple(sorted(rule.claim_types))
+            outer = rule_id in self._deciding
+            self._deciding.add(rule_id)
             self._raw[rule_id] = (rule.kind != "documentation", self.pack.effective, types, places, target,
                                   self.expr(rule.condition))
+            if not outer:
+                self._deciding.discard(rule_id)
         return self._raw[rule_id]
 
     def expr(self, expr: ir.Expr | None) -> Any:
@@ -77,6 +86,11 @@ class Canonical:
         if isinstance(expr, ir.RankOf):
             levels = tuple((self._attributes.get(name), order) for name, order in self._rankings.get(expr.ranking, ()))
             return ("rank", self.expr(expr.code), levels)
+        if isinstance(expr, ir.Flagged) and expr.rule in self._deciding:
+            return ("flagged by itself", expr.var)
+        if isinstance(expr, ir.TableLookup):
+            return ("table", self._tables.get(expr.table), tuple(self.expr(k) for k in expr.keys), self.expr(expr.on),
+                    expr.column, expr.type)
         if isinstance(expr, ir.Flagged):
             return ("flagged", expr.var, self.where(expr.rule) if expr.rule in self.rules else expr.rule)
         fields = []

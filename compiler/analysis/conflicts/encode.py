@@ -286,6 +286,8 @@ class Encoder:
         return self._raw[key]
 
     def _encode_raw(self, rule: ir.Rule, slot: int, view: View) -> Z3:
+        if rule.id in rule.references:  # decided line by line on demand: not a formula of one slot yet
+            raise Unsupported(f"{rule.id} reads its own findings")
         s = self.claim.slots[slot]
         parts = [s.active, s.date >= self.effective_day]
         if rule.target is not None:
@@ -343,8 +345,12 @@ class Encoder:
         """Whether some rule of `deniers` (all that can decide the suggested code: None) denies the
         slot in the claim where it is billed with the rule's raw suggestion (the re-billed view; a
         re-billed claim is never asked about suggestions again)."""
-        view = self.suggested_view(rule_id, slot)
         names = self.deniers(rule_id) if deniers is None else deniers
+        for name in (rule_id, *names):  # where the encoder stops for tables read from files (see _table_reader)
+            reason = _table_reader(self.rules[name])
+            if reason is not None:
+                raise Unsupported(f"{name} {reason}, which the claim billed with a suggested code cannot encode yet")
+        view = self.suggested_view(rule_id, slot)
         return disj(*[self.effective(b, slot, view) for b in names]) if names else self.false
 
     def suggested_view(self, rule_id: str, slot: int) -> View:
@@ -417,7 +423,8 @@ class Encoder:
             for j in self.scope(expr, env):
                 inner = {**env, expr.var: j}
                 if self._touches(expr.condition, inner, slot) or (
-                        expr.then is not None and self._touches(expr.then, inner, slot)):
+                        expr.then is not None and self._touches(expr.then, inner, slot)) or (
+                        expr.value is not None and self._touches(expr.value, inner, slot)):
                     result = True
                     break
         else:
@@ -793,6 +800,16 @@ class Encoder:
         if expr.kind == "count":
             total = z3.Sum([z3.If(h, 1, 0) for _, h in holds]) if holds else z3.IntVal(0, self.ctx)
             return Num(z3.ToReal(total), self.false, total)
+        if expr.kind == "sum":  # as count, each counted line adding its value; absent when one is
+            assert expr.value is not None
+            values = [(h, self._number(expr.value, {**env, expr.var: j}, view)) for j, h in holds]
+            zero = z3.RealVal(0, self.ctx)
+            real = z3.Sum([z3.If(h, v.value, zero) for h, v in values]) if values else zero
+            whole = None
+            if all(v.whole is not None for _, v in values):
+                whole = z3.Sum([z3.If(h, v.whole, 0) for h, v in values]) if values else z3.IntVal(0, self.ctx)
+            absent = disj(*[conj(h, v.absent) for h, v in values]) if values else self.false
+            return Num(real, absent, whole)
         if expr.kind == "first":
             assert expr.then is not None
             result: Z3 = self.false
@@ -812,7 +829,7 @@ class Encoder:
             return disj(conj(self.boolean(expr.left, env, view), left),
                          conj(self.boolean(expr.right, env, view), right))
         if isinstance(expr, ir.Quant):
-            if expr.kind in ("any", "count"):
+            if expr.kind in ("any", "count", "sum"):
                 return self._counted(expr, env, view, other)
             if expr.kind == "first":
                 assert expr.then is not None
@@ -859,13 +876,28 @@ def _children(expr: ir.Expr) -> list[ir.Expr]:
         return [expr.key]
     if isinstance(expr, ir.Func):
         return list(expr.args)
+    if isinstance(expr, ir.TableLookup):
+        return [*expr.keys, *([] if expr.on is None else [expr.on])]
     return []
+
+
+def _table_reader(rule: ir.Rule) -> str | None:
+    """Why the encoder cannot encode the rule in any claim, a re-billed one included: it looks rows
+    up in a table read from files, or reads its own findings (None: neither). Both reach `raw` as
+    Unsupported too; the re-billed claim says so before it builds its view. This is the seam for
+    reasoning about tables: a lookup keyed by a line's code changes when the line is re-billed."""
+    if rule.id in rule.references:
+        return "reads its own findings"
+    for expr in (rule.condition, rule.suggest, rule.suggest_if):
+        if any(isinstance(node, ir.TableLookup) for node in ir.walk(expr)):
+            return "looks rows up in a table read from files"
+    return None
 
 
 def _counts(expr: ir.Expr) -> list[ir.Quant]:
     """The `count` quantifiers of an arithmetic expression or comparison."""
     if isinstance(expr, ir.Quant):
-        return [expr] if expr.kind == "count" else []
+        return [expr] if expr.kind in ("count", "sum") else []
     if isinstance(expr, (ir.Compare, ir.Arith)):
         return [*_counts(expr.left), *_counts(expr.right)]
     if isinstance(expr, ir.Neg):

@@ -814,7 +814,7 @@ class Analysis:
         """The code groups a line in the evidence of the rule's findings can have (None: any)."""
         found: set[int] = set()
         for node in walk(rule.condition):
-            if isinstance(node, ir.Quant) and node.kind in ("any", "count", "first"):
+            if isinstance(node, ir.Quant) and node.kind in ("any", "count", "sum", "first"):
                 codes = _codes_of(node.condition, node.var, self.pack)
                 if codes is None:
                     return None

@@ -16,6 +16,7 @@ from typing import Any
 from compiler.analysis.conflicts.report import DESCRIPTIONS, KINDS, SEVERITY, Entry, Report, WitnessFinding, rules_named
 from compiler.diagnostics import Diagnostic, Severity, Sources, Span
 from compiler.diagnostics import render_text as render_diagnostic
+from compiler.words import counted
 
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
@@ -136,7 +137,7 @@ def redundant_table(entries: Sequence[Entry]) -> str:
     for entry in entries:
         rows.append([", ".join(entry.rules),
                      witness_line(entry.witness, entry.line) if entry.witness is not None else ""])
-    head = (f"info[redundant]: {len(entries)} pair{'s' if len(entries) != 1 else ''} of rules decide the same "
+    head = (f"info[redundant]: {counted(len(entries), 'pair')} of rules decide the same "
             "line alike (the same disposition, no two different suggestions): each line gets both findings, "
             "which is harmless; nothing needs declaring")
     return "\n".join([head, *("  " + row for row in _columns(rows))])
@@ -144,12 +145,8 @@ def redundant_table(entries: Sequence[Entry]) -> str:
 
 def summary_line(report: Report, warnings: int = 0) -> str:
     summary = report.summary()
-    bound = f"claims of up to {report.lines} lines" + ("" if report.complete else " (bounded)")
-
-    def count(n: int, word: str) -> str:
-        return f"{n} {word}{'' if n == 1 else 's'}"
-
-    text = (f"{report.pack}: {count(summary['error'], 'error')}, {count(summary['warning'], 'warning')}, "
+    bound = f"claims of up to {counted(report.lines, 'line')}" + ("" if report.complete else " (bounded)")
+    text = (f"{report.pack}: {counted(summary['error'], 'error')}, {counted(summary['warning'], 'warning')}, "
             f"{summary['info']} info ({summary['resolved']} resolved), {summary['unknown']} unknown; {bound}; ")
     if report.cached:
         text += "read from the cache (the pack was analyzed before as it is)"
@@ -159,7 +156,7 @@ def summary_line(report: Report, warnings: int = 0) -> str:
             text += (f" ({report.asked} of {report.asked + report.reused} questions asked, the others' answers "
                      "from the cache)")
     if warnings:
-        text += f"; {count(warnings, 'warning')} about the pack itself, above"
+        text += f"; {counted(warnings, 'warning')} about the pack itself, above"
     return text
 
 

@@ -384,9 +384,10 @@ def _narrowings(analysis: Analysis, dead: set[str]) -> None:
     exclusions of its condition: the first (in source order) without which a conflict involving
     the rule appears that the pack as written does not have. A label that no exclusion shows is
     reported as deciding nothing."""
+    uncertain = _uncertain(analysis)
     for rule_id, labels in sorted(analysis.narrowing.items()):
         rule = analysis.rules[rule_id]
-        if rule_id in dead or rule.disposition not in DECIDING:
+        if rule_id in dead or rule.disposition not in DECIDING or rule_id in uncertain:
             continue
         taken: set[int] = set()
         for label in labels:
@@ -509,9 +510,18 @@ def _meets(analysis: Analysis, declaration: Declaration) -> bool | None:
     return None if answer["outcome"] == "unknown" else answer["outcome"] == "sat"
 
 
+def _uncertain(analysis: Analysis) -> set[str]:
+    """The rules some question about which has no answer: nothing is said of what a declaration
+    naming one of them decides (an `unknown` entry already says the analysis is incomplete)."""
+    return {rule for entry in analysis.entries if entry.unknown for rule in entry.rules}
+
+
 def _undecided(analysis: Analysis) -> None:
+    uncertain = _uncertain(analysis)
     exceptions: dict[str, list[Declaration]] = {}
     for declaration in analysis.declarations:
+        if set(declaration.rules) & uncertain:
+            continue
         if declaration.kind == "exception":
             exceptions.setdefault(declaration.id, []).append(declaration)
     for exception_id, declared in sorted(exceptions.items()):
@@ -527,7 +537,7 @@ def _undecided(analysis: Analysis) -> None:
         for declaration in unused:
             _unneeded(analysis, declaration)
     for declaration in analysis.declarations:
-        if declaration.kind == "exception" or declaration in analysis.used:
+        if declaration.kind == "exception" or declaration in analysis.used or set(declaration.rules) & uncertain:
             continue
         if declaration.kind == "precedence" and _meets_quietly(analysis, declaration):
             continue

@@ -103,6 +103,8 @@ class Shapes:
             ordered = expr.kind == "first" or bool({"earlier", "later"} & set(expr.scopes))
             if expr.kind == "count":  # a count used otherwise than against a constant
                 return Shape(1, True, ordered, 0, True, ordered) + self._both(expr, inner)
+            if expr.kind == "sum":  # arithmetic over other lines: answered for bounded claims
+                return Shape(1, True, ordered, 0, False, True) + self._both(expr, inner)
             base = Shape(0, ordered, ordered, 0, False, ordered)
             if expr.kind in ("any", "no"):
                 witness = positive if expr.kind == "any" else not positive
@@ -132,9 +134,10 @@ class Shapes:
 
 
     def _both(self, expr: ir.Quant, inner: frozenset[str]) -> Shape:
-        """A quantifier's condition (and `then`) in both polarities."""
+        """A quantifier's condition (and `then`, and a sum's value) in both polarities."""
         return (self.expr(expr.condition, True, inner) + self.expr(expr.condition, False, inner)
-                + self.expr(expr.then, True, inner) + self.expr(expr.then, False, inner))
+                + self.expr(expr.then, True, inner) + self.expr(expr.then, False, inner)
+                + self.expr(expr.value, True, inner) + self.expr(expr.value, False, inner))
 
     def _count(self, count: ir.Quant, needed: int, quantified: frozenset[str]) -> Shape:
         """A count compared with a constant that needs `needed` counted lines to turn."""
@@ -186,6 +189,8 @@ def _operands(expr: ir.Expr) -> list[ir.Expr]:
         return [expr.code]
     if isinstance(expr, ir.MapGet):
         return [expr.key]
+    if isinstance(expr, ir.TableLookup):
+        return [*expr.keys, *([expr.on] if expr.on is not None else [])]
     if isinstance(expr, ir.Func):
         return list(expr.args)
     return []
@@ -203,4 +208,6 @@ def _children(expr: ir.Expr) -> list[ir.Expr]:
             stack.append(node.condition)
             if node.then is not None:
                 stack.append(node.then)
+            if node.value is not None:
+                stack.append(node.value)
     return found

@@ -1,25 +1,39 @@
 """A hand-made module in the shape of a generated one with a data file beside it (`tabled.tables`,
 one code a line): it denies every line whose code the file lists.
 
-The file is read when the module is first used, not while it is imported: a native build (mypyc)
-runs its module body before `__file__` holds the folder (it is the bare file name then), so only
-afterwards does `Path(__file__).parent` name the folder the data file is in."""
+It reads the file while it is imported, as generated modules do (`tables_file` in
+compiler/runtime/tables.py): from the folder `__file__` names or, in a native build (mypyc), whose
+module body runs while `__file__` is only the bare file name, from the first entry of sys.path that
+holds that file (where the import found it; `compiler.batch.load_module` puts the folder there)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-_TABLES: dict[str, frozenset[str]] = {}
+
+def _data_file(name: str) -> bytes:
+    here = str(globals().get("__file__") or "")
+    if os.path.dirname(here):
+        folders = [os.path.dirname(os.path.abspath(here))]
+    else:
+        folders = [entry or os.curdir for entry in sys.path if os.path.isfile(os.path.join(entry or os.curdir, here))]
+    for folder in folders[:1]:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as stream:
+                return stream.read()
+    raise ImportError(f"{name} is not beside {here or 'the module'}")
+
+
+_DENIED = frozenset(_data_file("tabled.tables").decode("utf-8").split())
 
 
 def denied() -> frozenset[str]:
-    """The codes the data file lists, read once."""
-    if "denied" not in _TABLES:
-        text = (Path(__file__).parent / "tabled.tables").read_text(encoding="utf-8")
-        _TABLES["denied"] = frozenset(text.split())
-    return _TABLES["denied"]
+    """The codes the data file lists, read when the module was imported."""
+    return _DENIED
 
 
 class ClaimError(ValueError):
