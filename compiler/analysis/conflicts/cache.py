@@ -84,7 +84,7 @@ class Writer:
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
                                              delete=False) as out:
-                json.dump(data, out, sort_keys=True, ensure_ascii=False)
+                json.dump(data, out, ensure_ascii=False)  # in order: a witness reads as it was found
                 temporary = out.name
             os.replace(temporary, path)
             self.stored.add(kind)
