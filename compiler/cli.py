@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
                           "when it has * ? or [ (repeatable)")
     sub.add_argument("--format", choices=TEST_FORMATS, default="text",
                      help="the report: text, junit (XML) or json; diagnostics follow json or text")
+    sub.add_argument("--allow-conflicts", action="store_true",
+                     help="run the examples of a pack whose conflict report has an unresolved error")
     colour(sub)
 
     sub = commands.add_parser("eval", help="evaluate claims")
@@ -132,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="worker processes for the compiled engine (default: the machine's cores; 1: none)")
     sub.add_argument("--native", action="store_true",
                      help="run the module's native build (compiled with mypyc once, then cached)")
+    sub.add_argument("--allow-conflicts", action="store_true",
+                     help="evaluate with a pack whose conflict report has an unresolved error")
     diagnostics(sub)
 
     sub = commands.add_parser("fmt", help="write rules files in the canonical layout")
@@ -198,11 +202,12 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
     if args.command == "test":
         examples = _loaded("examples")
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
-                                                      args.format, Style("text", style.colour))
+                                                      args.format, Style("text", style.colour), args.allow_conflicts)
     return evaluate.run, evaluate.EvalOptions(
         args.file, args.input, args.output, args.engine,
         "ignore" if args.allow_unknown_fields else "error", args.progress, style,
-        args.input_format, args.output_format, args.jobs if args.jobs is not None else cores(), args.native)
+        args.input_format, args.output_format, args.jobs if args.jobs is not None else cores(), args.native,
+        args.allow_conflicts)
 
 
 def cores() -> int:

@@ -9,10 +9,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from compiler.analysis.conflicts.report import Report
 from compiler.backends import document
 from compiler.backends.document import build_model, generate_documents, markdown_environment, markdown_pages
 from compiler.backends.pages import PAGE_BUDGET, PAGE_LIMIT
@@ -38,8 +38,8 @@ def _diagrams(text: str) -> list[str]:
     return [t.content for t in markdown_parser().parse(text) if t.type == "fence" and t.info == "mermaid"]
 
 
-def _report() -> dict[str, Any]:
-    return json.loads((FIXTURES / "report-cpcp026.json").read_text(encoding="utf-8"))
+def _report() -> Report:
+    return Report.from_json(json.loads((FIXTURES / "report-cpcp026.json").read_text(encoding="utf-8")))
 
 
 # ---------------------------------------------------------------- the committed documents

@@ -322,7 +322,7 @@ def test_result_lines_are_what_json_writes(claim: object, found: bool) -> None:
     assert result_line(result) == expected + "\n"
 
 
-def test_workers_write_nothing_of_their_own_on_standard_error(tmp_path: Path) -> None:
+def test_workers_write_nothing_of_their_own_on_standard_error(tmp_path: Path, analyzed: None) -> None:
     """A command with workers says on standard error what one process says: its summary alone."""
     source = tmp_path / "claims.jsonl"
     source.write_text("".join(json.dumps(random_claim(random.Random(n))) + "\n" for n in range(700)),

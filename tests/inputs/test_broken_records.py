@@ -185,7 +185,7 @@ def test_arrays_of_claims_still_read_as_claims() -> None:
         "line 1, column 5: expected a claim object, got a number"]
 
 
-def test_the_reported_case_on_the_command_line(tmp_path: Path) -> None:
+def test_the_reported_case_on_the_command_line(tmp_path: Path, analyzed: None) -> None:
     """The JSON Lines file of the report: line 3 cut off after `"units":`, a line holding `[1, 2]`;
     enough lines that `--jobs 2` gives them to worker processes."""
     lines = [json.dumps(claim(n)) for n in range(1, 1201)]

@@ -122,7 +122,7 @@ def test_other_claim_types_and_resources_are_errors_not_guesses() -> None:
     assert records[3].ok and records[3].value["id"] == "X29"
 
 
-def test_rulesc_eval_detects_fhir(tmp_path: Path) -> None:
+def test_rulesc_eval_detects_fhir(tmp_path: Path, analyzed: None) -> None:
     code, out, err = run_cli("eval", str(PACK), "--input", str(DATA / "fhir-claims.ndjson"))
     results = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and [r["id"] for r in results] == FILES["fhir-claims.ndjson"]

@@ -28,7 +28,7 @@ def test_the_format_is_detected_from_the_input(head: bytes, expected: str) -> No
     assert sniff(head) == expected
 
 
-def test_a_missing_extra_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_extra_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, analyzed: None) -> None:
     """Run from this checkout, the command installs the extra into it (the README's `-e '.[formats]'`)."""
     monkeypatch.setattr(extras, "installed", lambda module: module not in ("pyx12", "pyarrow"))
     code, out, err = run_cli("eval", str(PACK), "--input", str(DATA / "837p-scenarios.x12"), "--input-format", "x12")
@@ -73,7 +73,7 @@ def test_a_native_build_without_mypy_names_the_native_extra(monkeypatch: pytest.
                               "(and a C compiler)\n")
 
 
-def test_parquet_output_needs_a_folder_and_parquet_input_a_file(tmp_path: Path) -> None:
+def test_parquet_output_needs_a_folder_and_parquet_input_a_file(tmp_path: Path, analyzed: None) -> None:
     pytest.importorskip("pyarrow", reason="needs the parquet extra")
     code, _, err = run_cli("eval", str(PACK), "--input", "examples/claim.json", "--output-format", "parquet")
     assert (code, err) == (2, "rulesc eval: --output-format parquet needs --output FOLDER\n")

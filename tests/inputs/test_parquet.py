@@ -136,7 +136,7 @@ def test_results_are_one_row_per_claim_and_one_per_finding_in_row_groups(tmp_pat
         "citation": "c", "suggest": "96361", "evidence": [1]}
 
 
-def test_rulesc_eval_parquet_in_and_out(tmp_path: Path) -> None:
+def test_rulesc_eval_parquet_in_and_out(tmp_path: Path, analyzed: None) -> None:
     everything = claims()
     pq.write_table(claims_table(everything), tmp_path / "claims.parquet")
     code, out, err = run_cli("eval", str(PACK), "--input", str(tmp_path / "claims.parquet"),
