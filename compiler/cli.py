@@ -1,4 +1,5 @@
-"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph and fmt (docs/COMMANDS.md).
+"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph, fmt, explain and lsp
+(docs/COMMANDS.md).
 
 This module only parses arguments into each command's options and calls the command; the work is
 in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
@@ -143,6 +144,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file is not formatted")
     sub.add_argument("--diff", action="store_true", help="write nothing; print what formatting would change")
     diagnostics(sub)
+
+    sub = commands.add_parser("explain", help="why each rule fired or did not on each line of each claim")
+    sub.add_argument("file", metavar="FILE", help="the rules file")
+    sub.add_argument("--input", required=True, metavar="CLAIMS",
+                     help="the claims to explain: any input eval reads (- for standard input)")
+    sub.add_argument("--input-format", choices=formats.INPUT_FORMATS, default="auto",
+                     help="how to read CLAIMS (default auto: detected from the input)")
+    sub.add_argument("--line", type=_counting("lines"), metavar="N", help="explain only line N of each claim")
+    sub.add_argument("--rule", metavar="RULE", help="explain only this rule (on every line, targeted or not)")
+    sub.add_argument("--allow-unknown-fields", action="store_true",
+                     help="accept claim fields the contract does not name (default: an error)")
+    diagnostics(sub)
+
+    sub = commands.add_parser("lsp", help="the language server for editors, over standard input and output")
+    sub.add_argument("--debounce", type=_milliseconds, default=None, metavar="MS",
+                     help="wait this long after the last edit before checking again (default 40)")
     return parser
 
 
@@ -161,6 +178,16 @@ def _counting(what: str) -> Callable[[str], int]:
     return parse
 
 
+def _milliseconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of milliseconds, 0 or more, not {text!r}")
+    return value
+
+
 def _loaded(name: str) -> ModuleType:
     """A command loaded when it runs, so that `rulesc eval` starts without the graph library and
     the examples' runner."""
@@ -175,7 +202,7 @@ def _analyzing(name: str) -> ModuleType:
 
 def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
     """The command to run and its options, from the parsed arguments."""
-    style = Style(getattr(args, "format", "text"), colour_enabled(args.color, sys.stderr))
+    style = Style(getattr(args, "format", "text"), colour_enabled(getattr(args, "color", "never"), sys.stderr))
     if args.command == "check":
         check = _analyzing("check")
         return check.run, check.CheckOptions(tuple(args.files), args.source_text, style)
@@ -199,6 +226,14 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
     if args.command == "fmt":
         fmt = _loaded("fmt")
         return fmt.run, fmt.FmtOptions(tuple(args.files), args.check, args.diff, style)
+    if args.command == "explain":
+        explain = _loaded("explain")
+        return explain.run, explain.ExplainOptions(args.file, args.input, args.line, args.rule, args.format,
+                                                   args.input_format,
+                                                   "ignore" if args.allow_unknown_fields else "error", style)
+    if args.command == "lsp":
+        lsp = _loaded("lsp")
+        return lsp.run, lsp.LspOptions(args.debounce)
     if args.command == "test":
         examples = _loaded("examples")
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
@@ -237,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         command, chosen = parse(sys.argv[1:] if argv is None else argv)
     except _UsageError as error:
-        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,diff,build,test,eval,graph,fmt}} ... "
+        sys.stderr.write(f"{error}\nusage: rulesc {{check,analyze,diff,build,test,eval,graph,fmt,explain,lsp}} ... "
                          "(rulesc --help)\n")
         return EXIT_USAGE
     except SystemExit as exit_:  # --help, --version

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from compiler.interpreter.engine import InterpreterSource
     from compiler.semantics import ir
     from compiler.semantics.resolver import resolve
-    from compiler.syntax.loader import load_pack
+    from compiler.syntax.loader import Files, load_pack
 
 
 _WHERE = {
@@ -119,15 +119,17 @@ def _too_deep(path: str, doing: str, detail: str = "") -> Diagnostic:
 ABOUT_EXAMPLES = frozenset({"bad-example", "bad-evidence", "uncovered-row"})
 
 
-def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = frozenset()) -> Compiled:
+def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = frozenset(),
+                 files: Files | None = None) -> Compiled:
     """Front end and analysis for one pack; `plan` (and `pack`) are None when any error was found.
-    Errors whose codes are in `tolerate` are reported as warnings instead."""
+    Errors whose codes are in `tolerate` are reported as warnings instead. `files` reads the pack's
+    files (by default from disk; the language server reads its editor's buffers)."""
     _need("analyze", "check_examples", "resolve", "load_pack")
 
     out = Collector(tolerate=tolerate)
     plan = None
     try:
-        pack = resolve(load_pack(path, out, sources), out)
+        pack = resolve(load_pack(path, out, sources, files), out)
         if pack is not None:
             plan = analyze(pack, out)
         if plan is not None:  # warnings about what the pack lacks, only where no error can be buried

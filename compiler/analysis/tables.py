@@ -24,6 +24,8 @@ from compiler.syntax.vocabulary import CLAIM_TYPES
 
 #: at most this many rows are named per check and file (then a count of the rest)
 SHOWN = 20
+#: the results of at most this many ways of checking one file's rows are kept (`TableData.memo`)
+REMEMBERED = 8
 
 
 def check_tables(pack: ir.Pack, out: Collector) -> ir.Pack:
@@ -31,7 +33,19 @@ def check_tables(pack: ir.Pack, out: Collector) -> ir.Pack:
     checker = _Checker(pack, out)
     for table in pack.data_tables:
         for table_file in table.files:
+            # the same rows checked the same way are found once (the language server keeps the rows
+            # between checks): a check may look up other tables, so all of them are in the key, by
+            # their declarations and their files' digests (spans take no part in equality)
+            key = ("checks", table, pack.effective, pack.data_tables)
+            kept = table_file.data.memo.get(key)
+            if isinstance(kept, tuple):
+                out.items.extend(kept)
+                continue
+            first = len(out.items)
             checker.file(table, table_file)
+            if len(table_file.data.memo) >= REMEMBERED:  # declarations edited again and again: start afresh
+                table_file.data.memo.clear()
+            table_file.data.memo[key] = tuple(out.items[first:])
     return pack
 
 

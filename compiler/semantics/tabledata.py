@@ -21,7 +21,7 @@ class TableData:
     row's line in the file (the header is line 1) and `starts`/`ends` its character offsets, for
     diagnostics."""
 
-    __slots__ = ("cells", "count", "ends", "lines", "path", "starts", "values")
+    __slots__ = ("cells", "count", "ends", "lines", "memo", "path", "starts", "values")
 
     def __init__(self, path: str, columns: Sequence[str]) -> None:
         self.path = path
@@ -31,6 +31,9 @@ class TableData:
         self.ends = array("q")
         self.cells: dict[str, array[int]] = {name: array("I") for name in columns}
         self.values: dict[str, list[object]] = {name: [] for name in columns}
+        # what checks found about these rows, by what they checked (compiler/analysis/tables.py), so
+        # that rows read once (the language server keeps them) are checked once
+        self.memo: dict[object, object] = {}
 
     def value(self, column: str, row: int) -> object:
         return self.values[column][self.cells[column][row]]

@@ -123,7 +123,22 @@ _HINTS: dict[str, str] = {
 
 def read_rows(text: TableText, columns: Sequence[ir.FileColumn], start: str | None,
               out: Collector) -> TableData | None:
-    """The rows of one file, each cell checked against its column; None after reporting why not."""
+    """The rows of one file, each cell checked against its column; None after reporting why not.
+    Read once per text and columns: the rows and the diagnostics are kept in the text's memo."""
+    key = ("rows", tuple(columns), start)
+    kept = text.memo.get(key)
+    if isinstance(kept, tuple):
+        data, problems = kept
+        out.items.extend(problems)
+        return data  # type: ignore[no-any-return]
+    first = len(out.items)
+    data = _read_rows(text, columns, start, out)
+    text.memo[key] = (data, tuple(out.items[first:]))
+    return data
+
+
+def _read_rows(text: TableText, columns: Sequence[ir.FileColumn], start: str | None,
+               out: Collector) -> TableData | None:
     path = text.path
     names = [c.name for c in columns]
     data = TableData(path, names)

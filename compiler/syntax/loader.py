@@ -47,11 +47,34 @@ class Origin:
 
 @dataclass(frozen=True)
 class TableText:
-    """A file a table reads: its path as diagnostics name it, its text and the sha256 of its bytes."""
+    """A file a table reads: its path as diagnostics name it, its text and the sha256 of its bytes.
+
+    `memo` holds what was read from the text (its rows, by the columns they were read as), so that
+    a reader that hands out the same TableText for an unchanged file (the language server's) never
+    reads the rows again."""
 
     path: str
     text: str
     digest: str
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
+
+
+class Files:
+    """Where the loader gets what it reads: the files on disk, each parsed whole. The language
+    server gives its own: the text of the files open in the editor, the table files it has read
+    before (while unchanged on disk) and the declarations it has parsed before."""
+
+    def text(self, path: Path) -> str:
+        """The text of a rules file; raises OSError, or UnicodeDecodeError when it is not UTF-8."""
+        return path.read_text(encoding="utf-8")
+
+    def table(self, path: Path, shown: str) -> TableText:
+        """A table's file, named `shown` in diagnostics; raises OSError or UnicodeDecodeError."""
+        data = path.read_bytes()
+        return TableText(shown, data.decode("utf-8"), hashlib.sha256(data).hexdigest())
+
+    def parse(self, key: str, text: str, out: Collector) -> ast.Module:
+        return parse_module(key, text, out)
 
 
 @dataclass(frozen=True)
@@ -88,9 +111,10 @@ def display_path(path: Path) -> str:
     return relative if not relative.startswith("..") else str(absolute)
 
 
-def load_pack(path: str | Path, out: Collector, sources: Sources) -> Loaded:
-    """Read and parse the pack at `path` with everything it imports and extends."""
-    loader = _Loader(out, sources)
+def load_pack(path: str | Path, out: Collector, sources: Sources, files: Files | None = None) -> Loaded:
+    """Read and parse the pack at `path` with everything it imports and extends (from `files`,
+    by default the disk)."""
+    loader = _Loader(out, sources, files or Files())
     origins = loader.flatten(Path(path), None, ())
     key = display_path(Path(path))
     return Loaded(key, tuple(origins), dict(loader.modules), dict(loader.texts), loader.previous(Path(path), key),
@@ -103,6 +127,7 @@ class _Loader:
 
     out: Collector
     sources: Sources
+    files: Files
     modules: dict[str, ast.Module] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
     tables: dict[tuple[str, str], TableText] = field(default_factory=dict)
@@ -112,7 +137,7 @@ class _Loader:
         if key in self.modules:
             return self.modules[key]
         try:
-            text = path.read_text(encoding="utf-8")
+            text = self.files.text(path)
         except UnicodeDecodeError:
             self.out.error("missing-import" if via else "unreadable-file", f"cannot read {key}: it is not UTF-8 "
                            "text", via, "save it as UTF-8")
@@ -125,7 +150,7 @@ class _Loader:
             return None
         self.sources.add(key, text)
         self.texts[key] = text
-        module = parse_module(key, text, self.out)
+        module = self.files.parse(key, text, self.out)
         self.modules[key] = module
         for decl in module.decls:
             if isinstance(decl, ast.TableDecl):
@@ -138,8 +163,7 @@ class _Loader:
         target = (here.parent / table_file.path).resolve()
         shown = display_path(target)
         try:
-            data = target.read_bytes()
-            text = data.decode("utf-8")
+            table = self.files.table(target, shown)
         except UnicodeDecodeError as error:
             self.out.error("missing-table", f"cannot read {shown}: it is not UTF-8 text (byte {error.start})",
                            table_file.span, "save the table as UTF-8 text")
@@ -148,8 +172,8 @@ class _Loader:
             self.out.error("missing-table", f"cannot read {shown}: {exc.strerror or exc}", table_file.span,
                            "check the path; a table's file is relative to the file that declares the table")
             return
-        self.sources.add(shown, text)
-        self.tables[(key, table_file.path)] = TableText(shown, text, hashlib.sha256(data).hexdigest())
+        self.sources.add(shown, table.text)
+        self.tables[(key, table_file.path)] = table
 
     def flatten(self, path: Path, via: Span | None, stack: tuple[str, ...]) -> list[Origin]:
         """Every declaration the file at `path` contributes, imports and base pack included."""

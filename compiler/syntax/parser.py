@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any, NamedTuple
@@ -835,8 +836,19 @@ def _parse_block(path: str, block: Block, out: Collector) -> ast.Decl | None:
     return decl  # type: ignore[no-any-return]
 
 
-def parse_module(path: str, text: str, out: Collector) -> ast.Module:
-    """Parse one file; syntax errors go to `out` and the declarations that parsed are kept."""
+BlockParser = Callable[[str, Block, Collector], "ast.Decl | None"]
+"""Parses one block of a file: `parse_block` itself, or a cache in front of it (an editor's)."""
+
+
+def parse_block(path: str, block: Block, out: Collector) -> ast.Decl | None:
+    """The declaration in one block of the file at `path`, or None after reporting why it does not
+    parse (its diagnostics go to `out`)."""
+    return _parse_block(path, block, out)
+
+
+def parse_module(path: str, text: str, out: Collector, blocks: BlockParser = parse_block) -> ast.Module:
+    """Parse one file; syntax errors go to `out` and the declarations that parsed are kept. Each
+    block is parsed by `blocks` (the language server keeps the blocks it parsed before)."""
     decls: list[ast.Decl] = []
     unparsed: list[ast.Unparsed] = []
     for block in split_blocks(text):
@@ -846,7 +858,7 @@ def parse_module(path: str, text: str, out: Collector) -> ast.Module:
             out.error("indented-declaration", f"`{keyword}` is indented, but a declaration starts in column 1",
                       Span(path, start, start + len(keyword)),
                       f"remove the blanks before `{keyword}`; only the clauses of a declaration are indented")
-        decl = _parse_block(path, block, out)
+        decl = blocks(path, block, out)
         if decl is None:
             unparsed.append(_unparsed(path, block.offset, block.text))
         else:
