@@ -131,7 +131,11 @@ class Explanation:
             return
         if isinstance(expr, ir.LineField):
             name = LINE_FIELD_NAMES.get(expr.field, expr.field)
-            found.append(f"line {step.lines[0]}'s {name} is {_shown(step.value)}")
+            if expr.field == "modifiers":  # read in the plural
+                found.append(f"line {step.lines[0]}'s {name} are {_shown(step.value)}" if step.value
+                             else f"line {step.lines[0]} has no {name}")
+            else:
+                found.append(f"line {step.lines[0]}'s {name} is {_shown(step.value)}")
         elif isinstance(expr, ir.ClaimField):
             found.append(f"the claim's {expr.field.replace('_', ' ')} is {_shown(step.value)}")
         elif isinstance(expr, ir.Relation):
