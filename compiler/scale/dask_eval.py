@@ -34,6 +34,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compiler.inputs.extras import MissingExtra, need
+
+if __name__ == "__main__":  # run as a command: a missing extra is one line naming it, not a traceback
+    try:
+        need("parquet", "evaluating Parquet files on Dask")
+        need("dask", "evaluating Parquet files on Dask")
+    except MissingExtra as missing:
+        sys.stderr.write(f"python -m compiler.scale.dask_eval: {missing}\n")
+        sys.exit(2)
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 from distributed import Client, LocalCluster

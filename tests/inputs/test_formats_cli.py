@@ -4,6 +4,9 @@ findings from JSON, X12, FHIR and Parquet for the scenarios every format carries
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -119,3 +122,16 @@ def test_json_x12_fhir_and_parquet_give_the_same_findings(tmp_path: Path) -> Non
 def test_the_format_names_are_the_cli_choices() -> None:
     assert formats.INPUT_FORMATS == ("auto", "json", "x12", "fhir", "parquet")
     assert set(formats.READERS) == set(formats.INPUT_NAMES) == {"x12", "fhir", "parquet"}
+
+
+def test_the_dask_command_without_dask_names_the_extra() -> None:
+    """`python -m compiler.scale.dask_eval` run where Dask is missing: one line, exit 2."""
+    hide = ("import runpy, compiler.inputs.extras as extras; "
+            "extras.installed = lambda module: module not in ('dask', 'distributed'); "
+            "runpy.run_module('compiler.scale.dask_eval', run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", hide, "m.py", "in", "out"], capture_output=True, text=True,
+                          check=False, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("python -m compiler.scale.dask_eval: evaluating Parquet files on Dask needs the "
+                                  "dask extra: pip install")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
