@@ -142,6 +142,8 @@ class TableChange:
     new_digest: str | None
     rows: RowCounts
     changes: tuple[RowChange, ...] = ()
+    start: str | None = None  # the column where a dated table's rows start (part of what matches rows)
+    written: str = ""  # the file as the pack names it (relative to the pack's file; `file` is as given)
 
     @property
     def changed(self) -> bool:

@@ -152,8 +152,11 @@ class FileDiff:
                          len(self.added), len(self.removed), len(self.changed))
 
     def report(self, changes: Sequence[RowChange]) -> TableChange:
+        side = self.new or self.old
+        assert side is not None
         return TableChange(self.table, self.path, self.old.file.digest if self.old else None,
-                           self.new.file.digest if self.new else None, self.counts(), tuple(changes))
+                           self.new.file.digest if self.new else None, self.counts(), tuple(changes),
+                           side.table.start, side.file.written)
 
 
 def _order(values: tuple[Any, ...]) -> tuple[Any, ...]:
