@@ -1,4 +1,4 @@
-"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph and fmt (contract/CONTRACT.md).
+"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph and fmt (docs/COMMANDS.md).
 
 This module only parses arguments into each command's options and calls the command; the work is
 in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("analyze", help="the conflict report: every conflict proved or refuted, with witnesses")
     sub.add_argument("file", metavar="FILE", help="the rules file")
     sub.add_argument("--format", choices=("text", "json", "sarif"), default="text",
-                     help="text for people, json (contract/ANALYSIS.md) or sarif for code hosts")
+                     help="text for people, json (its fields: docs/REPORTS.md) or sarif for code hosts")
     sub.add_argument("--max-lines", type=_counting("lines"), metavar="K",
                      help="bound every question to claims of at most K lines")
     sub.add_argument("--allow-unknown", action="store_true",
@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("old", metavar="OLD", help="the rules file of the previous version")
     sub.add_argument("new", metavar="NEW", help="the rules file of the new version")
     sub.add_argument("--format", choices=("text", "json"), default="text",
-                     help="text for people (a changelog), json (contract/DIFF.md)")
+                     help="text for people (a changelog), or json (its fields: docs/REPORTS.md)")
     sub.add_argument("--check", action="store_true",
                      help="exit 1 when some rule decides differently and the version did not change")
     sub.add_argument("--input", metavar="CLAIMS",
@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("graph", help="the pack's dependency graph as DOT, Mermaid or JSON")
     sub.add_argument("file", metavar="FILE", help="the rules file")
-    sub.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    sub.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot",
+                     help="dot for Graphviz (default), mermaid for Markdown pages, or json: nodes and edges "
+                          "(docs/REPORTS.md)")
     colour(sub)
 
     sub = commands.add_parser("build", help="generate the Python edit module of each pack")

@@ -215,7 +215,7 @@ def test_build_owns_the_pages_folder_and_check_reports_stale_missing_and_extra(t
     (out / "cpcp026.md").write_text("the old document again\n", encoding="utf-8")
     code, diff, err = run_cli("build", "--check", "--out", str(out), str(PACK))
     assert code == 1
-    rerun = f"(run `rulesc build {PACK}`)"
+    rerun = f"(run `rulesc build --out {out} {PACK}`)"
     assert [line for line in err.splitlines() if not line.startswith("up to date")] == [
         f"stale: {readme} {rerun}",
         f"missing: {folder / 'examples.md'} {rerun}",

@@ -27,6 +27,7 @@ from compiler.inputs.extras import MissingExtra
 from compiler.inputs.formats import InputError
 from compiler.pipeline import ABOUT_EXAMPLES, EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ImpactUnavailable, measure_impact
 from compiler.semantics import ir
+from compiler.words import counted
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,10 @@ def gate(report: ChangeReport) -> str | None:
     what = []
     if changed:
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        what.append(f"{len(changed)} rule(s) decide differently ({shown})")
+        decide = "decides" if len(changed) == 1 else "decide"
+        what.append(f"{counted(len(changed), 'rule')} {decide} differently ({shown})")
     if tables:
-        what.append(f"the rows of {len(tables)} table file(s) changed ({', '.join(tables)})")
+        what.append(f"the rows of {counted(len(tables), 'table file')} changed ({', '.join(tables)})")
     return (f"rulesc diff: {' and '.join(what)} but the version is still {report.new.version!r}; raise `version` in "
             "the pack's header")
 
@@ -77,7 +79,8 @@ def run(options: DiffOptions) -> int:
     else:
         sys.stdout.write(render_text(report))
     if impact is not None and impact.errors:
-        sys.stderr.write(f"rulesc diff: {impact.errors} record(s) of {options.input} were not evaluated\n")
+        were = "was" if impact.errors == 1 else "were"
+        sys.stderr.write(f"rulesc diff: {counted(impact.errors, 'record')} of {options.input} {were} not evaluated\n")
     if options.check:
         failure = gate(report)
         if failure is not None:

@@ -26,6 +26,7 @@ from compiler.commands.common import Style, compile_or_report, show
 from compiler.inputs.extras import MissingExtra, need
 from compiler.inputs.formats import INPUT_NAMES, InputError, open_input
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, engine_source
+from compiler.words import counted
 
 UnknownFields = Literal["error", "ignore"]
 
@@ -66,7 +67,7 @@ class Progress:
         if now - self.last < self.interval:
             return
         self.last = now
-        text = f"{count:,} claims, {count / max(now - self.started, 1e-9):,.0f}/s"
+        text = f"{counted(count, 'claim', spec=',')}, {count / max(now - self.started, 1e-9):,.0f}/s"
         if self.terminal:
             self.stream.write("\r" + text.ljust(self.width))
             self.width = len(text)

@@ -29,7 +29,7 @@ def test_analyze_json_is_one_object_in_the_contracts_shape() -> None:
 
 def test_analyze_exits_0_on_a_clean_pack_and_prints_text() -> None:
     code, out, _ = run_cli("analyze", str(PACKS / "clean_resolved.rules"))
-    assert code == 0 and "0 error(s)" in out
+    assert code == 0 and "0 errors" in out
 
 
 def test_analyze_json_of_a_pack_with_errors_holds_its_diagnostics(tmp_path: Path) -> None:

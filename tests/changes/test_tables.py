@@ -196,7 +196,7 @@ def test_a_rationale_alone_changes_no_decision_but_is_a_change_of_the_tables(tmp
     assert "no claim is decided differently by this row alone" in text
     code, _, err = run_cli("diff", "old/ncci.rules", "new/ncci.rules", "--check")
     assert code == 1
-    assert err == ("rulesc diff: the rows of 1 table file(s) changed (ptp (new/ncci/ptp-practitioner.csv)) but the "
+    assert err == ("rulesc diff: the rows of 1 table file changed (ptp (new/ncci/ptp-practitioner.csv)) but the "
                    "version is still '2025.1'; raise `version` in the pack's header\n")
 
 
@@ -207,7 +207,7 @@ def test_check_counts_a_table_change_as_a_change_of_decisions(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli("diff", "same/old/ncci.rules", "same/new/ncci.rules", "--check")
     assert code == 1
-    assert "rule(s) decide differently (N01-ptp-practitioner" in err and "the rows of 3 table file(s) changed" in err
+    assert "7 rules decide differently (N01-ptp-practitioner" in err and "the rows of 3 table files changed" in err
     assert run_cli("diff", "bumped/old/ncci.rules", "bumped/new/ncci.rules", "--check")[0] == 0
     assert run_cli("diff", "same/old/ncci.rules", "same/old/ncci.rules", "--check")[0] == 0
 

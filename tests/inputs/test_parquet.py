@@ -84,8 +84,8 @@ def test_rows_of_one_claim_must_agree_and_lines_come_in_order(tmp_path: Path) ->
     rows[3]["line"] = 1
     pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), tmp_path / "lines.parquet")
     first, second = read(tmp_path / "lines.parquet")
-    assert first.error == "row 1: rows 1-2: claim_pos differs between the rows of claim 'A' (row 1: '11', row 2: '22')"
-    assert second.error == ("row 3: row 4: line 1 where line 2 of claim 'B' was due "
+    assert first.error == "row 1: claim_pos differs between the rows of claim 'A' (row 1: '11', row 2: '22')"
+    assert second.error == ("row 3: line 1 at row 4, where line 2 of claim 'B' was due "
                             "(rows are in line order, numbered from 1)")
 
 

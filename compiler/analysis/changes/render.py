@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.analysis.changes.model import MAX_ROWS, ChangeReport, RowChange, RuleChange, TableChange, Witness
+from compiler.words import counted
 
 #: at most this many changed rows of a table file are shown in the text (the JSON lists MAX_ROWS)
 SHOWN_ROWS = 10
@@ -19,10 +20,11 @@ def render_text(report: ChangeReport) -> str:
     summary = report.summary()
     changed = report.changed
     counts = ", ".join(f"{n} {kind}" for kind, n in summary.items() if n)
-    lines = f"{report.lines} line{'s' if report.lines != 1 else ''}"
+    lines = counted(report.lines, "line")
     bound = "claims of any size" if report.complete else f"claims of up to {lines}"
     head = (f"{report.old.pack} {report.old.version} -> {report.new.pack} {report.new.version}: "
-            f"{len(changed)} of {len(report.rules)} rules decide differently ({counts}); proved for {bound}.")
+            f"{len(changed)} of {counted(len(report.rules), 'rule')} {'decides' if len(changed) == 1 else 'decide'} "
+            f"differently ({counts}); proved for {bound}.")
     if report.tables is not None:
         head += f" {_tables_summary(report.tables)}"
     out = [head, ""]
@@ -40,12 +42,12 @@ def render_text(report: ChangeReport) -> str:
         out += _table_paragraph(table)
     if report.impact is not None:
         impact = report.impact
-        out.append(f"Impact on {impact.claims} claims: {impact.changed} claims and {impact.lines_changed} lines "
-                   f"get different findings" + (f"; {impact.errors} records not evaluated" if impact.errors else "")
-                   + ".")
+        out.append(f"Impact on {counted(impact.claims, 'claim')}: {counted(impact.changed, 'claim')} and "
+                   f"{counted(impact.lines_changed, 'line')} get different findings"
+                   + (f"; {counted(impact.errors, 'record')} not evaluated" if impact.errors else "") + ".")
         for rule in sorted(impact.by_rule):
-            counted = impact.by_rule[rule]
-            out.append(f"  {rule}: {counted.added} added, {counted.removed} removed, {counted.changed} changed")
+            tally = impact.by_rule[rule]
+            out.append(f"  {rule}: {tally.added} added, {tally.removed} removed, {tally.changed} changed")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -61,18 +63,18 @@ def _paragraph(change: RuleChange) -> list[str]:
 
 def _tables_summary(tables: list[TableChange]) -> str:
     changed = [t for t in tables if t.changed]
-    files = f"{len(tables)} table file{'' if len(tables) == 1 else 's'}"
+    files = counted(len(tables), "table file")
     if not changed:
         return f"The rows of the {files} are the same."
     counts = [sum(getattr(t.rows, kind) for t in changed) for kind in ("added", "removed", "changed")]
-    return (f"{len(changed)} of {files} changed: {counts[0]} row{'' if counts[0] == 1 else 's'} added, "
+    return (f"{len(changed)} of {files} changed: {counted(counts[0], 'row')} added, "
             f"{counts[1]} removed, {counts[2]} changed.")
 
 
 def _table_paragraph(table: TableChange) -> list[str]:
     """A changed table file: its counts, then its first changed rows, each with its witness."""
     rows = table.rows
-    out = [f"Table {table.table}, {table.file}: {rows.old} rows -> {rows.new} ({rows.added} added, "
+    out = [f"Table {table.table}, {table.file}: {counted(rows.old, 'row')} -> {rows.new} ({rows.added} added, "
            f"{rows.removed} removed, {rows.changed} changed)"]
     for change in table.changes[:SHOWN_ROWS]:
         out.append(f"  {row_text(change, table.start)}")
@@ -82,7 +84,7 @@ def _table_paragraph(table: TableChange) -> list[str]:
             out += ["    " + line for line in witness_table(change.witness, every_rule=True)]
     more = rows.added + rows.removed + rows.changed - min(len(table.changes), SHOWN_ROWS)
     if more:
-        out.append(f"  and {more} more changed row{'' if more == 1 else 's'} (the JSON report lists the first "
+        out.append(f"  and {more} more changed {'row' if more == 1 else 'rows'} (the JSON report lists the first "
                    f"{MAX_ROWS} with their witnesses)")
     out.append("")
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity, Sources, Span
 from compiler.diagnostics import render_text as render_diagnostic
+from compiler.words import counted
 
 KINDS = ("overlap", "redundant", "suggestion-withheld", "dead-suggestion", "mutual-denial", "dead-rule",
          "masked-rule", "dead-exception", "unneeded-precedence", "uncovered-row", "unknown")
@@ -206,8 +207,8 @@ def render_text(report: Report, sources: Sources) -> str:
     """Every entry like a compiler diagnostic, then a summary line."""
     parts = [render_entry(entry, sources) for entry in report.conflicts]
     summary = report.summary()
-    bound = f"claims of up to {report.lines} lines" + ("" if report.complete else " (bounded)")
-    parts.append(f"{report.pack}: {summary['error']} error(s), {summary['warning']} warning(s), "
+    bound = f"claims of up to {counted(report.lines, 'line')}" + ("" if report.complete else " (bounded)")
+    parts.append(f"{report.pack}: {counted(summary['error'], 'error')}, {counted(summary['warning'], 'warning')}, "
                  f"{summary['info']} info ({summary['resolved']} resolved), {summary['unknown']} unknown; "
                  f"{bound}; {report.seconds:.2f} s")
     return "\n\n".join(parts) + "\n"
