@@ -334,7 +334,7 @@ class Comparison:
         try:
             solved = self._solved(rule_id, texts)
         except Unsupported as problem:
-            solved = RuleChange(rule_id, "unknown", "", reason=f"cannot encode: {problem}")
+            solved = RuleChange(rule_id, "unknown", "", reason=_cannot_encode(problem))
         return self._from_tables(rule_id, texts, solved)
 
     def _added_or_removed(self, rule_id: str, added: bool) -> RuleChange:
@@ -609,6 +609,15 @@ def _with_field(claim: Claim, line: int, field: str, number: int) -> Claim:
 
 def _key(witness: Witness) -> str:
     return str(witness.claim["lines"][witness.line - 1]["code"])
+
+
+def _cannot_encode(problem: Unsupported) -> str:
+    """Why the solver has no answer for a rule it cannot encode, in words a reader of the report
+    knows (not the name of an IR node)."""
+    text = str(problem)
+    if text == f"cannot encode {ir.TableLookup.__name__}":
+        return "the solver does not encode lookups in tables read from files yet"
+    return text if text.startswith("cannot encode") else f"cannot encode: {text}"
 
 
 def _unknown(rule_id: str, reason: str) -> RuleChange:
