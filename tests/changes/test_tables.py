@@ -158,6 +158,32 @@ def _assert_row_replayed(witness: Witness, old: ir.Plan, new: ir.Plan) -> None:
     assert {(f["rule"], f["disposition"]) for f in before} != {(f["rule"], f["disposition"]) for f in after}
 
 
+def test_counts_are_complete_and_the_rows_listed_are_the_first_fifty(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """60 new pairs, each of two codes the tables did not list: the counts say 60, the JSON lists
+    the first 50 in the order of their keys, each with its own replayed witness, and the text shows
+    10 and says how many more there are."""
+    pairs = [(f"{90100 + n}", f"{80100 + n}") for n in range(60)]
+    versions(tmp_path, [], {"ptp-practitioner.csv": [f"{a},{b},,20250401,*,0,Mutually exclusive procedures"
+                                                     for a, b in pairs]})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("diff", "old/ncci.rules", "new/ncci.rules", "--format", "json")
+    assert code == 0, err
+    (ptp,) = [t for t in json.loads(out)["tables"] if t["changes"]]
+    assert ptp["rows"] == {"old": 23, "new": 83, "added": 60, "removed": 0, "changed": 0}
+    assert [tuple(c["key"]) for c in ptp["changes"]] == pairs[:50]
+    for change, (_, column_2) in zip(ptp["changes"], pairs, strict=False):
+        witness = change["witness"]
+        assert witness["claim"]["lines"][witness["line"] - 1]["code"] == column_2
+        assert witness["old"] == [] and [f["rule"] for f in witness["new"]] == ["N01-ptp-practitioner"]
+    code, text, err = run_cli("diff", "old/ncci.rules", "new/ncci.rules")
+    assert code == 0, err
+    listed = [line for line in text.splitlines() if line.startswith("  added ")]
+    assert listed[0].startswith(f"  added {pairs[0][0]}, {pairs[0][1]}: ") and len(listed) == 10
+    assert "  and 50 more changed rows (the JSON report lists the first 50 with their witnesses)" in text
+    assert "1 of 5 table files changed: 60 rows added, 0 removed, 0 changed." in text.splitlines()[0]
+
+
 # ---------------------------------------------------------------- rules reading changed tables
 
 
