@@ -13,6 +13,7 @@ import pytest
 from compiler.analysis.changes.model import CHANGES
 from compiler.analysis.conflicts.report import KINDS
 from compiler.cli import _parser
+from tests.changes.test_tables import ADDED, QUARTERLY, versions
 from tests.conftest import ROOT
 from tests.helpers import run_cli
 
@@ -77,6 +78,27 @@ def test_the_change_report_is_described_field_by_field() -> None:
         for witness in rule["witnesses"]:
             assert all(f"`{key}`" in text for key in witness)
     assert set(CHANGES) <= fields
+
+
+def test_the_tables_of_the_change_report_are_described_field_by_field(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    versions(tmp_path, QUARTERLY, ADDED)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli("diff", "old/ncci.rules", "new/ncci.rules", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    text = section("The change report").split("### Tables read from files", 1)[1]
+    fields = table_names(text)
+    assert "tables" in table_names(section("The change report"))
+    changes = [change for table in report["tables"] for change in table["changes"]]
+    assert {change["change"] for change in changes} == {"added", "removed", "changed"}
+    for table in report["tables"]:
+        assert set(table) <= fields
+        assert all(f"`{key}`" in text for key in table["rows"])
+    for change in changes:
+        assert set(change) <= fields and all(f"`{c}`" in text for c in ("added", "removed", "changed"))
+        if change["witness"] is not None:
+            assert all(f"`{key}`" in text for key in change["witness"])
 
 
 def test_the_graph_is_described() -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler.analysis.changes.model import CHANGES, ChangeReport, RuleChange, Witness
+from compiler.analysis.changes.model import CHANGES, ChangeReport, RowChange, RuleChange, TableChange, Witness
+from compiler.analysis.changes.render import SHOWN_ROWS, row_text
 from compiler.backends.claimtext import claim_layout, json_text
 from compiler.backends.english import number_text
 from compiler.backends.markup import Anchors, Phrase, phrase
@@ -79,6 +80,27 @@ class ChangeView:
 
 
 @dataclass(frozen=True)
+class RowView:
+    """A changed row of a table: what changed, and the claim it decides differently (or why none)."""
+
+    text: str
+    witness: WitnessView | None
+    note: str
+
+
+@dataclass(frozen=True)
+class TableChangeView:
+    """A table file whose rows changed: its counts and its first changed rows."""
+
+    anchor: str
+    table: str
+    file: str  # as the pack names it
+    counts: str
+    rows: tuple[RowView, ...]
+    more: str | None  # how many changed rows are not shown
+
+
+@dataclass(frozen=True)
 class ChangesView:
     heading: str
     old: str  # "cpcp026 1.0"
@@ -88,6 +110,8 @@ class ChangesView:
     impact: str | None
     changed: tuple[ChangeView, ...]
     wording: tuple[Phrase, ...]  # rules that decide as before with new wording
+    tables: str | None = None  # the tables read from files: how many files changed (None: no such tables)
+    changed_tables: tuple[TableChangeView, ...] = ()
 
 
 def changes_view(report: ChangeReport, anchors: Anchors, rule_ref: Callable[[str], Phrase]) -> ChangesView:
@@ -101,7 +125,39 @@ def changes_view(report: ChangeReport, anchors: Anchors, rule_ref: Callable[[str
         summary=_summary(report), bound=_bound(report), impact=_impact(report),
         changed=tuple(_change_view(r, report, anchors, rule_ref) for r in changed),
         wording=tuple(phrase(rule_ref(r.rule), f" ({', '.join(TEXT_WORDS.get(t, t) for t in r.texts)})")
-                      for r in wording))
+                      for r in wording),
+        tables=None if report.tables is None else _tables_summary(report.tables),
+        changed_tables=tuple(_table_view(t, report, anchors) for t in report.changed_tables))
+
+
+def _tables_summary(tables: list[TableChange]) -> str:
+    changed = [t for t in tables if t.changed]
+    files = f"{number_text(len(tables))} file{'' if len(tables) == 1 else 's'} of tables read from files"
+    if not changed:
+        return f"The rows of the {files} are the same in both versions."
+    return f"{number_text(len(changed))} of the {files} changed rows; each is shown with its first changed rows."
+
+
+def _table_view(table: TableChange, report: ChangeReport, anchors: Anchors) -> TableChangeView:
+    rows = table.rows
+    counts = (f"{number_text(rows.old)} rows under {report.old.version}, {number_text(rows.new)} under "
+              f"{report.new.version}: {number_text(rows.added)} added, {number_text(rows.removed)} removed, "
+              f"{number_text(rows.changed)} changed.")
+    versions = (report.old.version, report.new.version)
+    shown = tuple(_row_view(change, table, versions) for change in table.changes[:SHOWN_ROWS])
+    more = rows.added + rows.removed + rows.changed - len(shown)
+    rest = None if not more else (f"{number_text(more)} more changed row{'' if more == 1 else 's'} "
+                                  "(`rulesc diff --format json` lists the first fifty with their witnesses).")
+    return TableChangeView(anchors.get("table-change", f"{table.table} {table.written}"), table.table,
+                           table.written or table.file, counts, shown, rest)
+
+
+def _row_view(change: RowChange, table: TableChange, versions: tuple[str, str]) -> RowView:
+    text = row_text(change, table.start)
+    if change.witness is None:
+        return RowView(text, None, "No claim is decided differently by this row alone.")
+    view = witness_view(change.witness, 0, versions, every_rule=True)
+    return RowView(text, view, "")
 
 
 def _summary(report: ChangeReport) -> str:
@@ -137,12 +193,17 @@ def _change_view(change: RuleChange, report: ChangeReport, anchors: Anchors,
                       CHANGE_WORDS[change.change], change.message, change.reason, witnesses)
 
 
-def witness_view(witness: Witness, index: int, versions: tuple[str, str]) -> WitnessView:
+def witness_view(witness: Witness, index: int, versions: tuple[str, str], every_rule: bool = False) -> WitnessView:
     """A witness as a claim table: the claim's fields, its lines, and on the witness line the
-    rule's findings under the old and the new version."""
+    rule's findings under the old and the new version (`every_rule`: a table row's witness, whose
+    findings are those of every rule on the line, each named; `index` is then not used)."""
     title = f"Witness {index}: line {witness.line}, {DIRECTION_WORDS.get(witness.direction, 'decided differently')}"
     old = tuple(finding_text(f) for f in witness.old) or ("nothing",)
     new = tuple(finding_text(f) for f in witness.new) or ("nothing",)
+    if every_rule:
+        title = f"Witness {witness.claim.get('id', '')}: line {witness.line}, decided differently"
+        old = tuple(f"{f.get('rule')}: {finding_text(f)}" for f in witness.old) or ("nothing",)
+        new = tuple(f"{f.get('rule')}: {finding_text(f)}" for f in witness.new) or ("nothing",)
     if witness.allowed is not None:  # an exception gives no finding: say where it allows the line
         old, new = (("allows the line",) if allows else ("nothing",) for allows in witness.allowed)
     headings = (f"under {versions[0]}", f"under {versions[1]}")

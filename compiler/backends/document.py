@@ -906,6 +906,9 @@ def _body_parts(m: Model, h: Any) -> list[Part]:
         blocks = [block_of(h.changes_lead(m.changes)), *(block_of(h.change(e)) for e in m.changes.changed)]
         if m.changes.wording:
             blocks.append(block_of(h.wording(m.changes)))
+        if m.changes.tables is not None:
+            blocks += [block_of(h.table_changes_lead(m.changes)), *(block_of(h.table_change(t))
+                                                            for t in m.changes.changed_tables)]
         parts.append(Part("changes", m.changes.heading, "changes", tuple(blocks)))
     if len(m.diagrams) > 1:
         parts.append(Part("graph", "The rule graph", "graph", (

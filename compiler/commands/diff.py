@@ -3,7 +3,8 @@
 Both packs are compiled as `check` compiles them (a pack that does not compile stops the command),
 except that errors about examples and row coverage are warnings here, and conflicts the analyzer
 would report are not looked for: analysts compare drafts. `--check` is the CI gate:
-it fails when some rule decides differently (or cannot be shown not to) and the version is the same.
+it fails when some rule decides differently (or cannot be shown not to), or the rows of a table read
+from files changed, and the version is the same.
 `--input CLAIMS` adds the measured impact on a claim file (any input `eval` reads, `--jobs`); records
 that cannot be read or that a pack rejects are reported with their place, and exit 1 at the end, as
 `eval` does, after every other record was counted.
@@ -43,14 +44,21 @@ class DiffOptions:
 
 
 def gate(report: ChangeReport) -> str | None:
-    """Why `--check` fails: decisions changed (or undecided) under the same version."""
+    """Why `--check` fails: decisions changed (or undecided), or rows of a table changed, under the
+    same version."""
     changed = [r.rule for r in report.rules if r.changed]
-    if not changed or report.old.version != report.new.version:
+    tables = [f"{t.table} ({t.file})" for t in report.changed_tables]
+    if not (changed or tables) or report.old.version != report.new.version:
         return None
-    shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-    decide = "decides" if len(changed) == 1 else "decide"
-    return (f"rulesc diff: {counted(len(changed), 'rule')} {decide} differently ({shown}) but the version is still "
-            f"{report.new.version!r}; raise `version` in the pack's header")
+    what = []
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        decide = "decides" if len(changed) == 1 else "decide"
+        what.append(f"{counted(len(changed), 'rule')} {decide} differently ({shown})")
+    if tables:
+        what.append(f"the rows of {counted(len(tables), 'table file')} changed ({', '.join(tables)})")
+    return (f"rulesc diff: {' and '.join(what)} but the version is still {report.new.version!r}; raise `version` in "
+            "the pack's header")
 
 
 def run(options: DiffOptions) -> int:

@@ -12,20 +12,35 @@ equivalent without a question.
 
 Every witness is a solver model made into a claim, replayed through the interpreters of both packs,
 shrunk while they still show the change, and reported with the rule's findings under each.
+
+Packs whose rules read tables loaded from files are also compared row by row (`rows`): the rows
+added, removed and changed in each file, each with a witness claim built from the row and replayed
+(`rowwitness`). A table whose rows the rules see the same way in both versions (only a rationale
+changed, say) leaves the rules reading it as they are; one that changed for them keeps them from
+being `equivalent` on the strength of their text. The solver cannot yet reason about lookups, so
+for such a rule the claims built from the changed rows decide where they can: a witness of each
+direction makes it `incomparable`; one direction is enough where the rule's decisions can only
+move that way (`monotone`: rows only added to a table read under no negation can only add lines);
+otherwise the rule is `unknown`, with the witnesses found.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import z3
 
 from compiler.analysis.changes.canon import Canonical
-from compiler.analysis.changes.model import ChangeReport, Direction, PackId, RuleChange, Witness
+from compiler.analysis.changes.model import ChangeReport, Direction, PackId, RowChange, RuleChange, TableChange, Witness
+from compiler.analysis.changes.monotone import Unanalyzable, movement
+from compiler.analysis.changes.rows import Direction as TableDirection
+from compiler.analysis.changes.rows import FileDiff, file_diffs, row_effect, table_reads
+from compiler.analysis.changes.rowwitness import RowWitnesses
 from compiler.analysis.conflicts.encode import Encoder, Variant
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, neg
 from compiler.analysis.conflicts.questions import DEFAULT_BOUND, DEFAULT_RLIMIT, LARGEST, claim_size, pleasant_model
@@ -62,6 +77,10 @@ class _Side:
         self.canon = Canonical(pack)
         self.exceptions = frozenset(r.id for r in pack.rules if r.kind == "exception")
         self.replay = Replay(_reporting(pack))
+        # a pack with tables read from files runs whole, once per claim: a slice of it per rule would
+        # index the tables' rows again for every rule
+        self.whole = bool(pack.data_tables)
+        self._runs: dict[str, list[Finding] | None] = {}
 
     def shape(self, rule_id: str, positive: bool) -> Shape:
         return self.shapes.effective(rule_id, positive) if rule_id in self.deciding else NONE
@@ -80,9 +99,19 @@ class _Side:
                 shape = shape + self.shapes.effective(denier, True) + self.shapes.effective(denier, False)
         return shape
 
+    def run(self, claim: Claim) -> list[Finding] | None:
+        """The findings of every rule on the claim, exceptions' as `info` findings (None: the claim
+        is not valid); remembered."""
+        key = json.dumps(claim, sort_keys=True)
+        if key not in self._runs:
+            if len(self._runs) >= _REMEMBERED:
+                self._runs.clear()
+            self._runs[key] = self.replay.findings(Variant(), claim)
+        return self._runs[key]
+
     def findings(self, rule_id: str, claim: Claim) -> dict[int, Finding] | None:
         """The rule's findings on the claim, by line (None: the claim is not valid)."""
-        found = self.replay.findings(Variant(), claim, frozenset({rule_id}))
+        found = self.run(claim) if self.whole else self.replay.findings(Variant(), claim, frozenset({rule_id}))
         if found is None:
             return None
         out = {}
@@ -90,6 +119,13 @@ class _Side:
             if finding.rule == rule_id:
                 out[finding.line] = finding
         return out
+
+
+#: the most claims a side remembers its findings on
+_REMEMBERED = 50_000
+
+#: the most claims built from changed rows that are run for one rule and direction, looking for a witness
+_SEEK = 2_000
 
 
 def _reporting(pack: ir.Pack) -> ir.Pack:
@@ -119,6 +155,13 @@ class Comparison:
         self._solvers: dict[int, Any] = {}
         self._encoders: dict[int, tuple[Encoder, Encoder]] = {}
         self._group_of_code = {code: g for g in self.universe.groups for code in g.codes[:g.size]}
+        # tables read from files, compared row by row
+        self.files = file_diffs(old, new)
+        self.reads = table_reads((old, new))
+        self.effective = max(old.effective, new.effective)
+        self._canons: dict[tuple[bool, frozenset[str] | None, bool], Canonical] = {}
+        self._rows: RowWitnesses | None = None
+        self._seen: list[tuple[FileDiff, int | None, int | None]] = []  # the changed rows listed that rules see
 
     # ------------------------------------------------------------ solving
     def claim(self, size: int) -> SymbolicClaim:
@@ -278,29 +321,165 @@ class Comparison:
     # ------------------------------------------------------------ one rule
     def rule(self, rule_id: str) -> RuleChange:
         old, new = self.old.rules.get(rule_id), self.new.rules.get(rule_id)
+        if old is None or new is None:
+            return self._added_or_removed(rule_id, old is None)
+        texts = _texts(old, new)
+        if rule_id not in self.old.deciding and rule_id not in self.new.deciding:
+            return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
+        types = self._types(rule_id)
+        if (rule_id in self.old.deciding and rule_id in self.new.deciding
+                and self.canonical(self.old, types).decisions(rule_id)
+                == self.canonical(self.new, types).decisions(rule_id)):
+            return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
         try:
-            if old is None or new is None:
-                return self._added_or_removed(rule_id, old is None)
-            texts = _texts(old, new)
-            if rule_id not in self.old.deciding and rule_id not in self.new.deciding:
-                return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
-            if (rule_id in self.old.deciding and rule_id in self.new.deciding
-                    and self.old.canon.decisions(rule_id) == self.new.canon.decisions(rule_id)):
-                return RuleChange(rule_id, "equivalent", _equivalent_message(rule_id, texts), texts=texts)
-            return self._solved(rule_id, texts)
+            solved = self._solved(rule_id, texts)
         except Unsupported as problem:
-            return RuleChange(rule_id, "unknown", f"{rule_id}: no answer (cannot encode: {problem}).",
-                              reason=f"cannot encode: {problem}")
+            solved = RuleChange(rule_id, "unknown", "", reason=_cannot_encode(problem))
+        return self._from_tables(rule_id, texts, solved)
 
     def _added_or_removed(self, rule_id: str, added: bool) -> RuleChange:
         side = self.new if added else self.old
         direction: Direction = "broader" if added else "narrower"
         witnesses: list[Witness] = []
         if rule_id in side.deciding:
-            formula, shape = self.broader(rule_id) if added else self.narrower(rule_id)
-            answer = self.ask(rule_id, direction, formula, shape, MAX_WITNESSES)
-            witnesses = answer.witnesses
+            try:
+                formula, shape = self.broader(rule_id) if added else self.narrower(rule_id)
+                witnesses = self.ask(rule_id, direction, formula, shape, MAX_WITNESSES).witnesses
+            except Unsupported:  # a rule the solver cannot encode is still added: the rows' claims may show it
+                witnesses = self._replayed(rule_id, direction)
         return RuleChange(rule_id, "added" if added else "removed", "", tuple(witnesses))
+
+    # ------------------------------------------------------------ tables read from files
+    def tables(self) -> list[TableChange]:
+        """Every file of every table read from files of either pack: its rows counted, and its first
+        changed rows, each with a witness claim replayed through both packs where one shows it."""
+        witnesses = self.row_witnesses()
+        out = []
+        for diff in self.files:
+            changes: list[RowChange] = []
+            for change, old_row, new_row in diff.row_changes():
+                effect = row_effect(diff, self.reads.get(diff.table), self.effective, old_row, new_row)
+                witness = None
+                if effect != "none":
+                    witness = witnesses.witness(diff, old_row, new_row)
+                    self._seen.append((diff, old_row, new_row))
+                changes.append(dataclasses.replace(change, witness=witness))
+            out.append(diff.report(changes))
+        return out
+
+    def row_witnesses(self) -> RowWitnesses:
+        if self._rows is None:
+            self._rows = RowWitnesses(self.old.pack, self.new.pack, self.old.run, self.new.run,
+                                      self.old.exceptions | self.new.exceptions)
+        return self._rows
+
+    def _types(self, rule_id: str) -> frozenset[str] | None:
+        """The claim types the rule decides under either version (None: every type)."""
+        rules = [r for r in (self.old.rules.get(rule_id), self.new.rules.get(rule_id)) if r is not None]
+        if any(r.claim_types is None for r in rules):
+            return None
+        return frozenset(t for r in rules for t in r.claim_types or ())
+
+    def _relevant(self, diff: FileDiff, types: frozenset[str] | None) -> bool:
+        return types is None or bool(diff.claim_types & types)
+
+    def canonical(self, side: _Side, types: frozenset[str] | None, blind: bool = False) -> Canonical:
+        """The side's canonical values, with the same content in both versions for each table file
+        whose changes no lookup sees on claims of `types` (its rows the same to the rules, or serving
+        other claim types), or for every table file (`blind`: the rules' structure alone)."""
+        if not self.files:
+            return side.canon
+        key = (side is self.new, types, blind)
+        if key not in self._canons:
+            tokens: dict[tuple[str, str], str] = {}
+            for number, diff in enumerate(self.files):
+                mine = diff.new if side is self.new else diff.old
+                if mine is not None and (blind or diff.direction == "same" or not self._relevant(diff, types)):
+                    tokens[(diff.table, mine.file.path)] = f"as in both versions: file {number}"
+            tables = tuple(dataclasses.replace(t, files=tuple(dataclasses.replace(f, digest=tokens.get((t.name, f.path),
+                                                                                                         f.digest))
+                                                              for f in t.files))
+                           for t in side.pack.data_tables)
+            self._canons[key] = Canonical(dataclasses.replace(side.pack, data_tables=tables))
+        return self._canons[key]
+
+    def directions(self, types: frozenset[str] | None) -> dict[str, TableDirection]:
+        """How what the lookups of each table find changed, on claims of `types` (None: any)."""
+        out: dict[str, TableDirection] = {}
+        for diff in self.files:
+            if self._relevant(diff, types):
+                out[diff.table] = _combined(out.get(diff.table, "same"), diff.direction)
+        return out
+
+    def _read_tables(self, rule_id: str) -> set[str]:
+        """The tables whose lookups the rule's decisions depend on, in either version."""
+        rows = self.row_witnesses()
+        return {table for readers in rows.readers for table, rules in readers.items() if rule_id in rules}
+
+    def _replayed(self, rule_id: str, direction: Direction) -> list[Witness]:
+        """Witnesses of the rule deciding differently in `direction`, from the claims built from the
+        changed rows of tables (each shrunk again for the rule)."""
+        if self._rows is None:
+            return []
+        out: list[Witness] = []
+        for claim in self._rows.evidence.get((rule_id, direction), ()):
+            witness = self.confirm(rule_id, direction, claim)
+            if witness is not None and _key(witness) not in {_key(w) for w in out}:
+                out.append(witness)
+        return out[:MAX_WITNESSES]
+
+    def _from_tables(self, rule_id: str, texts: tuple[str, ...], solved: RuleChange) -> RuleChange:
+        """The rule's change where the tables it reads changed and the solver did not decide it: from
+        the claims built from the changed rows (see the module's notes). Never `equivalent`."""
+        types = self._types(rule_id)
+        read = self._read_tables(rule_id)
+        affected = {t: d for t, d in self.directions(types).items() if d != "same" and t in read}
+        if not affected or solved.change not in ("equivalent", "unknown"):
+            return solved
+        names = _words(tuple(sorted(affected)))
+        moves, why = self._movement(rule_id, affected)
+        wanted: tuple[Direction, ...] = ("broader", "narrower")
+        if moves in ("gains", "loses"):  # a witness of the one way it can move decides it
+            wanted = ("broader",) if moves == "gains" else ("narrower",)
+        rows = [seen for seen in self._seen if seen[0].table in affected and self._relevant(seen[0], types)]
+        for direction in wanted:
+            self.row_witnesses().seek((rule_id, direction), rows, _SEEK)
+        found = {d: w for d in ("broader", "narrower", "outcome") if (w := self._replayed(rule_id, d))}
+        shown = f"claims built from the changed rows of {names}, replayed through both versions"
+        if "broader" in found and "narrower" in found:
+            witnesses = [found["broader"][0], found["narrower"][0], *found.get("outcome", [])[:1]]
+            return RuleChange(rule_id, "incomparable", "", tuple(witnesses), texts, basis=f"Shown by {shown}.")
+        for direction, way in (("broader", "gains"), ("narrower", "loses")):
+            if direction in found and moves == way:
+                witnesses = [*found[direction][:MAX_WITNESSES - 1], *found.get("outcome", [])[:1]]
+                if len(witnesses) < MAX_WITNESSES:
+                    witnesses += found[direction][MAX_WITNESSES - 1:MAX_WITNESSES]
+                moved = _words(tuple(f"{t} only {'gained' if d == 'grow' else 'lost'} rows in force"
+                                     for t, d in sorted(affected.items())))
+                basis = (f"Decided from {shown}: {moved}, and it reads them so that it can only "
+                         f"{'gain' if way == 'gains' else 'lose'} lines.")
+                return RuleChange(rule_id, direction, "", tuple(witnesses), texts, basis=basis)
+        witnesses = [w for d in ("broader", "narrower", "outcome") for w in found.get(d, [])[:1]]
+        reason = solved.reason or "the solver did not decide it"
+        unsettled = why or {"gains": "it can only gain lines, and no claim built from the rows showed one",
+                            "loses": "it can only lose lines, and no claim built from the rows showed one",
+                            "both": "its lookups can make it gain lines and lose others",
+                            "none": "its lookups of them do not move its decisions either way"}.get(moves or "", "")
+        basis = f"The rows of {names}, which it reads, changed; {unsettled}."
+        return RuleChange(rule_id, "unknown", "", tuple(witnesses), texts, reason=reason, basis=basis)
+
+    def _movement(self, rule_id: str, affected: Mapping[str, TableDirection]) -> tuple[str | None, str]:
+        """Which way the rule's decisions can move with the tables' changes (monotone.movement), when
+        its conditions are the same in both versions; else None and why not."""
+        if rule_id not in self.old.deciding or rule_id not in self.new.deciding:
+            return None, ""
+        blind = (self.canonical(self.old, None, True), self.canonical(self.new, None, True))
+        if blind[0].decisions(rule_id) != blind[1].decisions(rule_id):
+            return None, "its conditions changed too"
+        try:
+            return movement(self.new.pack, rule_id, affected), ""
+        except Unanalyzable as problem:
+            return None, f"whether its decisions only gain or only lose lines is not analyzed ({problem})"
 
     def _solved(self, rule_id: str, texts: tuple[str, ...]) -> RuleChange:
         found: dict[Direction, list[Witness]] = {}
@@ -352,6 +531,14 @@ class Comparison:
         if change.message:
             return change
         rule_id, witnesses = change.rule, list(change.witnesses)
+        if change.change == "unknown":
+            message = f"{rule_id}: no answer ({change.reason})."
+            if witnesses:
+                message += (" Claims built from the changed rows of tables show it deciding lines differently (e.g. "
+                            f"{'; '.join(f'{_example(w)}, {_DIRECTION_WORDS[w.direction]}' for w in witnesses)}).")
+            if change.basis:
+                message += f" {change.basis}"
+            return dataclasses.replace(change, message=message)
         if change.change in ("added", "removed"):
             added = change.change == "added"
             rule = (self.new if added else self.old).rules[rule_id]
@@ -363,6 +550,8 @@ class Comparison:
                         f"{'; '.join(_example(w) for w in shown)}).")
         if change.texts:
             message += f" Its {_words(change.texts)} also changed."
+        if change.basis:
+            message += f" {change.basis}"
         return dataclasses.replace(change, message=message)
 
     def _message(self, rule_id: str, change: str, witnesses: list[Witness]) -> str:
@@ -381,9 +570,20 @@ class Comparison:
         return f"{rule_id} decides the same lines with another suggested code (e.g. {examples})."
 
 
+_DIRECTION_WORDS = {"broader": "decided only by the new version", "narrower": "decided only by the old version",
+                    "outcome": "decided otherwise"}
+
 #: line fields whose range a witness reports, and how far from the witness's value to look
 _RANGED = ("minutes", "units")
 _REACH = {"minutes": 180, "units": 30}
+
+
+def _combined(a: TableDirection, b: TableDirection) -> TableDirection:
+    if a == "same" or a == b:
+        return b
+    if b == "same":
+        return a
+    return "mixed"
 
 
 def _field_value(line: dict[str, Any], field: str) -> int | None:
@@ -409,6 +609,15 @@ def _with_field(claim: Claim, line: int, field: str, number: int) -> Claim:
 
 def _key(witness: Witness) -> str:
     return str(witness.claim["lines"][witness.line - 1]["code"])
+
+
+def _cannot_encode(problem: Unsupported) -> str:
+    """Why the solver has no answer for a rule it cannot encode, in words a reader of the report
+    knows (not the name of an IR node)."""
+    text = str(problem)
+    if text == f"cannot encode {ir.TableLookup.__name__}":
+        return "the solver does not encode lookups in tables read from files yet"
+    return text if text.startswith("cannot encode") else f"cannot encode: {text}"
 
 
 def _unknown(rule_id: str, reason: str) -> RuleChange:
@@ -496,15 +705,17 @@ def _past(disposition: str | None) -> str:
 def compare_packs(old: ir.Pack, new: ir.Pack, *, max_lines: int | None = None,
                   rlimit: int = DEFAULT_RLIMIT) -> ChangeReport:
     """The change report of `new` against `old`: every rule id of either pack, sorted, with its change
-    and up to three replayed witnesses. `max_lines` and `rlimit` bound the questions as they bound the
-    conflict analyzer's."""
+    and up to three replayed witnesses, and, when either pack reads tables from files, every file of
+    those tables with its changed rows. `max_lines` and `rlimit` bound the questions as they bound
+    the conflict analyzer's."""
     started = time.perf_counter()
     comparison = Comparison(old, new, max_lines, rlimit)
+    tables = comparison.tables() if old.data_tables or new.data_tables else None  # first: its claims are evidence
     ids = sorted(set(comparison.old.rules) | set(comparison.new.rules))
     changes = [comparison.described(c) for c in _numbered([comparison.rule(rule_id) for rule_id in ids])]
     complete = comparison.complete and not any(c.change == "unknown" for c in changes)
     report = ChangeReport(PackId(old.name, old.version), PackId(new.name, new.version), comparison.lines_used,
-                          complete, changes)
+                          complete, changes, tables=_numbered_rows(tables) if tables is not None else None)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -517,7 +728,26 @@ def _numbered(changes: list[RuleChange]) -> list[RuleChange]:
         witnesses = []
         for witness in change.witnesses:
             number += 1
-            claim = {"id": f"D{number}", **{k: v for k, v in witness.claim.items() if k != "id"}}
-            witnesses.append(dataclasses.replace(witness, claim=claim))
+            witnesses.append(dataclasses.replace(witness, claim=_named(witness.claim, f"D{number}")))
         out.append(dataclasses.replace(change, witnesses=tuple(witnesses)))
     return out
+
+
+def _numbered_rows(tables: list[TableChange]) -> list[TableChange]:
+    """The rows' witness claims named T1, T2, ... in report order."""
+    out = []
+    number = 0
+    for table in tables:
+        rows = []
+        for row in table.changes:
+            if row.witness is not None:
+                number += 1
+                row = dataclasses.replace(row, witness=dataclasses.replace(row.witness,
+                                                                         claim=_named(row.witness.claim, f"T{number}")))
+            rows.append(row)
+        out.append(dataclasses.replace(table, changes=tuple(rows)))
+    return out
+
+
+def _named(claim: Claim, name: str) -> Claim:
+    return {"id": name, **{k: v for k, v in claim.items() if k != "id"}}
