@@ -1,7 +1,7 @@
 """`rulesc eval` end to end: claims per second and peak memory, for --jobs 1 and --jobs 2, and
 the cost against a process that only decodes the same file with `json.loads`.
 
-    python benchmarks/eval_throughput.py [--claims N] [--jobs 1 2] [--native] [--repeat R]
+    python benchmarks/eval_throughput.py [--claims N] [--jobs 1 2] [--native] [--repeat R] [--breakdown]
     python benchmarks/eval_throughput.py --claims N --write FILE     (only write the claims)
 
 Writes N claims of the benchmark's mix (benchmarks/throughput.py) as JSON Lines, then runs
@@ -11,7 +11,9 @@ of the same file (the floor: reading the claims at all), and the peak memory: th
 over the command and every process it started, of their resident memory, sampled from /proc every
 20 ms (and, as a cross-check, the largest single process by getrusage). Every setting's output is
 compared with --jobs 1's. The settings and the baseline take turns, `--repeat` rounds, and the
-fastest of each is kept, so that the ratio holds on a busy machine.
+fastest of each is kept, so that the ratio holds on a busy machine. `--breakdown` then shows where
+the time of one process goes: reading, parsing, validation, rules, results, writing, start-up
+(`eval_breakdown.py`).
 """
 
 from __future__ import annotations
@@ -130,6 +132,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per setting; the fastest is kept")
     parser.add_argument("--input", type=Path, help="claims already written (JSON Lines)")
     parser.add_argument("--write", type=Path, help="write the claims to this file and stop")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="then where the time of one process goes (benchmarks/eval_breakdown.py)")
     args = parser.parse_args()
     if args.write:
         write_claims(args.write, args.claims)
@@ -161,6 +165,9 @@ def main() -> None:
             print(f"{name:20} {wall:7.1f} s  {claims / wall:>9,.0f} claims/s  {wall / floor:4.1f}x json.loads  "
                   f"cpu {cpu:6.1f} s ({cpu / floor_cpu:4.1f}x)  peak {peak / 1024:6.1f} MB (summed over processes; "
                   f"largest one {largest / 1024:.1f} MB)  {same}")
+        if args.breakdown:
+            breakdown = Path(__file__).resolve().parent / "eval_breakdown.py"
+            subprocess.run([sys.executable, str(breakdown), str(source), "--repeat", str(args.repeat)], check=True)
 
 
 if __name__ == "__main__":

@@ -271,7 +271,7 @@ class Line:
 class Claim:
     """One validated claim: its header fields, its lines, and the lines of each date of service."""
 
-    __slots__ = ("bill_class", "bill_type", "by_date", "id", "lines", "member", "pos", "provider", "type")
+    __slots__ = ("bill_class", "bill_type", "by_code", "by_date", "id", "lines", "member", "pos", "provider", "type")
 
     id: str
     type: str
@@ -282,6 +282,9 @@ class Claim:
     provider: str | None
     lines: tuple[Line, ...]
     by_date: dict[str, list[Line]]
+    # the lines of each code: not set by validation; the driver of a generated module whose rules
+    # range over the lines of a code, or test a code against the claim's, sets it before they run
+    by_code: dict[str, list[Line]]
 
 
 _MISSING: Any = object()

@@ -276,7 +276,7 @@ class Line:
 class Claim:
     """One validated claim: its header fields, its lines, and the lines of each date of service."""
 
-    __slots__ = ("bill_class", "bill_type", "by_date", "id", "lines", "member", "pos", "provider", "type")
+    __slots__ = ("bill_class", "bill_type", "by_code", "by_date", "id", "lines", "member", "pos", "provider", "type")
 
     id: str
     type: str
@@ -287,6 +287,9 @@ class Claim:
     provider: str | None
     lines: tuple[Line, ...]
     by_date: dict[str, list[Line]]
+    # the lines of each code: not set by validation; the driver of a generated module whose rules
+    # range over the lines of a code, or test a code against the claim's, sets it before they run
+    by_code: dict[str, list[Line]]
 
 
 _MISSING: Any = object()
@@ -999,8 +1002,17 @@ class TableRows:
         self._memo[key] = found
         return found
 
-    def _pick(self, rows: tuple[tuple[Any, ...], ...], on: str | None) -> tuple[Any, ...]:
-        """The first row that applies on `on`; the empty row when none does."""
+    def rows(self, first: str) -> tuple[tuple[Any, ...], ...]:
+        """The rows whose first key is `first` (whatever their dates), decoded and remembered: what
+        `pick` chooses from. A module reads them once for each code (its code facts)."""
+        rows = self._memo.get(first)
+        if rows is None:
+            rows = self._load(first, first, None)
+        return rows
+
+    def pick(self, rows: tuple[tuple[Any, ...], ...], on: str | None) -> tuple[Any, ...]:
+        """Of `rows`, the first that applies on `on` (the first of all for a table without dates);
+        the empty row when none does."""
         start, end = self._start, self._end
         if start < 0:
             return rows[0] if rows else self.none
@@ -1021,7 +1033,7 @@ class TableRows:
             rows = self._load(first, first, None)
         if not rows:
             return self.none
-        return rows[0] if self._start < 0 else self._pick(rows, on)
+        return rows[0] if self._start < 0 else self.pick(rows, on)
 
     def row2(self, first: str | None, second: str | None, on: str | None) -> tuple[Any, ...]:
         """The row of a lookup by both keys, or `none`."""
@@ -1033,7 +1045,7 @@ class TableRows:
             rows = self._load(key, first, second)
         if not rows:
             return self.none
-        return rows[0] if self._start < 0 else self._pick(rows, on)
+        return rows[0] if self._start < 0 else self.pick(rows, on)
 
     def partners(self, first: str | None) -> frozenset[str]:
         """The second keys of the rows whose first key is `first` (whatever their dates): a line
@@ -1342,13 +1354,22 @@ def _rule_n07_mue_per_date_policy(claim: Claim, line: Line) -> bool:
     return (
         opt_eq(_TABLE_MUE[claim.type].row1(line.code, None)[0], 2)
         and opt_gt(
-            total_of(
-                x.units
-                for x in claim.by_date[line.date]
-                if (x.code == line.code)
-                and (
-                    ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
-                    or ((x.provider is None) and (line.provider is None))
+            (
+                (
+                    0 + line.units
+                    if (
+                        ((claim.type == 'institutional') or opt_eq(line.provider, line.provider))
+                        or ((line.provider is None) and (line.provider is None))
+                    ) else 0
+                )
+                if len(claim.by_code[line.code]) == 1 else total_of(
+                    x.units
+                    for x in claim.by_code[line.code]
+                    if (x.date == line.date)
+                    and (
+                        ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
+                        or ((x.provider is None) and (line.provider is None))
+                    )
                 )
             ),
             _TABLE_MUE[claim.type].row1(line.code, None)[1]
@@ -1365,13 +1386,22 @@ def _rule_n08_mue_per_date_clinical(claim: Claim, line: Line) -> bool:
     return (
         opt_eq(_TABLE_MUE[claim.type].row1(line.code, None)[0], 3)
         and opt_gt(
-            total_of(
-                x.units
-                for x in claim.by_date[line.date]
-                if (x.code == line.code)
-                and (
-                    ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
-                    or ((x.provider is None) and (line.provider is None))
+            (
+                (
+                    0 + line.units
+                    if (
+                        ((claim.type == 'institutional') or opt_eq(line.provider, line.provider))
+                        or ((line.provider is None) and (line.provider is None))
+                    ) else 0
+                )
+                if len(claim.by_code[line.code]) == 1 else total_of(
+                    x.units
+                    for x in claim.by_code[line.code]
+                    if (x.date == line.date)
+                    and (
+                        ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
+                        or ((x.provider is None) and (line.provider is None))
+                    )
                 )
             ),
             _TABLE_MUE[claim.type].row1(line.code, None)[1]
@@ -1593,9 +1623,9 @@ def _finding_n06_mue_per_line(claim: Claim, line: Line) -> Finding:
 
 def _evidence_n07_mue_per_date_policy(claim: Claim, line: Line) -> tuple[int, ...]:
     found: set[int] = set()
-    for x in claim.by_date[line.date]:
+    for x in claim.by_code[line.code]:
         if (
-            (x.code == line.code)
+            (x.date == line.date)
             and (
                 ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
                 or ((x.provider is None) and (line.provider is None))
@@ -1623,9 +1653,9 @@ def _finding_n07_mue_per_date_policy(claim: Claim, line: Line) -> Finding:
 
 def _evidence_n08_mue_per_date_clinical(claim: Claim, line: Line) -> tuple[int, ...]:
     found: set[int] = set()
-    for x in claim.by_date[line.date]:
+    for x in claim.by_code[line.code]:
         if (
-            (x.code == line.code)
+            (x.date == line.date)
             and (
                 ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
                 or ((x.provider is None) and (line.provider is None))
@@ -1691,6 +1721,23 @@ def _finding_n10_addon_without_payable_primary(claim: Claim, line: Line) -> Find
 # ---------------------------------------------------------------- evaluation
 
 _Group = Callable[[Claim, Line, dict[int, list[int]], list[Finding], dict[int, Sequence[int]]], None]
+_CodeFacts = tuple[frozenset[str], tuple[Any, ...], tuple[tuple[Any, ...], ...], frozenset[str]]
+_CODE_FACTS: dict[str, dict[str, _CodeFacts]] = {"professional": {}, "institutional": {}}
+
+
+def _code_facts(kind: str, code: str) -> _CodeFacts:
+    """What the tables hold for a code on claims of a type, read once and remembered (a bounded
+    number of codes): partners_ptp, row_mue, rows_aoc, partners_aoc."""
+    remembered = _CODE_FACTS[kind]
+    if len(remembered) >= _TABLES_REMEMBERED:
+        remembered.clear()
+    facts = remembered[code] = (
+        _TABLE_PTP[kind].partners(code),
+        _TABLE_MUE[kind].row1(code, None),
+        _TABLE_AOC[kind].rows(code),
+        _TABLE_AOC[kind].partners(code),
+    )
+    return facts
 
 
 def _self_n10_addon_without_payable_primary(
@@ -1719,58 +1766,142 @@ def _lines_0_1(
     N06-mue-per-line, N07-mue-per-date-policy, N08-mue-per-date-clinical, N09-mue-zero,
     N11-addon-without-listed-primary, N12-inpatient-not-edited,
     N10-addon-without-payable-primary."""
-    row_mue_row_1 = _TABLE_MUE[claim.type].row1(line.code, None)
-    row_aoc_row_2 = _TABLE_AOC[claim.type].row1(line.code, line.date)
-    if (claim.type == 'professional') and _rule_n01_ptp_practitioner(claim, line):
+    facts = _CODE_FACTS[claim.type].get(line.code)
+    if facts is None:
+        facts = _code_facts(claim.type, line.code)
+    partners_ptp, row_mue, rows_aoc, partners_aoc = facts
+    row_aoc_row_2 = _TABLE_AOC[claim.type].pick(rows_aoc, line.date) if rows_aoc else _NO_ROW_AOC
+    if (
+        (claim.type == 'professional')
+        and (
+            not (partners_ptp.isdisjoint(claim.by_code))
+            and any(
+                x is not line
+                and x.code in partners_ptp
+                and same_provider(x, line)
+                and (
+                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
+                    or (
+                        (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
+                        and (
+                            not (
+                                (
+                                    (not _SET_PAIR_MODIFIERS.isdisjoint(line.modifiers))
+                                    or (not _SET_PAIR_MODIFIERS.isdisjoint(x.modifiers))
+                                )
+                                or (
+                                    (line.code in _SET_EM_SERVICES)
+                                    and (
+                                        (not _SET_EM_PAIR_MODIFIERS.isdisjoint(line.modifiers))
+                                        or (not _SET_EM_PAIR_MODIFIERS.isdisjoint(x.modifiers))
+                                    )
+                                )
+                            )
+                        )
+                    )
+                )
+                for x in claim.by_date[line.date]
+            )
+        )
+    ):
         hits.setdefault(0, []).append(line.number)
         findings.append(_finding_n01_ptp_practitioner(claim, line))
-    if (claim.type == 'institutional') and _rule_n02_ptp_hospital(claim, line):
+    if (
+        (claim.type == 'institutional')
+        and (
+            not (partners_ptp.isdisjoint(claim.by_code))
+            and any(
+                x is not line
+                and x.code in partners_ptp
+                and (
+                    (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 0)
+                    or (
+                        (_TABLE_PTP[claim.type].row2(line.code, x.code, line.date)[0] == 1)
+                        and (
+                            not (
+                                (
+                                    (not _SET_PAIR_MODIFIERS.isdisjoint(line.modifiers))
+                                    or (not _SET_PAIR_MODIFIERS.isdisjoint(x.modifiers))
+                                )
+                                or (
+                                    (line.code in _SET_EM_SERVICES)
+                                    and (
+                                        (not _SET_EM_PAIR_MODIFIERS.isdisjoint(line.modifiers))
+                                        or (not _SET_EM_PAIR_MODIFIERS.isdisjoint(x.modifiers))
+                                    )
+                                )
+                            )
+                        )
+                    )
+                )
+                for x in claim.by_date[line.date]
+            )
+        )
+    ):
         hits.setdefault(1, []).append(line.number)
-    if (row_mue_row_1[0] == 1) and opt_gt(line.units, row_mue_row_1[1]):
+    if (row_mue[0] == 1) and opt_gt(line.units, row_mue[1]):
         hits.setdefault(2, []).append(line.number)
     if (
-        (row_mue_row_1[0] == 2)
+        (row_mue[0] == 2)
         and opt_gt(
-            total_of(
-                x.units
-                for x in claim.by_date[line.date]
-                if (x.code == line.code)
-                and (
-                    ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
-                    or ((x.provider is None) and (line.provider is None))
+            (
+                (
+                    0 + line.units
+                    if (
+                        ((claim.type == 'institutional') or opt_eq(line.provider, line.provider))
+                        or ((line.provider is None) and (line.provider is None))
+                    ) else 0
+                )
+                if len(claim.by_code[line.code]) == 1 else total_of(
+                    x.units
+                    for x in claim.by_code[line.code]
+                    if (x.date == line.date)
+                    and (
+                        ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
+                        or ((x.provider is None) and (line.provider is None))
+                    )
                 )
             ),
-            row_mue_row_1[1]
+            row_mue[1]
         )
     ):
         hits.setdefault(3, []).append(line.number)
     if (
-        (row_mue_row_1[0] == 3)
+        (row_mue[0] == 3)
         and opt_gt(
-            total_of(
-                x.units
-                for x in claim.by_date[line.date]
-                if (x.code == line.code)
-                and (
-                    ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
-                    or ((x.provider is None) and (line.provider is None))
+            (
+                (
+                    0 + line.units
+                    if (
+                        ((claim.type == 'institutional') or opt_eq(line.provider, line.provider))
+                        or ((line.provider is None) and (line.provider is None))
+                    ) else 0
+                )
+                if len(claim.by_code[line.code]) == 1 else total_of(
+                    x.units
+                    for x in claim.by_code[line.code]
+                    if (x.date == line.date)
+                    and (
+                        ((claim.type == 'institutional') or opt_eq(x.provider, line.provider))
+                        or ((x.provider is None) and (line.provider is None))
+                    )
                 )
             ),
-            row_mue_row_1[1]
+            row_mue[1]
         )
     ):
         hits.setdefault(4, []).append(line.number)
-    if (row_mue_row_1[1] == 0):
+    if (row_mue[1] == 0):
         hits.setdefault(5, []).append(line.number)
     if (
         (row_aoc_row_2[0] == 3)
         and (
-            not any(
+            partners_aoc.isdisjoint(claim.by_code)
+            or not any(
                 x is not line
-                and x.code in partners_x_0
+                and x.code in partners_aoc
                 and ((claim.type == 'institutional') or same_provider(x, line))
                 and (_TABLE_AOC[claim.type].row2(line.code, x.code, line.date) is not _NO_ROW_AOC)
-                for partners_x_0 in (_TABLE_AOC[claim.type].partners(line.code),)
                 for x in claim.by_date[line.date]
             )
         )
@@ -1843,6 +1974,14 @@ def _findings(parsed: Claim) -> list[Finding]:
     findings: list[Finding] = []
     hits: dict[int, list[int]] = {}  # the lines each rule others read has decided on, by rule index
     finals = _NO_FINALS
+    by_code: dict[str, list[Line]] = {}  # the lines of each code, which the rules read
+    for line in parsed.lines:
+        same_code = by_code.get(line.code)
+        if same_code is None:
+            by_code[line.code] = [line]
+        else:
+            same_code.append(line)
+    parsed.by_code = by_code
     later: list[tuple[Line, tuple[_Group | None, ...]]] = []
     # One pass over the lines dated on or after EFFECTIVE: each goes to the rules that see it.
     for line in parsed.lines:

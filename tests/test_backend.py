@@ -183,10 +183,11 @@ def test_generated_modules_match_their_golden_files(name: str) -> None:
 
 def test_the_template_holds_layout_and_the_runtime_the_operators() -> None:
     """What operators mean is written once, in the runtime both engines use (whether a suggestion
-    stands too: `standing`); the template only lays out the module around it."""
+    stands too: `standing`); the template only lays out the module around it (`_code_facts` lists
+    what a pack's rules read of the tables for a line's code, by the runtime's lookups)."""
     template = (TEMPLATES / "module.py.j2").read_text(encoding="utf-8")
     assert set(re.findall(r"^def (\w+)\(", template, re.MULTILINE)) == {"_dispatch_table", "evaluate", "_findings",
-                                                                         "_denies", "_finding_order"}
+                                                                         "_denies", "_finding_order", "_code_facts"}
     assert "\ndef standing(" in runtime_source() and "\ndef rebilled(" in runtime_source()
     runtime = runtime_source()
     for table in (COMPARISONS, ARITHMETIC, FUNCTIONS, RELATIONS):

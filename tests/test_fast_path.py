@@ -43,7 +43,7 @@ def snapshot(claim: claims.Claim) -> object:
         return tuple((name, type(getattr(obj, name)), getattr(obj, name)) for name in names)
 
     line_names = claims.Line.__slots__
-    head = fields(claim, tuple(n for n in claims.Claim.__slots__ if n not in ("lines", "by_date")))
+    head = fields(claim, tuple(n for n in claims.Claim.__slots__ if n not in ("lines", "by_date", "by_code")))
     lines = tuple(fields(line, line_names) for line in claim.lines)
     by_date = {date: [line.number for line in same] for date, same in claim.by_date.items()}
     return head, lines, by_date

@@ -235,6 +235,28 @@ def test_the_module_and_the_interpreter_agree_on_random_claims(rng: random.Rando
     assert outcome(MODULE.evaluate, claim) == outcome(INTERPRETER.evaluate, claim), json.dumps(claim)
 
 
+def test_what_the_module_remembers_of_each_code_stays_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tables' rows for a line's code are read once and remembered (`_code_facts`); past the
+    bound the memory starts again, and the findings stay those of the interpreter."""
+    monkeypatch.setattr(MODULE, "_TABLES_REMEMBERED", 3)
+    monkeypatch.setattr(MODULE, "_CODE_FACTS", {kind: {} for kind in MODULE._CODE_FACTS})
+    rng = random.Random(7)
+    for _ in range(300):
+        claim = random_ncci_claim(rng)
+        assert outcome(MODULE.evaluate, claim) == outcome(INTERPRETER.evaluate, claim), json.dumps(claim)
+    assert all(0 < len(remembered) <= 3 for remembered in MODULE._CODE_FACTS.values())
+
+
+def test_only_modules_whose_rules_read_the_lines_of_a_code_gather_them() -> None:
+    """Gathering a claim's lines by code costs every claim, so a module does it only where its rules
+    read them: NCCI's (units added over the lines of a code, partners of a code on the claim), not
+    CPCP026's."""
+    ncci = (ROOT / "generated" / "ncci.py").read_text(encoding="utf-8")
+    cpcp026 = (ROOT / "generated" / "cpcp026.py").read_text(encoding="utf-8")
+    assert "parsed.by_code = by_code" in ncci and "def _code_facts(" in ncci
+    assert "parsed.by_code" not in cpcp026 and "_code_facts" not in cpcp026
+
+
 def test_random_claims_meet_every_rule() -> None:
     """The random claims above are not idle: together they give a finding of every rule."""
     rng = random.Random(22)

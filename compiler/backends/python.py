@@ -38,7 +38,7 @@ MODULE_NAMES = {"math", "re", "datetime", "difflib", "Any", "Callable", "Mapping
                 "parsed", "findings", "hits", "finals", "later", "groups", "first", "rest", "group", "final",
                 "message", "suggest", "evidence", "found", "n", "_findings", "_denies", "number", "finding", "os",
                 "sys", "json", "hashlib", "array", "Iterable", "TABLES_FILE", "TABLES_DIGEST", "TABLE_FILES", "memo",
-                "decided", "raw"}
+                "decided", "raw", "facts", "kind", "code", "by_code", "same_code", "remembered"}
 
 
 class GenerationError(Exception):
@@ -72,6 +72,26 @@ class _Symbols:
     rankings: dict[str, ir.Ranking]
     # the columns the rules read of each table read from files, in the order they are packed
     table_columns: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    data_tables: dict[str, ir.DataTable] = dataclasses.field(default_factory=dict)
+    # what the group functions read of the tables for a line's code, read once per code and claim
+    # type (`_code_facts`): (kind, table) -> (name, type, how it is read)
+    facts: dict[tuple[str, str], tuple[str, str, str]] = dataclasses.field(default_factory=dict)
+    by_code: bool = False  # whether the rules read `claim.by_code`, which the driver then sets
+
+    def fact(self, kind: str, table: str) -> str:
+        """The name, in a group function, of what a table holds for the line's code: `row`, the row
+        of a table without dates; `rows`, the rows of a dated one (the line's date picks one);
+        `partners`, the second keys of the code's rows."""
+        key = (kind, table)
+        if key not in self.facts:
+            symbol = self.table(table)
+            name = self.namer.name("fact", f"{kind} {table}")
+            read = {"row": f"{symbol}[kind].row1(code, None)", "rows": f"{symbol}[kind].rows(code)",
+                    "partners": f"{symbol}[kind].partners(code)"}[kind]
+            typed = {"row": "tuple[Any, ...]", "rows": "tuple[tuple[Any, ...], ...]",
+                     "partners": "frozenset[str]"}[kind]
+            self.facts[key] = (name, typed, read)
+        return self.facts[key][0]
 
     def attribute(self, name: str) -> str:
         return self.namer.name("attribute", name, prefix="_ATTR_", upper=True)
@@ -114,6 +134,7 @@ class Emitter:
         # in a group function: the rows its tests look up, fetched once for the line (key -> name)
         self.hoist = hoist
         self.fetches: list[tuple[str, str]] = []
+        self.facts_used = False  # whether a group's tests read the facts of the line's code
         # a rule that reads its own findings: the call that decides another line of it on demand
         self.deciding = deciding or {}
         self.dispatch: dict[type, Callable[[Any], str]] = {
@@ -243,6 +264,14 @@ class Emitter:
             return fetch  # a lookup keyed by a quantified line is made for each line it looks at
         key = _row_of(expr)
         if key not in self.hoist:
+            if len(expr.keys) == 1 and _is_code_of(expr.keys[0], "line"):  # read once for the code
+                self.facts_used = True
+                if not self.symbols.data_tables[expr.table].dated:
+                    self.hoist[key] = self.symbols.fact("row", expr.table)
+                    return self.hoist[key]
+                rows = self.symbols.fact("rows", expr.table)
+                none = self.symbols.no_row(expr.table)
+                fetch = f"{table}[{self.claim}.type].pick({rows}, {on}) if {rows} else {none}"
             self.hoist[key] = self.symbols.namer.name("row", f"{expr.table} row {len(self.hoist) + 1}", prefix="row_")
             self.fetches.append((self.hoist[key], fetch))
         return self.hoist[key]
@@ -279,19 +308,26 @@ class Emitter:
         var, domain, test, _ = self.bound_loop(expr, bind=False)
         return var, domain, test
 
-    def bound_loop(self, expr: ir.Quant, bind: bool = True) -> tuple[str, str, str, list[tuple[str, str]]]:
+    def bound_loop(self, expr: ir.Quant, bind: bool = True) -> tuple[str, str, str, list[tuple[str, str | None]]]:
         """As `loop`; with `bind`, the sets of codes its test reads are named (name, expression), to
-        compute once before the lines (see `_partners`), else each line's test computes them."""
+        compute once before the lines (see `_partners`), else each line's test computes them; a set
+        that is one of the code's facts (expression None) is named already."""
         var = self.symbols.namer.name("variable", expr.var)
         self.variables[expr.var] = var
         outer = self._var(expr.outer)
         conjuncts = _conjuncts(expr.condition)
         same_date = [c for c in conjuncts if isinstance(c, ir.Relation) and c.kind == "date"
                      and c.inner == expr.var and c.outer == expr.outer]
-        domain = f"{self.claim}.by_date[{outer}.date]" if same_date else f"{self.claim}.lines"
-        tests = [self.emit(c) for c in conjuncts if not any(c is s for s in same_date)]
+        same_code = [c for c in conjuncts if _same_code(c, expr.var, expr.outer)][:1]
+        if same_code:  # the lines of the code: fewer than those of a date, as a rule
+            self.symbols.by_code = True
+            domain = f"{self.claim}.by_code[{outer}.code]"
+            tests = [self.emit(c) for c in conjuncts if not any(c is s for s in same_code)]
+        else:
+            domain = f"{self.claim}.by_date[{outer}.date]" if same_date else f"{self.claim}.lines"
+            tests = [self.emit(c) for c in conjuncts if not any(c is s for s in same_date)]
         bound = self._partners(expr)
-        tests[:0] = [f"{var}.code in {name if bind else value}" for name, value in bound]
+        tests[:0] = [f"{var}.code in {name if bind or value is None else value}" for name, value in bound]
         if "other" in expr.scopes:
             tests.insert(0, f"{var} is not {outer}")
         if "earlier" in expr.scopes:
@@ -300,12 +336,13 @@ class Emitter:
             tests.insert(0, f"{var}.number > {outer}.number")
         return var, domain, " and ".join(tests) if tests else "True", bound if bind else []
 
-    def _partners(self, expr: ir.Quant) -> list[tuple[str, str]]:
+    def _partners(self, expr: ir.Quant) -> list[tuple[str, str | None]]:
         """Sets of codes that a quantified line's code must be in, named: where the condition is
         false whenever a lookup `table[KEY, x.code ...]` finds no row, a line whose code is not among
         the table's second keys for KEY (whatever their dates) cannot satisfy it. KEY does not
-        depend on the quantified line, so the set is looked up once, not for each line."""
-        bound: list[tuple[str, str]] = []
+        depend on the quantified line, so the set is looked up once, not for each line; in a group
+        function, where KEY is the line's code, it is one of the code's facts (value None)."""
+        bound: list[tuple[str, str | None]] = []
         for lookup in _strict_lookups(expr.condition):
             if len(lookup.keys) != 2:
                 continue
@@ -313,6 +350,12 @@ class Emitter:
             if (isinstance(second, ir.LineField) and second.var == expr.var and second.field == "code"
                     and not any(isinstance(n, (ir.LineField, ir.LineVar)) and n.var == expr.var
                                 for n in ir.walk(first))):
+                if self.hoist is not None and _is_code_of(first, "line"):
+                    self.facts_used = True
+                    name = self.symbols.fact("partners", lookup.table)
+                    if name not in [n for n, _ in bound]:
+                        bound.append((name, None))
+                    continue
                 table = self.symbols.table(lookup.table)
                 value = f"{table}[{self.claim}.type].partners({self.emit(first)})"
                 if value not in [v for _, v in bound]:
@@ -322,18 +365,66 @@ class Emitter:
 
     def _quant(self, expr: ir.Quant) -> str:
         var, domain, condition, bound = self.bound_loop(expr)
-        lines = "".join(f"for {name} in ({value},) " for name, value in bound) + f"for {var} in {domain}"
+        lines = "".join(f"for {name} in ({value},) " for name, value in bound if value is not None) \
+            + f"for {var} in {domain}"
+        # a code's facts name its partners before the loop: where none of them is among the claim's
+        # codes, no line can pass, and the lines are not looked at (`found`: that no line passes)
+        known = [name for name, value in bound if value is None]
+        if known:
+            self.symbols.by_code = True
+        found = " or ".join(f"{name}.isdisjoint({self.claim}.by_code)" for name in known)
         if expr.kind == "any":
-            return f"any({condition} {lines})"
-        if expr.kind == "no":
-            return f"(not any({condition} {lines}))"
-        if expr.kind == "count":
-            return f"sum(1 {lines} if {condition})"
-        if expr.kind == "sum":
+            value = f"(not ({found}) and any({condition} {lines}))" if found else f"any({condition} {lines})"
+        elif expr.kind == "no":
+            value = f"({found} or not any({condition} {lines}))" if found else f"(not any({condition} {lines}))"
+        elif expr.kind == "count":
+            counted = f"sum(1 {lines} if {condition})"
+            value = f"(0 if {found} else {counted})" if found else counted
+        elif expr.kind == "sum":
             assert expr.value is not None
-            return f"total_of({self.emit(expr.value)} {lines} if {condition})"
-        assert expr.then is not None
-        return f"next(({self.emit(expr.then)} {lines} if {condition}), False)"
+            total = f"total_of({self.emit(expr.value)} {lines} if {condition})"
+            value = f"(0 if {found} else {total})" if found else total
+        else:
+            assert expr.then is not None
+            first = f"next(({self.emit(expr.then)} {lines} if {condition}), False)"
+            value = f"(False if {found} else {first})" if found else first
+        alone = self._alone(expr)
+        if alone is None:
+            return value
+        return f"({alone} if len({self.claim}.by_code[{self._var(expr.outer)}.code]) == 1 else {value})"
+
+    def _alone(self, expr: ir.Quant) -> str | None:
+        """For a quantifier over the lines of the outer line's code, its value when the outer line
+        is the only line of its code (as it is on most claims): its condition read of that line
+        alone, with no loop. None for a quantifier over other lines."""
+        conjuncts = _conjuncts(expr.condition)
+        if not any(_same_code(c, expr.var, expr.outer) for c in conjuncts):
+            return None
+        if expr.kind == "sum" and (expr.value is None or expr.value.type.optional):
+            return None  # an absent value makes the total absent: left to `total_of`
+        if {"other", "earlier", "later"} & set(expr.scopes):
+            return {"any": "False", "no": "True", "count": "0", "sum": "0", "first": "False"}[expr.kind]
+        trivial = [c for c in conjuncts if _same_code(c, expr.var, expr.outer)
+                   or (isinstance(c, ir.Relation) and c.kind == "date" and c.inner == expr.var
+                       and c.outer == expr.outer)]
+        inner = self.variables[expr.var]
+        self.variables[expr.var] = self._var(expr.outer)
+        try:
+            tests = [self.emit(c) for c in conjuncts if not any(c is t for t in trivial)]
+            test = " and ".join(tests) if tests else "True"
+            if expr.kind == "any":
+                return f"({test})"
+            if expr.kind == "no":
+                return f"(not ({test}))"
+            if expr.kind == "count":
+                return f"(1 if {test} else 0)"
+            if expr.kind == "sum":
+                assert expr.value is not None
+                return f"(0 + {self.emit(expr.value)} if {test} else 0)"
+            assert expr.then is not None
+            return f"({self.emit(expr.then)} if {test} else False)"
+        finally:
+            self.variables[expr.var] = inner
 
 
 class EvidenceWriter:
@@ -432,6 +523,18 @@ def _strict_lookups(expr: ir.Expr) -> list[ir.TableLookup]:
         rows = {_row_of(r) for r in right}
         return [r for r in left if _row_of(r) in rows]
     return []
+
+
+def _is_code_of(expr: ir.Expr, var: str) -> bool:
+    """Whether an expression is `VAR.code`."""
+    return isinstance(expr, ir.LineField) and expr.var == var and expr.field == "code"
+
+
+def _same_code(expr: ir.Expr, inner: str, outer: str) -> bool:
+    """Whether a conjunct of a quantifier's condition is `inner.code = outer.code` (either way)."""
+    return (isinstance(expr, ir.Compare) and expr.op == "="
+            and ((_is_code_of(expr.left, inner) and _is_code_of(expr.right, outer))
+                 or (_is_code_of(expr.left, outer) and _is_code_of(expr.right, inner))))
 
 
 def _row_of(lookup: ir.TableLookup) -> tuple[object, ...]:
@@ -587,6 +690,7 @@ class _Group:
     # up once for the line)
     tests: dict[int, str] = dataclasses.field(default_factory=dict)
     fetches: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    facts: _Symbols | None = None  # where the tests read the facts of the line's code, the module's
 
     @property
     def doc(self) -> str:
@@ -599,7 +703,14 @@ class _Group:
     def body(self) -> list[str]:
         """Each rule's test (its guard inline, then its function unless the guard is the whole
         test) and what a hit does: kept for the rules that read it, a finding, or both."""
-        statements = ["    " + wrap_code(f"{name} = {fetch}", 4) for name, fetch in self.fetches]
+        statements = []
+        if self.facts is not None:  # all of the code's facts, though the group may read only some
+            names = [name for name, _, _ in self.facts.facts.values()]
+            statements += ["    facts = _CODE_FACTS[claim.type].get(line.code)", "    if facts is None:",
+                           "        facts = _code_facts(claim.type, line.code)",
+                           "    " + wrap_code(f"{names[0]} = facts[0]" if len(names) == 1
+                                              else f"{', '.join(names)} = facts", 4)]
+        statements += ["    " + wrap_code(f"{name} = {fetch}", 4) for name, fetch in self.fetches]
         for r in self.rules:
             if r.decide is not None:  # a rule that reads itself decides later: here the lines that pass its guard
                 guard = self.tests.get(r.index, r.guard)
@@ -669,19 +780,24 @@ def _read_final(rule_index: int, winners: list[int]) -> str:
 
 
 def _group_guards(rules: list[_RuleCode], symbols: _Symbols,
-                  index: dict[str, int]) -> tuple[dict[int, str], list[tuple[str, str]]]:
+                  index: dict[str, int]) -> tuple[dict[int, str], list[tuple[str, str]], bool]:
     """The tests of a group's rules that read tables, written whole into the group (not as a call of
-    the rule's function) so that each table row the line needs is looked up once for all of them:
-    (test by rule index, the rows to look up first)."""
+    the rule's function) so that each table row the line needs is looked up once for all of them,
+    and what the tables hold for the line's code once for each code (`_code_facts`): (test by rule
+    index, the rows to look up first, whether the tests read the code's facts)."""
     flagged = {ref: f"finals[{index[ref]}]" if ref in index else "()" for r in rules for _, ref in r.params}
     emitter = Emitter(symbols, {"line": "line"}, flagged, hoist={})
     tests = {}
     for r in rules:
         scope, local = r.guard_parts
-        if r.rule.condition is not None and any(isinstance(n, ir.TableLookup) for c in local for n in ir.walk(c)):
-            whole = local if r.decide is not None else _conjuncts(r.rule.condition)  # a rule that reads itself:
-            tests[r.index] = " and ".join([*scope, *(emitter.emit(c) for c in whole)])  # its guard alone
-    return tests, emitter.fetches
+        if r.rule.condition is None:
+            continue
+        if r.decide is not None:  # a rule that reads itself: its guard alone
+            if any(isinstance(n, ir.TableLookup) for c in local for n in ir.walk(c)):
+                tests[r.index] = " and ".join([*scope, *(emitter.emit(c) for c in local)])
+        elif any(isinstance(n, ir.TableLookup) for n in ir.walk(r.rule.condition)):
+            tests[r.index] = " and ".join([*scope, *(emitter.emit(c) for c in _conjuncts(r.rule.condition))])
+    return tests, emitter.fetches, emitter.facts_used
 
 
 def _reads_tables(guard: str | None, rules: list[_RuleCode]) -> bool:
@@ -723,8 +839,8 @@ def _driver(code: list[_RuleCode], pack: ir.Pack, namer: Namer, symbols: _Symbol
         if rules not in keys:
             keys[rules] = namer.name("group", f"lines {stage} {len(groups) + 1}", prefix="_")
             members = [by_index[i] for i in rules]
-            tests, fetches = _group_guards(members, symbols, index)
-            groups.append(_Group(keys[rules], stage, members, tests, fetches))
+            tests, fetches, facts = _group_guards(members, symbols, index)
+            groups.append(_Group(keys[rules], stage, members, tests, fetches, symbols if facts else None))
         return keys[rules]
 
     untargeted = [tuple(i for i in rules if by_index[i].rule.target is None) for rules in stage_rules]
@@ -792,7 +908,8 @@ def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
     with_tables = _uses_tables(pack)
     runtime = runtime_source(with_tables)
     namer = Namer(MODULE_NAMES | _runtime_names(runtime))
-    symbols = _Symbols(namer, {}, [], {r.name: r for r in pack.rankings})
+    symbols = _Symbols(namer, {}, [], {r.name: r for r in pack.rankings},
+                       data_tables={t.name: t for t in pack.data_tables})
     rules_by_id = {r.id: r for r in pack.rules}
     code = [_translate_rule(index, rules_by_id[rule_id], namer, symbols, source_text)
             for index, rule_id in enumerate(plan.order)]
@@ -839,12 +956,22 @@ def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
         sets=sets, attributes=attributes, maps=maps, rankings=rankings, rules=code, targets=targets,
         driver=driver, reporting=[c for c in code if c.rule.reports], with_tables=with_tables, tables=tables,
         suggesting=any(c.rule.reports and c.rule.suggest is not None for c in code),
+        facts=_facts_code(symbols), by_code=symbols.by_code,
     )
     try:
         compile(text, f"{pack.name}.py", "exec")
     except SyntaxError as error:  # pragma: no cover - a generator bug, reported loudly
         raise GenerationError(f"generated module does not compile: {error}") from error
     return {f"{pack.name}.py": text, **files}
+
+
+def _facts_code(symbols: _Symbols) -> dict[str, Any] | None:
+    """What the template writes of the code facts: their type, what each is and how it is read."""
+    if not symbols.facts:
+        return None
+    facts = list(symbols.facts.values())
+    return {"type": f"tuple[{', '.join(typed for _, typed, _ in facts)}]", "names": [name for name, _, _ in facts],
+            "reads": [read for _, _, read in facts]}
 
 
 def _set_literal(codes: ir.CodeSet) -> str:

@@ -113,8 +113,17 @@ class TableRows:
         self._memo[key] = found
         return found
 
-    def _pick(self, rows: tuple[tuple[Any, ...], ...], on: str | None) -> tuple[Any, ...]:
-        """The first row that applies on `on`; the empty row when none does."""
+    def rows(self, first: str) -> tuple[tuple[Any, ...], ...]:
+        """The rows whose first key is `first` (whatever their dates), decoded and remembered: what
+        `pick` chooses from. A module reads them once for each code (its code facts)."""
+        rows = self._memo.get(first)
+        if rows is None:
+            rows = self._load(first, first, None)
+        return rows
+
+    def pick(self, rows: tuple[tuple[Any, ...], ...], on: str | None) -> tuple[Any, ...]:
+        """Of `rows`, the first that applies on `on` (the first of all for a table without dates);
+        the empty row when none does."""
         start, end = self._start, self._end
         if start < 0:
             return rows[0] if rows else self.none
@@ -135,7 +144,7 @@ class TableRows:
             rows = self._load(first, first, None)
         if not rows:
             return self.none
-        return rows[0] if self._start < 0 else self._pick(rows, on)
+        return rows[0] if self._start < 0 else self.pick(rows, on)
 
     def row2(self, first: str | None, second: str | None, on: str | None) -> tuple[Any, ...]:
         """The row of a lookup by both keys, or `none`."""
@@ -147,7 +156,7 @@ class TableRows:
             rows = self._load(key, first, second)
         if not rows:
             return self.none
-        return rows[0] if self._start < 0 else self._pick(rows, on)
+        return rows[0] if self._start < 0 else self.pick(rows, on)
 
     def partners(self, first: str | None) -> frozenset[str]:
         """The second keys of the rows whose first key is `first` (whatever their dates): a line
