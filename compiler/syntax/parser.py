@@ -8,14 +8,20 @@ more about references to it: one mistake, one error.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import os
 import re
+import sys
+import tempfile
 import textwrap
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any, NamedTuple
 
+import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
@@ -51,10 +57,52 @@ _DECL_ID = re.compile(r"[ \t]*(?:(?:rule|exception|documentation)[ \t]+([A-Za-z]
 _CODE_LIKE = re.compile(r"[A-Za-z]?[0-9]{2,6}[A-Za-z]{0,2}")
 
 
+_OPTIONS: dict[str, Any] = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True,
+                            "maybe_placeholders": True, "start": "item"}
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR_PATH.read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                propagate_positions=True, maybe_placeholders=True, start="item")
+    """The LALR parser of the grammar. Building its tables takes about half a second, most of a
+    short command's time, so they are kept between runs (Lark's own cache, a pickle) in the cache
+    folder, under a name that is the digest of the grammar, the options, Lark's version and
+    Python's: a file there is only ever the one its name says. It is written under a temporary
+    name and renamed, so concurrent runs never read half of one; any failure builds the tables."""
+    grammar = GRAMMAR_PATH.read_text(encoding="utf-8")
+    folder = _cache_folder()
+    if folder is None:
+        return Lark(grammar, **_OPTIONS)
+    identity = "\0".join((grammar, repr(sorted(_OPTIONS.items())), lark.__version__, sys.version))
+    final = folder / f"rules-{hashlib.sha256(identity.encode('utf-8')).hexdigest()[:24]}.lark"
+    if final.is_file():
+        return Lark(grammar, cache=str(final), **_OPTIONS)  # a damaged file: Lark builds the tables
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(prefix=".rules-", suffix=".partial", dir=folder)
+        os.close(handle)
+        os.unlink(partial)  # Lark writes it (only when it is absent does Lark build and save)
+    except OSError:
+        return Lark(grammar, **_OPTIONS)
+    parser = Lark(grammar, cache=partial, **_OPTIONS)
+    try:
+        os.replace(partial, final)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(partial)
+    return parser
+
+
+def _cache_folder() -> FilePath | None:
+    """`$RULESC_CACHE_DIR/parser` (else under `$XDG_CACHE_HOME/rulesc` or `~/.cache/rulesc`, as the
+    analyzer's cache), or None when no home folder is known."""
+    explicit = os.environ.get("RULESC_CACHE_DIR")
+    if explicit:
+        return FilePath(explicit) / "parser"
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(FilePath.home() / ".cache")
+    except RuntimeError:
+        return None
+    return FilePath(base) / "rulesc" / "parser"
 
 
 class _SyntaxProblem(Exception):
