@@ -10,6 +10,7 @@ needs to know about it. It also owns the exit codes every command returns.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
 import types
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from compiler.analysis.changes.compare import compare_packs
     from compiler.analysis.changes.impact import impact_of
     from compiler.analysis.changes.model import ChangeReport, Impact
+    from compiler.analysis.conflicts.cache import cache_dir, compiler_digest
     from compiler.analysis.conflicts.render import as_diagnostic
     from compiler.analysis.conflicts.report import Report
     from compiler.backends.document import generate_documents, retired_documents
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
     from compiler.semantics import ir
     from compiler.semantics.resolver import resolve
     from compiler.syntax.loader import Files, load_pack
+    from compiler.syntax.parser import GRAMMAR_PATH
+    from compiler.syntax.reparse import KeptFiles
 
 
 _WHERE = {
@@ -65,6 +69,8 @@ _WHERE = {
     "failure_text": "compiler.examples.report", "run_examples": "compiler.examples.runner",
     "open_input": "compiler.inputs.formats", "InterpreterSource": "compiler.interpreter.engine",
     "resolve": "compiler.semantics.resolver", "load_pack": "compiler.syntax.loader",
+    "KeptFiles": "compiler.syntax.reparse", "cache_dir": "compiler.analysis.conflicts.cache",
+    "compiler_digest": "compiler.analysis.conflicts.cache", "GRAMMAR_PATH": "compiler.syntax.parser",
 }
 _ORIGINAL = {"native_build": "native_files"}
 
@@ -126,6 +132,8 @@ def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = 
     files (by default from disk; the language server reads its editor's buffers)."""
     _need("analyze", "check_examples", "resolve", "load_pack")
 
+    if files is None:
+        files = kept_files()
     out = Collector(tolerate=tolerate)
     plan = None
     try:
@@ -139,6 +147,16 @@ def compile_pack(path: str | Path, sources: Sources, tolerate: frozenset[str] = 
         out.items.append(_too_deep(str(path), "compile"))
     diagnostics = sorted(out.items, key=sort_key)
     return Compiled(str(path), None if out.has_errors else plan, diagnostics)
+
+
+def kept_files() -> Files:
+    """The files on disk, their parsed declarations kept between runs in the cache folder (under
+    `parsed/`), for the compiler and grammar that parsed them: a run after an edit parses only the
+    declarations whose text changed."""
+    _need("KeptFiles", "cache_dir", "compiler_digest", "GRAMMAR_PATH")
+
+    grammar = hashlib.sha256(GRAMMAR_PATH.read_bytes()).hexdigest()
+    return KeptFiles(cache_dir() / "parsed", f"{compiler_digest()}-{grammar}")
 
 
 def compile_all(files: Iterable[str], sources: Sources, tolerate: frozenset[str] = frozenset()) -> list[Compiled]:

@@ -3,17 +3,24 @@
 A file is parsed one declaration (block) at a time (`compiler.syntax.parser`), so a declaration's
 AST depends on its text alone, up to where it starts: a block seen before, at another offset, is
 the AST parsed then with every span moved by the distance. The language server keeps one
-`ParseCache` per file; the command line never uses one.
+`ParseCache` per file; the command line keeps each file's on disk (`KeptFiles`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import Collector, Diagnostic, Label, Span
 from compiler.syntax import ast
-from compiler.syntax.parser import Block, parse_block
+from compiler.syntax.loader import Files
+from compiler.syntax.parser import Block, parse_block, parse_module
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
@@ -89,3 +96,60 @@ class ParseCache:
             self.reused += 1
         self._seen[key] = found
         return found.decl
+
+
+class KeptFiles(Files):
+    """The files on disk, each file's parsed declarations kept between runs of the command line in
+    `folder` (one file per rules file, a pickle of its `ParseCache`), so that a command run after
+    an edit parses only the declarations whose text changed.
+
+    `version` names the compiler that wrote them (its files' digest): a kept parse is read only by
+    the same compiler, whose syntax tree it holds. Files are written under a temporary name and
+    renamed, so concurrent runs never read half of one; a file that cannot be read is parsed again;
+    past `KEEP` files the least recently used go."""
+
+    KEEP = 64
+
+    def __init__(self, folder: Path, version: str) -> None:
+        self.folder = folder
+        self.version = version
+        self.parsed = 0  # declarations parsed (not read back) so far
+
+    def _path(self, key: str) -> Path:
+        name = hashlib.sha256(f"{self.version}\0{Path(key).resolve()}".encode("utf-8", "surrogatepass"))
+        return self.folder / f"{name.hexdigest()[:32]}.parsed"
+
+    def parse(self, key: str, text: str, out: Collector) -> ast.Module:
+        path = self._path(key)
+        cache = ParseCache()
+        try:
+            kept = pickle.loads(path.read_bytes())
+            if isinstance(kept, dict):
+                cache._kept = kept
+            os.utime(path)
+        except Exception:  # absent, cut short or from elsewhere (unpickling raises anything): parse it all
+            pass
+        cache.start()
+        module = parse_module(key, text, out, cache.parse)
+        cache.finish()
+        self.parsed += cache.parsed
+        if cache.parsed:
+            self._store(path, cache._kept)
+        return module
+
+    def _store(self, path: Path, kept: dict[str, _Parsed]) -> None:
+        partial: str | None = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, partial = tempfile.mkstemp(prefix=".", suffix=".partial", dir=self.folder)
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(kept, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(partial, path)
+            partial = None
+            kept_files = sorted(self.folder.glob("*.parsed"), key=lambda p: p.stat().st_mtime)
+            for old in kept_files[:-self.KEEP]:
+                old.unlink()
+        except (OSError, pickle.PicklingError, RecursionError):  # an unwritable cache: parse next time
+            if partial is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(partial)
