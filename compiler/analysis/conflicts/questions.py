@@ -19,7 +19,8 @@ from typing import Any
 import z3
 
 from compiler.analysis.conflicts.encode import Encoder, Variant, exclusions
-from compiler.analysis.conflicts.model import Z3, SymbolicClaim, disj, in_ranges
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, disj, in_ranges, neg
+from compiler.analysis.conflicts.relations import Application, Lemma, Realizer, Relations
 from compiler.analysis.conflicts.report import Entry, Location
 from compiler.analysis.conflicts.shape import Shape, Shapes
 from compiler.analysis.conflicts.universe import Universe, Unsupported, build_universe, is_drug_code
@@ -42,6 +43,8 @@ DEFAULT_BOUND = 4  # lines, for questions that are bounded only
 LARGEST = 6  # the most lines any question uses unless --max-lines says otherwise
 DEFAULT_RLIMIT = 20_000_000
 DECIDING = ("deny", "review")
+#: how many times a question is asked again with facts learned from the tables' rows
+REFINEMENTS = 40
 
 
 class ReplayMismatch(AssertionError):
@@ -133,12 +136,15 @@ def merged(variants: Iterable[Variant]) -> Variant:
     stripped: set[tuple[str, str]] = set()
     unguarded: set[str] = set()
     relaxed: set[tuple[str, int]] = set()
+    unchecked: set[str] = set()
     for v in variants:
         dropped |= v.dropped
         stripped |= v.stripped
         unguarded |= v.unguarded
         relaxed |= v.relaxed
-    return Variant(frozenset(dropped), frozenset(stripped), frozenset(unguarded), frozenset(relaxed))
+        unchecked |= v.unchecked
+    return Variant(frozenset(dropped), frozenset(stripped), frozenset(unguarded), frozenset(relaxed),
+                   frozenset(unchecked))
 
 
 # ---------------------------------------------------------------- locations
@@ -209,6 +215,17 @@ class Analysis:
         self._groups = {rid: self._target_groups(r) for rid, r in self.rules.items()}
         self._deniers: dict[str, tuple[str, ...]] = {}
         self.standing_in_examples: set[str] | None = None  # rules whose suggestion stands in an example
+        # tables read from files, as relations (or why they cannot be: every lookup is then unknown)
+        self.relations: Relations | str | None = None
+        if any(isinstance(e, ir.TableLookup) for r in self.rules.values()
+               for x in (r.condition, r.suggest, r.suggest_if) for e in walk(x)):
+            try:
+                self.relations = Relations(pack, self.universe, self.ctx)
+            except Unsupported as problem:
+                self.relations = str(problem)
+        self.realizer = Realizer(self.relations) if isinstance(self.relations, Relations) else None
+        self.refinements = 0  # questions asked again with facts learned from the rows
+        self._settled: dict[int, dict[str, int]] = {}  # per solver: how many axioms and definitions it has
 
     def deniers(self, rule_id: str) -> tuple[str, ...]:
         """The deny rules that can decide a line billed with a code the rule suggests."""
@@ -229,8 +246,31 @@ class Analysis:
     def encoder(self, size: int, variant: Variant) -> Encoder:
         key = (size, variant)
         if key not in self._encoders:
-            self._encoders[key] = Encoder(self.pack, self.universe, self.claim(size), variant)
+            self._encoders[key] = Encoder(self.pack, self.universe, self.claim(size), variant, self.relations,
+                                          own_findings=True, name=f"e{len(self._encoders)}")
         return self._encoders[key]
+
+    def _settle(self, size: int) -> None:
+        """Assert, in the solver of claims of `size`, the facts of the tables' lookups and the
+        definitions of own-finding decisions made since it last asked (all of them hold whatever
+        the question: facts of the rows, and definitions of fresh variables)."""
+        solver = self._solvers[size]
+        done = self._settled.setdefault(size, {})
+        if isinstance(self.relations, Relations):
+            axioms = self.relations.axioms
+            solver.add(*axioms[done.get("axioms", 0):])
+            done["axioms"] = len(axioms)
+        for (at, _), encoder in self._encoders.items():
+            if at == size and encoder.definitions:
+                name = f"definitions {encoder.name}"
+                solver.add(*encoder.definitions[done.get(name, 0):])
+                done[name] = len(encoder.definitions)
+
+    def _switches(self, variant: Variant) -> list[Z3]:
+        """The table checks the question assumes (all but those the variant takes away)."""
+        if not isinstance(self.relations, Relations):
+            return []
+        return [switch for name, switch in self.relations.switches.items() if name not in variant.unchecked]
 
     def size(self, shape: Shape, anchors: int) -> tuple[int, bool]:
         return claim_size(shape, anchors, self.limit, self.max_lines)
@@ -247,19 +287,115 @@ class Analysis:
         except (z3.Z3Exception, RecursionError) as problem:  # never a traceback: the question is unanswered
             raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
         solver = self._solvers[size]
+        assumed = [formula, *self._switches(variant)]
+        for _ in range(REFINEMENTS):
+            self._settle(size)
+            solver.push()
+            try:
+                solver.add(*assumed)
+                status = solver.check()
+                if status == z3.unknown:
+                    return Answer("unknown", size, complete, reason=solver.reason_unknown())
+                self.lines_used = max(self.lines_used, size)
+                if status == z3.unsat:
+                    self.complete = self.complete and complete
+                    return Answer("unsat", size, complete)
+                model = pleasant_model(solver, symbolic)
+                if self.realizer is None:
+                    return Answer("sat", size, complete, claim_from_model(model, symbolic))
+                realized = self._realize(model, formula, encoder, symbolic)
+            finally:
+                solver.pop()
+            if isinstance(realized, dict):
+                return Answer("sat", size, complete, realized)
+            assert isinstance(self.relations, Relations)
+            if not realized or not any([self.relations.learn(lemma) for lemma in realized]):
+                return Answer("unknown", size, complete, reason="the solver's claim could not be built from the "
+                              "tables' rows, and no fact of the rows rules it out")
+            self.refinements += 1
+        return Answer("unknown", size, complete, reason=f"the claims the solver found could not be built from the "
+                      f"tables' rows after {REFINEMENTS} refinements")
+
+    def _realize(self, model: Any, formula: Z3, encoder: Encoder, symbolic: SymbolicClaim) -> Claim | list[Lemma]:
+        """The model as a claim whose codes are real rows' codes, each lookup the formula reads finding
+        there what the solver chose; else the facts that rule the model out (empty: none found).
+        Where the rows cannot give what the model asks and no fact says why, the solver is asked for
+        a model of the same question whose lookups by two keys find as few rows as it allows (the
+        first model may pair lines that need not be paired), and that one is tried."""
+        assert self.realizer is not None and isinstance(self.relations, Relations)
+        kinds = {v: k for k, v in self.relations.types.items()}
+        claim_type = kinds[int(model.eval(symbolic.header.type, model_completion=True).as_long())]
+        every = self.relations.used(_expanded([formula], encoder.bodies))
+
+        def read(model: Any) -> list[Application]:
+            # a lookup by a field of a line the claim does not have decides nothing (every use of a
+            # slot's fields is guarded by its being a line)
+            gone = {var.get_id() for slot in symbolic.slots if not z3.is_true(model.eval(slot.active))
+                    for var in (slot.code, slot.date, slot.drug)}
+            return [app for app in every if not any(_mentions(term, gone) for term in (*app.keys, app.day)
+                                                    if term is not None)]
+
+        applications = read(model)
+        found = self.realizer.realize(model, self.realizer.needs(model, applications, claim_type), claim_type)
+        if found is None:
+            solver = self._solvers[symbolic.size]
+            kept = 0
+            fewer = [neg(slot.active) for slot in reversed(symbolic.slots[1:])
+                     if z3.is_true(model.eval(slot.active, model_completion=True))]
+            rows = [neg(app.given) for app in applications
+                    if app.form.pair and claim_type in self.relations._types_of(app.form)
+                    and z3.is_true(model.eval(app.given, model_completion=True))]
+            for preference in [*fewer, *rows]:
+                solver.push()
+                solver.add(preference)
+                if solver.check() == z3.sat:
+                    kept += 1
+                else:
+                    solver.pop()
+            if kept:
+                if solver.check() == z3.sat:
+                    model = pleasant_model(solver, symbolic)
+                    applications = read(model)
+                    found = self.realizer.realize(model, self.realizer.needs(model, applications, claim_type),
+                                                  claim_type)
+                for _ in range(kept):
+                    solver.pop()
+        if found is None:
+            found = self._pinned(model, symbolic, read(model), claim_type)
+        if isinstance(found, tuple):
+            model, codes = found
+            return claim_from_model(model, symbolic, codes)
+        if isinstance(found, dict):
+            return claim_from_model(model, symbolic, found)
+        return found or []
+
+    def _pinned(self, model: Any, symbolic: SymbolicClaim, applications: list[Application],
+                claim_type: str) -> tuple[Any, dict[int, str]] | None:
+        """Codes that give what the model chose on other days: each key kept at its id, the lookups
+        by those ids made exactly what the codes' rows give on any day, and the solver asked again
+        for the days (and everything else); a model it gives is realized as it stands, or None."""
+        assert self.realizer is not None and isinstance(self.relations, Relations)
+        needs = self.realizer.needs(model, applications, claim_type)
+        codes = self.realizer.realize(model, needs, claim_type, flexible=True)
+        if not isinstance(codes, dict):
+            return None
+        solver = self._solvers[symbolic.size]
+        pins = []
+        for app in applications:
+            ids = [int(model.eval(k, model_completion=True).as_long()) for k in app.keys]
+            pins += [k == i for k, i in zip(app.keys, ids, strict=True)]
+            if all(i in codes for i in ids) and claim_type in self.relations._types_of(app.form):
+                pins.append(self.relations.exact(app, [codes[i] for i in ids]))
         solver.push()
         try:
-            solver.add(formula)
-            status = solver.check()
-            if status == z3.unknown:
-                return Answer("unknown", size, complete, reason=solver.reason_unknown())
-            self.lines_used = max(self.lines_used, size)
-            if status == z3.unsat:
-                self.complete = self.complete and complete
-                return Answer("unsat", size, complete)
-            return Answer("sat", size, complete, claim_from_model(pleasant_model(solver, symbolic), symbolic))
+            solver.add(*pins)
+            if solver.check() != z3.sat:
+                return None
+            model = pleasant_model(solver, symbolic)
         finally:
             solver.pop()
+        found = self.realizer.realize(model, self.realizer.needs(model, applications, claim_type), claim_type)
+        return (model, found) if isinstance(found, dict) else None
 
     # ------------------------------------------------------------ entries
     def between(self, a: str, b: str) -> list[Declaration]:
@@ -467,6 +603,38 @@ class Analysis:
                     return None
                 found |= {self.universe.group_of[c] for c in codes if c in self.universe.group_of}
         return frozenset(found)
+
+
+def _mentions(term: Z3, variables: set[int]) -> bool:
+    """Whether the term holds one of the variables (by AST id)."""
+    stack = [term]
+    while stack:
+        node = stack.pop()
+        if node.get_id() in variables:
+            return True
+        if z3.is_app(node):
+            stack.extend(node.children())
+    return False
+
+
+def _expanded(formulas: list[Z3], bodies: dict[int, Z3]) -> list[Z3]:
+    """The formulas and the definitions of the own-finding decisions they read, transitively."""
+    out = list(formulas)
+    seen: set[int] = set()
+    stack = list(formulas)
+    while stack:
+        node = stack.pop()
+        ident = node.get_id()
+        if ident in seen:
+            continue
+        seen.add(ident)
+        body = bodies.get(ident)
+        if body is not None:
+            out.append(body)
+            stack.append(body)
+        if z3.is_app(node):
+            stack.extend(node.children())
+    return out
 
 
 def claim_size(shape: Shape, anchors: int, limit: int, max_lines: int | None) -> tuple[int, bool]:

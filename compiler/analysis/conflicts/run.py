@@ -130,7 +130,8 @@ def _declared_pairs(analysis: Analysis, live: set[str]) -> set[tuple[str, str]]:
     for declaration in analysis.declarations:
         if len(declaration.rules) == 2 and set(declaration.rules) <= live:
             x, y = declaration.rules
-            pairs.add((min(x, y), max(x, y)))
+            if x != y:  # (a rule that reads its own findings declares a condition with itself)
+                pairs.add((min(x, y), max(x, y)))
     return pairs
 
 

@@ -68,9 +68,11 @@ class Universe:
     day_hi: int
     capacity: int
     bill_classes: dict[str, str] = field(default_factory=dict)  # bill-type literal -> its class
+    category_1: bool = False  # whether the packs tell CPT category I codes from the others
     _predicates: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
     _sets: dict[tuple[frozenset[str], bool], list[tuple[int, int]]] = field(default_factory=dict)
+    _generic: dict[tuple[bool, ...], Group] = field(default_factory=dict)
 
     # ------------------------------------------------------------ lookups
     def code_id(self, code: str) -> int:
@@ -82,6 +84,24 @@ class Universe:
                 raise Unsupported(f"code {code} cannot be represented")
             return group.lo + position
         return group.lo
+
+    def group_for(self, code: str) -> Group | None:
+        """The group of any code a claim may carry: its own group when the pack names it, else the
+        group of the codes the pack never names that answer the runtime's predicates alike (a code
+        of a table read from files, say); None for a text that is not code-shaped."""
+        index = self.group_of.get(code)
+        if index is not None:
+            return self.groups[index]
+        if not CODE_SHAPE.match(code):
+            return None
+        if not self._generic:
+            for group in self.groups:
+                if group.generic:
+                    self._generic.setdefault(self._kind(group.sample), group)
+        return self._generic.get(self._kind(code))
+
+    def _kind(self, code: str) -> tuple[bool, ...]:
+        return is_cpt(code), self.category_1 and is_cpt_category_1(code), is_hcpcs(code), is_drug_code(code)
 
     def text_id(self, text: str) -> int:
         """The id of a text value the pack names (code-shaped texts are codes)."""
@@ -298,6 +318,19 @@ def _merged_mentions(packs: Sequence[ir.Pack]) -> _Mentions:
     return found
 
 
+def _table_days(packs: Sequence[ir.Pack]) -> list[int]:
+    """The first and last dates the tables read from files give (rows start and end applying
+    there): claims are dated around them too, so that every row can meet a claim."""
+    found: list[str] = []
+    for pack in packs:
+        for table in pack.data_tables:
+            dates = [c.name for c in table.columns if c.type == "date"]
+            for table_file in table.files:
+                for column in dates:
+                    found += [v for v in table_file.data.values[column] if isinstance(v, str)]
+    return [datetime.date.fromisoformat(d).toordinal() for d in (min(found), max(found))] if found else []
+
+
 def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Universe:
     """Partition the codes the packs mention into groups that every construct of every pack treats
     alike (several packs: the versions a change report compares, over one symbolic claim)."""
@@ -369,8 +402,9 @@ def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Univers
         next_id += capacity
     effectives = [datetime.date.fromisoformat(pack.effective).toordinal() for pack in packs]
     effective = effectives[0]
-    days = [*effectives, *(datetime.date.fromisoformat(d).toordinal() for d in found.dates)]
+    days = [*effectives, *(datetime.date.fromisoformat(d).toordinal() for d in found.dates),
+            *_table_days(packs)]
     margin = 2 * capacity + 10
     classes = {text: (text[1:3] if len(text) == 4 else text[0:2]) for text in literals if BILL_TYPE.match(text)}
     return Universe(groups, group_of, literals, families, tuple(sorted(found.modifiers)), effective,
-                    min(days) - margin, max(days) + margin, capacity, classes)
+                    min(days) - margin, max(days) + margin, capacity, classes, category_1)

@@ -190,9 +190,10 @@ FAMILIAR_PLACES = ("11", "22", "21", "19", "12", "23", "49", "31", "32")
 class Renderer:
     """Readable strings for the atoms of one model, consistent across the claim."""
 
-    def __init__(self, universe: Universe) -> None:
+    def __init__(self, universe: Universe, names: dict[int, str] | None = None) -> None:
         self.u = universe
-        self._names: dict[int, str] = {}
+        self._names: dict[int, str] = dict(names or {})  # codes chosen for some ids (real rows' codes)
+        self._taken = set(self._names.values())
         self._used: dict[object, int] = {}  # group or family -> how many names given out
         places = dict.fromkeys([*FAMILIAR_PLACES, *(f"{n:02d}" for n in range(100))])
         self._places = [place for place in places if place not in universe.literals]
@@ -204,6 +205,8 @@ class Renderer:
         group = u.group_at(value)
         if group is not None:
             count = self._used.get(group.index, 0)
+            while group.codes[count] in self._taken:  # a code chosen for another id of the group
+                count += 1
             self._used[group.index] = count + 1
             name = group.codes[count]
         else:
@@ -233,10 +236,11 @@ def stamp(minute: int) -> str:
     return f"{datetime.date.fromordinal(day).isoformat()}T{rest // 60:02d}:{rest % 60:02d}"
 
 
-def claim_from_model(model: Any, symbolic: SymbolicClaim) -> Claim:
-    """The model as a contract claim: every field the model sets, in readable values."""
+def claim_from_model(model: Any, symbolic: SymbolicClaim, codes: dict[int, str] | None = None) -> Claim:
+    """The model as a contract claim: every field the model sets, in readable values; `codes` names
+    the code of some ids (codes of real rows, chosen for a model that looks tables up)."""
     u = symbolic.universe
-    names = Renderer(u)
+    names = Renderer(u, codes)
 
     def get(expr: Any) -> Any:
         return model.eval(expr, model_completion=True)
