@@ -319,6 +319,8 @@ def _narrowings(analysis: Analysis, dead: set[str]) -> None:
                 taken.add(found[0])
                 analysis.entries.append(found[1])
                 continue
+            if _settled_by_total(analysis, rule, label):
+                continue
             where = rule.condition.span if rule.condition is not None else rule.id_span
             analysis.entries.append(Entry(
                 "unneeded-precedence", [rule_id],
@@ -326,6 +328,29 @@ def _narrowings(analysis: Analysis, dead: set[str]) -> None:
                 "(a `not ...`, `not in`, `!=`, `lacks` or `is not given` part), taken away, lets a conflict "
                 "appear that the pack does not already have.", analysis.locate(where),
                 hint="remove the label, or write the exclusion that settles the conflict into the condition"))
+
+
+def _settled_by_total(analysis: Analysis, rule: ir.Rule, label: ir.Resolution) -> bool:
+    """Whether the label settles the rule's mutual denial with itself, as a decision of its total.
+    A rule whose evidence is only the lines a `count(...)` or `sum(...)` adds up (no `any` or
+    `first` in its condition) denies two lines each because of the other only where their total
+    decides both together: every line of it is denied, by design ("the total exceeds the limit:
+    every such line"). Such a denial cannot be narrowed by an exclusion, so the label stands for the
+    total itself: the entry (found by `_mutual`, with its witness) is shown resolved, at the total."""
+    if rule.condition is None or any(isinstance(node, ir.Quant) and node.kind in ("any", "first")
+                                     for node in ir.walk(rule.condition)):
+        return False
+    total = next((node for node in ir.walk(rule.condition)
+                  if isinstance(node, ir.Quant) and node.kind in ("count", "sum")), None)
+    entry = next((e for e in analysis.entries
+                  if e.kind == "mutual-denial" and e.rules == [rule.id] and e.resolved_by is None), None)
+    if total is None or entry is None:
+        return False
+    where = analysis.locate(total.span)
+    entry.resolved_by = {"declaration": "condition", "id": rule.id, "resolves": label.conflict,
+                         "rationale": label.rationale, "location": where.to_json() if where else None}
+    entry.hint = None
+    return True
 
 
 def _shown_by_some(analysis: Analysis, rule_id: str, candidates: list[tuple[int, Declaration]],
