@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 #: part of the cache key: bump it whenever the analysis can answer differently
-ANALYZER_VERSION = "11"
+ANALYZER_VERSION = "12"
 
 
 def solver_enabled() -> bool:

@@ -361,10 +361,9 @@ class Analysis:
                 for _ in range(kept):
                     solver.pop()
         if found is None:
-            found = self._pinned(model, symbolic, read(model), claim_type)
-        if isinstance(found, tuple):
-            model, codes = found
-            return claim_from_model(model, symbolic, codes)
+            pinned = self._pinned(model, symbolic, read(model), claim_type)
+            if pinned is not None:
+                return claim_from_model(pinned[0], symbolic, pinned[1])
         if isinstance(found, dict):
             return claim_from_model(model, symbolic, found)
         return found or []

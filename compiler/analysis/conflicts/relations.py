@@ -432,7 +432,10 @@ class Relations:
         self._applications[index] = application
         self.applications.append(application)
         for term in (given, *columns, *missing):
-            self._terms.setdefault(term.get_id(), application)
+            # a column that is never missing has the constant False: shared by every formula, it
+            # names no lookup
+            if not z3.is_false(term):
+                self._terms.setdefault(term.get_id(), application)
         for key in keys:
             self._key(key)
         self._axiomatize(application)
@@ -585,11 +588,11 @@ class Relations:
         rows = self.files[form.file]
         # the column values rows hold
         for index, column in enumerate(form.columns):
-            found = {v for v in rows.data.values[column]}
+            held: set[Any] = set(rows.data.values[column])
             if self.tables[form.table].column(column).type == "date":
-                found = {_day(v) for v in found}
+                held = {_day(v) for v in held}
             term = app.columns[index]
-            listed = [term == v for v in sorted(v for v in found if v is not None)]
+            listed = [term == v for v in sorted(v for v in held if v is not None)]
             self.axioms.append(z3.Implies(conj(app.given, neg(app.missing[index])), disj(*listed)
                                           if listed else z3.BoolVal(False, self.ctx)))
         for claim_type in self._types_of(form):
@@ -753,9 +756,10 @@ class Relations:
             given = z3.If(applies, z3.BoolVal(True, self.ctx), given)
             columns = [z3.If(applies, z3.IntVal(v if v is not None else 0, self.ctx), old)
                        for v, old in zip(values, columns, strict=True)]
-            missing = [z3.If(applies, z3.BoolVal(v is None, self.ctx), old) for v, old in zip(values, missing, strict=True)]
-        return conj(app.given == given, *[z3.Implies(app.given, conj(a == b, m == n))
-                                          for a, b, m, n in zip(app.columns, columns, app.missing, missing, strict=True)])
+            missing = [z3.If(applies, z3.BoolVal(v is None, self.ctx), old)
+                       for v, old in zip(values, missing, strict=True)]
+        return conj(app.given == given, *[z3.Implies(app.given, conj(a == b, m == n)) for a, b, m, n
+                                          in zip(app.columns, columns, app.missing, missing, strict=True)])
 
     # ------------------------------------------------------------ reading a model
     def used(self, formulas: Iterable[Z3]) -> list[Application]:
@@ -975,11 +979,8 @@ class Realizer:
         steps = [0]
 
         def fits(ident: int) -> bool:
-            for need in pairs:
-                if ident in need.ids and all(i in assigned for i in need.ids):
-                    if not self._fits(need, [assigned[i] for i in need.ids]):
-                        return False
-            return True
+            return all(self._fits(need, [assigned[i] for i in need.ids]) for need in pairs
+                       if ident in need.ids and all(i in assigned for i in need.ids))
 
         def options(ident: int) -> Iterable[str]:
             # where a row must be found with an assigned first key: the partners in that key's rows
