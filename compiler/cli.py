@@ -1,4 +1,4 @@
-"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph and fmt (contract/CONTRACT.md).
+"""The `rulesc` command line: check, analyze, diff, build, test, eval, graph and fmt (docs/COMMANDS.md).
 
 This module only parses arguments into each command's options and calls the command; the work is
 in `compiler.commands`, the stages and exit codes in `compiler.pipeline`.
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("analyze", help="the conflict report: every conflict proved or refuted, with witnesses")
     sub.add_argument("file", metavar="FILE", help="the rules file")
     sub.add_argument("--format", choices=("text", "json", "sarif"), default="text",
-                     help="text for people, json (contract/ANALYSIS.md) or sarif for code hosts")
+                     help="text for people, json (its fields: docs/REPORTS.md) or sarif for code hosts")
     sub.add_argument("--max-lines", type=_counting("lines"), metavar="K",
                      help="bound every question to claims of at most K lines")
     sub.add_argument("--allow-unknown", action="store_true",
@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("old", metavar="OLD", help="the rules file of the previous version")
     sub.add_argument("new", metavar="NEW", help="the rules file of the new version")
     sub.add_argument("--format", choices=("text", "json"), default="text",
-                     help="text for people (a changelog), json (contract/DIFF.md)")
+                     help="text for people (a changelog), or json (its fields: docs/REPORTS.md)")
     sub.add_argument("--check", action="store_true",
                      help="exit 1 when some rule decides differently and the version did not change")
     sub.add_argument("--input", metavar="CLAIMS",
@@ -81,7 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = commands.add_parser("graph", help="the pack's dependency graph as DOT, Mermaid or JSON")
     sub.add_argument("file", metavar="FILE", help="the rules file")
-    sub.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot")
+    sub.add_argument("--format", choices=("dot", "mermaid", "json"), default="dot",
+                     help="dot for Graphviz (default), mermaid for Markdown pages, or json: nodes and edges "
+                          "(docs/REPORTS.md)")
     colour(sub)
 
     sub = commands.add_parser("build", help="generate the Python edit module of each pack")
@@ -107,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
                           "when it has * ? or [ (repeatable)")
     sub.add_argument("--format", choices=TEST_FORMATS, default="text",
                      help="the report: text, junit (XML) or json; diagnostics follow json or text")
+    sub.add_argument("--allow-conflicts", action="store_true",
+                     help="run the examples of a pack whose conflict report has an unresolved error")
     colour(sub)
 
     sub = commands.add_parser("eval", help="evaluate claims")
@@ -130,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="worker processes for the compiled engine (default: the machine's cores; 1: none)")
     sub.add_argument("--native", action="store_true",
                      help="run the module's native build (compiled with mypyc once, then cached)")
+    sub.add_argument("--allow-conflicts", action="store_true",
+                     help="evaluate with a pack whose conflict report has an unresolved error")
     diagnostics(sub)
 
     sub = commands.add_parser("fmt", help="write rules files in the canonical layout")
@@ -196,11 +202,12 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], int], object]:
     if args.command == "test":
         examples = _loaded("examples")
         return examples.run, examples.ExamplesOptions(tuple(args.files), args.verbose, tuple(args.patterns),
-                                                      args.format, Style("text", style.colour))
+                                                      args.format, Style("text", style.colour), args.allow_conflicts)
     return evaluate.run, evaluate.EvalOptions(
         args.file, args.input, args.output, args.engine,
         "ignore" if args.allow_unknown_fields else "error", args.progress, style,
-        args.input_format, args.output_format, args.jobs if args.jobs is not None else cores(), args.native)
+        args.input_format, args.output_format, args.jobs if args.jobs is not None else cores(), args.native,
+        args.allow_conflicts)
 
 
 def cores() -> int:

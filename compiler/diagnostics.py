@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TextIO
 
+from compiler.words import counted
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -390,4 +392,4 @@ def report(diagnostics: Sequence[Diagnostic], sources: Sources, fmt: str, colour
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
     if diagnostics:
-        stream.write(f"{errors} error(s), {warnings} warning(s)\n")
+        stream.write(f"{counted(errors, 'error')}, {counted(warnings, 'warning')}\n")

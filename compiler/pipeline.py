@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from compiler.batch import BadRecord, Tally, cache, run
 from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
+from compiler.batch.engines import load_module as load_module_file
 from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
 
 # The stages' own modules are loaded when a stage first runs (`_stage`), so that a command pays
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from compiler.analysis.changes.compare import compare_packs
     from compiler.analysis.changes.impact import impact_of
     from compiler.analysis.changes.model import ChangeReport, Impact
-    from compiler.analysis.conflicts.report import Report, as_diagnostic
+    from compiler.analysis.conflicts.render import as_diagnostic
+    from compiler.analysis.conflicts.report import Report
     from compiler.backends.document import generate_documents, retired_documents
     from compiler.backends.loading import load_generated, outputs
     from compiler.backends.native import cached_native
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
     from compiler.backends.wheel import Distribution, write_wheel
     from compiler.batch.pairs import PairSource
     from compiler.examples.coverage import check_examples
+    from compiler.examples.report import failure_text
+    from compiler.examples.runner import run_examples
     from compiler.inputs.formats import open_input
     from compiler.interpreter.engine import InterpreterSource
     from compiler.semantics import ir
@@ -51,13 +55,14 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "analyze": "compiler.analysis", "compare_packs": "compiler.analysis.changes.compare",
-    "impact_of": "compiler.analysis.changes.impact", "as_diagnostic": "compiler.analysis.conflicts.report",
+    "impact_of": "compiler.analysis.changes.impact", "as_diagnostic": "compiler.analysis.conflicts.render",
     "generate_documents": "compiler.backends.document",
     "retired_documents": "compiler.backends.document", "load_generated": "compiler.backends.loading",
     "outputs": "compiler.backends.loading", "cached_native": "compiler.backends.native",
     "native_build": "compiler.backends.native", "GenerationError": "compiler.backends.python",
     "Distribution": "compiler.backends.wheel", "write_wheel": "compiler.backends.wheel",
     "PairSource": "compiler.batch.pairs", "check_examples": "compiler.examples.coverage",
+    "failure_text": "compiler.examples.report", "run_examples": "compiler.examples.runner",
     "open_input": "compiler.inputs.formats", "InterpreterSource": "compiler.interpreter.engine",
     "resolve": "compiler.semantics.resolver", "load_pack": "compiler.syntax.loader",
 }
@@ -156,7 +161,7 @@ def generate(plan: ir.Plan, sources: Sources) -> Stage[dict[str, str | bytes]]:
     return _guarded(plan.pack, "generate Python", lambda: outputs(plan, sources))
 
 
-def document(plan: ir.Plan, sources: Sources, analysis: Mapping[str, Any] | None = None, *,
+def document(plan: ir.Plan, sources: Sources, analysis: Report | None = None, *,
              changes: ChangeReport | None = None) -> Stage[dict[str, str]]:
     """The pack's policy documents (Markdown and HTML), showing the analyzer's report when given,
     and what changed since the previous version when `changes` compares it with this one."""
@@ -191,7 +196,8 @@ def engine_source(plan: ir.Plan, sources: Sources, *, interpreter: bool = False,
         return Stage(None, generated.diagnostics)
     name = plan.pack.name
     files = module_of(generated.value, name)
-    stored = cache.store(keep, sources.texts(), files) if keep is not None and not native else None
+    stored = cache.store(keep, sources.texts(), files, digest=plan.pack.digest) if keep is not None and not native \
+        else None
     path = cached_native(files, name) if native else stored or written(files)
     return Stage(ModuleFile(str(path), unknown_fields))
 
@@ -240,8 +246,8 @@ def measure_impact(old: ir.Plan, new: ir.Plan, path: str, input_format: str = "a
 
 
 # ---------------------------------------------------------------- the conflict analyzer
-# Imported when a command asks for it: the solver comes with it, and `rulesc eval` and `rulesc
-# test` never load it.
+# Imported when a command asks for it; the solver comes only with a report that is not in the
+# cache, and `rulesc eval` and `rulesc test` never load it.
 
 
 def analysis_for(plan: ir.Plan, sources: Sources, max_lines: int | None = None) -> Report:
@@ -267,11 +273,33 @@ def refusal(report: Report, allow_unknown: bool) -> str | None:
     return None
 
 
-def document_view(report: Report) -> dict[str, Any]:
-    """The report as the policy document shows it: everything but the time it took."""
-    data = report.to_json()
-    data.pop("seconds", None)
-    return data
+ANALYSIS_OFF = "warning: RULESC_ANALYSIS=off, so the conflict analyzer does not run (only rows are checked)"
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What `rulesc eval` and `rulesc test` make of a pack's cached conflict report (ANALYSIS.md):
+    a refusal (exit 1), or a note to say once on standard error, or neither."""
+
+    refusal: str | None = None
+    note: str | None = None
+
+
+def conflict_gate(name: str, digest: str | None, allow_conflicts: bool) -> Gate:
+    """Never the solver: the verdict cached when the pack's content was last analyzed (`check`,
+    `analyze`, `build`); a pack with an unresolved error is refused unless `allow_conflicts`."""
+    conflicts = importlib.import_module("compiler.analysis.conflicts")  # the report and its cache, no solver
+    if not conflicts.solver_enabled():
+        return Gate(note="warning: RULESC_ANALYSIS=off, so the pack's conflict report is not checked")
+    verdict = conflicts.cached_verdict(digest) if digest is not None else None
+    if verdict is None:
+        return Gate(note=f"{name} has not been analyzed (no conflict report of this content is cached): "
+                         "`rulesc check` or `rulesc analyze` checks its conflicts")
+    if verdict["failed"] and not allow_conflicts:
+        name = str(verdict.get("pack") or name)
+        return Gate(refusal=f"{name} has unresolved conflicts (see `rulesc analyze`); "
+                            "`--allow-conflicts` runs it anyway")
+    return Gate()
 
 
 # ---------------------------------------------------------------- build
@@ -303,14 +331,37 @@ def build_pack(plan: ir.Plan, sources: Sources, allow_unknown: bool = False) -> 
     if changes.value is None and plan.pack.previous is not None:
         return Built(None, tuple(shown))
     files: dict[str, str | bytes] = {}
-    made: Stage[dict[str, str | bytes]] | Stage[dict[str, str]]
-    for made in (generate(plan, sources), document(plan, sources, document_view(analysis), changes=changes.value)):
+    module = generate(plan, sources)
+    if module.diagnostics:
+        shown.append(module.diagnostics)
+    if module.value is None:
+        return Built(None, tuple(shown))
+    failing = failing_examples(plan, sources, module.value)
+    if failing:
+        count = f"{len(failing)} of its examples fail" if len(failing) > 1 else "one of its examples fails"
+        return Built(None, tuple(shown), f"{plan.pack.name}: {count} (as `rulesc test` runs them):\n"
+                                          + "\n".join(failing))
+    files.update(module.value)
+    for made in (document(plan, sources, analysis, changes=changes.value),):
         if made.diagnostics:
             shown.append(made.diagnostics)
         if made.value is None:
             return Built(None, tuple(shown))
         files.update(made.value)
     return Built(files, tuple(shown))
+
+
+def failing_examples(plan: ir.Plan, sources: Sources, files: Mapping[str, str | bytes]) -> tuple[str, ...]:
+    """The pack's examples that fail, run through the interpreter and the module among `files` as
+    `rulesc test` runs them, each as `rulesc test` prints it; () when they all pass."""
+    _need("run_examples", "failure_text")
+
+    module = load_module_file(written(module_of(files, plan.pack.name)))
+    out = []
+    for result in run_examples(plan, module, sources):
+        if not result.passed:
+            out.append("\n".join([f"FAIL {result.name} {result.where()}", *failure_text(result)]))
+    return tuple(out)
 
 
 def previous_changes(plan: ir.Plan, sources: Sources) -> Stage[ChangeReport]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -64,12 +65,28 @@ def test_build_check_follows_both_versions(tmp_path: Path) -> None:
     code, diff, err = run_cli("build", "--check", new, "--out", str(out))
     assert code == 1
     stale = [line for line in err.splitlines() if line.startswith("stale:")]
-    assert stale == [f"stale: {out / name} (run `rulesc build {new}`)" for name in (
+    assert stale == [f"stale: {out / name} (run `rulesc build --out {out} {new}`)" for name in (
         "small-policy/changes.md", "small.html")]
     assert "-**[A-injection-units](rules-main.md#rule-a-injection-units)**: broader" in diff
     assert run_cli("build", new, "--out", str(out))[0] == 0
     section = _section(out)
     assert "No rule decides differently." in section and "2 rules compared: 2 equivalent" in section
+
+
+def test_the_command_check_names_is_the_one_that_brings_the_folder_up_to_date(tmp_path: Path) -> None:
+    """`build --check --out DIR` names `rulesc build --out DIR ...` with the options that matter, quoted
+    for a shell: running it makes the check pass."""
+    folder, out = _copy(tmp_path), tmp_path / "out dir"
+    new = str(folder / "small-1.1.rules")
+    for extra in ((), ("--allow-unknown",)):
+        code, _, err = run_cli("build", "--check", *extra, new, "--out", str(out))
+        assert code == 1
+        (command,) = {line.split("(run `")[1].rstrip("`)") for line in err.splitlines() if "(run `" in line}
+        assert command == shlex.join(["rulesc", "build", "--out", str(out), *extra, new])
+        words = shlex.split(command)
+        assert words[:2] == ["rulesc", "build"] and run_cli(*words[1:])[0] == 0
+        assert run_cli("build", "--check", *extra, new, "--out", str(out))[0] == 0
+        shutil.rmtree(out)
 
 
 def test_a_previous_version_that_does_not_compile_stops_the_build(tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from compiler.analysis.conflicts.report import Report
 from compiler.backends import document
 from compiler.backends.document import build_model, generate_documents, markdown_environment, markdown_pages
 from compiler.backends.pages import PAGE_BUDGET, PAGE_LIMIT
@@ -38,8 +38,8 @@ def _diagrams(text: str) -> list[str]:
     return [t.content for t in markdown_parser().parse(text) if t.type == "fence" and t.info == "mermaid"]
 
 
-def _report() -> dict[str, Any]:
-    return json.loads((FIXTURES / "report-cpcp026.json").read_text(encoding="utf-8"))
+def _report() -> Report:
+    return Report.from_json(json.loads((FIXTURES / "report-cpcp026.json").read_text(encoding="utf-8")))
 
 
 # ---------------------------------------------------------------- the committed documents
@@ -215,7 +215,7 @@ def test_build_owns_the_pages_folder_and_check_reports_stale_missing_and_extra(t
     (out / "cpcp026.md").write_text("the old document again\n", encoding="utf-8")
     code, diff, err = run_cli("build", "--check", "--out", str(out), str(PACK))
     assert code == 1
-    rerun = f"(run `rulesc build {PACK}`)"
+    rerun = f"(run `rulesc build --out {out} {PACK}`)"
     assert [line for line in err.splitlines() if not line.startswith("up to date")] == [
         f"stale: {readme} {rerun}",
         f"missing: {folder / 'examples.md'} {rerun}",

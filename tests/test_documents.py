@@ -26,13 +26,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
+from compiler.analysis.conflicts.report import Report, ReportError
 from compiler.analysis.depgraph import node_id, pack_graph
 from compiler.backends.document import build_model, generate_documents
 from compiler.backends.english import English
 from compiler.backends.graph import mermaid_label, to_mermaid
 from compiler.backends.layout import layout
 from compiler.backends.markup import Anchors, Ref, html_phrase, md_fence, md_phrase, md_text, plain
-from compiler.backends.report import ReportError, parse_report
 from compiler.examples.worked import evaluate_examples
 from compiler.semantics import ir
 from tests.conftest import PACK, ROOT, examples
@@ -85,7 +85,8 @@ def golden_pages(pages: dict[str, str]) -> str:
 
 def document_pages(path: Path, analysis: dict[str, Any] | None = None) -> tuple[ir.Pack, dict[str, str], str]:
     pack, sources = compile_ok(path)
-    docs = generate_documents(pack, sources.text(pack.path) or "", analysis=analysis)
+    report = Report.from_json(analysis) if analysis is not None else None
+    docs = generate_documents(pack, sources.text(pack.path) or "", analysis=report)
     return pack, markdown_pages(docs, pack.name), docs[f"{pack.name}.html"]
 
 
@@ -519,7 +520,7 @@ def test_cards_say_also_on_only_with_something_after_it() -> None:
     report = _test_report()
     report["conflicts"] += [dict(report["conflicts"][0], witness=dict(report["conflicts"][0]["witness"], id=f"W{n}"))
                             for n in range(2, 9)]  # eight witnesses of P02 and P15
-    model = build_model(pack, sources.text(pack.path) or "", report)
+    model = build_model(pack, sources.text(pack.path) or "", Report.from_json(report))
     cards = {card.id: card for section in model.sections for card in section.cards}
     said = {rule: plain(card.more_examples) for rule, card in cards.items() if card.more_examples is not None}
     assert said["P02-hydration-not-concurrent"] == (
@@ -889,7 +890,7 @@ def test_a_report_of_another_shape_is_refused(change: Any, message: str) -> None
     report = _test_report()
     change(report)
     with pytest.raises(ReportError, match=re.escape(message)):
-        parse_report(report)
+        Report.from_json(report)
 
 
 # ---------------------------------------------------------------- in a real browser

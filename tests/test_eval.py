@@ -42,7 +42,7 @@ def evaluate(text: str, tmp_path: Path, *options: str) -> tuple[int, list[dict[s
 def test_a_claim_an_array_and_json_lines(tmp_path: Path) -> None:
     code, (result,), err = evaluate(json.dumps(GOOD_CLAIM), tmp_path)
     assert code == 0 and result["id"] == "A" and result["findings"][0]["suggest"] == "99211"
-    assert err == "1 claims, 1 with findings, 0 errors\n"
+    assert err == "1 claim, 1 with findings, 0 errors\n"
     code, results, _ = evaluate(json.dumps([GOOD_CLAIM, {**GOOD_CLAIM, "id": "B"}]), tmp_path)
     assert code == 0 and [r["id"] for r in results] == ["A", "B"]
     code, results, _ = evaluate("\n".join(json.dumps({**GOOD_CLAIM, "id": i}) for i in "XYZ"), tmp_path)
@@ -57,8 +57,8 @@ def test_a_bad_record_is_reported_in_place_and_the_batch_goes_on(tmp_path: Path)
         assert code == 1 and err == "5 claims, 2 with findings, 3 errors\n"
         assert [r["id"] for r in results] == ["A", None, "C", "N", "D"]
         assert "findings" in results[0] and "findings" in results[4]
-        assert results[1]["error"] == ("line 2, column 2: not valid JSON: expecting property name enclosed in "
-                                       "double quotes")
+        assert results[1]["error"] == ("line 2, column 1: not valid JSON at column 2: expecting property name "
+                                       "enclosed in double quotes")
         assert results[2]["error"] == "lines: expected 1 to 999 lines, got 0"
         assert results[3]["error"].startswith("type:")
 
@@ -68,11 +68,11 @@ def test_a_broken_element_of_a_pretty_printed_array_loses_nothing(tmp_path: Path
     text = json.dumps(claims, indent=2)
     broken = text.replace('"id": "C2",', '"id": "C2",,', 1)
     code, results, err = evaluate(broken, tmp_path)
-    assert code == 1 and err == "5 claims, 4 with findings, 1 errors\n"
+    assert code == 1 and err == "5 claims, 4 with findings, 1 error\n"
     assert [r["id"] for r in results] == ["C0", "C1", None, "C3", "C4"]
     line = broken.splitlines().index('    "id": "C2",,') + 1
-    assert results[2]["error"] == f"line {line}, column 16: not valid JSON: expecting property name enclosed in " \
-                                  "double quotes"
+    assert results[2]["error"] == f"line {line - 1}, column 3: not valid JSON at line {line}, column 16: expecting " \
+                                  "property name enclosed in double quotes"
 
 
 def test_pretty_printed_objects_back_to_back(tmp_path: Path) -> None:
@@ -111,7 +111,7 @@ def test_from_standard_input_to_a_file(tmp_path: Path) -> None:
     code, out, err = run_cli("eval", str(PACK), "--input", "-", "--output", str(out_path),
                              stdin=json.dumps(GOOD_CLAIM))
     assert code == 0 and out == "" and json.loads(out_path.read_text(encoding="utf-8"))["id"] == "A"
-    assert err == "1 claims, 1 with findings, 0 errors\n"
+    assert err == "1 claim, 1 with findings, 0 errors\n"
 
 
 _GARBAGE = st.text(st.sampled_from('{}":,abc 01\t\\'), min_size=1, max_size=12).filter(
@@ -237,9 +237,9 @@ def test_standard_input_as_bytes_with_a_byte_order_mark_and_a_byte_that_is_not_u
     done = subprocess.run(_rulesc("eval", str(PACK), "--input", "-"), input=data, capture_output=True,
                           cwd=ROOT, timeout=60)
     results = [json.loads(line) for line in done.stdout.decode().splitlines()]
-    assert done.returncode == 1 and done.stderr == b"3 claims, 2 with findings, 1 errors\n"
+    assert done.returncode == 1 and done.stderr == b"3 claims, 2 with findings, 1 error\n"
     assert [r["id"] for r in results] == ["A", None, "A"]
-    assert results[1]["error"] == "line 2, column 9: not UTF-8 text (byte 0xFF)"
+    assert results[1]["error"] == "line 2, column 1: not UTF-8 text at column 9 (byte 0xFF)"
 
 
 @pytest.mark.slow

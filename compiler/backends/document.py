@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
@@ -20,6 +20,7 @@ import networkx as nx
 
 from compiler import codes as code_shapes
 from compiler.analysis.changes.model import ChangeReport
+from compiler.analysis.conflicts.report import Entry, Location, Report, document_order
 from compiler.analysis.depgraph import declared_rows, node_id, pack_graph, row_key, subexpressions
 from compiler.backends import tabledoc
 from compiler.backends.changes import ChangesView, changes_view
@@ -52,7 +53,6 @@ from compiler.backends.pages import (
     lay_out,
     page_filters,
 )
-from compiler.backends.report import Entry, Report, parse_report
 from compiler.backends.tabledoc import DataTableView
 from compiler.examples.worked import WorkedExample, evaluate_examples, examples_for
 from compiler.runtime.claims import Finding
@@ -122,6 +122,7 @@ class EntryView:
     rationale: str | None
     location: str | None
     witness: ExampleView | None
+    change: str | None = None  # a resolved entry: what its resolution changed on the witness
 
 
 @dataclass(frozen=True)
@@ -252,12 +253,22 @@ class Model:
     data_tables: tuple[DataTableView, ...] = ()
 
 
+def _place(where: Location | None) -> str | None:
+    """`file:line:column`, the file by its name only (the report's paths depend on where it ran)."""
+    if where is None:
+        return None
+    return f"{PurePosixPath(where.file.replace(chr(92), '/')).name}:{where.line}:{where.column}"
+
+
 class _Builder:
     def __init__(self, pack: ir.Pack, source_text: str, report: Report | None,
                  examples: Sequence[WorkedExample], changes: ChangeReport | None = None) -> None:
         self.pack = pack
         self.source_text = source_text
         self.report = report
+        # the report's entries in the documents' order, each numbered (its anchor, its witness's name)
+        self.entries = document_order(report) if report is not None else []
+        self.number = {id(e): n for n, e in enumerate(self.entries)}
         self.changes = changes
         self.examples = list(examples)
         self.anchors = Anchors()
@@ -347,7 +358,7 @@ class _Builder:
 
     def example_view(self, example: WorkedExample, entry: Entry | None = None) -> ExampleView:
         if example.source == "witness" and entry is not None:
-            anchor = f"{self.anchors.get('entry', str(entry.index))}-witness"
+            anchor = f"{self.anchors.get('entry', str(self.number[id(entry)]))}-witness"
             at = f", line {entry.line}" if entry.line is not None else ""
             title: Phrase = (f"Witness of {entry.kind}{at}",)
         else:
@@ -359,14 +370,15 @@ class _Builder:
                         for d in example.decided)
         return ExampleView(anchor, title, example.note,
                            self.claim_table(example.claim, example.findings, example.error),
-                           tuple(_expectation(e) for e in example.expected), decided)
+                           tuple(_expectation(e, example.ignore_info) for e in example.expected), decided)
 
     # ------------------------------------------------------------ the analyzer's entries
 
     def entry_view(self, entry: Entry) -> EntryView:
         witness = None
-        if entry.has_witness:
-            found = next((e for e in self.examples if e.source == "witness" and e.name == str(entry.index)), None)
+        number = self.number[id(entry)]
+        if entry.witness is not None:
+            found = next((e for e in self.examples if e.source == "witness" and e.name == str(number)), None)
             if found is not None:
                 witness = self.example_view(found, entry)
         resolution = None
@@ -376,9 +388,10 @@ class _Builder:
             label = f" (resolves {by.resolves})" if by.resolves else ""
             resolution = phrase(f"resolved by the {by.declaration} ", _id_phrase(self, by.id), label)
             rationale = by.rationale
-        return EntryView(self.anchors.get("entry", str(entry.index)), entry.kind, entry.severity,
+        return EntryView(self.anchors.get("entry", str(number)), entry.kind, entry.severity,
                          entry.resolved_by is not None, join([_id_phrase(self, r) for r in entry.rules]),
-                         entry.message, entry.hint, resolution, rationale, entry.location, witness)
+                         entry.message, entry.hint, resolution, rationale, _place(entry.location), witness,
+                         entry.change)
 
     # ------------------------------------------------------------ cards
 
@@ -386,7 +399,8 @@ class _Builder:
         facts = self.card_facts(rule)
         status = None
         if self.report is not None:
-            status = tuple(self.entry_view(e) for e in self.report.for_rule(rule.id))
+            named = {id(e) for e in self.report.for_rule(rule.id)}
+            status = tuple(self.entry_view(e) for e in self.entries if id(e) in named)
         mine = examples_for(rule.id, self.examples)
         shown = mine[:EXAMPLES_PER_CARD]
         shown_examples = tuple(self.example_view(e, self._entry_of(e)) for e in shown)
@@ -419,7 +433,7 @@ class _Builder:
     def _entry_of(self, example: WorkedExample) -> Entry | None:
         if example.source != "witness" or self.report is None:
             return None
-        return next((e for e in self.report.entries if str(e.index) == example.name), None)
+        return next((e for e in self.entries if str(self.number[id(e)]) == example.name), None)
 
     def card_facts(self, rule: ir.Rule) -> tuple[Fact, ...]:
         facts = []
@@ -509,10 +523,10 @@ class _Builder:
     def _resolution_entries(self, label: str) -> Phrase | None:
         if self.report is None:
             return None
-        found = [e for e in self.report.entries if e.resolved_by is not None and e.resolved_by.resolves == label]
+        found = [e for e in self.entries if e.resolved_by is not None and e.resolved_by.resolves == label]
         if not found:
             return ("no entry of the analyzer's report names it",)
-        return join([(Ref(f"{e.kind} of {', '.join(e.rules)}", self.anchors.get("entry", str(e.index))),)
+        return join([(Ref(f"{e.kind} of {', '.join(e.rules)}", self.anchors.get("entry", str(self.number[id(e)]))),)
                      for e in found])
 
     # ------------------------------------------------------------ indexes
@@ -637,7 +651,7 @@ class _Builder:
         code_sets, value_sets, maps, rankings = self.data_views()
         sections = self.section_views()
         documentation = tuple(c for s in sections for c in s.cards if c.kind == "documentation")
-        entries = tuple(self.entry_view(e) for e in self.report.entries) if self.report is not None else ()
+        entries = tuple(self.entry_view(e) for e in self.entries)
         examples = tuple(self.example_view(e) for e in self.examples if e.source == "example")
         changes = changes_view(self.changes, self.anchors, self.rule_ref) if self.changes is not None else None
         return Model(
@@ -709,14 +723,14 @@ class _Builder:
         if self.report is None:
             return ()
         report = self.report
-        counts = dict(report.summary)
-        ordered = [k for k in SUMMARY_ORDER if k in counts] + [k for k in counts if k not in SUMMARY_ORDER]
+        counts = report.summary()
+        ordered = [k for k in SUMMARY_ORDER if k in counts] + sorted(k for k in counts if k not in SUMMARY_ORDER)
         facts = [Fact(k.capitalize(), (str(counts[k]),)) for k in ordered]
-        if report.bound_lines is not None:
+        if report.lines:
             complete = " (complete: holds for claims of any size)" if report.complete else " (bounded)"
-            facts.append(Fact("Claim size searched", (f"up to {report.bound_lines} lines{complete}",)))
+            facts.append(Fact("Claim size searched", (f"up to {report.lines} lines{complete}",)))
         if report.errors:
-            facts.append(Fact("Pack errors", (str(report.errors),)))
+            facts.append(Fact("Pack errors", (str(len(report.errors)),)))
         return tuple(facts)
 
     def toc(self, sections: Sequence[SectionView]) -> tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]:
@@ -850,9 +864,9 @@ def _cell(value: object) -> str:
     return value_text(value)
 
 
-def _expectation(expected: ir.Expected) -> str:
-    if expected.kind == "nothing":
-        return "expects no deny or review finding"
+def _expectation(expected: ir.Expected, ignore_info: bool = False) -> str:
+    if expected.kind == "nothing":  # as `rulesc test` compares it (docs/LANGUAGE.md, "expect nothing")
+        return "expects no finding but info ones, which it ignores" if ignore_info else "expects no finding"
     if expected.kind == "nosuggest":
         return f"expects no suggestion on line {expected.line}"
     if expected.kind == "error":
@@ -1026,20 +1040,19 @@ def html_environment() -> jinja2.Environment:
     return _common(env)
 
 
-def build_model(pack: ir.Pack, source_text: str, analysis: Mapping[str, Any] | None = None,
+def build_model(pack: ir.Pack, source_text: str, analysis: Report | None = None,
                 examples: Sequence[WorkedExample] | None = None, changes: ChangeReport | None = None) -> Model:
-    report = parse_report(analysis) if analysis is not None else None
     worked = list(examples) if examples is not None else evaluate_examples(pack, analysis)
-    return _Builder(pack, source_text, report, worked, changes).build()
+    return _Builder(pack, source_text, analysis, worked, changes).build()
 
 
-def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Mapping[str, Any] | None = None,
+def generate_documents(pack: ir.Pack, source_text: str, *, analysis: Report | None = None,
                        examples: Sequence[WorkedExample] | None = None,
                        changes: ChangeReport | None = None) -> dict[str, str]:
     """The pack's policy documents, by path relative to the output folder: the HTML page
     `<pack>.html` and the Markdown pages `<pack>-policy/README.md` (the entry page), ...
 
-    `analysis` is the analyzer's JSON report (contract/ANALYSIS.md), shown when given; `examples`
+    `analysis` is the analyzer's report (contract/ANALYSIS.md), shown when given; `examples`
     are the evaluated examples and witnesses (`evaluate_examples`), evaluated here when omitted;
     `changes` compares the pack's previous version with this one (contract/DIFF.md) and adds the
     section "Changes since VERSION" when given.

@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from compiler.inputs.extras import MissingExtra, need
+
 CACHE_ENV = "RULESC_CACHE"
 """Where `rulesc eval --native` keeps its builds; default $XDG_CACHE_HOME/rulesc or ~/.cache/rulesc."""
 
@@ -43,6 +45,10 @@ def compile_native(files: Mapping[str, str | bytes], name: str, out_dir: Path) -
     The build runs in a temporary folder (mypyc writes its C files and a build/ folder beside the
     source), and only the finished extension is copied out, under a temporary name first so that
     a reader never sees half a file."""
+    try:
+        need("native", "a native build")
+    except MissingExtra as error:
+        raise NativeBuildError(f"{error} (and a C compiler)") from None
     with tempfile.TemporaryDirectory(prefix="rulesc-native-") as tmp:
         folder = Path(tmp)
         for file, content in files.items():

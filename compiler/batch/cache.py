@@ -81,16 +81,29 @@ def lookup(path: str, options: str = "") -> Path | None:
     return module if module.is_file() else None
 
 
-def store(path: str, read: Mapping[str, str], files: Mapping[str, str | bytes], options: str = "") -> Path | None:
+def pack_digest(module: Path) -> str | None:
+    """The content digest of the pack whose module `lookup` returned (what the conflict report of
+    the same content is cached by), or None when the entry does not record it."""
+    try:
+        digest = json.loads((module.parent / "entry.json").read_text(encoding="utf-8")).get("digest")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return digest if isinstance(digest, str) else None
+
+
+def store(path: str, read: Mapping[str, str], files: Mapping[str, str | bytes], options: str = "",
+          digest: str | None = None) -> Path | None:
     """Keep a pack's module (`files`: the module's text first, then its data file's bytes, by
-    name), with the texts of the files the pack read (`read`, by path: its tables' files too); the
-    module's stored path, or None when the cache cannot be written (the run goes on without it)."""
+    name), with the texts of the files the pack read (`read`, by path: its tables' files too) and
+    the pack's content digest; the module's stored path, or None when the cache cannot be written
+    (the run goes on without it)."""
     key = _key(path, options)
     if key is None:
         return None
     target = cache_root() / "modules" / key
     module_name = next(iter(files))
-    entry = {"module": module_name, "files": {name: _text_digest(text) for name, text in read.items()}}
+    entry = {"module": module_name, "files": {name: _text_digest(text) for name, text in read.items()},
+             "digest": digest}
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=target.parent))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.inputs.records import Record
+from compiler.words import counted
 
 Evaluate = Callable[[object], Sequence[Any]]
 Result = dict[str, Any]
@@ -27,7 +28,7 @@ class Summary:
     errors: int = 0
 
     def __str__(self) -> str:
-        return f"{self.claims} claims, {self.with_findings} with findings, {self.errors} errors"
+        return f"{counted(self.claims, 'claim')}, {self.with_findings} with findings, {counted(self.errors, 'error')}"
 
     def add(self, result: Result) -> None:
         self.claims += 1

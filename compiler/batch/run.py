@@ -13,7 +13,7 @@ from compiler.batch.results import Result, Summary, result_of
 from compiler.batch.sinks import Sink
 from compiler.inputs.formats import Input
 from compiler.inputs.jsonstream import Lines
-from compiler.inputs.lines import BOM, read_lines
+from compiler.inputs.lines import BOM, holds_a_value, read_lines
 from compiler.inputs.records import Position, Record
 from compiler.inputs.x12parts import Part
 
@@ -192,40 +192,45 @@ class _Run:
         with Pool(self.source, self.jobs) as pool:
             self._lines_in(pool, source, first)
 
-    def _lines_here(self, source: Input, batch: list[str], number: int) -> None:
-        """The lines way in this process: what a worker does, batch after batch."""
+    def _lines_here(self, source: Input, batch: list[str], number: int, follows: bool = False) -> None:
+        """The lines way in this process: what a worker does, batch after batch (`follows`: a value
+        came before line `number`)."""
         assert source.lines is not None
         while batch:
-            records, stopped = read_lines(source.format, batch, number, self.summary.claims)
+            records, stopped = read_lines(source.format, batch, number, self.summary.claims, follows)
             self._here(records)
             if stopped >= 0:
                 replay = _Replay(["\n" * (number + stopped - 1), *batch[stopped:]], source.lines)
-                self._here(source.records(replay))
+                self._here(source.records(replay, follows or holds_a_value(batch[:stopped])))
                 return
+            follows = follows or holds_a_value(batch)
             number += len(batch)
             batch = _read_lines(source.lines, self.batch)
 
     def _lines_in(self, pool: Pool, source: Input, first: list[str]) -> None:
         assert source.lines is not None
         batch, number = first, 1
+        follows = False  # whether a value came before the batch to send
         while batch or pool.pending:
             if batch and not pool.full:
-                pool.submit(b"L", (source.format, batch, number), (number, batch))
+                pool.submit(b"L", (source.format, batch, number, follows), (number, batch, follows))
+                follows = follows or holds_a_value(batch)
                 number += len(batch)
                 batch = _read_lines(source.lines, self.batch)
                 continue
             try:
-                (start, lines), (records, results, texts, stopped) = pool.next()
+                (start, lines, before), (records, results, texts, stopped) = pool.next()
             except WorkerError as error:
                 self._warn(error)
                 kept = list(pool.drain())
-                self._lines_here(source, [line for _, more in kept for line in more] + batch, kept[0][0])
+                self._lines_here(source, [line for _, more, _ in kept for line in more] + batch, kept[0][0],
+                                 kept[0][2])
                 return
             self._placed(records, results, texts)
             self.on_progress(self.summary.claims)
             if stopped >= 0:  # the batches in flight start past the line that stopped: read again
                 later = pool.skip()
-                rest = [*lines[stopped:], *(line for _, more in later for line in more), *batch]
+                rest = [*lines[stopped:], *(line for _, more, _ in later for line in more), *batch]
                 replay = _Replay(["\n" * (start + stopped - 1), *rest], source.lines)
-                self._records_in(pool, source.records(replay))
+                self._records_in(pool, source.records(replay, before or holds_a_value(lines[:stopped])))
                 return

@@ -1,11 +1,12 @@
 """A worker process of `compiler.batch.pool`: `python -m compiler.batch.worker`.
 
 It reads frames on standard input until it closes: first `S`, its engine source (pickled), then
-batches: `L` (lines of a format to parse, from a line number), `P` (an X12 transaction set to
-parse, cut out of its file) and `R` (records already read). Each batch is answered with `T`:
-where its records are (a line and a column, or the record without its value), their results and
-result lines, and the index of the line where a lines batch stopped (-1: none); or with `E` and
-the error's text when the engine itself failed, which the other process raises.
+batches: `L` (lines of a format to parse, from a line number, and whether a value came before
+them), `P` (an X12 transaction set to parse, cut out of its file) and `R` (records already read).
+Each batch is answered with `T`: where its records are (a line and a column, or the record
+without its value), their results and result lines, and the index of the line where a lines batch
+stopped (-1: none); or with `E` and the error's text when the engine itself failed, which the
+other process raises.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def evaluate(records: list[Record], engine: Engine, keep: bool) -> tuple[list[Pl
 
 def answer(kind: bytes, body: bytes, engine: Engine) -> tuple[Any, ...]:
     if kind == b"L":
-        input_format, lines, first = pickle.loads(body)
-        records, stopped = read_lines(input_format, lines, first)
+        input_format, lines, first, follows = pickle.loads(body)
+        records, stopped = read_lines(input_format, lines, first, follows=follows)
         return (*evaluate(records, engine, True), stopped)
     if kind == b"P":  # the X12 reader needs the x12 extra, which X12 input has
         _, text, first, segments = pickle.loads(body)

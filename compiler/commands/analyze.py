@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from compiler.analysis.conflicts import render_sarif, render_text
+from compiler.analysis.conflicts import render_sarif, render_text, solver_enabled
 from compiler.commands.common import Style, show
 from compiler.diagnostics import Severity, Sources, to_json
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, analysis_for, compile_all, exit_code
+from compiler.diagnostics import render_text as render_diagnostic
+from compiler.pipeline import ANALYSIS_OFF, EXIT_ERRORS, EXIT_OK, analysis_for, compile_all, exit_code
 from compiler.version import version
 
 
@@ -26,6 +27,8 @@ class AnalyzeOptions:
 
 
 def run(options: AnalyzeOptions) -> int:
+    if not solver_enabled():
+        sys.stderr.write(f"rulesc analyze: {ANALYSIS_OFF}\n")
     sources = Sources()
     (compiled,) = compile_all((options.file,), sources)
     if compiled.plan is None:
@@ -43,7 +46,9 @@ def run(options: AnalyzeOptions) -> int:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
     elif options.format == "sarif":
         sys.stdout.write(json.dumps(render_sarif(report, version()), indent=2, ensure_ascii=False) + "\n")
-    else:
-        show([d for d in compiled.diagnostics if d.severity is Severity.WARNING], sources, options.style)
-        sys.stdout.write(render_text(report, sources))
+    else:  # the pack's own warnings first, without a count: the report's summary comes last, alone
+        warnings = [d for d in compiled.diagnostics if d.severity is Severity.WARNING]
+        for warning in warnings:
+            sys.stderr.write(render_diagnostic(warning, sources, options.style.colour) + "\n\n")
+        sys.stdout.write(render_text(report, sources, len(warnings)))
     return EXIT_ERRORS if report.failed else EXIT_OK

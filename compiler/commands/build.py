@@ -17,6 +17,7 @@ native. Neither is part of `--check`, which is about the committed pure files.
 from __future__ import annotations
 
 import difflib
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pathlib import Path
 from compiler.backends.native import NativeBuildError
 from compiler.backends.wheel import WheelError
 from compiler.commands.common import Packs, Style, compile_or_report, show
+from compiler.inputs.extras import MissingExtra, need
 from compiler.pipeline import (
     EXIT_ERRORS,
     EXIT_OK,
@@ -62,6 +64,12 @@ def run(options: BuildOptions) -> int:
     if options.check and (options.native or options.wheel is not None):
         sys.stderr.write("rulesc build: --check compares the pure modules; it takes neither --native nor --wheel\n")
         return EXIT_USAGE
+    if options.native:
+        try:  # before compiling, and whatever the build cache holds: the build would need it
+            need("native", "a native build")
+        except MissingExtra as error:
+            sys.stderr.write(f"rulesc build: {error} (and a C compiler)\n")
+            return EXIT_USAGE
     compiled = compile_or_report(options.files, options.style)
     if isinstance(compiled, int):
         return compiled
@@ -82,7 +90,7 @@ def run(options: BuildOptions) -> int:
         return EXIT_USAGE
     retired = retired_outputs(compiled.packs)
     if options.check:
-        return _check(out_dir, files, options.files, retired)
+        return _check(out_dir, files, rebuild_command(options), retired)
     return _write(out_dir, files, retired)
 
 
@@ -143,11 +151,22 @@ def stale_diff(path: Path, current: str | None, wanted: str, limit: int = DIFF_L
         yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
 
 
-def _check(out_dir: Path, files: dict[str, str | bytes], sources: tuple[str, ...], retired: list[str]) -> int:
+def rebuild_command(options: BuildOptions) -> str:
+    """The command that writes what `build --check` with these options compares: the same packs,
+    output folder and acceptance of questions the analyzer could not decide."""
+    words = ["rulesc", "build"]
+    if options.out != BuildOptions.out:
+        words += ["--out", options.out]
+    if options.allow_unknown:
+        words.append("--allow-unknown")
+    return shlex.join([*words, *options.files])
+
+
+def _check(out_dir: Path, files: dict[str, str | bytes], command: str, retired: list[str]) -> int:
     """Stale and missing files with a diff each (a line for a data file), and extra files (left
     over from an earlier build); fails when there is any."""
     found = compare_folder(out_dir, files, retired)
-    rerun = f"(run `rulesc build {' '.join(sources)}`)"
+    rerun = f"(run `{command}`)"
     for name in sorted(found.stale + found.missing):
         path = out_dir / name
         wanted = files[name]

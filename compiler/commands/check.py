@@ -6,10 +6,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
+from compiler.analysis.conflicts import solver_enabled
 from compiler.analysis.quotes import check_quotes
 from compiler.commands.common import Style
 from compiler.diagnostics import Sources, report
-from compiler.pipeline import analysis_for, as_diagnostics, compile_all, exit_code
+from compiler.pipeline import ANALYSIS_OFF, analysis_for, as_diagnostics, compile_all, exit_code
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class CheckOptions:
 
 
 def run(options: CheckOptions) -> int:
+    if not solver_enabled():
+        sys.stderr.write(f"rulesc check: {ANALYSIS_OFF}\n")
     sources = Sources()
     results = compile_all(options.files, sources)
     diagnostics = [d for r in results for d in r.diagnostics]

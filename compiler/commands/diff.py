@@ -26,6 +26,7 @@ from compiler.inputs.extras import MissingExtra
 from compiler.inputs.formats import InputError
 from compiler.pipeline import ABOUT_EXAMPLES, EXIT_ERRORS, EXIT_OK, EXIT_USAGE, ImpactUnavailable, measure_impact
 from compiler.semantics import ir
+from compiler.words import counted
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ def gate(report: ChangeReport) -> str | None:
     if not changed or report.old.version != report.new.version:
         return None
     shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-    return (f"rulesc diff: {len(changed)} rule(s) decide differently ({shown}) but the version is still "
+    decide = "decides" if len(changed) == 1 else "decide"
+    return (f"rulesc diff: {counted(len(changed), 'rule')} {decide} differently ({shown}) but the version is still "
             f"{report.new.version!r}; raise `version` in the pack's header")
 
 
@@ -69,7 +71,8 @@ def run(options: DiffOptions) -> int:
     else:
         sys.stdout.write(render_text(report))
     if impact is not None and impact.errors:
-        sys.stderr.write(f"rulesc diff: {impact.errors} record(s) of {options.input} were not evaluated\n")
+        were = "was" if impact.errors == 1 else "were"
+        sys.stderr.write(f"rulesc diff: {counted(impact.errors, 'record')} of {options.input} {were} not evaluated\n")
     if options.check:
         failure = gate(report)
         if failure is not None:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, TextIO
 
 from compiler.backends.native import NativeBuildError
@@ -25,7 +26,8 @@ from compiler.batch import run as run_batch
 from compiler.commands.common import Style, compile_or_report, show
 from compiler.inputs.extras import MissingExtra, need
 from compiler.inputs.formats import INPUT_NAMES, InputError, open_input
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, engine_source
+from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, conflict_gate, engine_source
+from compiler.words import counted
 
 UnknownFields = Literal["error", "ignore"]
 
@@ -43,6 +45,7 @@ class EvalOptions:
     output_format: str = "jsonl"  # jsonl, or parquet: a folder with claims.parquet and findings.parquet
     jobs: int = 1  # worker processes (compiler.batch)
     native: bool = False  # run the module's native build (built once, then from the cache)
+    allow_conflicts: bool = False  # run a pack whose cached conflict report has an unresolved error
 
 
 class Progress:
@@ -66,7 +69,7 @@ class Progress:
         if now - self.last < self.interval:
             return
         self.last = now
-        text = f"{count:,} claims, {count / max(now - self.started, 1e-9):,.0f}/s"
+        text = f"{counted(count, 'claim', spec=',')}, {count / max(now - self.started, 1e-9):,.0f}/s"
         if self.terminal:
             self.stream.write("\r" + text.ljust(self.width))
             self.width = len(text)
@@ -82,16 +85,21 @@ class Progress:
 
 def _engine(options: EvalOptions) -> EngineSource | int:
     """The engine: the pack's module from the module cache when the pack compiled cleanly before
-    (`compiler.batch.cache`), else compiled now (and kept when it compiles without a diagnostic)."""
+    (`compiler.batch.cache`), else compiled now (and kept when it compiles without a diagnostic).
+    Either way the pack's cached conflict report is checked first (`_gate`)."""
     compiled_module = options.engine == "compiled" and not options.native
     if compiled_module:
         stored = cache.lookup(options.file)
         if stored is not None:
-            return ModuleFile(str(stored), options.unknown_fields)
+            refused = _gate(options, Path(options.file).stem, cache.pack_digest(stored))
+            return refused if refused is not None else ModuleFile(str(stored), options.unknown_fields)
     compiled = compile_or_report((options.file,), options.style)
     if isinstance(compiled, int):
         return compiled
     (plan,), sources = compiled.plans, compiled.sources
+    refused = _gate(options, plan.pack.name, plan.pack.digest)
+    if refused is not None:
+        return refused
     clean = compiled.clean
     try:
         engine = engine_source(plan, sources, interpreter=options.engine == "interpreter", native=options.native,
@@ -101,6 +109,18 @@ def _engine(options: EvalOptions) -> EngineSource | int:
         return _cannot(str(error))
     show(engine.diagnostics, sources, options.style)
     return EXIT_ERRORS if engine.value is None else engine.value
+
+
+def _gate(options: EvalOptions, name: str, digest: str | None) -> int | None:
+    """Refuse a pack whose cached conflict report has an unresolved error (unless allowed), or say
+    once that it has not been analyzed (`compiler.pipeline.conflict_gate`); never the solver."""
+    gate = conflict_gate(name, digest, options.allow_conflicts)
+    if gate.note is not None:
+        sys.stderr.write(f"rulesc eval: {gate.note}\n")
+    if gate.refusal is not None:
+        sys.stderr.write(f"rulesc eval: {gate.refusal}\n")
+        return EXIT_ERRORS
+    return None
 
 
 def _sink(options: EvalOptions, stack: ExitStack) -> Sink:

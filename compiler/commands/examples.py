@@ -10,7 +10,7 @@ from compiler.commands.common import Style, compile_or_report, show
 from compiler.examples import FORMATS
 from compiler.examples.report import REPORTS
 from compiler.examples.runner import Result, run_examples
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, load_module
+from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, conflict_gate, load_module
 
 __all__ = ["FORMATS", "ExamplesOptions", "run"]
 
@@ -22,6 +22,7 @@ class ExamplesOptions:
     patterns: tuple[str, ...] = ()
     format: str = "text"
     style: Style = field(default_factory=Style)
+    allow_conflicts: bool = False  # run the examples of a pack whose cached report has an unresolved error
 
 
 def run(options: ExamplesOptions) -> int:
@@ -31,6 +32,13 @@ def run(options: ExamplesOptions) -> int:
         return compiled
     results: list[Result] = []
     total = 0
+    for plan in compiled.plans:  # the cached conflict reports first: never the solver
+        gate = conflict_gate(plan.pack.name, plan.pack.digest, options.allow_conflicts)
+        for said in (gate.note, gate.refusal):
+            if said is not None:
+                sys.stderr.write(f"rulesc test: {said}\n")
+        if gate.refusal is not None:
+            return EXIT_ERRORS
     for plan in compiled.plans:
         total += len(plan.pack.examples)
         module = load_module(plan, compiled.sources)

@@ -19,6 +19,7 @@ from compiler.diagnostics import Collector, Sources
 from compiler.pipeline import EXIT_ERRORS, EXIT_OK, exit_code
 from compiler.syntax.format import FormatError, Unformattable, format_source
 from compiler.syntax.loader import display_path
+from compiler.words import counted
 
 TABLE_SUFFIXES = (".csv",)
 """Files read as tables, never formatted."""
@@ -109,7 +110,8 @@ def _summary(tally: _Tally, options: FmtOptions) -> None:
         sys.stderr.write(f"{verb} {key}\n")
     done = len(tally.changed)
     if done:
-        changed = f"{done} file(s) {'would be reformatted' if options.check or options.diff else 'reformatted'}"
+        done_how = "would be reformatted" if options.check or options.diff else "reformatted"
+        changed = f"{counted(done, 'file')} {done_how}"
         sys.stderr.write(f"{changed}, {tally.unchanged} already formatted\n")
     elif tally.unchanged:
-        sys.stderr.write(f"{tally.unchanged} file(s) already formatted\n")
+        sys.stderr.write(f"{counted(tally.unchanged, 'file')} already formatted\n")

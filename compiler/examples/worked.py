@@ -10,11 +10,11 @@ document shows it on the cards of both rules. The interpreter is built in one fu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from compiler.analysis import order
+from compiler.analysis.conflicts.report import Report, document_order, rules_named
 from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import ClaimError, Finding
@@ -47,6 +47,7 @@ class WorkedExample:
     rules: tuple[str, ...]
     expected: tuple[ir.Expected, ...] = ()
     decided: tuple[Decided, ...] = ()
+    ignore_info: bool = False  # the example does not compare info findings (`ignore info`)
 
 
 def _interpreter(pack: ir.Pack) -> Interpreter:
@@ -66,30 +67,7 @@ def _run(interpreter: Interpreter, claim: object) -> tuple[tuple[Finding, ...], 
         return (), str(error)
 
 
-def rules_named(ids: Sequence[object]) -> set[str]:
-    """The rule ids an entry names: a precedence appears as `WINNER over LOSER` and names both."""
-    out: set[str] = set()
-    for item in ids:
-        out.update(part.strip() for part in str(item).split(" over "))
-    return out
-
-
-def report_entries(analysis: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
-    """The analyzer's entries in the report's own order (kind, then rules), whatever order they
-    arrive in; an entry that is not an object is left out here and refused by the report parser."""
-    if analysis is None or not isinstance(analysis.get("conflicts"), list):
-        return []
-    entries = [e for e in analysis["conflicts"] if isinstance(e, Mapping)]
-    return sorted(entries, key=entry_order)
-
-
-def entry_order(entry: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
-    """The report's order: by kind, then by rules."""
-    rules = entry.get("rules")
-    return str(entry.get("kind")), tuple(str(r) for r in rules) if isinstance(rules, list) else ()
-
-
-def evaluate_examples(pack: ir.Pack, analysis: Mapping[str, Any] | None = None) -> list[WorkedExample]:
+def evaluate_examples(pack: ir.Pack, report: Report | None = None) -> list[WorkedExample]:
     """Evaluate the pack's examples and the report's witnesses (when a report is given)."""
     interpreter = _interpreter(pack)
     known = {r.id for r in pack.rules}
@@ -101,13 +79,13 @@ def evaluate_examples(pack: ir.Pack, analysis: Mapping[str, Any] | None = None) 
         rules = {f.rule for f in findings} | {e.rule for e in example.expected if e.rule}
         rules |= {d.winner for d in mine} | {d.loser for d in mine}
         results.append(WorkedExample("example", example.name, example.note, example.claim, findings, error,
-                                     tuple(sorted(rules & known)), example.expected, mine))
-    for index, entry in enumerate(report_entries(analysis)):
-        witness = entry.get("witness")
+                                     tuple(sorted(rules & known)), example.expected, mine, example.ignore_info))
+    for index, entry in enumerate(document_order(report) if report is not None else []):
+        witness = entry.witness
         if witness is None:
             continue
         findings, error = _run(interpreter, witness)
-        involved = tuple(sorted(rules_named(entry.get("rules") or []) & known))
+        involved = tuple(sorted(rules_named(entry.rules) & known))
         results.append(WorkedExample("witness", str(index), None, witness, findings, error, involved))
     return results
 

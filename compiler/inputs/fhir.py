@@ -1,13 +1,20 @@
-"""Claims from FHIR R4 `Claim` resources: single resources, Bundles, and NDJSON.
+"""Claims from FHIR R4 `Claim` and `ExplanationOfBenefit` resources: single resources, Bundles,
+and NDJSON.
 
 The input is framed by the JSON reader (`compiler.inputs.jsonstream`): one resource, NDJSON (one
 resource a line), resources back to back, or a JSON array of them. Each `Claim` is validated with
 fhir.resources' R4B model (R4B's Claim is R4's; the library's default models are R5) and mapped
-to the contract's claim; docs/FORMATS.md lists the mapping field by field.
+to the contract's claim; docs/FORMATS.md lists the mapping field by field. An
+`ExplanationOfBenefit` (what the CMS Blue Button API and CARIN Blue Button servers publish: the
+claim as adjudicated) carries the same elements and is mapped the same way.
 
-A Bundle contributes one record per `Claim` entry; its other entries (Practitioner, Organization,
-PractitionerRole, Patient...) are what the claims' references point to. Each entry is validated
-on its own, so one bad Claim does not take its Bundle down.
+A Bundle contributes one record per `Claim` or `ExplanationOfBenefit` entry; its other entries
+(Practitioner, Organization, PractitionerRole, Patient...) are what the claims' references point
+to. Each entry is validated on its own, so one bad Claim does not take its Bundle down.
+
+Code systems: CPT and HCPCS codes are read from the codings of the systems CMS and HL7 publish for
+them (`CPT`, `HCPCS`; docs/FORMATS.md gives each one's source), and an item whose codings are all
+in other systems is an error that names them.
 
 Positions: a top-level resource is where the JSON reader found it (`line 7, column 1`, which for
 NDJSON is its line); a Bundle entry is counted from 1 within its Bundle (`line 1, column 1,
@@ -21,35 +28,63 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 from fhir.resources.R4B.claim import Claim, ClaimCareTeam, ClaimItem
+from fhir.resources.R4B.explanationofbenefit import (
+    ExplanationOfBenefit,
+    ExplanationOfBenefitCareTeam,
+    ExplanationOfBenefitItem,
+)
 
 from compiler.inputs.jsonstream import Lines, read_json_records
 from compiler.inputs.records import Ordinal, Record, Where
+from compiler.words import counted
 
 CLAIM_TYPE = "http://terminology.hl7.org/CodeSystem/claim-type"
-CPT = frozenset({"http://www.ama-assn.org/go/cpt", "urn:oid:2.16.840.1.113883.6.12"})
-HCPCS = frozenset({"https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",
-                   "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets", "urn:oid:2.16.840.1.113883.6.285"})
+# The code systems of CPT and HCPCS codes as HL7 and CMS publish them (docs/FORMATS.md, "Code
+# systems", gives the source of each).
+CPT = frozenset({
+    "http://www.ama-assn.org/go/cpt",  # HL7 terminology: CPT's URI
+    "urn:oid:2.16.840.1.113883.6.12",  # HL7 terminology: CPT's OID
+})
+HCPCS = frozenset({
+    "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",  # HL7 terminology: HCPCS Level II's URI
+    "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",  # its other form; CARIN Blue Button
+    "urn:oid:2.16.840.1.113883.6.285",  # HL7 terminology: HCPCS Level II's OID
+    "urn:oid:2.16.840.1.113883.6.14",  # HL7 terminology: HCPCS, every level (retired, in older data)
+    "https://bluebutton.cms.gov/resources/codesystem/hcpcs",  # the CMS Blue Button 2.0 API
+    "https://www.cms.gov/Medicare/Coding/MedHCPCSGenInfo/index.html",  # the Blue Button API before 2018
+    "https://www.ccwdata.org/cs/groups/public/documents/datadictionary/hcpcs_cd.txt",  # its first releases
+})
 NDC = frozenset({"http://hl7.org/fhir/sid/ndc"})
-PLACE_OF_SERVICE = frozenset({"https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set",
-                              "http://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"})
+PLACE_OF_SERVICE = frozenset({
+    "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set",  # HL7 terminology
+    "http://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set",  # its http form
+    "urn:oid:2.16.840.1.113883.15.5",  # HL7 terminology: the code set's OID
+    "https://bluebutton.cms.gov/resources/variables/line_place_of_srvc_cd",  # the CMS Blue Button 2.0 API
+})
 NPI = "http://hl7.org/fhir/sid/us-npi"
 SUPPORTING_INFO = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBSupportingInfoType"
 RENDERING_ROLES = frozenset({"rendering", "primary"})
 _PROVIDERS = frozenset({"Practitioner", "Organization", "PractitionerRole"})
+# The resources that are claims, and their models
+MODELS: dict[str, type[Claim] | type[ExplanationOfBenefit]] = {"Claim": Claim,
+                                                                "ExplanationOfBenefit": ExplanationOfBenefit}
+Item = ClaimItem | ExplanationOfBenefitItem
+CareTeam = ClaimCareTeam | ExplanationOfBenefitCareTeam
 
 
 class MapError(ValueError):
     """A valid Claim that the contract's claim cannot be made from; the message names the item."""
 
 
-def read_fhir_records(stream: Lines) -> Iterator[Record]:
-    """Every Claim of the stream, in input order, each with its position; see the module doc."""
+def read_fhir_records(stream: Lines, follows: bool = False) -> Iterator[Record]:
+    """Every Claim of the stream, in input order, each with its position; see the module doc
+    (`follows`: as `compiler.inputs.jsonstream.read_json_records` has it)."""
     count = 0
-    for framed in read_json_records(stream):
+    for framed in read_json_records(stream, follows=follows):
         for position, value, error, claim_id in _claims(framed):
             yield Record(count, position, value, error, claim_id)
             count += 1
@@ -73,11 +108,12 @@ def _claims(framed: Record) -> Iterator[Read]:
     kind = resource.get("resourceType") if isinstance(resource, dict) else None
     if kind == "Bundle":
         yield from _bundle(framed.position, resource)  # type: ignore[arg-type]
-    elif kind == "Claim":
+    elif isinstance(kind, str) and kind in MODELS:
         yield _claim(framed.position, resource, {})  # type: ignore[arg-type]
     else:
         what = f"a {kind} resource" if isinstance(kind, str) else "not a FHIR resource (no resourceType)"
-        yield framed.position, None, f"{framed.position}: {what}, not a Claim or a Bundle", None
+        yield framed.position, None, f"{framed.position}: {what}, not a Claim, an ExplanationOfBenefit or a Bundle", \
+            None
 
 
 def _bundle(position: Where, bundle: dict[str, Any]) -> Iterator[Read]:
@@ -88,7 +124,8 @@ def _bundle(position: Where, bundle: dict[str, Any]) -> Iterator[Read]:
     index = _index(entries)
     for number, entry in enumerate(entries, 1):
         resource = entry.get("resource") if isinstance(entry, dict) else None
-        if isinstance(resource, dict) and resource.get("resourceType") == "Claim":
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if isinstance(resource, dict) and isinstance(kind, str) and kind in MODELS:
             yield _claim(Ordinal("entry", number, within=position), resource, index)
 
 
@@ -111,7 +148,7 @@ def _index(entries: Iterable[object]) -> dict[str, dict[str, Any]]:
 def _claim(position: Where, raw: dict[str, Any], index: dict[str, dict[str, Any]]) -> Read:
     claim_id = _raw_id(raw)
     try:
-        model = Claim.model_validate(raw)
+        model = MODELS[raw["resourceType"]].model_validate(raw)
     except pydantic.ValidationError as error:
         return position, None, f"{position}: {_validation(error)}", claim_id
     try:
@@ -147,12 +184,13 @@ def _validation(error: pydantic.ValidationError) -> str:
     if path:
         parts.append(".".join(path))
     where = ": ".join(parts) or "Claim"
-    more = f" (and {len(details) - 1} more faults)" if len(details) > 1 else ""
+    more = f" (and {counted(len(details) - 1, 'more fault')})" if len(details) > 1 else ""
     return f"{where}: {first['msg']}{more}"
 
 
 class _Mapper:
-    def __init__(self, model: Claim, raw: dict[str, Any], index: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, model: Claim | ExplanationOfBenefit, raw: dict[str, Any],
+                 index: dict[str, dict[str, Any]]) -> None:
         self.model, self.raw, self.index = model, raw, index
         contained = raw.get("contained")
         self.contained = {f"#{c['id']}": c for c in contained or ()
@@ -162,7 +200,7 @@ class _Mapper:
         model = self.model
         claim_id = model.id or next((i.value for i in model.identifier or () if i.value), None)
         if not claim_id:
-            raise MapError("the Claim has neither an id nor an identifier with a value")
+            raise MapError(f"the {self.raw['resourceType']} has neither an id nor an identifier with a value")
         claim: dict[str, Any] = {"id": claim_id, "type": self._type()}
         bill_type = self._bill_type()
         if bill_type:
@@ -175,9 +213,9 @@ class _Mapper:
         provider = self._npi(model.provider)
         if provider:
             claim["provider"] = provider
-        items = model.item or []
+        items = cast(list[Item], model.item or [])
         if not items:
-            raise MapError("the Claim has no item")
+            raise MapError(f"the {self.raw['resourceType']} has no item")
         claim["lines"] = [self._line(number, item) for number, item in enumerate(items, 1)]
         return claim
 
@@ -198,12 +236,12 @@ class _Mapper:
                 return str(codes[0])
         return None
 
-    def _line(self, number: int, item: ClaimItem) -> dict[str, Any]:
+    def _line(self, number: int, item: Item) -> dict[str, Any]:
         where = f"item {number}"
         product = item.productOrService
         codes = _codes(product, CPT | HCPCS)
         if not codes:
-            raise MapError(f"{where}: productOrService has no CPT or HCPCS coding")
+            raise MapError(f"{where}: productOrService has no CPT or HCPCS coding{_systems(product)}")
         line: dict[str, Any] = {"code": codes[0]}
         drug = _codes(product, NDC)
         if drug:
@@ -219,7 +257,8 @@ class _Mapper:
         if item.locationCodeableConcept is not None:
             pos = _codes(item.locationCodeableConcept, PLACE_OF_SERVICE)
             if not pos:
-                raise MapError(f"{where}: locationCodeableConcept has no CMS place of service coding")
+                raise MapError(f"{where}: locationCodeableConcept has no CMS place of service coding"
+                               f"{_systems(item.locationCodeableConcept)}")
             line["pos"] = pos[0]
         if item.quantity is not None and item.quantity.value is not None:
             line["units"] = _number(item.quantity.value)
@@ -233,7 +272,7 @@ class _Mapper:
         return line
 
     @staticmethod
-    def _dates(where: str, item: ClaimItem) -> dict[str, str]:
+    def _dates(where: str, item: Item) -> dict[str, str]:
         if item.servicedDate is not None:
             return {"date": _day(item.servicedDate)}
         period = item.servicedPeriod
@@ -247,9 +286,9 @@ class _Mapper:
             dates["start"], dates["stop"] = _minute(start), _minute(end)
         return dates
 
-    def _rendering(self, where: str, item: ClaimItem) -> str | None:
-        members = {m.sequence: m for m in self.model.careTeam or ()}
-        chosen: list[ClaimCareTeam] = []
+    def _rendering(self, where: str, item: Item) -> str | None:
+        members: dict[int | None, CareTeam] = {m.sequence: m for m in self.model.careTeam or ()}
+        chosen: list[CareTeam] = []
         for sequence in item.careTeamSequence or ():
             if sequence not in members:
                 raise MapError(f"{where}: careTeamSequence {sequence} names no careTeam member")
@@ -262,8 +301,8 @@ class _Mapper:
         npi = self._npi(member.provider)
         if npi is None:
             raise MapError(f"{where}: careTeam {member.sequence} provider has no NPI identifier "
-                           f"({getattr(member.provider, 'reference', None) or 'no reference'} is not in the Claim "
-                           "or its Bundle)")
+                           f"({getattr(member.provider, 'reference', None) or 'no reference'} is not in the "
+                           f"{self.raw['resourceType']} or its Bundle)")
         return npi
 
     def _npi(self, reference: Any, depth: int = 0) -> str | None:
@@ -307,6 +346,17 @@ def _codes(concept: Any, systems: frozenset[str] | None = None) -> list[str]:
     absent concept (a required element the model let through empty)."""
     codings = getattr(concept, "coding", None) or ()
     return [str(c.code) for c in codings if c.code and (systems is None or c.system in systems)]
+
+
+def _systems(concept: Any) -> str:
+    """What the codings of a concept that has none of the systems looked for are in, for its error:
+    `: its coding is in http://snomed.info/sct, ...`; nothing for a concept without a coding."""
+    codings = getattr(concept, "coding", None) or ()
+    if not codings:
+        return " (it has no coding)"
+    systems = list(dict.fromkeys(str(c.system) if c.system else "no system" for c in codings))
+    shown = ", ".join(systems)
+    return f": its {'coding is' if len(codings) == 1 else 'codings are'} in {shown}, not a system docs/FORMATS.md lists"
 
 
 def _day(value: object) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from compiler.inputs.extras import need
-from compiler.inputs.jsonstream import Lines, open_text, read_json_records
+from compiler.inputs.jsonstream import Lines, open_text, read_claim_records
 from compiler.inputs.lines import SPLIT_FORMATS
 from compiler.inputs.records import Record
 from compiler.inputs.x12parts import Part, transaction_sets
@@ -81,10 +81,13 @@ class Input:
     source: object  # what the reader reads: the text, or the Parquet path
     parts: Callable[[], Iterator[Part] | None] | None = None  # X12 from a file: its transaction sets
 
-    def records(self, lines: Lines | None = None) -> Iterator[Record]:
+    def records(self, lines: Lines | None = None, follows: bool = False) -> Iterator[Record]:
         """The records, read here; from `lines` instead of the input when given (the rest of a
-        text already read in part, its lines before handed on as blank lines)."""
-        return self.reader(self.source if lines is None else lines)
+        text already read in part, its lines before handed on as blank lines; `follows`: a value
+        was read before them, see `compiler.inputs.jsonstream.read_json_records`)."""
+        if lines is None:
+            return self.reader(self.source)
+        return self.reader(lines, follows=follows) if follows else self.reader(lines)
 
 
 def open_input(input_format: str, path: str, stack: ExitStack) -> Input:
@@ -95,7 +98,7 @@ def open_input(input_format: str, path: str, stack: ExitStack) -> Input:
     chosen = detect(path, binary) if input_format == "auto" else input_format
     if chosen not in READERS:
         text = _text(path, binary, stack)
-        return Input("json", text, read_json_records, text)
+        return Input("json", text, read_claim_records, text)
     need(chosen, INPUT_NAMES[chosen])
     reader = reader_of(chosen)
     if chosen != "parquet":
@@ -114,7 +117,7 @@ def open_input(input_format: str, path: str, stack: ExitStack) -> Input:
 
 def text_input(stream: Lines, input_format: str = "json") -> Input:
     """Text already open (standard input, a string) as an input of a text format."""
-    reader: Callable[..., Iterator[Record]] = read_json_records if input_format == "json" else reader_of(input_format)
+    reader: Callable[..., Iterator[Record]] = read_claim_records if input_format == "json" else reader_of(input_format)
     return Input(input_format, stream if input_format in SPLIT_FORMATS else None, reader, stream)
 
 

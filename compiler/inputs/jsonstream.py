@@ -1,9 +1,17 @@
 """Claims as a stream of JSON records: JSON Lines, a JSON array, or JSON values one after another.
 
-The input is read as a sequence of JSON values separated by whitespace. A value that is an array
-at the top level contributes its elements as records, any other value is one record; so one JSON
-claim, a JSON array of claims, JSON Lines, pretty-printed objects back to back and the
-concatenation of such files (`cat a.json b.json`) all read as their writer meant.
+The input is read as a sequence of JSON values separated by whitespace. When the input's first
+value is an array, every array at the top level contributes its elements as records (a JSON array
+of claims, or several such files one after another). Otherwise each top-level value is one record,
+except an array whose first element is an object (or that is empty), which is a JSON array of
+claims after other claims (`cat claim.json claims.json`). So one JSON claim, a JSON array of
+claims, JSON Lines, pretty-printed objects back to back and the concatenation of such files all
+read as their writer meant, and a line of JSON Lines that holds `[1, 2]` is one record (which is not
+a claim).
+
+`read_json_records` frames values of any kind (the FHIR reader frames resources with it);
+`read_claim_records` is the reader of claims: a value that is not a JSON object is an error record
+at its position.
 
 Decoding is `json.JSONDecoder.raw_decode` (the standard library's C scanner) over a sliding
 buffer; this module only frames records, finds positions and recovers from faults. A streaming
@@ -11,17 +19,23 @@ JSON library was considered and not taken: the event-based ones (ijson, json-str
 first syntax error, and recovering from one is the point here; their fast paths need a C
 extension; and the base install should stay lark, jinja2 and networkx.
 
-Faults. A record that is not valid JSON is reported once, as a record whose `error` names the
-line and column of the fault, and reading goes on:
+Faults. A record that is not valid JSON is reported once, as a record whose `error` starts with
+the line and column where the record starts, then names the place of the fault when it lies
+elsewhere (`line 3, column 1: not valid JSON at column 17: expecting value`), and reading goes on:
 
 - inside an array, at the next `,` or `]` at the array's own depth, counting brackets outside
   strings (a string ends at its closing quote, or at the end of its line, since a JSON string
   cannot hold a raw line break); or, sooner, at a line that starts with `{` or `[` indented
   exactly as the broken element was, which is where a pretty-printed array's next element
   starts even when the broken one left a bracket or a quote open;
-- anywhere else, at the next line that starts, in column 1, with a character other than
-  whitespace, `}`, `]` or `,`: the next line in JSON Lines, the next object's opening brace in
-  pretty-printed JSON.
+- anywhere else, at the next line that starts, indented no more than the broken record was, with
+  a character other than whitespace, `}`, `]` or `,`: the next line in JSON Lines, the next
+  object's opening brace in pretty-printed JSON.
+
+A record cut off before that place (a line of JSON Lines that stops after `"units":`, an object
+whose closing braces are missing) is a fault where its own text stops, not where the decoder
+found the next record in its way: `line 3, column 1: not valid JSON at column 96: expecting value
+(the record is cut off)`; the record that follows is read.
 
 A top-level value followed on its line by anything at all is one broken record: in JSON Lines,
 `{"id": 1} x`, `{}{` or `0 0` is a line that is not JSON (values back to back are separated by a
@@ -41,13 +55,14 @@ stays linear in its size.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol
 
-from compiler.inputs.records import Position, Record
+from compiler.inputs.records import Position, Record, expect_object
 
 CHUNK = 1 << 16
 # A decoder stops at most this far before the end of what it was given when the only fault is
@@ -56,7 +71,6 @@ _MARGIN = 32
 _BOM = "\ufeff"
 _SPACE = re.compile(r"[ \t\n\r]*")
 _LINE_SPACE = re.compile(r"[ \t\r]*")
-_RESUME = re.compile(r"\n(?=[^\s\]},])")
 _OUTSIDE_STRING = re.compile(r'["{}\[\],\n]')
 _INSIDE_STRING = re.compile(r'["\\\n]')
 _INDENT = re.compile(r"[ \t]*")
@@ -75,9 +89,34 @@ def open_text(binary: BinaryIO) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8", errors="surrogateescape")
 
 
-def read_json_records(stream: Lines, chunk: int = CHUNK) -> Iterator[Record]:
-    """Every record of the stream, in input order, each with its position; see the module doc."""
-    return _Reader(_Buffer(stream, chunk)).records()
+def read_json_records(stream: Lines, chunk: int = CHUNK, follows: bool = False) -> Iterator[Record]:
+    """Every record of the stream, in input order, each with its position; see the module doc.
+
+    `follows`: the stream is the rest of an input whose first value was read elsewhere and was not
+    an array (the lines read apart, `compiler.inputs.lines`), so a top-level array is a value
+    unless it holds objects."""
+    return _Reader(_Buffer(stream, chunk), follows).records()
+
+
+def read_claim_records(stream: Lines, chunk: int = CHUNK, follows: bool = False) -> Iterator[Record]:
+    """The records of `read_json_records`, where a value that is not a JSON object is an error
+    record at its position (`line 4, column 1: expected a claim object, got an array`)."""
+    return map(expect_object, read_json_records(stream, chunk, follows))
+
+
+@functools.cache
+def _resume(indent: int) -> re.Pattern[str]:
+    """Where the record after a broken one outside an array may start: a line that starts, indented
+    by at most `indent` characters (the broken record's), with a character other than whitespace,
+    `}`, `]` or `,`."""
+    return re.compile(rf"\n[ \t]{{0,{indent}}}(?=[^\s\]}},])")
+
+
+@functools.cache
+def _next_element(indent: int) -> re.Pattern[str]:
+    """Where the element after a broken one may start in a pretty-printed array: a line that opens
+    an object or an array, indented by exactly `indent` characters (the broken element's)."""
+    return re.compile(rf"\n[ \t]{{{indent}}}(?=[{{\[])")
 
 
 class _Buffer:
@@ -152,18 +191,36 @@ class _Buffer:
 
 
 class _Reader:
-    def __init__(self, buffer: _Buffer) -> None:
+    def __init__(self, buffer: _Buffer, follows: bool) -> None:
         self.buffer = buffer
         self.count = 0
         self._decoder = json.JSONDecoder()
+        # Whether every top-level array is a list of records: the input's first value says
+        self.arrays: bool | None = False if follows else None
 
     def records(self) -> Iterator[Record]:
         buffer = self.buffer
         while buffer.skip_space():
-            if buffer.text[buffer.pos] == "[":
+            opens_array = buffer.text[buffer.pos] == "["
+            if self.arrays is None:
+                self.arrays = opens_array
+            if opens_array and (self.arrays or self._holds_objects()):
                 yield from self._array()
             else:
                 yield self._top_level_value()
+
+    def _holds_objects(self) -> bool:
+        """Whether the array at the buffer's position starts with an object, or is empty."""
+        buffer = self.buffer
+        offset = 1
+        while True:
+            match = _SPACE.match(buffer.text, buffer.pos + offset)
+            assert match is not None  # the pattern matches the empty string
+            if match.end() < len(buffer.text):
+                return buffer.text[match.end()] in "{]"
+            offset = match.end() - buffer.pos
+            if not buffer.more():
+                return False
 
     def _record(self, position: Position, value: object = None, error: str | None = None) -> Record:
         self.count += 1
@@ -172,15 +229,17 @@ class _Reader:
     def _top_level_value(self) -> Record:
         buffer = self.buffer
         position = buffer.position(buffer.pos)
-        decoded = self._decode()
+        resume = _resume(position.column - 1)
+        decoded = self._decode(position, resume)
         if isinstance(decoded, str):
-            self._resume_at_next_line()
+            self._resume_at_next_line(resume)
             return self._record(position, error=decoded)
         value, buffer.pos = decoded
         trailing = self._trailing_text()
         if trailing is not None:
-            self._resume_at_next_line()
-            return self._record(position, error=f"{trailing}: not valid JSON: unexpected text after the value")
+            self._resume_at_next_line(resume)
+            return self._record(position, error=f"{position}: not valid JSON{_at(position, trailing)}: unexpected "
+                                                "text after the value")
         return self._record(position, value)
 
     def _trailing_text(self) -> Position | None:
@@ -215,7 +274,7 @@ class _Reader:
                 buffer.pos += 1
                 continue
             position = buffer.position(buffer.pos)
-            decoded = self._decode()
+            decoded = self._decode(position, _next_element(position.column - 1))
             if isinstance(decoded, str):
                 yield self._record(position, error=decoded)
                 if self._skip_element(position.column - 1) != ",":
@@ -224,58 +283,73 @@ class _Reader:
             value, buffer.pos = decoded
             yield self._record(position, value)
 
-    def _decode(self) -> tuple[object, int] | str:
-        """The value starting at the buffer's position and where it ends, or what is wrong with it.
+    def _decode(self, start: Position, resume: re.Pattern[str]) -> tuple[object, int] | str:
+        """The value starting at the buffer's position (`start`) and where it ends, or what is wrong
+        with it; `resume` finds where the next record would start, were this one broken.
 
         Reads more text while the only fault may be that the record goes on past the buffer."""
         buffer = self.buffer
         while True:
-            text, start = buffer.text, buffer.pos
+            text, start_index = buffer.text, buffer.pos
             try:
-                value, end = self._decoder.raw_decode(text, start)
+                value, end = self._decoder.raw_decode(text, start_index)
             except json.JSONDecodeError as error:
                 cut = error.pos + _MARGIN >= len(text) or error.msg.startswith("Unterminated string")
                 if cut and not buffer.eof:
-                    buffer.more(len(text) - start)  # moves the text: decode again in any case
+                    buffer.more(len(text) - start_index)  # moves the text: decode again in any case
                     continue
-                return self._fault(error.pos, error.msg)
+                return self._fault(start, error.pos, error.msg, resume)
             except RecursionError:
-                return f"{buffer.peek(start)}: the record nests too deeply to read"
+                return f"{start}: the record nests too deeply to read"
             except ValueError as error:  # an integer with more digits than Python converts
-                return f"{buffer.peek(start)}: cannot read this record: {error}"
-            if end + _MARGIN >= len(text) and text[start] not in "{[\"" and not buffer.eof:
-                buffer.more(len(text) - start)  # a number or literal may go on in the text not read yet
+                return f"{start}: cannot read this record: {error}"
+            if end + _MARGIN >= len(text) and text[start_index] not in "{[\"" and not buffer.eof:
+                buffer.more(len(text) - start_index)  # a number or literal may go on in the text not read yet
                 continue
-            bad = _SURROGATE.search(text, start, end)
+            bad = _SURROGATE.search(text, start_index, end)
             if bad is not None:
-                return f"{buffer.peek(bad.start())}: {_not_utf8(bad.group())}"
+                return _not_utf8(start, buffer.peek(bad.start()), bad.group())
             return value, end
 
-    def _fault(self, index: int, message: str) -> str:
-        text = self.buffer.text
+    def _fault(self, start: Position, index: int, message: str, resume: re.Pattern[str]) -> str:
+        """What is wrong with the record that starts at `start` (the buffer's position), which the
+        decoder found at `index`: there, or where the record's own text stops when the fault lies
+        past it (at or after the line where `resume` finds the next record, or at the input's end)."""
+        buffer = self.buffer
+        text, first = buffer.text, buffer.pos
         char = text[index] if index < len(text) else ""
         if _SURROGATE.fullmatch(char):
-            return f"{self.buffer.peek(index)}: {_not_utf8(char)}"
-        if message.startswith("Invalid control character"):
-            reason = "a string is not closed on its line" if char == "\n" else "a control character in a string"
-        elif message.startswith("Unterminated string"):
-            reason = "a string is not closed"
-        else:
-            reason = message[:1].lower() + message[1:]
-        return f"{self.buffer.peek(index)}: not valid JSON: {reason}"
+            return _not_utf8(start, buffer.peek(index), char)
+        following = resume.search(text, first, index + 1)
+        limit = following.start() if following is not None else len(text) if buffer.eof else None
+        if limit is not None:
+            stop = limit
+            while stop > first and text[stop - 1] in " \t\r\n":
+                stop -= 1
+            if index >= stop:
+                if following is not None:  # the decoder read on into the next record: decode the record alone
+                    try:
+                        self._decoder.raw_decode(text[:limit], first)
+                    except json.JSONDecodeError as alone:
+                        message, char = alone.msg, ""
+                return f"{start}: not valid JSON{_at(start, buffer.peek(stop))}: {_reason(message, char)} " \
+                       "(the record is cut off)"
+        return f"{start}: not valid JSON{_at(start, buffer.peek(index))}: {_reason(message, char)}"
 
-    def _resume_at_next_line(self) -> None:
+    def _resume_at_next_line(self, resume: re.Pattern[str]) -> None:
         """Skip a broken record outside an array: resume at the next line that can start one."""
         buffer = self.buffer
         while True:
-            match = _RESUME.search(buffer.text, buffer.pos)
+            match = resume.search(buffer.text, buffer.pos)
             if match is not None:
                 buffer.pos = match.end()
                 return
             if buffer.eof:
                 buffer.pos = len(buffer.text)
                 return
-            buffer.pos = max(buffer.pos, len(buffer.text) - 1)  # the last character may be the line break
+            # keep the last line break in view: the line after it, read in part, may start the next record
+            line_break = buffer.text.rfind("\n", buffer.pos)
+            buffer.pos = line_break if line_break >= 0 else max(buffer.pos, len(buffer.text) - 1)
             buffer.more()
 
     def _skip_element(self, indent: int) -> str:
@@ -326,5 +400,22 @@ class _Reader:
             index = buffer.pos
 
 
-def _not_utf8(char: str) -> str:
-    return f"not UTF-8 text (byte 0x{ord(char) - 0xDC00:02X})"
+def _at(start: Position, where: Position) -> str:
+    """Where a fault is, said after the record's start: nothing when it is there, its column on
+    the same line, else its line and column."""
+    if where == start:
+        return ""
+    return f" at column {where.column}" if where.line == start.line else f" at {where}"
+
+
+def _reason(message: str, char: str) -> str:
+    """The decoder's message for people; `char` is the character it stopped at."""
+    if message.startswith("Invalid control character"):
+        return "a string is not closed on its line" if char == "\n" else "a control character in a string"
+    if message.startswith("Unterminated string"):
+        return "a string is not closed"
+    return message[:1].lower() + message[1:]
+
+
+def _not_utf8(start: Position, where: Position, char: str) -> str:
+    return f"{start}: not UTF-8 text{_at(start, where)} (byte 0x{ord(char) - 0xDC00:02X})"

@@ -1,13 +1,16 @@
 """Text inputs read a line at a time: where a format puts one record (or one resource) on each
 line, workers can parse the lines apart from each other (`compiler.batch`).
 
-`read_lines(format, lines, first)` reads lines while each one is blank or one whole JSON value
-that is not an array: exactly the lines whose record the streaming reader
-(`compiler.inputs.jsonstream`) would read as one record ending its line. It stops at the first
-line that is not so (an array, a value over several lines, a broken record, bytes that are not
-UTF-8) and says where, so that the streaming reader can take over from there with its positions.
-JSON lines decode with orjson where it is installed and reads the line as `json` does (`decode`);
-FHIR lines are then mapped to claims as `compiler.inputs.fhir` maps a resource.
+`read_lines(format, lines, first, follows=...)` reads lines while each one is blank or one whole
+JSON value that the streaming reader (`compiler.inputs.jsonstream`) would read as one record
+ending its line: not the input's first value when it is an array, nor an array of objects (both
+are arrays of records), but an array such as `[1, 2]` after other values, which is one record.
+It stops at the first line that is not so (an array of records, a value over several lines, a
+broken record, bytes that are not UTF-8) and says where, so that the streaming reader can take
+over from there with its positions (told by `follows` whether a value came before). JSON lines
+decode with orjson where it is installed and reads the line as `json` does (`decode`); a JSON
+line that is not an object is an error record, as `read_claim_records` has it; FHIR lines are
+mapped to claims as `compiler.inputs.fhir` maps a resource.
 
 Records read here are numbered from the index the caller gives (FHIR's from 0): whoever gathers
 lines from several places numbers them.
@@ -21,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from compiler.inputs.records import Position, Record
+from compiler.inputs.records import Position, Record, expect_object
 
 try:
     import orjson
@@ -67,13 +70,15 @@ def decode(text: str) -> object:
 _BLANK = object()
 
 
-def _one_value(line: str) -> tuple[bool, object]:
-    """(True, value) for a line the streaming reader reads as one record ending the line; (True, the
-    blank marker) for a blank line; (False, None) for anything else."""
+def _one_value(line: str, follows: bool) -> tuple[bool, object]:
+    """(True, value) for a line the streaming reader reads as one record ending the line (`follows`:
+    after another value); (True, the blank marker) for a blank line; (False, None) for anything else."""
     stripped = line.strip(_JSON_SPACE)
     if not stripped:
         return True, _BLANK
-    if stripped[0] == "[" or (not line.isascii() and _NOT_UTF8.search(line)):
+    if stripped[0] == "[" and (not follows or stripped[1:].lstrip(_JSON_SPACE)[:1] in ("{", "]", "")):
+        return False, None
+    if not line.isascii() and _NOT_UTF8.search(line):
         return False, None
     try:
         return True, decode(line)
@@ -86,23 +91,30 @@ def _column(line: str) -> int:
     return len(line) - len(line.lstrip(_JSON_SPACE)) + 1
 
 
-def read_lines(input_format: str, lines: list[str], first: int, index: int = 0) -> tuple[list[Record], int]:
+def read_lines(input_format: str, lines: list[str], first: int, index: int = 0,
+               follows: bool = False) -> tuple[list[Record], int]:
     """The records of `lines` (numbered from `first` in the input; the records counted from
-    `index`) up to the first line that is not one record; the index of that line in `lines`, or -1
-    when every line was read."""
+    `index`; `follows`: a value came before them in the input) up to the first line that is not
+    one record; the index of that line in `lines`, or -1 when every line was read."""
     records: list[Record] = []
     claims = _fhir_claims() if input_format == "fhir" else None
     for number, line in enumerate(lines):
-        ok, value = _one_value(line)
+        ok, value = _one_value(line, follows)
         if not ok:
             return records, number
         if value is _BLANK:
             continue
+        follows = True
         if claims is None:
-            records.append(Record(index + len(records), Position(first + number, _column(line)), value))
+            records.append(expect_object(Record(index + len(records), Position(first + number, _column(line)), value)))
         else:
             records.extend(claims(Record(0, Position(first + number, _column(line)), value)))
     return records, -1
+
+
+def holds_a_value(lines: list[str]) -> bool:
+    """Whether any of the lines is not blank: the lines after them follow a value."""
+    return any(line.strip(_JSON_SPACE) for line in lines)
 
 
 def _fhir_claims() -> Callable[[Record], Iterator[Record]]:

@@ -22,7 +22,15 @@ rows go by in constant memory. A claim whose id comes after a larger one is an e
 (its rows are not assembled, since its other rows may lie anywhere); sort the file first.
 
 Positions are rows counted from 1 (`row 1200`), with the file's name when a folder of files is
-read (`part-3.parquet, row 12`). A folder is read file by file in the order of their paths.
+read (`part-3.parquet, row 12`); a claim of the one-row-per-line layout is where its first row is.
+A folder is read file by file in the order of their paths, a file row group by row group.
+
+Damage. Rows that cannot be read (a damaged page) are one error record where they start, with the
+file's name (`claims.parquet, row 8193: rows 8193 to 16384 cannot be read: ...`), and reading goes
+on with the next row group. In the one-row-per-line layout, a claim whose rows may go on into rows
+that cannot be read, or start in them, is an error record too (never a claim evaluated without
+some of its lines): the claim being gathered when the damage starts, and the first claim after it
+unless its first row has `line` 1.
 
 Results are written as Parquet by `compiler.batch.parquet`.
 """
@@ -33,6 +41,7 @@ import datetime
 import decimal
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +104,8 @@ def read_parquet_records(path: str | os.PathLike[str], batch_size: int = BATCH) 
 def read_parquet_file(file: str | os.PathLike[str], name: str | None = None, batch_size: int = BATCH,
                       file_number: int = 1) -> Iterator[Record]:
     """The claims of one file; `name` goes into every position (None for a lone file). A file
-    that cannot be read, or stops being readable, gives an error record and ends."""
+    that cannot be read gives an error record; rows that cannot be read, an error record each
+    time (see the module doc)."""
     label = name or str(file)
     try:
         source = pq.ParquetFile(file)
@@ -104,27 +114,48 @@ def read_parquet_file(file: str | os.PathLike[str], name: str | None = None, bat
         return
     names = set(source.schema_arrow.names)
     if "lines" in names and "claim_id" not in names:
-        rows: Iterator[Record] = ClaimRows(name).records(_batches(source, batch_size))
+        yield from ClaimRows(name, label=label).records(_batches(source, batch_size))
     elif "claim_id" in names:
-        rows = _LineRows(name).records(_batches(source, batch_size))
+        yield from _LineRows(name, label, "line" in names).records(_batches(source, batch_size))
     else:
         yield Record(0, Ordinal("file", file_number, label),
                      error=f"{label}: neither layout: a claim table has a `lines` column, a line table a "
                            f"`claim_id` column (the columns are {', '.join(sorted(names))})")
-        return
-    count = 0
-    try:
-        for record in rows:
-            yield record
-            count += 1
-    except (OSError, pa.ArrowException) as error:
-        yield Record(count, Ordinal("file", file_number, label),
-                     error=f"{label}: cannot read on after {count} claims: {error}")
 
 
-def _batches(source: Any, batch_size: int) -> Iterator[list[dict[str, Any]]]:
-    for batch in source.iter_batches(batch_size=batch_size):
-        yield batch.to_pylist()
+@dataclass(frozen=True)
+class Damage:
+    """Rows `first` to `last` of a file cannot be read, for `reason`."""
+
+    first: int
+    last: int
+    reason: str
+
+    def record(self, index: int, label: str) -> Record:
+        where = Ordinal("row", self.first, within=label)
+        rows = f"row {self.first}" if self.first == self.last else f"rows {self.first} to {self.last}"
+        return Record(index, where, error=f"{where}: {rows} cannot be read: {self.reason}")
+
+
+Batch = list[dict[str, Any]] | Damage
+
+
+def _batches(source: Any, batch_size: int) -> Iterator[Batch]:
+    """The rows of a file a batch at a time, row group by row group; the rows of a row group that
+    cannot be read from some batch on are one `Damage`."""
+    metadata = source.metadata
+    first = 1
+    for group in range(metadata.num_row_groups):
+        size = metadata.row_group(group).num_rows
+        read = 0
+        try:
+            for batch in source.iter_batches(batch_size=batch_size, row_groups=[group]):
+                rows = batch.to_pylist()
+                read += len(rows)
+                yield rows
+        except (OSError, pa.ArrowException) as error:
+            yield Damage(first + read, first + size - 1, " ".join(str(error).split()))
+        first += size
 
 
 def _plain(name: str, value: Any) -> Any:
@@ -156,14 +187,21 @@ def _fields(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 class ClaimRows:
-    """Rows of the one-row-per-claim layout as records; rows are numbered from `first`."""
+    """Rows of the one-row-per-claim layout as records; rows are numbered from `first`; `label`
+    names the file where rows cannot be read."""
 
-    def __init__(self, name: str | None, first: int = 1) -> None:
-        self.name, self.first = name, first
+    def __init__(self, name: str | None, first: int = 1, label: str | None = None) -> None:
+        self.name, self.first, self.label = name, first, label or name or "the file"
 
-    def records(self, batches: Iterator[list[dict[str, Any]]]) -> Iterator[Record]:
+    def records(self, batches: Iterator[Batch]) -> Iterator[Record]:
         number = self.first - 1
+        count = 0
         for rows in batches:
+            if isinstance(rows, Damage):
+                yield rows.record(count, self.label)
+                count += 1
+                number = rows.last
+                continue
             for row in rows:
                 number += 1
                 position = Ordinal("row", number, within=self.name)
@@ -172,16 +210,19 @@ class ClaimRows:
                 if isinstance(lines, list):
                     claim["lines"] = [_fields(line) if isinstance(line, dict) else line for line in lines]
                 claim_id = claim.get("id") if isinstance(claim.get("id"), str) else None
-                yield Record(number - self.first, position, claim, claim_id=claim_id)
+                yield Record(count, position, claim, claim_id=claim_id)
+                count += 1
 
 
 class _LineRows:
     """Rows of the one-row-per-line layout, assembled into claims as they go by."""
 
-    def __init__(self, name: str | None) -> None:
-        self.name = name
+    def __init__(self, name: str | None, label: str, numbered: bool) -> None:
+        self.name, self.label = name, label
+        self.numbered = numbered  # the table has a `line` column
         self.count = 0
         self.last: str | None = None  # the largest claim id so far
+        self.damage: Damage | None = None  # rows that could not be read, just before the claim being gathered
 
     def _record(self, first: int, value: object = None, error: str | None = None,
                 claim_id: str | None = None) -> Record:
@@ -189,10 +230,18 @@ class _LineRows:
         where = Ordinal("row", first, within=self.name)
         return Record(self.count - 1, where, value, None if error is None else f"{where}: {error}", claim_id)
 
-    def records(self, batches: Iterator[list[dict[str, Any]]]) -> Iterator[Record]:
+    def records(self, batches: Iterator[Batch]) -> Iterator[Record]:
         number = 0
         group: list[tuple[int, dict[str, Any]]] = []
         for rows in batches:
+            if isinstance(rows, Damage):
+                if group:
+                    yield self._cut(group, rows, "its rows may go on in")
+                    group = []
+                yield rows.record(self.count, self.label)
+                self.count += 1
+                self.damage, number = rows, rows.last
+                continue
             for row in rows:
                 number += 1
                 claim_id = row.get("claim_id")
@@ -205,9 +254,18 @@ class _LineRows:
         if group:
             yield self._claim(group)
 
+    def _cut(self, group: list[tuple[int, dict[str, Any]]], damage: Damage, how: str) -> Record:
+        """A claim that may have rows among those that cannot be read."""
+        claim_id = group[0][1].get("claim_id")
+        return self._record(group[0][0], claim_id=claim_id if isinstance(claim_id, str) else None,
+                            error=f"claim {claim_id!r} is not read: {how} rows {damage.first} to {damage.last}, "
+                                  "which cannot be read")
+
     def _claim(self, group: list[tuple[int, dict[str, Any]]]) -> Record:
         first = group[0][0]
-        rows = f"row {first}" if len(group) == 1 else f"rows {first}-{group[-1][0]}"
+        damage, self.damage = self.damage, None
+        if damage is not None and not (self.numbered and group[0][1].get("line") == 1):
+            return self._cut(group, damage, "its first rows may be in")
         claim_id = group[0][1].get("claim_id")
         if not isinstance(claim_id, str):
             return self._record(first, error=f"claim_id is {claim_id!r}, not a claim id")
@@ -222,7 +280,7 @@ class _LineRows:
             if other != claim:
                 differs = sorted(k for k in other.keys() | claim.keys() if other.get(k) != claim.get(k))
                 return self._record(first, claim_id=claim_id,
-                                    error=f"{rows}: claim_{differs[0]} differs between the rows of claim {claim_id!r} "
+                                    error=f"claim_{differs[0]} differs between the rows of claim {claim_id!r} "
                                           f"(row {first}: {claim.get(differs[0])!r}, row {number}: "
                                           f"{other.get(differs[0])!r})")
         lines = []
@@ -231,8 +289,8 @@ class _LineRows:
             given = line.pop("line", expected)
             if given != expected:
                 return self._record(first, claim_id=claim_id,
-                                    error=f"row {number}: line {given!r} where line {expected} of claim {claim_id!r} "
-                                          f"was due (rows are in line order, numbered from 1)")
+                                    error=f"line {given!r} at row {number}, where line {expected} of claim "
+                                          f"{claim_id!r} was due (rows are in line order, numbered from 1)")
             lines.append(line)
         claim["lines"] = lines
         return self._record(first, claim, claim_id=claim_id)

@@ -80,3 +80,29 @@ class Record:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def kind(value: object) -> str:
+    """What a decoded JSON value is, for a message: `an array`, `a number`, `null`..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
+def expect_object(record: Record) -> Record:
+    """The record, or, when its value is not a JSON object (a claim is one), an error record in
+    its place: `line 4, column 1: expected a claim object, got an array`."""
+    if record.error is not None or isinstance(record.value, dict):
+        return record
+    return Record(record.index, record.position,
+                  error=f"{record.position}: expected a claim object, got {kind(record.value)}")

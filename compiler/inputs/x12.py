@@ -9,9 +9,10 @@ contract's claim (docs/FORMATS.md lists every field) and decides which claim a f
 
 Records, in input order:
 - one per 2300 loop (several per transaction set, several transaction sets and functional groups
-  per interchange): the claim, or an error naming the segment of its first fault, e.g.
-  `segment 23 (DTP): Data element "Service Date" (DTP03) contains an invalid date (20241340)`;
-  the error record keeps the claim id (CLM01);
+  per interchange): the claim, or an error that starts with the claim's CLM segment, where the
+  record starts, then names the segment of each fault, e.g. `segment 20 (CLM): segment 23 (DTP):
+  Data element "Service Date" (DTP03) contains an invalid date (20241340)`; the error record
+  keeps the claim id (CLM01);
 - one error record per envelope segment that has a fault outside every claim (an SE count that is
   wrong, a GE that closes another group); the claims around it are still evaluated;
 - one error record per functional group whose GS08 names a guide other than 837P or 837I, and
@@ -377,7 +378,8 @@ class _Reader:
         if clm is None:
             faults.append(_Fault(first, "CLM", f"segment {first}: the claim loop has no CLM segment"))
         if faults:
-            yield self._record(position, error=_joined([f.text for f in faults]), claim_id=claim_id)
+            yield self._record(position, error=_placed(position, _joined([f.text for f in faults])),
+                               claim_id=claim_id)
             return
         if self.claim_type is None:
             yield self._record(position, error=f"segment {first} (CLM): the claim is outside an 837P or 837I "
@@ -386,7 +388,7 @@ class _Reader:
         try:
             claim = _Claim(tree, self.claim_type, self.billing, self.member).build()
         except MapError as error:
-            yield self._record(position, error=str(error), claim_id=claim_id)
+            yield self._record(position, error=_placed(position, str(error)), claim_id=claim_id)
             return
         yield self._record(position, claim, claim_id=claim_id)
 
@@ -402,9 +404,16 @@ def _value(segment: Any, ref: str) -> str | None:
     return None if found is None else str(found)
 
 
+def _placed(claim: Ordinal, text: str) -> str:
+    """A claim's error, starting where the claim starts (`segment 20 (CLM)`) when its first fault
+    lies in another segment."""
+    return text if text.startswith((f"segment {claim.number}:", f"segment {claim.number} (")) else f"{claim}: {text}"
+
+
 def _joined(texts: list[str]) -> str:
     shown = "; ".join(texts[:_MAX_FAULTS])
-    return shown if len(texts) <= _MAX_FAULTS else f"{shown}; and {len(texts) - _MAX_FAULTS} more faults"
+    more = len(texts) - _MAX_FAULTS
+    return shown if more <= 0 else f"{shown}; and {more} more {'fault' if more == 1 else 'faults'}"
 
 
 # ---------------------------------------------------------------- the loop tree

@@ -10,16 +10,16 @@ from typing import Any
 
 from compiler.analysis import order
 from compiler.analysis.conflicts.encode import exclusions, relax, strip_flagged
-from compiler.analysis.conflicts.report import Entry
+from compiler.analysis.conflicts.report import Entry, Location, Resolution
 from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
 from compiler.runtime.claims import Finding
 from compiler.semantics import ir
 
 
-def without(pack: ir.Pack, resolved_by: dict[str, Any], rules: list[str]) -> ir.Pack:
+def without(pack: ir.Pack, resolved_by: Resolution, rules: list[str]) -> ir.Pack:
     """The pack without the declaration an entry names."""
-    kind, ident = resolved_by["declaration"], resolved_by["id"]
+    kind, ident = resolved_by.declaration, resolved_by.id
     if kind == "precedence":
         winner, loser = ident.split(" over ")
         return dataclasses.replace(pack, precedences=tuple(
@@ -37,18 +37,19 @@ def without(pack: ir.Pack, resolved_by: dict[str, Any], rules: list[str]) -> ir.
             if named - {ident}:  # a `not (x flagged by OTHER)` part
                 rule = dataclasses.replace(rule, condition=strip_flagged(condition, named - {ident}))
             else:  # an exclusion of the rule's own condition, found by its location
-                rule = dataclasses.replace(rule, condition=_without_exclusion(condition, resolved_by["location"]))
+                rule = dataclasses.replace(rule, condition=_without_exclusion(condition, resolved_by.location))
         if rule.id == ident and kind == "suggestion":
             rule = dataclasses.replace(rule, suggest_if=None)
         changed.append(rule)
     return dataclasses.replace(pack, rules=tuple(changed))
 
 
-def _without_exclusion(condition: ir.Expr, location: dict[str, Any]) -> ir.Expr:
+def _without_exclusion(condition: ir.Expr, location: Location | None) -> ir.Expr:
     """The condition with the exclusion that starts at `location` (file, line, column) made true."""
-    text = Path(location["file"]).read_text(encoding="utf-8")
+    assert location is not None
+    text = Path(location.file).read_text(encoding="utf-8")
     lines = text.split("\n")
-    offset = sum(len(line) + 1 for line in lines[:location["line"] - 1]) + location["column"] - 1
+    offset = sum(len(line) + 1 for line in lines[:location.line - 1]) + location.column - 1
     matching = [part for part in exclusions(condition) if part.span.start == offset]
     assert len(matching) == 1, f"no exclusion of the condition starts at {location}"
     return relax(condition, {id(matching[0])})
@@ -121,8 +122,8 @@ def _at_a_total(entry: Entry) -> bool:
     """A mutual denial resolved at a rule's total (`count(...)`, `sum(...)`): the label accepts it,
     so the witness shows it with the pack as written."""
     assert entry.resolved_by is not None
-    where = entry.resolved_by["location"]
-    if entry.kind != "mutual-denial" or entry.resolved_by["declaration"] != "condition" or where is None:
+    where = entry.resolved_by.location
+    if entry.kind != "mutual-denial" or entry.resolved_by.declaration != "condition" or where is None:
         return False
-    line = Path(where["file"]).read_text(encoding="utf-8").split("\n")[where["line"] - 1]
-    return line[where["column"] - 1:].startswith(("sum(", "count("))
+    line = Path(where.file).read_text(encoding="utf-8").split("\n")[where.line - 1]
+    return line[where.column - 1:].startswith(("sum(", "count("))

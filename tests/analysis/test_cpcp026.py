@@ -49,8 +49,8 @@ def test_known_conflicts_are_resolved_entries(analyzed: tuple[ir.Pack, Report], 
     pack, report = analyzed
     entry = next(e for e in report.conflicts if e.kind == kind and e.rules == rules)
     assert entry.resolved_by is not None and entry.severity == "info"
-    assert entry.resolved_by["resolves"] == label and entry.resolved_by["declaration"] == declaration
-    assert entry.resolved_by["rationale"]
+    assert entry.resolved_by.resolves == label and entry.resolved_by.declaration == declaration
+    assert entry.resolved_by.rationale
     assert confirmed(entry, pack)
 
 
@@ -62,7 +62,7 @@ def test_every_witness_is_confirmed_and_every_declaration_decides(analyzed: tupl
             assert confirmed(entry, pack), entry
     kinds = {e.kind for e in report.conflicts}
     assert not kinds & {"unneeded-precedence", "dead-exception", "dead-rule", "masked-rule", "unknown"}
-    shown = {e.resolved_by["id"] for e in report.conflicts if e.resolved_by is not None}
+    shown = {e.resolved_by.id for e in report.conflicts if e.resolved_by is not None}
     for precedence in pack.precedences:
         winner = pack.rule(precedence.winner)
         wanted = winner.id if winner.kind == "exception" else f"{precedence.winner} over {precedence.loser}"
@@ -161,11 +161,11 @@ def test_every_resolves_label_of_the_pack_is_shown_by_a_confirmed_entry(analyzed
     through the exclusions of a condition (C1, C3, C7) alike."""
     pack, report = analyzed
     labels = set(re.findall(r"^\s*resolves (\w+) ", SOURCE, flags=re.M))
-    shown = {e.resolved_by["resolves"]: e for e in report.conflicts if e.resolved_by is not None}
+    shown = {e.resolved_by.resolves: e for e in report.conflicts if e.resolved_by is not None}
     assert labels <= set(shown), sorted(labels - set(shown))
     for label in ("C1", "C3", "C7"):
         entry = shown[label]
-        assert entry.resolved_by is not None and entry.resolved_by["declaration"] == "condition"
+        assert entry.resolved_by is not None and entry.resolved_by.declaration == "condition"
         assert entry.witness is not None and confirmed(entry, pack)
 
 

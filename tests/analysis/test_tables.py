@@ -124,10 +124,11 @@ def test_a_total_over_a_limit_settles_its_mutual_denial_with_a_label(tmp_path: P
     pack, report = analyzed(TABLES / "totals.rules")
     (entry,) = entries(report, "mutual-denial", "T1-date-limit")
     assert entry.severity == "info" and entry.resolved_by is not None
-    assert entry.resolved_by["declaration"] == "condition" and entry.resolved_by["resolves"] == "L1"
-    where = entry.resolved_by["location"]
-    text = (TABLES / "totals.rules").read_text(encoding="utf-8").split("\n")[where["line"] - 1]
-    assert text[where["column"] - 1:].startswith("sum(x.units")
+    assert entry.resolved_by.declaration == "condition" and entry.resolved_by.resolves == "L1"
+    where = entry.resolved_by.location
+    assert where is not None
+    text = (TABLES / "totals.rules").read_text(encoding="utf-8").split("\n")[where.line - 1]
+    assert text[where.column - 1:].startswith("sum(x.units")
     assert entry.witness is not None and confirmed(entry, pack)
     limited = {r["code"] for r in rows(TABLES / "limits.csv") if r["mai"].startswith("2")}
     assert {line["code"] for line in entry.witness["lines"]} <= limited
@@ -145,11 +146,11 @@ def test_the_ncci_pack_has_no_unknown_and_settles_its_known_conflicts() -> None:
     pack, report = analyzed(ROOT / "policies" / "ncci.rules")
     summary = report.summary()
     assert summary["unknown"] == 0 and summary["error"] == 0 and not report.disagreements
-    labels = {e.resolved_by["resolves"] for e in report.conflicts if e.resolved_by is not None}
+    labels = {e.resolved_by.resolves for e in report.conflicts if e.resolved_by is not None}
     assert {"KN1", "KN4", "KN8", "N07"} <= labels
     (kn8,) = entries(report, "overlap", "N08-mue-per-date-clinical", "N10-addon-without-payable-primary")
-    assert kn8.resolved_by is not None and kn8.resolved_by["id"] == ("N10-addon-without-payable-primary over "
-                                                                      "N08-mue-per-date-clinical")
+    assert kn8.resolved_by is not None
+    assert kn8.resolved_by.id == "N10-addon-without-payable-primary over N08-mue-per-date-clinical"
     for entry in report.conflicts:
         if entry.witness is not None:
             assert confirmed(entry, pack), (entry.kind, entry.rules)

@@ -27,7 +27,7 @@ from compiler.batch import pool as pool_module
 from compiler.batch.engines import Bound
 from compiler.diagnostics import Diagnostic, Sources, Span
 from compiler.inputs.formats import Input, open_records, text_input
-from compiler.inputs.jsonstream import read_json_records
+from compiler.inputs.jsonstream import read_claim_records
 from compiler.inputs.records import Ordinal, Position, Record
 from compiler.pipeline import ImpactUnavailable, Stage, measure_impact
 from compiler.runtime.claims import Finding
@@ -205,12 +205,12 @@ def test_bad_records_are_reported_in_place_with_their_position(jobs: int, way: s
     same counts and report the same records, each with its position."""
     reported: list[BadRecord] = []
     text = io.StringIO(with_bad_records())
-    source = text_input(text) if way == "text" else read_json_records(text)
+    source = text_input(text) if way == "text" else read_claim_records(text)
     found = measured(source, jobs=jobs, on_error=reported.append)
     assert found == Impact(606, 4, 6, EXPECTED.by_rule, errors=2)
     unreadable, refused = reported
     assert (unreadable.index, unreadable.position, unreadable.unreadable) == (306, Position(307, 1), True)
-    assert str(unreadable) == "line 307, column 13: not valid JSON: expecting ',' delimiter"
+    assert str(unreadable) == "line 307, column 1: not valid JSON at column 13: expecting ',' delimiter"
     assert (refused.index, refused.position, refused.claim_id, refused.unreadable) == (307, Position(309, 1), "B2",
                                                                                        False)
     assert str(refused) == 'line 309, column 1: claim "B2": lines[1].date: required'
@@ -237,7 +237,7 @@ def test_jobs_use_worker_processes_and_count_the_same(monkeypatch: pytest.Monkey
         for jobs in (1, 2, 3):
             _CountedWorker.started = 0
             reported: list[BadRecord] = []
-            source = text_input(io.StringIO(text)) if way == "text" else read_json_records(io.StringIO(text))
+            source = text_input(io.StringIO(text)) if way == "text" else read_claim_records(io.StringIO(text))
             found = measured(source, jobs=jobs, on_error=reported.append)
             runs[way, jobs] = (found, [(r.index, str(r)) for r in reported])
             assert _CountedWorker.started == (0 if jobs == 1 else jobs)
@@ -326,7 +326,7 @@ def test_standard_input_and_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     assert found.claims + found.errors == 1200
     assert counts and counts == sorted(counts) and counts[-1] <= 1200
     counts.clear()
-    assert measured(read_json_records(io.StringIO(text)), progress=counts.append) == found
+    assert measured(read_claim_records(io.StringIO(text)), progress=counts.append) == found
     assert counts == list(range(64, 1201, 64))
 
 

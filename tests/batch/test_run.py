@@ -32,7 +32,7 @@ from compiler.batch import (
 from compiler.batch import pool as pool_module
 from compiler.batch.engines import data_file
 from compiler.inputs.formats import Input, open_input, text_input
-from compiler.inputs.jsonstream import read_json_records
+from compiler.inputs.jsonstream import read_claim_records
 from compiler.inputs.records import Record
 from compiler.interpreter.engine import InterpreterSource
 from tests.claimgen import random_claim
@@ -53,7 +53,7 @@ def through(source: Input | Iterator[Record], engine: Any = ENGINE, jobs: int = 
 
 def in_one_process(text: str, engine: Any = ENGINE) -> tuple[str, str]:
     """The streaming reader, record by record, in this process: the reference."""
-    return through(read_json_records(io.StringIO(text)), engine)
+    return through(read_claim_records(io.StringIO(text)), engine)
 
 
 INPUTS = {
@@ -67,6 +67,8 @@ INPUTS = {
         *CLAIMS[:5], '{"id": "\\ud800", "x": NaN}', '{"id": 123456789012345678901234567890}', '[1, 2]',
         '  {"id": "indented"}  ', '"text"', "12", "null", '{"id": 1e400}', *CLAIMS[5:]]),
     "nesting too deep": "\n".join([*CLAIMS[:5], "[" * 5000 + "]" * 5000, *CLAIMS[5:]]),
+    "a record cut off and arrays on lines": "\n".join([*CLAIMS[:7], CLAIMS[7][:40], "[1, 2]", f"[{CLAIMS[8]}]", "[]",
+                                                      '  {"id": "x", "units":', *CLAIMS[9:]]),
 }
 
 
@@ -88,13 +90,13 @@ def test_lines_read_in_this_process_give_what_the_reader_gives(name: str) -> Non
 def test_records_of_any_reader_in_workers(jobs: int) -> None:
     """Records from another reader (here the streaming reader itself) go to the workers as they are."""
     text = INPUTS["a broken record midway"] * 30
-    assert through(read_json_records(io.StringIO(text)), jobs=jobs, batch=16) == in_one_process(text)
+    assert through(read_claim_records(io.StringIO(text)), jobs=jobs, batch=16) == in_one_process(text)
 
 
 def test_records_keep_their_positions_and_are_numbered_in_order() -> None:
     text = INPUTS["a broken record midway"] * 3
     expected = Collect()
-    run(read_json_records(io.StringIO(text)), ENGINE, expected)
+    run(read_claim_records(io.StringIO(text)), ENGINE, expected)
     for jobs in (1, 2):
         sink = Collect()
         run(text_input(io.StringIO(text)), ENGINE, sink, jobs, batch=4)
@@ -169,7 +171,7 @@ def test_memory_is_bounded_by_the_batches_in_flight() -> None:
             super().add(record, result, line)
 
     sink = First(io.StringIO())
-    run(Input("json", source, read_json_records, source), ENGINE, sink, 2, batch=4)
+    run(Input("json", source, read_claim_records, source), ENGINE, sink, 2, batch=4)
     assert sink.read_at_first is not None and sink.read_at_first <= (2 * 2 + 1) * 4 + 1
     assert source.read > 390
 
@@ -290,7 +292,14 @@ def test_summaries_add_up() -> None:
     total = Summary()
     total.merge(Summary(3, 1, 1))
     total.merge(Summary(2, 2, 0))
-    assert str(total) == "5 claims, 3 with findings, 1 errors"
+    assert str(total) == "5 claims, 3 with findings, 1 error"
+
+
+@pytest.mark.parametrize(("counts", "text"), [
+    ((1, 1, 1), "1 claim, 1 with findings, 1 error"), ((0, 0, 0), "0 claims, 0 with findings, 0 errors"),
+    ((2, 0, 2), "2 claims, 0 with findings, 2 errors"), ((1200, 3, 0), "1200 claims, 3 with findings, 0 errors")])
+def test_a_summary_says_one_claim_and_one_error(counts: tuple[int, int, int], text: str) -> None:
+    assert str(Summary(*counts)) == text
 
 
 def test_an_opened_input_reads_its_records_here(tmp_path: Path) -> None:
@@ -313,7 +322,7 @@ def test_result_lines_are_what_json_writes(claim: object, found: bool) -> None:
     assert result_line(result) == expected + "\n"
 
 
-def test_workers_write_nothing_of_their_own_on_standard_error(tmp_path: Path) -> None:
+def test_workers_write_nothing_of_their_own_on_standard_error(tmp_path: Path, analyzed: None) -> None:
     """A command with workers says on standard error what one process says: its summary alone."""
     source = tmp_path / "claims.jsonl"
     source.write_text("".join(json.dumps(random_claim(random.Random(n))) + "\n" for n in range(700)),

@@ -13,7 +13,7 @@ def test_an_edit_is_reported_as_a_changelog_with_a_witness_table(tmp_path: Path)
     new = edited(tmp_path, ("when line.units > 1", "when line.units > 2"))
     code, out, _ = run_cli("diff", str(BASE), str(new))
     assert code == 0
-    assert out.startswith("changes 1.0 -> changes 1.0: 1 of 5 rules decide differently (4 equivalent, 1 narrower)")
+    assert out.startswith("changes 1.0 -> changes 1.0: 1 of 5 rules decides differently (4 equivalent, 1 narrower)")
     assert "A-injection-units: narrower" in out
     row = next(line for line in out.splitlines() if line.strip().startswith("1*"))
     assert "96372" in row and row.split()[-2:] == ["deny", "-"]
@@ -80,6 +80,6 @@ def test_input_adds_the_measured_impact_and_reports_bad_records_in_place(tmp_pat
     impact = json.loads(out)["impact"]
     assert impact == {"claims": 4, "changed": 2, "lines_changed": 2,
                       "by_rule": {"A-injection-units": {"added": 0, "removed": 2, "changed": 0}}}
-    assert "line 3" in err and "1 record(s)" in err
+    assert "line 3" in err and "1 record of" in err and "was not evaluated" in err
     code, out, _ = run_cli("diff", str(BASE), str(new), "--input", str(tmp_path / "missing.jsonl"))
     assert code == 2 and out == ""

@@ -11,7 +11,7 @@ import pytest
 
 from compiler.inputs import extras, formats
 from compiler.inputs.formats import sniff
-from tests.conftest import PACK
+from tests.conftest import PACK, ROOT
 from tests.helpers import run_cli
 from tests.inputs.common import DATA, pack_claims
 
@@ -28,18 +28,52 @@ def test_the_format_is_detected_from_the_input(head: bytes, expected: str) -> No
     assert sniff(head) == expected
 
 
-def test_a_missing_extra_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_extra_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, analyzed: None) -> None:
+    """Run from this checkout, the command installs the extra into it (the README's `-e '.[formats]'`)."""
     monkeypatch.setattr(extras, "installed", lambda module: module not in ("pyx12", "pyarrow"))
     code, out, err = run_cli("eval", str(PACK), "--input", str(DATA / "837p-scenarios.x12"), "--input-format", "x12")
-    assert (code, out, err) == (2, "", "rulesc eval: X12 input needs the x12 extra: pip install 'rulesc[x12]'\n")
+    assert (code, out, err) == (2, "", "rulesc eval: X12 input needs the x12 extra: pip install -e '.[x12]'\n")
     code, _, err = run_cli("eval", str(PACK), "--input", str(DATA / "837p-scenarios.x12"))  # detected
-    assert (code, err) == (2, "rulesc eval: X12 input needs the x12 extra: pip install 'rulesc[x12]'\n")
+    assert (code, err) == (2, "rulesc eval: X12 input needs the x12 extra: pip install -e '.[x12]'\n")
     code, _, err = run_cli("eval", str(PACK), "--input", "examples/claim.json", "--output-format", "parquet",
                            "--output", str(tmp_path / "out"))
-    assert (code, err) == (2, "rulesc eval: Parquet output needs the parquet extra: pip install 'rulesc[parquet]'\n")
+    assert (code, err) == (2, "rulesc eval: Parquet output needs the parquet extra: pip install -e '.[parquet]'\n")
 
 
-def test_parquet_output_needs_a_folder_and_parquet_input_a_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", sorted(extras.EXTRAS))
+def test_the_install_command_fits_how_rulesc_is_installed(extra: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source checkout (the folder holding `compiler` has rulesc's pyproject.toml): `pip install -e`
+    of the checkout, `.` from its folder, its path from elsewhere; an installed package (site-packages
+    holds no pyproject.toml, or one of another project): `pip install 'rulesc[EXTRA]'`."""
+    assert extras.checkout() == ROOT
+    assert extras.install_command(extra) == f"pip install -e '.[{extra}]'"
+    elsewhere = tmp_path / "my app"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert extras.install_command(extra) == f"pip install -e '{ROOT}[{extra}]'"
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    assert extras.install_command(extra, site) == f"pip install 'rulesc[{extra}]'"
+    (site / "pyproject.toml").write_text('[project]\nname = "someone-else"\n', encoding="utf-8")
+    assert extras.install_command(extra, site) == f"pip install 'rulesc[{extra}]'"
+    spaced = tmp_path / "a checkout"
+    spaced.mkdir()
+    (spaced / "pyproject.toml").write_text('[project]\nname = "rulesc"\n', encoding="utf-8")
+    assert extras.install_command(extra, spaced) == f"pip install -e '{spaced}[{extra}]'"
+
+
+def test_a_native_build_without_mypy_names_the_native_extra(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    monkeypatch.setattr(extras, "installed", lambda module: module != "mypyc")
+    out = tmp_path / "never-written"
+    code, _, err = run_cli("build", str(PACK), "--native", "--out", str(out))
+    assert not out.exists()
+    assert (code, err) == (2, "rulesc build: a native build needs the native extra: pip install -e '.[native]' "
+                              "(and a C compiler)\n")
+
+
+def test_parquet_output_needs_a_folder_and_parquet_input_a_file(tmp_path: Path, analyzed: None) -> None:
     pytest.importorskip("pyarrow", reason="needs the parquet extra")
     code, _, err = run_cli("eval", str(PACK), "--input", "examples/claim.json", "--output-format", "parquet")
     assert (code, err) == (2, "rulesc eval: --output-format parquet needs --output FOLDER\n")

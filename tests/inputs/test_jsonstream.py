@@ -46,15 +46,15 @@ def test_values_back_to_back() -> None:
 
 def test_text_after_a_value_on_its_line_makes_one_broken_record() -> None:
     """`{}{` is one line of JSON Lines that is not JSON, not a claim and a broken one."""
-    assert values('{}{\n{"id": 2}\n') == ["ERROR: line 1, column 3: not valid JSON: unexpected text after the value",
-                                           {"id": 2}]
+    assert values('{}{\n{"id": 2}\n') == [
+        "ERROR: line 1, column 1: not valid JSON at column 3: unexpected text after the value", {"id": 2}]
 
 
 def test_a_broken_json_line_is_one_error_and_the_next_line_is_read() -> None:
     assert read('{"id": 1}\n{"id": 2,, "x": 1}\n{"id": 3}\n') == [
         ("line 1, column 1", {"id": 1}),
-        ("line 2, column 1", "ERROR: line 2, column 10: not valid JSON: expecting property name enclosed in "
-                             "double quotes"),
+        ("line 2, column 1", "ERROR: line 2, column 1: not valid JSON at column 10: expecting property name "
+                             "enclosed in double quotes"),
         ("line 3, column 1", {"id": 3})]
 
 
@@ -62,32 +62,49 @@ def test_a_broken_json_line_is_one_error_and_the_next_line_is_read() -> None:
                                               ('{"id": 1} [2]', 11)])
 def test_text_after_a_value_on_its_line_breaks_that_line(line: str, column: int) -> None:
     assert values(f'{line}\n{{"id": 2}}') == [
-        f"ERROR: line 1, column {column}: not valid JSON: unexpected text after the value", {"id": 2}]
+        f"ERROR: line 1, column 1: not valid JSON at column {column}: unexpected text after the value", {"id": 2}]
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 16])
+def test_indented_records_resume_at_the_next_record_indented_as_far(chunk: int) -> None:
+    """A broken record indented by two spaces: the next line indented as far (or less) starts the
+    next record, however the lines are read; a line indented further is part of the broken one."""
+    text = '\n  {"id": 1}{"id": 1}\n  {"id": 2}\n  {"id": 3, "x":\n    {"id": 4}\n {"id": 5}\n'
+    assert read(text, chunk) == [
+        ("line 2, column 3", "ERROR: line 2, column 3: not valid JSON at column 12: unexpected text after the value"),
+        ("line 3, column 3", {"id": 2}),
+        ("line 4, column 3", "ERROR: line 4, column 3: not valid JSON at line 5, column 14: expecting ',' delimiter "
+                             "(the record is cut off)"),
+        ("line 6, column 2", {"id": 5})]
 
 
 def test_a_broken_pretty_printed_object_is_one_error() -> None:
     text = '{\n  "id": 1,\n  "lines": [\n    {"code": "x"\n  ]\n}\n{\n  "id": 2\n}\n'
-    assert read(text) == [("line 1, column 1", "ERROR: line 5, column 3: not valid JSON: expecting ',' delimiter"),
+    assert read(text) == [("line 1, column 1", "ERROR: line 1, column 1: not valid JSON at line 5, column 3: "
+                                               "expecting ',' delimiter"),
                           ("line 7, column 1", {"id": 2})]
 
 
 @pytest.mark.parametrize(("element", "fault"), [
-    ('{"id": 2,, "x": 1}', "line 3, column 12: not valid JSON: expecting property name enclosed in double quotes"),
-    ('{"id": 2, "x": [1, }', "line 3, column 22: not valid JSON: expecting value"),
-    ('{"id": "2}', "line 3, column 14: not valid JSON: a string is not closed on its line"),
-    ('{"id": "a "quoted" b"}', "line 3, column 14: not valid JSON: expecting ',' delimiter"),
-    ('{"id": 2, "lines": [{"code": "x"}}', "line 3, column 36: not valid JSON: expecting ',' delimiter"),
-    ('{"id": tru}', "line 3, column 10: not valid JSON: expecting value"),
+    ('{"id": 2,, "x": 1}', "at column 12: expecting property name enclosed in double quotes"),
+    ('{"id": 2, "x": [1, }', "at column 22: expecting value"),
+    ('{"id": "2}', "at column 14: a string is not closed on its line"),
+    ('{"id": "a "quoted" b"}', "at column 14: expecting ',' delimiter"),
+    ('{"id": 2, "lines": [{"code": "x"}}', "at column 36: expecting ',' delimiter"),
+    ('{"id": tru}', "at column 10: expecting value"),
+    ('{"id": 2, "lines": [{"code": "x"}', "at column 37: expecting value (the record is cut off)"),
 ])
 def test_a_broken_array_element_is_one_error_and_the_others_are_read(element: str, fault: str) -> None:
     text = f'[\n  {{"id": 1}},\n  {element},\n  {{"id": 3}},\n  {{"id": 4}}\n]\n'
-    assert read(text) == [("line 2, column 3", {"id": 1}), ("line 3, column 3", f"ERROR: {fault}"),
+    assert read(text) == [("line 2, column 3", {"id": 1}),
+                          ("line 3, column 3", f"ERROR: line 3, column 3: not valid JSON {fault}"),
                           ("line 4, column 3", {"id": 3}), ("line 5, column 3", {"id": 4})]
 
 
 def test_a_broken_element_of_a_one_line_array_skips_to_the_next_comma_at_its_depth() -> None:
     text = '[{"id": 1}, {"id": [2, {"a": "x,]"}, oops]}, {"id": 3}]'
-    assert values(text) == [{"id": 1}, "ERROR: line 1, column 38: not valid JSON: expecting value", {"id": 3}]
+    assert values(text) == [{"id": 1}, "ERROR: line 1, column 13: not valid JSON at column 38: expecting value",
+                            {"id": 3}]
 
 
 def test_lenient_where_nothing_can_be_misread() -> None:
@@ -99,8 +116,8 @@ def test_a_cut_short_array_is_one_error() -> None:
         {"id": 1}, {"id": 2},
         "ERROR: line 2, column 12: the input ends inside the array that opens at line 1, column 1 "
         "(is the file cut short?)"]
-    assert values('[{"id": 1}, {"id": 2') == [{"id": 1}, "ERROR: line 1, column 21: not valid JSON: expecting ',' "
-                                                          "delimiter"]
+    assert values('[{"id": 1}, {"id": 2') == [{"id": 1}, "ERROR: line 1, column 13: not valid JSON at column 21: "
+                                                          "expecting ',' delimiter (the record is cut off)"]
 
 
 def test_a_byte_order_mark_and_bytes_that_are_not_utf8() -> None:
@@ -108,7 +125,7 @@ def test_a_byte_order_mark_and_bytes_that_are_not_utf8() -> None:
     records = list(read_json_records(open_text(io.BytesIO(data))))
     assert [(str(r.position), r.value if r.ok else r.error) for r in records] == [
         ("line 1, column 1", {"id": 1}),
-        ("line 2, column 1", "line 2, column 12: not UTF-8 text (byte 0xE9)"),
+        ("line 2, column 1", "line 2, column 1: not UTF-8 text at column 12 (byte 0xE9)"),
         ("line 3, column 1", {"id": "é"}),
         ("line 4, column 1", "line 4, column 1: not UTF-8 text (byte 0xFF)")]
 
@@ -123,7 +140,7 @@ def test_what_json_cannot_read_is_one_error() -> None:
 
 def test_numbers_and_literals_cut_by_the_buffer_are_read_whole() -> None:
     text = "12345678901234567890 -Infinity 1.5e3\n" * 3
-    assert values(text) == [f"ERROR: line {n}, column 22: not valid JSON: unexpected text after the value"
+    assert values(text) == [f"ERROR: line {n}, column 1: not valid JSON at column 22: unexpected text after the value"
                             for n in (1, 2, 3)]
     assert values("\n".join(["12345678901234567890", "-Infinity", "1.5e3", '"' + "x" * 100 + '"'])) == [
         12345678901234567890, float("-inf"), 1500.0, "x" * 100]

@@ -84,8 +84,8 @@ def test_rows_of_one_claim_must_agree_and_lines_come_in_order(tmp_path: Path) ->
     rows[3]["line"] = 1
     pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), tmp_path / "lines.parquet")
     first, second = read(tmp_path / "lines.parquet")
-    assert first.error == "row 1: rows 1-2: claim_pos differs between the rows of claim 'A' (row 1: '11', row 2: '22')"
-    assert second.error == ("row 3: row 4: line 1 where line 2 of claim 'B' was due "
+    assert first.error == "row 1: claim_pos differs between the rows of claim 'A' (row 1: '11', row 2: '22')"
+    assert second.error == ("row 3: line 1 at row 4, where line 2 of claim 'B' was due "
                             "(rows are in line order, numbered from 1)")
 
 
@@ -136,7 +136,7 @@ def test_results_are_one_row_per_claim_and_one_per_finding_in_row_groups(tmp_pat
         "citation": "c", "suggest": "96361", "evidence": [1]}
 
 
-def test_rulesc_eval_parquet_in_and_out(tmp_path: Path) -> None:
+def test_rulesc_eval_parquet_in_and_out(tmp_path: Path, analyzed: None) -> None:
     everything = claims()
     pq.write_table(claims_table(everything), tmp_path / "claims.parquet")
     code, out, err = run_cli("eval", str(PACK), "--input", str(tmp_path / "claims.parquet"),

@@ -77,7 +77,7 @@ def test_a_segment_fault_makes_its_claim_an_error_and_the_others_are_read() -> N
     bad = [r for r in records if r.error]
     assert len(bad) == 1  # the SE count is still right: no envelope fault
     assert bad[0].claim_id == "E02" and bad[0].position == Ordinal("segment", 28, "CLM")
-    assert bad[0].error.startswith("segment 32 (SV1): ") and "SV102" in bad[0].error
+    assert bad[0].error.startswith("segment 28 (CLM): segment 32 (SV1): ") and "SV102" in bad[0].error
     assert [r.value["id"] for r in records if r.ok] == [i for i in PROFESSIONAL if i != "E02"]
 
 
@@ -87,7 +87,8 @@ def test_a_missing_mandatory_segment_belongs_to_the_line_before_it() -> None:
     text = text.replace("SE*81*0001~", "SE*80*0001~")
     records = text_records(text)
     assert records[0].claim_id == "E01" and records[0].error is not None
-    assert records[0].error.startswith("segment 25 (LIN): Mandatory segment \"Date - Service Date\" (DTP) missing")
+    assert records[0].error.startswith("segment 17 (CLM): segment 25 (LIN): Mandatory segment \"Date - Service Date\" "
+                                       "(DTP) missing")
     assert all(r.ok for r in records[1:])
 
 
@@ -136,7 +137,8 @@ def test_a_line_with_only_a_revenue_code_cannot_be_edited() -> None:
     text = text.replace("SV2*0270*HC:A4215*30*UN*1~", "SV2*0270**30*UN*1~")
     bad = [r for r in text_records(text) if r.error]
     assert len(bad) == 1 and bad[0].claim_id == "X23"
-    assert bad[0].error.startswith("segment 54 (SV2): the line has revenue code 0270 but no procedure code")
+    assert bad[0].error.startswith("segment 44 (CLM): segment 54 (SV2): the line has revenue code 0270 but no "
+                                   "procedure code")
 
 
 def test_rulesc_eval_detects_x12_and_keeps_claim_ids_on_errors(tmp_path: Path) -> None:
@@ -145,7 +147,7 @@ def test_rulesc_eval_detects_x12_and_keeps_claim_ids_on_errors(tmp_path: Path) -
     source.write_text(bad_date, encoding="utf-8")
     code, out, err = run_cli("eval", str(PACK), "--input", str(source))
     results = [json.loads(line) for line in out.splitlines()]
-    assert code == 1 and err.endswith(f"{len(PROFESSIONAL)} claims, 11 with findings, 1 errors\n")
-    assert results[0] == {"id": "E01", "error": "segment 22 (DTP): Data element \"Service Date\" (DTP03) contains an "
-                                                "invalid date (20241340)"}
+    assert code == 1 and err.endswith(f"{len(PROFESSIONAL)} claims, 11 with findings, 1 error\n")
+    assert results[0] == {"id": "E01", "error": "segment 17 (CLM): segment 22 (DTP): Data element \"Service Date\" "
+                                                "(DTP03) contains an invalid date (20241340)"}
     assert [r["id"] for r in results] == PROFESSIONAL

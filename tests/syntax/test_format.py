@@ -537,7 +537,7 @@ def test_fmt_rewrites_files_and_check_reports_them(tmp_path: Path) -> None:
         code, out, err = run_cli("fmt", "--check", str(paths["messy"]), str(paths["tidy"]))
         assert (code, out) == (1, "")
         assert "would reformat " in err and "messy.rules\n" in err and "tidy.rules" not in err
-        assert err.endswith("1 file(s) would be reformatted, 1 already formatted\n")
+        assert err.endswith("1 file would be reformatted, 1 already formatted\n")
         assert paths["messy"].read_text(encoding="utf-8") == MESSY
         code, out, err = run_cli("fmt", "--diff", str(paths["messy"]))
         assert code == 0 and out.startswith("--- ") and "messy.rules (formatted)\n" in out
@@ -546,7 +546,7 @@ def test_fmt_rewrites_files_and_check_reports_them(tmp_path: Path) -> None:
         code, _, err = run_cli("fmt", str(paths["messy"]), str(paths["tidy"]))
         assert code == 0 and paths["messy"].read_text(encoding="utf-8") == TIDY
         code, out, err = run_cli("fmt", "--check", str(paths["messy"]), str(paths["tidy"]))
-        assert (code, out, err) == (0, "", "2 file(s) already formatted\n")
+        assert (code, out, err) == (0, "", "2 files already formatted\n")
 
 
 def test_fmt_leaves_a_file_that_does_not_parse_and_table_files(tmp_path: Path) -> None:

@@ -108,3 +108,51 @@ class Canonical:
 
 def _is_expr(value: object) -> bool:
     return dataclasses.is_dataclass(value) and not isinstance(value, (ir.Type, type))
+
+
+# ---------------------------------------------------------------- forms for keys
+
+
+def stable(value: object, seen: dict[int, tuple[object, object]] | None = None) -> object:
+    """A value's form whose repr is the same in every process: IR nodes as their class name and
+    fields (spans left out), sets sorted, mappings by sorted key. Keys built from it name the same
+    thing from run to run (the analyzer's cache of answers). `seen` shares the forms of objects met
+    again (a code set of thousands of codes that many rules name)."""
+    seen = {} if seen is None else seen
+    known = seen.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    form: object
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        form = (type(value).__name__, *(stable(getattr(value, f.name), seen) for f in dataclasses.fields(value)
+                                        if f.compare and f.name not in _LEFT_OUT))
+    elif isinstance(value, (frozenset, set)):
+        items = [stable(v, seen) for v in value]
+        texts = [i for i in items if isinstance(i, str)]
+        form = ("set", *(sorted(texts) if len(texts) == len(items) else sorted(items, key=repr)))
+    elif isinstance(value, dict):
+        form = ("map", *sorted(((stable(k, seen), stable(v, seen)) for k, v in value.items()), key=repr))
+    elif isinstance(value, (tuple, list)):
+        form = tuple(stable(v, seen) for v in value)
+    elif isinstance(value, float) and value.is_integer():
+        form = int(value)
+    else:
+        return value
+    seen[id(value)] = (value, form)
+    return form
+
+
+def declaration_form(rule: ir.Rule, seen: dict[int, tuple[object, object]] | None = None) -> object:
+    """What a rule decides and how, as a stable value: its id, kind, disposition, scope, target,
+    condition, suggestion and guard (`flagged by X`, tables, maps and rankings by name: a key that
+    uses this form also holds the forms of what those names stand for). Its title, message,
+    citation, quotes, rows and position are left out: they change no decision."""
+    return stable((rule.id, rule.kind, rule.disposition, rule.claim_types, rule.places, rule.places_negated,
+                   rule.target, rule.condition, rule.suggest, rule.suggest_if), seen)
+
+
+def data_form(pack: ir.Pack, names: set[str]) -> object:
+    """The data of the pack's tables' columns, maps and rankings among `names`, as a stable value."""
+    return stable((tuple(a.values for a in pack.attributes if a.name in names),
+                   tuple(m.pairs for m in pack.maps if m.name in names),
+                   tuple(r.levels for r in pack.rankings if r.name in names)))

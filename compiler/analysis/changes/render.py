@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from compiler.analysis.changes.model import ChangeReport, RuleChange, Witness
+from compiler.words import counted
 
 #: line fields a witness table shows, in this order, when some line of the claim sets them
 _COLUMNS = ("code", "date", "modifiers", "units", "time", "drug", "provider", "pos", "charge", "supervision",
@@ -16,10 +17,11 @@ def render_text(report: ChangeReport) -> str:
     summary = report.summary()
     changed = report.changed
     counts = ", ".join(f"{n} {kind}" for kind, n in summary.items() if n)
-    lines = f"{report.lines} line{'s' if report.lines != 1 else ''}"
+    lines = counted(report.lines, "line")
     bound = "claims of any size" if report.complete else f"claims of up to {lines}"
     head = (f"{report.old.pack} {report.old.version} -> {report.new.pack} {report.new.version}: "
-            f"{len(changed)} of {len(report.rules)} rules decide differently ({counts}); proved for {bound}.")
+            f"{len(changed)} of {counted(len(report.rules), 'rule')} {'decides' if len(changed) == 1 else 'decide'} "
+            f"differently ({counts}); proved for {bound}.")
     out = [head, ""]
     for change in changed:
         out += _paragraph(change)
@@ -30,12 +32,12 @@ def render_text(report: ChangeReport) -> str:
         out.append("")
     if report.impact is not None:
         impact = report.impact
-        out.append(f"Impact on {impact.claims} claims: {impact.changed} claims and {impact.lines_changed} lines "
-                   f"get different findings" + (f"; {impact.errors} records not evaluated" if impact.errors else "")
-                   + ".")
+        out.append(f"Impact on {counted(impact.claims, 'claim')}: {counted(impact.changed, 'claim')} and "
+                   f"{counted(impact.lines_changed, 'line')} get different findings"
+                   + (f"; {counted(impact.errors, 'record')} not evaluated" if impact.errors else "") + ".")
         for rule in sorted(impact.by_rule):
-            counted = impact.by_rule[rule]
-            out.append(f"  {rule}: {counted.added} added, {counted.removed} removed, {counted.changed} changed")
+            tally = impact.by_rule[rule]
+            out.append(f"  {rule}: {tally.added} added, {tally.removed} removed, {tally.changed} changed")
         out.append("")
     if not changed and not reworded:
         out.append("No rule decides differently.")

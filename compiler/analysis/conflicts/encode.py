@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import z3
 
-from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, neg
+from compiler.analysis.changes.canon import stable
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, ite, neg, whole
 from compiler.analysis.conflicts.relations import Relations, Row
 from compiler.analysis.conflicts.universe import (
     CODE_SHAPE,
@@ -226,10 +228,15 @@ class Encoder:
 
     `tables` gives the tables read from files as relations (without it a lookup is Unsupported);
     `own_findings` encodes the rules that read their own findings (see `_own`), whose decisions are
-    then defined by `definitions`, which every question asked of this encoder must assert too."""
+    then defined by `definitions`, which every question asked of this encoder must assert too.
+    With `abstract`, each `count(...)` is a whole number of its own (named by the count, its lines
+    and the view), at least 0 and otherwise free: the formula then holds on every claim where the
+    exact one does, so a question it refutes is refuted on claims of every size (`side` holds the
+    bounds to assert with it)."""
 
     def __init__(self, pack: ir.Pack, universe: Universe, claim: SymbolicClaim, variant: Variant,
-                 tables: Relations | str | None = None, own_findings: bool = False, name: str = "") -> None:
+                 tables: Relations | str | None = None, own_findings: bool = False, name: str = "",
+                 abstract: bool = False) -> None:
         self.pack = pack
         self.tables = tables
         self.own_findings = own_findings
@@ -237,6 +244,12 @@ class Encoder:
         self.definitions: list[Z3] = []  # var == its decision, for rules that read their own findings
         self.bodies: dict[int, Z3] = {}  # those vars (by AST id) -> their decision
         self._guarded: dict[str, str | None] = {}
+        self.abstract = abstract
+        self.side: list[Z3] = []
+        self._counts: dict[str, Z3] = {}
+        self._ranks: dict[tuple[str, int, int], tuple[Atom, Rank]] = {}
+        self._touch: dict[tuple[int, tuple[tuple[str, int], ...], int], tuple[ir.Expr, bool]] = {}
+        self._rule_touch: dict[tuple[str, int, int], bool] = {}
         self.u = universe
         self.claim = claim
         self.variant = variant
@@ -278,6 +291,8 @@ class Encoder:
         return self._conditions[rule.id]
 
     def raw(self, rule_id: str, slot: int, view: View = BASE) -> Z3:
+        if view.rebilled is not None and not self._raw_touches(rule_id, slot, view.rebilled):
+            view = BASE  # the same formula: it does not read the re-billed code
         key = (rule_id, slot, view.key)
         if key not in self._raw:
             rule = self.rules[rule_id]
@@ -327,6 +342,8 @@ class Encoder:
         return conj(*parts)
 
     def effective(self, rule_id: str, slot: int, view: View = BASE) -> Z3:
+        if view.rebilled is not None and not self._effective_touches(rule_id, slot, view.rebilled):
+            view = BASE
         key = (rule_id, slot, view.key)
         if key not in self._effective:
             winners = [self.raw(w, slot, view) for w in self.overriders(rule_id)]
@@ -407,8 +424,57 @@ class Encoder:
     def rebilled(self, slot: int, code: Atom, key: tuple[Any, ...]) -> View:
         return View(("rebilled", slot, *key), slot, code.id)
 
+    # ------------------------------------------------------------ what reads a re-billed code
+    # A view re-bills one slot. Whatever does not read that slot's code (or the drug it implies)
+    # has the same formula in the view as in the claim itself, so it is built once, in the claim:
+    # most of a denier's condition, asked of a re-billed line, is about the other lines.
+
+    def _raw_touches(self, rule_id: str, at: int, slot: int) -> bool:
+        key = (rule_id, at, slot)
+        known = self._rule_touch.get(key)
+        if known is None:
+            self._rule_touch[key] = True  # (the order check rejects cycles; stay safe)
+            rule = self.rules[rule_id]
+            condition = self.condition(rule)
+            known = (rule.target is not None and at == slot) or (
+                condition is not None and self._touches(condition, {"line": at}, slot))
+            self._rule_touch[key] = known
+        return known
+
+    def _effective_touches(self, rule_id: str, at: int, slot: int) -> bool:
+        return self._raw_touches(rule_id, at, slot) or any(
+            self._raw_touches(w, at, slot) for w in self.overriders(rule_id))
+
+    def _touches(self, expr: ir.Expr, env: dict[str, int], slot: int) -> bool:
+        """Whether the formula of `expr` under `env` reads the code of `slot` (memoized)."""
+        key = (id(expr), tuple(sorted(env.items())), slot)
+        known = self._touch.get(key)
+        if known is not None:
+            return known[1]
+        if isinstance(expr, ir.LineField):
+            result = expr.field in ("code", "drug") and env[expr.var] == slot
+        elif isinstance(expr, ir.Relation):
+            result = expr.kind == "drug" and slot in (env[expr.inner], env[expr.outer])
+        elif isinstance(expr, ir.Flagged):
+            result = expr.rule in self.rules and self._effective_touches(expr.rule, env[expr.var], slot)
+        elif isinstance(expr, ir.Quant):
+            result = False
+            for j in self.scope(expr, env):
+                inner = {**env, expr.var: j}
+                if self._touches(expr.condition, inner, slot) or (
+                        expr.then is not None and self._touches(expr.then, inner, slot)) or (
+                        expr.value is not None and self._touches(expr.value, inner, slot)):
+                    result = True
+                    break
+        else:
+            result = any(self._touches(child, env, slot) for child in _children(expr))
+        self._touch[key] = (expr, result)
+        return result
+
     # ------------------------------------------------------------ expressions
     def value(self, expr: ir.Expr, env: dict[str, int], view: View) -> Value:
+        if view.rebilled is not None and not self._touches(expr, env, view.rebilled):
+            view = BASE
         key = (id(expr), tuple(sorted(env.items())), view.key)
         cached = self._values.get(key)
         if cached is not None:
@@ -563,15 +629,22 @@ class Encoder:
         key = self._atom(expr.key, env, view)
         table = self._maps[expr.map]
         cases = self._by_group(("map", expr.map), table.get)
-        result: Z3 = z3.IntVal(-1, self.ctx)
+        result: Z3 = whole(self.ctx, -1)
         for v, r in reversed(cases):
-            result = z3.If(self.within(key.id, r), self.u.code_id(v), result)
+            result = ite(self.within(key.id, r), self.u.code_id(v), result)
         known = disj(*[self.within(key.id, r) for _, r in cases]) if cases else self.false
         return Atom(result, disj(key.absent, neg(known)))
 
     def _rank_of(self, expr: ir.RankOf, env: dict[str, int], view: View) -> Value:
         code = self._atom(expr.code, env, view)
-        ranking = self._rankings[expr.ranking]
+        key = (expr.ranking, code.id.get_id(), code.absent.get_id())  # rules rank the same codes again and again
+        known = self._ranks.get(key)
+        if known is None:
+            known = self._ranks[key] = (code, self._rank(expr.ranking, code))
+        return known[1]
+
+    def _rank(self, name: str, code: Atom) -> Rank:
+        ranking = self._rankings[name]
         lookups = [(self._attributes[attr].lookup() if attr in self._attributes else {}, order)
                    for attr, order in ranking.levels]
 
@@ -584,12 +657,12 @@ class Encoder:
                 levels.append(len(order) - order.index(str(value)))
             return tuple(levels)
 
-        cases = self._by_group(("rank", expr.ranking), rank)
+        cases = self._by_group(("rank", name), rank)
         levels = []
         for level in range(len(lookups)):
-            result: Z3 = z3.IntVal(0, self.ctx)
+            result: Z3 = whole(self.ctx, 0)
             for v, r in reversed(cases):
-                result = z3.If(self.within(code.id, r), v[level], result)
+                result = ite(self.within(code.id, r), v[level], result)
             levels.append(result)
         known = disj(*[self.within(code.id, r) for _, r in cases]) if cases else self.false
         return Rank(tuple(levels), disj(code.absent, neg(known)))
@@ -760,6 +833,16 @@ class Encoder:
             slots.append(j)
         return slots
 
+    def _count_of(self, expr: ir.Quant, env: dict[str, int], view: View) -> Z3:
+        """The free whole number that stands for a count (see the class's note): the same count of
+        the same lines in the same view is the same number."""
+        where = (view.rebilled, view.code.sexpr() if view.code is not None else None)
+        name = "count:" + hashlib.sha256(repr((stable(expr), sorted(env.items()), where)).encode()).hexdigest()[:20]
+        if name not in self._counts:
+            self._counts[name] = z3.Int(name, self.ctx)
+            self.side.append(self._counts[name] >= 0)
+        return self._counts[name]
+
     def _holds(self, expr: ir.Quant, env: dict[str, int], view: View) -> list[tuple[int, Z3]]:
         result = []
         for j in self.scope(expr, env):
@@ -768,6 +851,9 @@ class Encoder:
         return result
 
     def _quant(self, expr: ir.Quant, env: dict[str, int], view: View) -> Value:
+        if expr.kind == "count" and self.abstract:
+            whole = self._count_of(expr, env, view)
+            return Num(z3.ToReal(whole), self.false, whole)
         holds = self._holds(expr, env, view)
         if expr.kind == "any":
             return disj(*[h for _, h in holds]) if holds else self.false
@@ -832,6 +918,29 @@ class Encoder:
             else:
                 options.append(conj(h, self._evidence(expr.condition, {**env, expr.var: j}, view, other)))
         return disj(*options) if options else self.false
+
+
+def _children(expr: ir.Expr) -> list[ir.Expr]:
+    """The operands of an expression that is not a quantifier."""
+    if isinstance(expr, (ir.Arith, ir.Compare, ir.BoolOp)):
+        return [expr.left, expr.right]
+    if isinstance(expr, (ir.Neg, ir.Not)):
+        return [expr.operand]
+    if isinstance(expr, ir.Member):
+        return [expr.item, expr.collection]
+    if isinstance(expr, ir.Given):
+        return [expr.value]
+    if isinstance(expr, ir.Has):
+        return [expr.modifiers, expr.wanted]
+    if isinstance(expr, (ir.CodeAttr, ir.RankOf)):
+        return [expr.code]
+    if isinstance(expr, ir.MapGet):
+        return [expr.key]
+    if isinstance(expr, ir.Func):
+        return list(expr.args)
+    if isinstance(expr, ir.TableLookup):
+        return [*expr.keys, *([] if expr.on is None else [expr.on])]
+    return []
 
 
 def _table_reader(rule: ir.Rule, tables: bool = True, own: bool = True) -> str | None:
@@ -899,7 +1008,7 @@ def own_reads_guarded(rule: ir.Rule, pack: ir.Pack) -> str | None:
         here = [*path, expr]
         if isinstance(expr, ir.Flagged) and expr.rule == rule.id:
             return guarded(here, expr.var)
-        for child in _children(expr):
+        for child in _operands(expr):
             found = visit(child, here)
             if found is not None:
                 return found
@@ -908,7 +1017,8 @@ def own_reads_guarded(rule: ir.Rule, pack: ir.Pack) -> str | None:
     return visit(rule.condition, [])
 
 
-def _children(expr: ir.Expr) -> list[ir.Expr]:
+def _operands(expr: ir.Expr) -> list[ir.Expr]:
+    """The operands of an expression, a quantifier's included."""
     if isinstance(expr, (ir.Arith, ir.Compare, ir.BoolOp)):
         return [expr.left, expr.right]
     if isinstance(expr, (ir.Neg, ir.Not)):

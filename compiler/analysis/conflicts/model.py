@@ -14,7 +14,8 @@ from typing import Any
 
 import z3
 
-from compiler.analysis.conflicts.universe import Universe, is_drug_code
+from compiler.analysis.conflicts.reads import Reads
+from compiler.analysis.conflicts.universe import TEXT_BASE, Universe, is_drug_code, merge_ranges
 
 Z3 = Any
 
@@ -45,8 +46,53 @@ def neg(arg: Z3) -> Z3:
     return z3.BoolRef(z3.z3core.Z3_mk_not(arg.ctx_ref(), arg.as_ast()), arg.ctx)
 
 
+# Integer terms through the C API, like `conj`: ids are compared with constants thousands of times.
+
+_INT_SORTS: dict[int, Any] = {}
+
+
+def whole(ctx: Any, number: int) -> Z3:
+    """The integer constant `number` in `ctx`."""
+    ref = ctx.ref()
+    sort = _INT_SORTS.get(id(ctx))
+    if sort is None or sort[0] is not ctx:
+        sort = _INT_SORTS[id(ctx)] = (ctx, z3.IntSort(ctx).ast)
+    return z3.IntNumRef(z3.z3core.Z3_mk_int64(ref, number, sort[1]), ctx)
+
+
+def _compare(make: Any, left: Z3, right: Z3 | int) -> Z3:
+    if isinstance(right, int):
+        right = whole(left.ctx, right)
+    return z3.BoolRef(make(left.ctx_ref(), left.as_ast(), right.as_ast()), left.ctx)
+
+
+def equal(left: Z3, right: Z3 | int) -> Z3:
+    """`left == right` for two integer terms (or a term and a constant)."""
+    return _compare(z3.z3core.Z3_mk_eq, left, right)
+
+
+def at_least(left: Z3, right: Z3 | int) -> Z3:
+    return _compare(z3.z3core.Z3_mk_ge, left, right)
+
+
+def at_most(left: Z3, right: Z3 | int) -> Z3:
+    return _compare(z3.z3core.Z3_mk_le, left, right)
+
+
+def ite(condition: Z3, then: Z3 | int, otherwise: Z3 | int) -> Z3:
+    """`z3.If` over integer terms or constants (or two conditions), through the C API."""
+    ctx = condition.ctx
+    if isinstance(then, int) and not isinstance(then, bool):
+        then = whole(ctx, then)
+    if isinstance(otherwise, int) and not isinstance(otherwise, bool):
+        otherwise = whole(ctx, otherwise)
+    made = z3.z3core.Z3_mk_ite(condition.ctx_ref(), condition.as_ast(), then.as_ast(), otherwise.as_ast())
+    return z3.BoolRef(made, ctx) if z3.is_bool(then) else z3.ArithRef(made, ctx)
+
+
 def in_ranges(value: Z3, ranges: list[tuple[int, int]]) -> Z3:
-    parts = [value == lo if lo == hi else conj(value >= lo, value <= hi) for lo, hi in ranges]
+    """Whether an integer term lies in one of the ranges (lo, hi), bounds included."""
+    parts = [equal(value, lo) if lo == hi else conj(at_least(value, lo), at_most(value, hi)) for lo, hi in ranges]
     if not parts:
         return z3.BoolVal(False, value.ctx)
     return disj(*parts)
@@ -101,7 +147,8 @@ class SymbolicClaim:
         self.size = size
         self.header = self._header()
         self.slots = [self._slot(i) for i in range(size)]
-        self.constraints = self._constraints()
+        self._all: list[Z3] | None = None
+        self._constraints: dict[tuple[object, ...], list[Z3]] = {}
 
     def _header(self) -> ClaimHeader:
         def atom(name: str) -> Z3:
@@ -138,39 +185,87 @@ class SymbolicClaim:
             flag("description_absent"))
 
     # ------------------------------------------------------------ validity
-    def _constraints(self) -> list[Z3]:
+    @property
+    def constraints(self) -> list[Z3]:
+        """What every valid claim satisfies, every field of it (a change report's questions)."""
+        if self._all is None:
+            u = self.universe
+            every = Reads(frozenset({"units", "provider", "pos", "charge", "timed", "drug", "supervision",
+                                     "member_supplied", "description", "modifiers"}),
+                          frozenset({"id", "pos", "bill", "member", "provider", "type"}), u.modifiers,
+                          frozenset(u.group_of), frozenset(u.literals))
+            self._all = self._constraints_for(every, u.code_domain(), True)
+        return self._all
+
+    def constraints_for(self, reads: Reads, domain: list[tuple[int, int]]) -> list[Z3]:
+        """What a valid claim satisfies in the fields `reads` names, every line's code in `domain`
+        (`Universe.question_domain`: an id that no group of the question's codes holds is a code of
+        its kind that the question's rules never mention, shown as such by `witness.Renderer`);
+        memoized, as many questions read alike."""
+        key = (reads.key(), tuple(domain))
+        known = self._constraints.get(key)
+        if known is None:
+            known = self._constraints[key] = self._constraints_for(reads, domain, False)
+        return known
+
+    def _constraints_for(self, reads: Reads, domain: list[tuple[int, int]], exact: bool) -> list[Z3]:
+        """The constraints, every line's code among `domain`; text values among the ids of `domain`,
+        the literals, the two-digit values and the families (`exact`), or anywhere from the first
+        code block to the last family (each rendered by what the question names)."""
         u = self.universe
         h = self.header
-        codes = [u.code_span]
-        anything = [(u.code_span[0], max(hi for _, hi in u.families.values()))]
+        if exact:
+            literals = [(value,) * 2 for value in u.literals.values()]
+            anything = merge_ranges([*domain, *literals, *u.two_digit_ids, *u.families.values()])
+        else:
+            anything = merge_ranges([*domain, (TEXT_BASE, max(hi for _, hi in u.families.values()))])
         two_digits = u.two_digit_ids
         types = [(u.literals["professional"],) * 2, (u.literals["institutional"],) * 2]
-        out = [in_ranges(h.type, types), in_ranges(h.id, anything), in_ranges(h.member, anything),
-               in_ranges(h.provider, anything), in_ranges(h.pos, two_digits), in_ranges(h.bill_type, anything),
-               in_ranges(h.bill_class, two_digits)]
-        for text, klass in sorted(u.bill_classes.items()):
-            class_id = u.literals.get(klass)
-            implied = h.bill_class == class_id if class_id is not None else in_ranges(
-                h.bill_class, [u.families["place"]])
-            out.append(z3.Implies(h.bill_type == u.literals[text], implied))
-        # a generic bill type renders as 0 + class + 1, so it is never a literal of the pack
-        bill_literals = [(u.literals[t], u.literals[t]) for t in sorted(u.bill_classes)]
-        out.append(z3.Or(in_ranges(h.bill_type, bill_literals), in_ranges(h.bill_type, [u.families["text"]])))
-        lo_minute, hi_minute = u.day_lo * 1440, (u.day_hi + 1) * 1440
         professional = h.type == u.literals["professional"]
+        out = [in_ranges(h.type, types)]
+        if "id" in reads.claim:
+            out.append(in_ranges(h.id, anything))
+        if "member" in reads.claim:
+            out.append(in_ranges(h.member, anything))
+        if "provider" in reads.claim:
+            out.append(in_ranges(h.provider, anything))
+        if reads.reads("pos"):
+            out.append(in_ranges(h.pos, two_digits))
+        if "bill" in reads.claim:
+            out += [in_ranges(h.bill_type, anything), in_ranges(h.bill_class, two_digits)]
+            bills = sorted(t for t in u.bill_classes if t in reads.texts)
+            for text in bills:
+                class_id = u.text_id(u.bill_classes[text])
+                out.append(z3.Implies(h.bill_type == u.literals[text], h.bill_class == class_id))
+            # a generic bill type renders as 0 + class + 1, so it is never a literal of the pack
+            bill_literals = [(u.literals[t], u.literals[t]) for t in bills]
+            out.append(z3.Or(in_ranges(h.bill_type, bill_literals), in_ranges(h.bill_type, [u.families["text"]])))
+        lo_minute, hi_minute = u.day_lo * 1440, (u.day_hi + 1) * 1440
+        flags = [m for m in reads.modifiers if m in u.modifiers]
         for slot in self.slots:
             if slot.index > 0:
                 out.append(z3.Implies(slot.active, self.slots[slot.index - 1].active))
-            out += [in_ranges(slot.code, codes), slot.date >= u.day_lo, slot.date <= u.day_hi, slot.units > 0,
-                    in_ranges(slot.provider, anything), in_ranges(slot.pos, two_digits), slot.charge >= 0,
-                    z3.Implies(slot.timed, z3.And(slot.start >= lo_minute, slot.stop <= hi_minute,
-                                                  slot.stop > slot.start)),
-                    in_ranges(slot.drug, anything), in_ranges(slot.description, anything),
-                    z3.Implies(slot.provider_absent, h.provider_absent),
-                    z3.Implies(slot.pos_absent, h.pos_absent),
-                    z3.Implies(professional, z3.Not(slot.pos_absent))]
-            if slot.modifiers:
-                out.append(z3.Sum([z3.If(f, 1, 0) for f in slot.modifiers.values()]) <= 4)
+            out += [in_ranges(slot.code, domain), slot.date >= u.day_lo, slot.date <= u.day_hi]
+            if "units" in reads.line:
+                out.append(slot.units > 0)
+            if "provider" in reads.line:
+                out.append(in_ranges(slot.provider, anything))
+                if "provider" in reads.claim:
+                    out.append(z3.Implies(slot.provider_absent, h.provider_absent))
+            if reads.reads("pos"):
+                out += [in_ranges(slot.pos, two_digits), z3.Implies(slot.pos_absent, h.pos_absent),
+                        z3.Implies(professional, z3.Not(slot.pos_absent))]
+            if "charge" in reads.line:
+                out.append(slot.charge >= 0)
+            if "timed" in reads.line:
+                out.append(z3.Implies(slot.timed, z3.And(slot.start >= lo_minute, slot.stop <= hi_minute,
+                                                         slot.stop > slot.start)))
+            if "drug" in reads.line:
+                out.append(in_ranges(slot.drug, anything))
+            if "description" in reads.line:
+                out.append(in_ranges(slot.description, anything))
+            if "modifiers" in reads.line and flags:
+                out.append(z3.Sum([z3.If(slot.modifiers[f], 1, 0) for f in flags]) <= 4)
         return out
 
     # ------------------------------------------------------------ derived values

@@ -1,9 +1,18 @@
 """The questions in order: each rule alone, then the pairs the code index gives, then the
-declarations that decided nothing and the rows nothing covers."""
+declarations that decided nothing and the rows nothing covers; `analyze` makes the report of them.
+
+This module and those it imports load the solver: `compiler.analysis.conflicts` imports it only
+when a report is not in the cache.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from compiler.analysis import coverage
 from compiler.analysis.conflicts.encode import Encoder, Variant
@@ -13,14 +22,69 @@ from compiler.analysis.conflicts.questions import (
     Analysis,
     Build,
     Declaration,
+    Question,
+    build_tag,
     exclusion_declarations,
     merged,
+    tagged,
 )
-from compiler.analysis.conflicts.report import Entry
-from compiler.analysis.conflicts.shape import Shape
-from compiler.analysis.conflicts.universe import Unsupported
+from compiler.analysis.conflicts.report import Entry, Report, Resolution
+from compiler.analysis.conflicts.shape import NONE, Shape
 from compiler.analysis.conflicts.witness import Conflict, describe
+from compiler.diagnostics import Sources
 from compiler.semantics import ir
+
+
+def _keep_freed_memory() -> None:
+    """Each witness is found in a solver context of its own (questions.Unit), and z3 allocates and
+    frees a few megabytes for each. With glibc's defaults the freed memory goes back to the system
+    and is faulted in again for the next one, which made context creation five times slower once
+    the compiler's own objects fill the heap (over a second of a CPCP026 analysis). Keeping freed
+    memory (up to 256 MiB) for reuse avoids it; elsewhere nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 32 * 1024 * 1024)  # M_MMAP_THRESHOLD: the most glibc allows
+        libc.mallopt(-1, 256 * 1024 * 1024)  # M_TRIM_THRESHOLD
+    except (OSError, AttributeError):
+        return
+
+
+_keep_freed_memory()
+
+
+def analyze(pack: ir.Pack, max_lines: int | None, rlimit: int, sources: Sources | None, folder: Path | None,
+            enabled: bool) -> Report:
+    """The pack's report: every question asked (or its answer read from the cache of answers in
+    `folder`), one entry per kind and set of rules, sorted, witnesses numbered."""
+    started = time.perf_counter()
+    analysis = Analysis(pack, max_lines, rlimit, sources, folder)
+    if enabled:
+        run(analysis)
+    else:
+        uncovered_rows(analysis)
+        analysis.complete = False
+    entries = sorted(_one_per_set(analysis.entries), key=Entry.sort_key)
+    for number, entry in enumerate((e for e in entries if e.witness is not None), 1):
+        assert entry.witness is not None
+        entry.witness = {"id": f"W{number}", **{k: v for k, v in entry.witness.items() if k != "id"}}
+    report = Report(pack.name, analysis.lines_used, analysis.complete and not any(e.unknown for e in entries),
+                    entries, disagreements=analysis.disagreements, asked=analysis.asked, reused=analysis.reused)
+    if analysis.writer is not None:
+        analysis.writer.trim()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _one_per_set(entries: list[Entry]) -> list[Entry]:
+    """One entry per kind and unordered set of rules: an unresolved one before a resolved one."""
+    chosen: dict[tuple[str, frozenset[str]], Entry] = {}
+    for entry in entries:
+        key = (entry.kind, frozenset(entry.rules))
+        if key not in chosen or (chosen[key].resolved_by is not None and entry.resolved_by is None):
+            chosen[key] = entry
+    return list(chosen.values())
 
 
 def run(analysis: Analysis) -> None:
@@ -42,15 +106,19 @@ def _suggest_shape(analysis: Analysis, rule: ir.Rule) -> Shape:
     return shape + shapes.expr(rule.suggest_if, True, frozenset()) + shapes.expr(rule.suggest_if, False, frozenset())
 
 
-def _standing_shape(analysis: Analysis, rule: ir.Rule) -> Shape:
-    """The shape of the suggestion that stands: the raw suggestion, and every rule that can deny the
-    line billed with it, in the re-billed claim (either way: the suggestion stands where none does)."""
+def _standing_shape(analysis: Analysis, rule: ir.Rule, positive: bool = True) -> Shape:
+    """The shape of the suggestion that stands: the raw suggestion, and the rules that can deny the
+    line billed with it, in the re-billed claim: none of them denies it (`positive`), or one does."""
     shape = _suggest_shape(analysis, rule)
     if rule.suggest is None:
         return shape
+    deniers = NONE
     for denier in analysis.deniers(rule.id):
-        shape = shape + analysis.shapes.effective(denier, True) + analysis.shapes.effective(denier, False)
-    return shape
+        if positive:
+            deniers = deniers + analysis.shapes.effective(denier, False)
+        else:
+            deniers = deniers.either(analysis.shapes.effective(denier, True))
+    return shape + deniers
 
 
 # ---------------------------------------------------------------- one rule
@@ -61,38 +129,39 @@ def _single_rules(analysis: Analysis) -> set[str]:
     dead: set[str] = set()
     for rule in analysis.deciding:
         rid = rule.id
-        try:
-            raw = analysis.solve(_one(rid, raw=True), analysis.shapes.raw(rid), Variant())
-            if raw.status == "unknown":
-                analysis.unknown("dead-rule", [rid], raw.reason)
-                continue
-            if raw.status == "unsat":
+        raw = analysis.single(Question(("dead-rule", rid), (rid,)), _one(rid, raw=True), analysis.shapes.raw(rid),
+                              Variant())
+        if raw["outcome"] == "unknown":
+            analysis.unknown("dead-rule", [rid], raw["reason"], raw.get("needs"))
+            if raw["reason"].startswith("cannot encode"):
                 dead.add(rid)
-                where = rule.condition.span if rule.condition is not None else rule.id_span
-                analysis.entries.append(Entry(
-                    "dead-rule", [rid], f"{rid} can never apply: its condition cannot hold on any line it targets"
-                    + _bound_note(raw.complete, raw.lines) + ".", analysis.locate(where),
-                    hint="check the condition against the target, the claim types and the places of service"))
-                continue
-            winners = analysis.overriders.get(rid, ())
-            if not winners:
-                continue
-            effective = analysis.solve(_one(rid, raw=False), analysis.shapes.effective(rid), Variant())
-            if effective.status == "unknown":
-                analysis.unknown("masked-rule", [rid, *winners], effective.reason)
-            elif effective.status == "unsat":
-                analysis.entries.append(Entry(
-                    "masked-rule", [rid, *winners], f"{rid} never gives a finding: wherever it applies, "
-                    f"{' or '.join(winners)} (taking precedence over it) applies too"
-                    + _bound_note(effective.complete, effective.lines) + ".", analysis.locate(rule.id_span),
-                    hint="remove the rule, or narrow the precedence or exception that covers it"))
-        except Unsupported as problem:
-            analysis.unknown("dead-rule", [rid], f"cannot encode: {problem}")
+            continue
+        if raw["outcome"] == "unsat":
             dead.add(rid)
+            where = rule.condition.span if rule.condition is not None else rule.id_span
+            analysis.entries.append(Entry(
+                "dead-rule", [rid], f"{rid} can never apply: its condition cannot hold on any line it targets"
+                + _bound_note(raw["whole"], raw["size"]) + ".", analysis.locate(where),
+                hint="check the condition against the target, the claim types and the places of service"))
+            continue
+        winners = analysis.overriders.get(rid, ())
+        if not winners:
+            continue
+        effective = analysis.single(Question(("masked-rule", rid), (rid,)), _one(rid, raw=False),
+                                    analysis.shapes.effective(rid), Variant())
+        if effective["outcome"] == "unknown":
+            analysis.unknown("masked-rule", [rid, *winners], effective["reason"], effective.get("needs"))
+        elif effective["outcome"] == "unsat":
+            analysis.entries.append(Entry(
+                "masked-rule", [rid, *winners], f"{rid} never gives a finding: wherever it applies, "
+                f"{' or '.join(winners)} (taking precedence over it) applies too"
+                + _bound_note(effective["whole"], effective["size"]) + ".", analysis.locate(rule.id_span),
+                hint="remove the rule, or narrow the precedence or exception that covers it"))
     return dead
 
 
 def _one(rule_id: str, raw: bool) -> Build:
+    @tagged(("one", rule_id, raw))
     def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         return enc.raw(rule_id, slots[0]) if raw else enc.effective(rule_id, slots[0])
 
@@ -117,12 +186,19 @@ def _overlaps(analysis: Analysis, dead: set[str]) -> None:
             _add(analysis, analysis.pairwise(Conflict("overlap", a, b), _co_firing(a, b, None), shape))
             continue
         overlap = None
-        if ra.suggest is not None and rb.suggest is not None:  # only suggestions that stand count
-            shape = shape + _standing_shape(analysis, ra) + _standing_shape(analysis, rb)
-            overlap = analysis.pairwise(Conflict("overlap", a, b), _co_firing(a, b, True), shape)
+        both = ra.suggest is not None and rb.suggest is not None
+        alike = shape
+        if both:  # only suggestions that stand count
+            differ = shape + _standing_shape(analysis, ra) + _standing_shape(analysis, rb)
+            overlap = analysis.pairwise(Conflict("overlap", a, b), _co_firing(a, b, True), differ, standing=True)
             _add(analysis, overlap)
+            # alike: one of the suggestions does not stand, or both are the same code
+            alike = shape + _suggest_shape(analysis, ra) + _suggest_shape(analysis, rb) + \
+                _standing_shape(analysis, ra, False).either(_standing_shape(analysis, rb, False))
         if overlap is None or overlap.resolved_by is not None:
-            _add(analysis, analysis.pairwise(Conflict("redundant", a, b), _co_firing(a, b, False), shape))
+            _add(analysis, analysis.pairwise(Conflict("redundant", a, b), _co_firing(a, b, False if both else None,
+                                                                                   alike=True), alike,
+                                             standing=both))
 
 
 def _declared_pairs(analysis: Analysis, live: set[str]) -> set[tuple[str, str]]:
@@ -135,7 +211,10 @@ def _declared_pairs(analysis: Analysis, live: set[str]) -> set[tuple[str, str]]:
     return pairs
 
 
-def _co_firing(a: str, b: str, clash: bool | None) -> Build:
+def _co_firing(a: str, b: str, clash: bool | None, alike: bool = False) -> Build:
+    """Both rules decide the slot; with `clash`, suggesting two different codes that stand (False:
+    not so). None asks for no more than both deciding (`alike` tells a redundancy apart)."""
+    @tagged(("co-firing", a, b, clash, alike))
     def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         i = slots[0]
         both = conj(enc.effective(a, i), enc.effective(b, i))
@@ -163,6 +242,7 @@ def _exceptions(analysis: Analysis) -> None:
             continue
         shape = analysis.shapes.raw(x) + analysis.shapes.effective(r)
 
+        @tagged(("exception", x, r))
         def build(enc: Encoder, slots: tuple[int, ...], x: str = x, r: str = r) -> Z3:
             return conj(enc.raw(x, slots[0]), enc.effective(r, slots[0]))
 
@@ -199,22 +279,19 @@ def _dead_suggestion(analysis: Analysis, rule: ir.Rule, deniers: list[tuple[str,
     for b in analysis.deniers(a):
         shape = shape + analysis.shapes.effective(b, False)
 
+    @tagged(("stands", a))
     def stands(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         i = slots[0]
         return conj(enc.effective(a, i), neg(enc.standing(a, i).absent))
 
-    try:
-        answer = analysis.solve(stands, shape, Variant())
-    except Unsupported as problem:
-        analysis.unknown("dead-suggestion", [a], f"cannot encode: {problem}")
+    answer = analysis.single(Question(("dead-suggestion", a), (a,), standing=True), stands, shape, Variant())
+    if answer["outcome"] == "unknown":
+        analysis.unknown("dead-suggestion", [a], answer["reason"], answer.get("needs"))
         return
-    if answer.status == "unknown":
-        analysis.unknown("dead-suggestion", [a], answer.reason)
-        return
-    if answer.status == "sat":
+    if answer["outcome"] == "sat":
         return
     where = rule.suggest.span if rule.suggest is not None else rule.id_span
-    bound = "" if answer.complete else f" (checked on claims of up to {answer.lines} lines)"
+    bound = _bound_note(answer["whole"], answer["size"])
     if not deniers:
         analysis.entries.append(Entry(
             "dead-suggestion", [a], f"{a} never suggests a code: wherever it applies, its suggestion is absent"
@@ -281,6 +358,7 @@ def _standing_in_examples(analysis: Analysis) -> set[str]:
 def _withheld(a: str, b: str) -> Build:
     """Rule a decides a line and would suggest a code; billed with it, the line is denied by rule b."""
 
+    @tagged(("withheld", a, b))
     def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         i = slots[0]
         return conj(enc.effective(a, i), neg(enc.suggestion(a, i).absent), enc.denied_as_suggested(a, i, (b,)))
@@ -291,6 +369,7 @@ def _withheld(a: str, b: str) -> Build:
 def _each_because_of_other(a: str, b: str) -> Build:
     """Rule a denies line x because of line y, and rule b denies y because of x."""
 
+    @tagged(("mutual", a, b))
     def build(enc: Encoder, slots: tuple[int, ...]) -> Z3:
         x, y = slots
         return conj(enc.effective(a, x), enc.evidence(a, x, y), enc.effective(b, y), enc.evidence(b, y, x))
@@ -346,9 +425,8 @@ def _settled_by_total(analysis: Analysis, rule: ir.Rule, label: ir.Resolution) -
                   if e.kind == "mutual-denial" and e.rules == [rule.id] and e.resolved_by is None), None)
     if total is None or entry is None:
         return False
-    where = analysis.locate(total.span)
-    entry.resolved_by = {"declaration": "condition", "id": rule.id, "resolves": label.conflict,
-                         "rationale": label.rationale, "location": where.to_json() if where else None}
+    entry.resolved_by = Resolution("condition", rule.id, label.conflict, label.rationale, analysis.locate(total.span))
+    entry.naive_findings = entry.findings  # the label decides nothing else: the same findings either way
     entry.hint = None
     return True
 
@@ -363,17 +441,16 @@ def _shown_by_some(analysis: Analysis, rule_id: str, candidates: list[tuple[int,
         return None
     together = merged(d.variant for _, d in candidates)
     asked: set[tuple[str, str, str]] = set()
-    for conflict, build, shape, anchors in _questions_about(analysis, rule_id, dead):
+    for conflict, build, shape, anchors, standing in _questions_about(analysis, rule_id, dead):
         if _present(analysis, conflict):
             continue
-        try:
-            if analysis.solve(build, shape, together, anchors).status != "sat":
-                continue
-        except Unsupported:
+        question = Question(("together", conflict.kind, conflict.a, conflict.b, anchors, build_tag(build)),
+                            (conflict.a, conflict.b), standing, (together,))
+        if analysis.single(question, build, shape, together, anchors)["outcome"] != "sat":
             continue
         asked.add((conflict.kind, conflict.a, conflict.b))  # each candidate is tried on it here
         for number, declaration in candidates:
-            entry = analysis.narrowed(conflict, build, shape, declaration, anchors)
+            entry = analysis.narrowed(conflict, build, shape, declaration, anchors, standing)
             if entry is not None:
                 return number, entry
     for number, declaration in candidates:
@@ -391,17 +468,17 @@ def _present(analysis: Analysis, conflict: Conflict) -> bool:
 def _first_shown(analysis: Analysis, rule_id: str, declaration: Declaration, dead: set[str],
                  skip: set[tuple[str, str, str]]) -> Entry | None:
     """The first question (not in `skip`) that the declaration shows resolved."""
-    for conflict, build, shape, anchors in _questions_about(analysis, rule_id, dead):
+    for conflict, build, shape, anchors, standing in _questions_about(analysis, rule_id, dead):
         if (conflict.kind, conflict.a, conflict.b) in skip or _present(analysis, conflict):
             continue
-        entry = analysis.narrowed(conflict, build, shape, declaration, anchors)
+        entry = analysis.narrowed(conflict, build, shape, declaration, anchors, standing)
         if entry is not None:
             return entry
     return None
 
 
 def _questions_about(analysis: Analysis, rule_id: str,
-                     dead: set[str]) -> Iterator[tuple[Conflict, Build, Shape, int]]:
+                     dead: set[str]) -> Iterator[tuple[Conflict, Build, Shape, int, bool]]:
     """The pairwise questions that involve the rule: a mutual denial with itself, suggestions withheld
     (its own and others' that it would deny), overlaps with the rules sharing its codes, mutual
     denials with the other deniers."""
@@ -411,17 +488,17 @@ def _questions_about(analysis: Analysis, rule_id: str,
     effective = analysis.shapes.effective
     if rule_id in deniers:
         yield Conflict("mutual-denial", rule_id, rule_id), _each_because_of_other(rule_id, rule_id), \
-            effective(rule_id) + effective(rule_id), 2
+            effective(rule_id) + effective(rule_id), 2, False
     if rule.suggest is not None and rule_id in {r.id for r in live}:
         for b in analysis.deniers(rule_id):
             if b in deniers:
                 yield Conflict("suggestion-withheld", rule_id, b), _withheld(rule_id, b), \
-                    effective(rule_id) + _suggest_shape(analysis, rule) + effective(b), 1
+                    effective(rule_id) + _suggest_shape(analysis, rule) + effective(b), 1, False
     if rule_id in deniers:
         for other in live:
             if other.id != rule_id and other.suggest is not None and rule_id in analysis.deniers(other.id):
                 yield Conflict("suggestion-withheld", other.id, rule_id), _withheld(other.id, rule_id), \
-                    effective(other.id) + _suggest_shape(analysis, other) + effective(rule_id), 1
+                    effective(other.id) + _suggest_shape(analysis, other) + effective(rule_id), 1, False
     for a, b in analysis.sharing_pairs(live):
         if rule_id not in (a, b):
             continue
@@ -432,12 +509,12 @@ def _questions_about(analysis: Analysis, rule_id: str,
         shape = effective(a) + effective(b)
         if clash:
             shape = shape + _standing_shape(analysis, ra) + _standing_shape(analysis, rb)
-        yield Conflict("overlap", a, b), _co_firing(a, b, clash), shape, 1
+        yield Conflict("overlap", a, b), _co_firing(a, b, clash), shape, 1, bool(clash)
     if rule_id in deniers:
         for b in sorted(deniers):
             if b != rule_id:
                 yield Conflict("mutual-denial", rule_id, b), _each_because_of_other(rule_id, b), \
-                    effective(rule_id) + effective(b), 2
+                    effective(rule_id) + effective(b), 2, False
 
 
 # ---------------------------------------------------------------- declarations that decide nothing
@@ -449,11 +526,13 @@ def _meets(analysis: Analysis, declaration: Declaration) -> bool | None:
         return None
     w, loser = rules
     shape = analysis.shapes.raw(w) + analysis.shapes.raw(loser)
-    try:
-        answer = analysis.solve(lambda enc, s: conj(enc.raw(w, s[0]), enc.raw(loser, s[0])), shape, Variant())
-    except Unsupported:
-        return None
-    return None if answer.status == "unknown" else answer.status == "sat"
+
+    @tagged(("meets", w, loser))
+    def both(enc: Encoder, slots: tuple[int, ...]) -> Z3:
+        return conj(enc.raw(w, slots[0]), enc.raw(loser, slots[0]))
+
+    answer = analysis.single(Question(("meets", w, loser), (w, loser)), both, shape, Variant())
+    return None if answer["outcome"] == "unknown" else answer["outcome"] == "sat"
 
 
 def _uncertain(analysis: Analysis) -> set[str]:

@@ -4,14 +4,24 @@ Every code-like or text-like value of a claim (a line's code, drug, provider, pl
 claim's type or bill class...) is an *atom*: an integer id. Codes that no rule can tell apart share
 a group; a group owns a run of consecutive ids, one per code a claim may use at once, so that two
 lines billed with the same code have the same id and equality is exact. Text literals of the pack
-have one id each; values the pack never names (providers, drugs given as NDCs, places of service...)
-come from generic families of ids that render as readable, distinct strings.
+have one id each; values the pack never names (providers, drugs given as NDCs, free texts...) come
+from generic families of ids that render as readable, distinct strings.
+
+Ids are stable: a group's run depends on the group alone (its codes), not on the other groups of
+the pack, so an edit elsewhere in the pack leaves the formulas of the questions that do not read
+it the same, and their cached answers stand (`questions`). The id space is cut into blocks of 2**40:
+one per kind of code (CPT category I, CPT category II and III, other HCPCS, HCPCS drug codes: the
+runtime's own predicates are constant on each, so `is_cpt` is a fixed set of blocks), one for text
+literals, one for the two-digit values (places of service and bill classes, `00` to `99`, each its
+own id) and one per generic family. Inside its block a group's run starts at a slot computed from
+a digest of its codes; the generic codes of a kind take slot 0.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime
+import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +39,36 @@ CODE_SHAPE = re.compile(r"(?:[0-9]{4}[0-9A-Z]|[A-V][0-9]{4})\Z")
 TWO_DIGITS = re.compile(r"[0-9]{2}\Z")
 BILL_TYPE = re.compile(r"[0-9]{3,4}\Z")
 
+BLOCK = 1 << 40
+#: the kinds of code, each a block of ids (1 to 4), with a code of the kind that samples it
+KINDS = ("cpt", "cpt-lettered", "other", "drug")
+KIND_SAMPLES = {"cpt": "10000", "cpt-lettered": "0001F", "other": "A0000", "drug": "J0120"}
+TEXT_BASE = 5 * BLOCK
+PLACE_BASE = 6 * BLOCK  # "00" .. "99"
 #: generic families: values the pack never names, rendered by these prefixes
-FAMILIES = ("provider", "drug", "text", "place")
+FAMILIES = ("provider", "drug", "text")
+FAMILY_BASE = {name: (7 + n) * BLOCK for n, name in enumerate(FAMILIES)}
+CODE_SPAN = (BLOCK, TEXT_BASE - 1)  # every code id lies here
+FIRST_DAY = datetime.date(1900, 1, 1).toordinal()
+LAST_DAY = datetime.date(2199, 12, 31).toordinal()
+_SLOTS = 1 << 30
+
+
+def kind_of(code: str) -> str:
+    """The kind of a code-shaped code (its block)."""
+    if is_cpt(code):
+        return "cpt" if is_cpt_category_1(code) else "cpt-lettered"
+    return "drug" if is_drug_code(code) else "other"
+
+
+def kind_at(atom: int) -> str | None:
+    """The kind of code whose block holds the id, or None for an id of no code."""
+    block = atom // BLOCK
+    return KINDS[block - 1] if 1 <= block <= len(KINDS) else None
+
+
+def _slot(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % (_SLOTS - 1) + 1
 
 
 class Unsupported(Exception):
@@ -55,12 +93,16 @@ class Group:
     def sample(self) -> str:
         return self.codes[0]
 
+    def describe(self) -> tuple[Any, ...]:
+        """What a question's answer depends on: its ids and the codes they render as."""
+        return self.lo, self.size, tuple(self.codes[:self.size])
+
 
 @dataclass
 class Universe:
     groups: list[Group]
     group_of: dict[str, int]  # every mentioned code -> its group
-    literals: dict[str, int]  # text literals (not code-shaped) -> id
+    literals: dict[str, int]  # text literals the pack names (not code-shaped) -> id
     families: dict[str, tuple[int, int]]  # family -> (lo, hi)
     modifiers: tuple[str, ...]
     effective: int  # the (first) pack's effective date, as a day ordinal
@@ -68,11 +110,12 @@ class Universe:
     day_hi: int
     capacity: int
     bill_classes: dict[str, str] = field(default_factory=dict)  # bill-type literal -> its class
-    category_1: bool = False  # whether the packs tell CPT category I codes from the others
     _predicates: dict[Any, list[tuple[int, int]]] = field(default_factory=dict)
     _starts: list[int] = field(default_factory=list)
     _sets: dict[tuple[frozenset[str], bool], list[tuple[int, int]]] = field(default_factory=dict)
-    _generic: dict[tuple[bool, ...], Group] = field(default_factory=dict)
+    _names: dict[int, str] = field(default_factory=dict)
+    _generics: dict[tuple[str, frozenset[str]], list[str]] = field(default_factory=dict)
+    _generic_groups: dict[str, Group] = field(default_factory=dict)
 
     # ------------------------------------------------------------ lookups
     def code_id(self, code: str) -> int:
@@ -85,37 +128,30 @@ class Universe:
             return group.lo + position
         return group.lo
 
-    def group_for(self, code: str) -> Group | None:
-        """The group of any code a claim may carry: its own group when the pack names it, else the
-        group of the codes the pack never names that answer the runtime's predicates alike (a code
-        of a table read from files, say); None for a text that is not code-shaped."""
-        index = self.group_of.get(code)
-        if index is not None:
-            return self.groups[index]
-        if not CODE_SHAPE.match(code):
-            return None
-        if not self._generic:
-            for group in self.groups:
-                if group.generic:
-                    self._generic.setdefault(self._kind(group.sample), group)
-        return self._generic.get(self._kind(code))
-
-    def _kind(self, code: str) -> tuple[bool, ...]:
-        return is_cpt(code), self.category_1 and is_cpt_category_1(code), is_hcpcs(code), is_drug_code(code)
-
     def text_id(self, text: str) -> int:
         """The id of a text value the pack names (code-shaped texts are codes)."""
         if CODE_SHAPE.match(text) and text in self.group_of:
             return self.code_id(text)
+        if TWO_DIGITS.match(text):
+            return PLACE_BASE + int(text)
         if text in self.literals:
             return self.literals[text]
         raise Unsupported(f"text {text!r} is not among the pack's literals")
 
     def code_ranges(self, predicate: Any) -> list[tuple[int, int]]:
-        """Id ranges of the groups whose codes satisfy `predicate` (a function of a code)."""
+        """Id ranges of the codes that satisfy `predicate` (a function of a code that the runtime's
+        kinds of code decide, such as `is_cpt`): whole blocks, the same whatever the pack."""
         if predicate not in self._predicates:
-            self._predicates[predicate] = merge_ranges((g.lo, g.hi) for g in self.groups if predicate(g.sample))
+            blocks = [n for n, kind in enumerate(KINDS, 1) if predicate(KIND_SAMPLES[kind])]
+            for group in self.groups:  # the predicate must be constant on each block
+                if bool(predicate(group.sample)) != (self._block(group) in blocks):
+                    raise Unsupported("a test of codes that their kind does not decide")
+            self._predicates[predicate] = merge_ranges((n * BLOCK, (n + 1) * BLOCK - 1) for n in blocks)
         return self._predicates[predicate]
+
+    @staticmethod
+    def _block(group: Group) -> int:
+        return group.lo // BLOCK
 
     def set_ranges(self, members: frozenset[str], texts: bool) -> list[tuple[int, int]]:
         """Id ranges of the atoms in a set of codes or text values (memoized: rules ask for the same
@@ -143,23 +179,73 @@ class Universe:
                         continue
                     raise Unsupported(f"the code set splits the group of {member}")
                 ranges.append((group.lo, group.hi))
+            elif TWO_DIGITS.match(member):
+                ranges.append((PLACE_BASE + int(member),) * 2)
             elif member in self.literals:
                 ranges.append((self.literals[member], self.literals[member]))
         return merge_ranges(ranges)
 
     @property
     def code_span(self) -> tuple[int, int]:
-        return self.groups[0].lo, self.groups[-1].hi
+        """Every code id lies in this range (it holds ids of no group too: see `code_domain`)."""
+        return CODE_SPAN
+
+    def code_domain(self, groups: Iterable[Group] | None = None) -> list[tuple[int, int]]:
+        """The ids a line's code may take: the runs of `groups` (default: every group)."""
+        return merge_ranges((g.lo, g.hi) for g in (self.groups if groups is None else groups))
+
+    def group_for(self, code: str) -> Group | None:
+        """The group of any code a claim may carry: its own group when the pack names it, else the
+        generic group of its kind (the codes the pack never names: a code of a table read from
+        files, say); None for a text that is not code-shaped."""
+        index = self.group_of.get(code)
+        if index is not None:
+            return self.groups[index]
+        if not CODE_SHAPE.match(code):
+            return None
+        if not self._generic_groups:
+            for group in self.groups:
+                kind = kind_at(group.lo)
+                if group.generic and kind is not None:
+                    self._generic_groups.setdefault(kind, group)
+        return self._generic_groups.get(kind_of(code))
+
+    def groups_of(self, codes: Iterable[str]) -> list[Group]:
+        """The groups of the given codes, in id order: the codes a question that mentions only
+        `codes` tells apart (any other code behaves, for it, as a code of its kind it never names)."""
+        found = {self.group_of[c] for c in codes if c in self.group_of}
+        return sorted((self.groups[i] for i in found), key=lambda g: g.lo)
+
+    def question_domain(self, groups: list[Group]) -> list[tuple[int, int]]:
+        """The ids a line's code may take in a question whose codes are those of `groups`: every id
+        of a kind's block (an id no group of the question holds is a code of that kind the question
+        never mentions), except for a kind whose codes the question mentions nearly all of: there
+        only its groups' ids."""
+        out = []
+        for number, kind in enumerate(KINDS, 1):
+            if len(self.generic(kind, groups)) >= self.capacity:
+                out.append((number * BLOCK, (number + 1) * BLOCK - 1))
+            else:
+                out += [(g.lo, g.hi) for g in groups if g.lo // BLOCK == number]
+        return merge_ranges(out)
+
+    def generic(self, kind: str, groups: list[Group]) -> list[str]:
+        """Codes of a kind that no group of `groups` holds, in a readable order (`generic_codes`),
+        memoized by the groups' codes of that kind."""
+        taken = frozenset(c for g in groups if kind_at(g.lo) == kind for c in g.codes)
+        key = (kind, taken)
+        if key not in self._generics:
+            self._generics[key] = generic_codes(kind, set(taken), self.capacity)
+        return self._generics[key]
 
     @property
     def two_digit_ids(self) -> list[tuple[int, int]]:
-        ids = [(v, v) for k, v in self.literals.items() if TWO_DIGITS.match(k)]
-        return merge_ranges([*ids, self.families["place"]])
+        return [(PLACE_BASE, PLACE_BASE + 99)]
 
     # ------------------------------------------------------------ rendering
     def group_at(self, atom: int) -> Group | None:
         if not self._starts:
-            self._starts = [g.lo for g in self.groups]
+            self._starts = [g.lo for g in self.groups]  # the groups are in id order
         index = bisect.bisect_right(self._starts, atom) - 1
         if index >= 0 and self.groups[index].lo <= atom <= self.groups[index].hi:
             return self.groups[index]
@@ -172,10 +258,11 @@ class Universe:
         return None
 
     def literal_at(self, atom: int) -> str | None:
-        for text, value in self.literals.items():
-            if value == atom:
-                return text
-        return None
+        if PLACE_BASE <= atom <= PLACE_BASE + 99:
+            return f"{atom - PLACE_BASE:02d}"
+        if not self._names:
+            self._names = {value: text for text, value in self.literals.items()}
+        return self._names.get(atom)
 
     def day(self, ordinal: int) -> str:
         return datetime.date.fromordinal(ordinal).isoformat()
@@ -285,7 +372,7 @@ def _note_expression(expr: ir.Expr, found: _Mentions) -> None:
             found.modifiers.update(wanted.codes.members)
 
 
-def _generic_codes(kind: str, taken: set[str], count: int) -> list[str]:
+def generic_codes(kind: str, taken: set[str], count: int) -> list[str]:
     """Codes the pack never mentions, of one kind, in a readable order."""
     if kind == "cpt":
         candidates: Iterable[str] = (f"{n:05d}" for n in range(10004, 100000))
@@ -318,19 +405,6 @@ def _merged_mentions(packs: Sequence[ir.Pack]) -> _Mentions:
     return found
 
 
-def _table_days(packs: Sequence[ir.Pack]) -> list[int]:
-    """The first and last dates the tables read from files give (rows start and end applying
-    there): claims are dated around them too, so that every row can meet a claim."""
-    found: list[str] = []
-    for pack in packs:
-        for table in pack.data_tables:
-            dates = [c.name for c in table.columns if c.type == "date"]
-            for table_file in table.files:
-                for column in dates:
-                    found += [v for v in table_file.data.values[column] if isinstance(v, str)]
-    return [datetime.date.fromisoformat(d).toordinal() for d in (min(found), max(found))] if found else []
-
-
 def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Universe:
     """Partition the codes the packs mention into groups that every construct of every pack treats
     alike (several packs: the versions a change report compares, over one symbolic claim)."""
@@ -352,19 +426,25 @@ def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Univers
     maps = [m for pack in packs for m in sorted(pack.maps, key=lambda m: m.name)]
     lookups = [a.lookup() for a in attributes]
     map_lookups = [dict(m.pairs) for m in maps]
-    # told apart from CPT category II and III codes by this function alone
-    category_1 = any(isinstance(e, ir.Func) and e.name == "is_cpt_category_1"
-                     for pack in packs for e in pack_expressions(pack))
+
+    # the sets and table entries each code is in, gathered set by set (packs name thousands of codes)
+    memberships: dict[str, list[Any]] = {code: [] for code in codes}
+    for index, code_set in enumerate(distinct_sets):
+        for code in code_set:
+            if code in memberships:
+                memberships[code].append(index)
+    for index, lookup in enumerate(lookups):
+        for code, cell in lookup.items():
+            if code in memberships:
+                memberships[code].append(("attribute", index, tuple(sorted(cell)) if isinstance(cell, frozenset)
+                                          else cell))
+    for index, pairs in enumerate(map_lookups):
+        for code, mapped in pairs.items():
+            if code in memberships:
+                memberships[code].append(("map", index, mapped))
 
     def signature(code: str) -> tuple[Any, ...]:
-        attribute_values = []
-        for lookup in lookups:
-            value = lookup.get(code)
-            attribute_values.append(tuple(sorted(value)) if isinstance(value, frozenset) else value)
-        return (code if code in found.singles else None, is_cpt(code), category_1 and is_cpt_category_1(code),
-                is_hcpcs(code), is_drug_code(code),
-                tuple(code in s for s in distinct_sets), tuple(attribute_values),
-                tuple(m.get(code) for m in map_lookups))
+        return (code if code in found.singles else None, kind_of(code), tuple(memberships[code]))
 
     by_signature: dict[tuple[Any, ...], list[str]] = {}
     for code in sorted(codes):
@@ -373,38 +453,55 @@ def build_universe(packs: ir.Pack | Sequence[ir.Pack], capacity: int) -> Univers
     for members in by_signature.values():
         members.sort(key=lambda c: (-found.prominent.get(c, 0), c))
         groups.append(Group(0, members, False))
-    for kind in ("cpt", "cpt-lettered", "other", "drug") if category_1 else ("cpt", "other", "drug"):
-        generic = _generic_codes(kind, codes, capacity)
-        if generic:
+    for kind in KINDS:
+        generic = generic_codes(kind, codes, capacity)
+        if generic:  # a pack may name every code of a kind (a range of every drug code)
             groups.append(Group(0, generic, True))
-    groups.sort(key=lambda g: (g.generic, min(g.codes)))
-    next_id = 0
+    _place_groups(groups, capacity)
     group_of: dict[str, int] = {}
     for index, group in enumerate(groups):
-        group.index, group.lo = index, next_id
-        group.size = min(len(group.codes), capacity)
-        next_id += group.size
+        group.index = index
         if not group.generic:
             for code in group.codes:
                 group_of[code] = index
     texts = set(found.texts) | {"professional", "institutional", "direct", "none"}
     for values in ir.FIELD_VALUES.values():
         texts.update(values)
-    literals: dict[str, int] = {}
-    for text in sorted(texts):
-        if CODE_SHAPE.match(text):
-            continue
-        literals[text] = next_id
-        next_id += 1
-    families: dict[str, tuple[int, int]] = {}
-    for family in FAMILIES:
-        families[family] = (next_id, next_id + capacity - 1)
-        next_id += capacity
-    effectives = [datetime.date.fromisoformat(pack.effective).toordinal() for pack in packs]
-    effective = effectives[0]
-    days = [*effectives, *(datetime.date.fromisoformat(d).toordinal() for d in found.dates),
-            *_table_days(packs)]
-    margin = 2 * capacity + 10
+    literals = _literal_ids(t for t in texts if not CODE_SHAPE.match(t))
+    families = {family: (FAMILY_BASE[family], FAMILY_BASE[family] + capacity - 1) for family in FAMILIES}
+    effective = datetime.date.fromisoformat(packs[0].effective).toordinal()
     classes = {text: (text[1:3] if len(text) == 4 else text[0:2]) for text in literals if BILL_TYPE.match(text)}
     return Universe(groups, group_of, literals, families, tuple(sorted(found.modifiers)), effective,
-                    min(days) - margin, max(days) + margin, capacity, classes, category_1)
+                    FIRST_DAY, LAST_DAY, capacity, classes)
+
+
+def _place_groups(groups: list[Group], capacity: int) -> None:
+    """Give each group its run of ids (see the module's note) and sort the groups by id."""
+    stride = 1 << max(6, capacity.bit_length())
+    taken: set[tuple[int, int]] = set()
+    for group in sorted(groups, key=lambda g: (g.generic, min(g.codes))):
+        block = KINDS.index(kind_of(group.sample)) + 1
+        slot = 0 if group.generic else _slot(",".join(sorted(group.codes)))
+        while (block, slot) in taken:  # two digests alike: the next free slot, in a fixed order
+            slot = slot % (_SLOTS - 1) + 1
+        taken.add((block, slot))
+        group.lo = block * BLOCK + slot * stride
+        group.size = min(len(group.codes), capacity)
+    groups.sort(key=lambda g: g.lo)
+
+
+def _literal_ids(texts: Iterable[str]) -> dict[str, int]:
+    """An id for each text literal: two digits are their own (a place of service, a bill class);
+    any other text takes a slot of the literals' block computed from its digest."""
+    out: dict[str, int] = {}
+    used: set[int] = set()
+    for text in sorted(texts):
+        if TWO_DIGITS.match(text):
+            out[text] = PLACE_BASE + int(text)
+            continue
+        slot = _slot(text)
+        while slot in used:
+            slot = slot % (_SLOTS - 1) + 1
+        used.add(slot)
+        out[text] = TEXT_BASE + slot
+    return out

@@ -3,6 +3,7 @@ interpreter, and shrunk while the interpreter still shows what the entry states.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import dataclasses
 import datetime
@@ -15,7 +16,9 @@ import z3
 from compiler.analysis import order
 from compiler.analysis.conflicts.encode import Variant
 from compiler.analysis.conflicts.model import SymbolicClaim
-from compiler.analysis.conflicts.universe import TWO_DIGITS, Universe
+from compiler.analysis.conflicts.reads import Reads
+from compiler.analysis.conflicts.report import WitnessFinding
+from compiler.analysis.conflicts.universe import TWO_DIGITS, Group, Universe, kind_at
 from compiler.analysis.suggestions import deniers_of
 from compiler.diagnostics import Collector
 from compiler.interpreter.evaluate import Interpreter
@@ -28,15 +31,20 @@ Claim = dict[str, Any]
 # ---------------------------------------------------------------- the interpreter, in one place
 
 
-def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None) -> Interpreter:
+def engine_for(pack: ir.Pack, focus: frozenset[str] | None = None,
+               evaluation: tuple[str, ...] | None = None) -> Interpreter:
     """The reference interpreter for a pack or a variant of it (declarations taken away), reduced to
     the rules `focus` names and the rules their decisions depend on (`flagged by` references and the
     rules that take precedence), which decide exactly as they do in the whole pack.
 
     The one place the analyzer builds an interpreter. A variant or a slice only removes rules,
-    precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid."""
+    precedences and `flagged by` references, so the pack's evaluation order, filtered, stays valid:
+    given the whole pack's (`evaluation`), it is used as it is, without planning again."""
     if focus is not None:
         pack = sliced(pack, dependencies(pack, focus))
+    if evaluation is not None:
+        kept = {r.id for r in pack.rules if r.edits}
+        return Interpreter(ir.Plan(pack, tuple(r for r in evaluation if r in kept)))
     plan = order.plan(pack, Collector())
     if plan is None:  # a variant only removes rules and references, so it cannot gain a cycle
         raise ValueError(f"{pack.name}: its rules read each other's findings in a cycle")
@@ -82,6 +90,8 @@ class Replay:
         self._overriders: dict[str, list[str]] = {}
         for p in pack.precedences:
             self._overriders.setdefault(p.loser, []).append(p.winner)
+        plan = order.plan(pack, Collector())
+        self._order = plan.order if plan is not None else None
 
     def findings(self, variant: Variant, claim: Claim, focus: frozenset[str] | None = None,
                  raw_suggestions: bool = False) -> list[Finding] | None:
@@ -92,7 +102,7 @@ class Replay:
             pack = self.pack
             if focus is not None:  # slice first (cheap for large packs); a variant only removes edges
                 pack = sliced(pack, dependencies(pack, focus, self._rules, self._overriders))
-            self._engines[key] = engine_for(variant.apply(pack))
+            self._engines[key] = engine_for(variant.apply(pack), evaluation=self._order)
         try:
             return self._engines[key].evaluate(claim, raw_suggestions=raw_suggestions)
         except ClaimError:
@@ -188,39 +198,65 @@ FAMILIAR_PLACES = ("11", "22", "21", "19", "12", "23", "49", "31", "32")
 
 
 class Renderer:
-    """Readable strings for the atoms of one model, consistent across the claim."""
+    """Readable strings for the atoms of one model, consistent across the claim.
 
-    def __init__(self, universe: Universe, names: dict[int, str] | None = None) -> None:
+    With `groups` (a question's: the groups of the codes its rules mention) and `texts` (the text
+    literals they mention), only those are named as themselves: any other code id is a code of its
+    kind that the rules never mention, named from `generic_codes` of that kind, and any other text
+    id a generic text. The claim then depends on the question alone, not on the rest of the pack.
+    `names` gives the code of some ids (codes of real rows, chosen for a model that looks tables up)."""
+
+    BUILTIN = frozenset({"professional", "institutional", "direct", "none"})
+
+    def __init__(self, universe: Universe, groups: list[Group] | None = None,
+                 names: dict[int, str] | None = None) -> None:
         self.u = universe
-        self._names: dict[int, str] = dict(names or {})  # codes chosen for some ids (real rows' codes)
+        self.groups = groups
+        self._starts = [g.lo for g in groups] if groups is not None else []
+        self._names: dict[int, str] = dict(names or {})
         self._taken = set(self._names.values())
-        self._used: dict[object, int] = {}  # group or family -> how many names given out
-        places = dict.fromkeys([*FAMILIAR_PLACES, *(f"{n:02d}" for n in range(100))])
-        self._places = [place for place in places if place not in universe.literals]
+        self._used: dict[object, int] = {}  # group, kind or family -> how many names given out
+
+    def _group_at(self, atom: int) -> Group | None:
+        if self.groups is None:
+            return self.u.group_at(atom)
+        index = bisect.bisect_right(self._starts, atom) - 1
+        if index >= 0 and self.groups[index].lo <= atom <= self.groups[index].hi:
+            return self.groups[index]
+        return None
+
+    def _next(self, key: object) -> int:
+        count = self._used.get(key, 0)
+        self._used[key] = count + 1
+        return count
 
     def atom(self, value: int) -> str:
         if value in self._names:
             return self._names[value]
         u = self.u
-        group = u.group_at(value)
+        group = self._group_at(value)
+        kind = kind_at(value)
         if group is not None:
-            count = self._used.get(group.index, 0)
+            count = self._next(group.index)
             while group.codes[count] in self._taken:  # a code chosen for another id of the group
-                count += 1
-            self._used[group.index] = count + 1
+                count = self._next(group.index)
             name = group.codes[count]
+        elif kind is not None:  # a code no rule of the question names: a generic one of its kind
+            generic = u.generic(kind, self.groups or [])
+            name = generic[self._next(kind) % len(generic)]
         else:
             literal = u.literal_at(value)
-            if literal is not None:
+            if literal is not None and (self.groups is None or literal in self.BUILTIN
+                                        or TWO_DIGITS.match(literal) or literal in self.texts):
                 name = literal
             else:
                 family = u.family_at(value) or "text"
-                count = self._used.get(family, 0)
-                self._used[family] = count + 1
-                name = {"provider": f"P{count + 1}", "drug": f"NDC-{count + 1}", "text": f"T{count + 1}",
-                        "place": self._places[count % len(self._places)]}[family]
+                count = self._next(family)
+                name = {"provider": f"P{count + 1}", "drug": f"NDC-{count + 1}", "text": f"T{count + 1}"}[family]
         self._names[value] = name
         return name
+
+    texts: frozenset[str] = frozenset()
 
 
 def _number(value: Any) -> int | float:
@@ -236,11 +272,19 @@ def stamp(minute: int) -> str:
     return f"{datetime.date.fromordinal(day).isoformat()}T{rest // 60:02d}:{rest % 60:02d}"
 
 
-def claim_from_model(model: Any, symbolic: SymbolicClaim, codes: dict[int, str] | None = None) -> Claim:
-    """The model as a contract claim: every field the model sets, in readable values; `codes` names
-    the code of some ids (codes of real rows, chosen for a model that looks tables up)."""
+def claim_from_model(model: Any, symbolic: SymbolicClaim, reads: Reads | None = None,
+                     groups: list[Group] | None = None, codes: dict[int, str] | None = None) -> Claim:
+    """The model as a contract claim in readable values: every field the model sets, or with
+    `reads` the fields it names (a professional claim that reads no place of service is in the
+    office, 11, since a valid one names a place), its codes and texts named as `Renderer` says;
+    `codes` names the code of some ids (codes of real rows, chosen for a model that looks tables up)."""
     u = symbolic.universe
-    names = Renderer(u, codes)
+    names = Renderer(u, groups, codes)
+    if reads is not None:
+        names.texts = reads.texts
+
+    def read(part: str) -> bool:
+        return reads is None or reads.reads(part)
 
     def get(expr: Any) -> Any:
         return model.eval(expr, model_completion=True)
@@ -258,36 +302,39 @@ def claim_from_model(model: Any, symbolic: SymbolicClaim, codes: dict[int, str] 
         if not true(slot.active):
             break
         line: dict[str, Any] = {"code": atom(slot.code), "date": u.day(get(slot.date).as_long())}
-        modifiers = [m for m, flag in sorted(slot.modifiers.items()) if true(flag)]
-        if modifiers:
+        modifiers = [m for m, flag in sorted(slot.modifiers.items())
+                     if (reads is None or m in reads.modifiers) and true(flag)]
+        if modifiers and read("modifiers"):
             line["modifiers"] = modifiers
-        units = _number(get(slot.units))
+        units = _number(get(slot.units)) if read("units") else 1
         if units != 1:
             line["units"] = units
-        if true(slot.drug_given):
+        if read("drug") and true(slot.drug_given):
             line["drug"] = atom(slot.drug)
-        if not true(slot.provider_absent):
+        if (reads is None or "provider" in reads.line) and not true(slot.provider_absent):
             line["provider"] = atom(slot.provider)
-        if not true(slot.pos_absent):
+        if read("pos") and not true(slot.pos_absent):
             line["pos"] = atom(slot.pos)
-        if not true(slot.charge_absent):
+        if read("charge") and not true(slot.charge_absent):
             line["charge"] = _number(get(slot.charge))
-        if true(slot.timed):
+        if read("timed") and true(slot.timed):
             line["start"], line["stop"] = stamp(get(slot.start).as_long()), stamp(get(slot.stop).as_long())
-        if true(slot.unsupervised):
+        if read("supervision") and true(slot.unsupervised):
             line["supervision"] = "none"
-        if true(slot.member_supplied):
+        if read("member_supplied") and true(slot.member_supplied):
             line["member_supplied"] = True
-        if not true(slot.description_absent):
+        if read("description") and not true(slot.description_absent):
             line["description"] = atom(slot.description)
         lines.append(line)
-    if not true(h.pos_absent):
+    if read("pos") and not true(h.pos_absent):
         claim["pos"] = atom(h.pos)
-    if not true(h.provider_absent):
+    elif not read("pos") and claim["type"] == "professional":
+        claim["pos"] = FAMILIAR_PLACES[0]
+    if (reads is None or "provider" in reads.claim) and not true(h.provider_absent):
         claim["provider"] = atom(h.provider)
-    if not true(h.member_absent):
+    if (reads is None or "member" in reads.claim) and not true(h.member_absent):
         claim["member"] = atom(h.member)
-    if not true(h.bill_absent):
+    if (reads is None or "bill" in reads.claim) and not true(h.bill_absent):
         bill_type = atom(h.bill_type)
         claim["bill_type"] = bill_type if bill_type in u.bill_classes else f"0{atom(h.bill_class)}1"
     for line in lines:  # a line that repeats the claim's value says nothing of its own
@@ -396,6 +443,11 @@ def shrink(claim: Claim, holds: Holds, effective: str) -> Claim:
                 changed = True
                 break
     return claim
+
+
+def witness_findings(findings: list[Finding] | None) -> tuple[WitnessFinding, ...]:
+    """The interpreter's findings as the report keeps them."""
+    return tuple(WitnessFinding(f.line, f.rule, f.disposition, f.suggest, tuple(f.evidence)) for f in findings or ())
 
 
 def describe(findings: list[Finding] | None) -> list[str]:
