@@ -310,13 +310,13 @@ class Unit:
             raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
         constraints = analysis.claim(size.lines).constraints_for(self.reads, self.domain)
         self.encoder, self.variant = encoder, variant
-        self.tables = analysis.reads_tables(formula, encoder)
+        self.tables = analysis.reads_tables(self.reads)
         return formula, [*constraints, *(encoder.side if abstract else ()), *analysis.table_facts(encoder, variant)]
 
     def _decide(self, build: Build, shape: Shape, variant: Variant, anchors: int, size: Size,
                 abstract: bool) -> Answer:
         formula, constraints = self._formula(build, shape, variant, anchors, size, abstract)
-        solver = self.analysis.shared(size.lines)
+        solver = self.analysis.settle(size.lines)
         solver.push()
         try:
             solver.add(*constraints)
@@ -338,6 +338,8 @@ class Unit:
             solver = z3.SimpleSolver(ctx=ctx)
             solver.set("rlimit", self.analysis.rlimit)
             solver.add(*(c.translate(ctx) for c in constraints))
+            if self.tables:
+                solver.add(*(a.translate(ctx) for a in self.analysis.axioms))
             solver.add(formula.translate(ctx))
             status = solver.check()
             if status == z3.unknown:
@@ -365,9 +367,9 @@ class Unit:
         analysis = self.analysis
         assert isinstance(analysis.relations, Relations) and self.encoder is not None
         symbolic = analysis.claim(size.lines)
-        solver = analysis.shared(size.lines)
         base = analysis.claim(size.lines).constraints_for(self.reads, self.domain)
         for _ in range(REFINEMENTS):
+            solver = analysis.settle(size.lines)
             solver.push()
             try:
                 solver.add(*base, *analysis.table_facts(self.encoder, self.variant), formula)
@@ -467,6 +469,7 @@ class Analysis:
             except Unsupported as problem:
                 self.relations = str(problem)
         self.realizer = Realizer(self.relations) if isinstance(self.relations, Relations) else None
+        self._settled: dict[int, int] = {}  # per claim size: how many facts of the rows its solver has
         self.refinements = 0  # questions asked again with facts learned from the rows
 
     def deniers(self, rule_id: str) -> tuple[str, ...]:
@@ -497,17 +500,31 @@ class Analysis:
         return self._encoders[key]
 
     def table_facts(self, encoder: Encoder, variant: Variant) -> list[Z3]:
-        """What a question that reads tables read from files asserts beside its formula: the facts of
-        the rows learned so far (they hold whatever the question), the definitions of the decisions
-        of rules that read their own findings, and the table checks the variant keeps."""
+        """What a question asserts beside its formula: the definitions of the decisions of rules
+        that read their own findings, and the table checks the variant keeps. (The facts of the rows,
+        `axioms`, hold whatever the question: `settle` asserts them in the analysis' solvers once.)"""
         if not isinstance(self.relations, Relations):
             return list(encoder.definitions)
         switches = [switch for name, switch in self.relations.switches.items() if name not in variant.unchecked]
-        return [*self.relations.axioms, *encoder.definitions, *switches]
+        return [*encoder.definitions, *switches]
 
-    def reads_tables(self, formula: Z3, encoder: Encoder) -> bool:
-        """Whether the formula (with the own-finding decisions it reads) looks rows up."""
-        return isinstance(self.relations, Relations) and bool(self.relations.used(_expanded([formula], encoder.bodies)))
+    @property
+    def axioms(self) -> list[Z3]:
+        """The facts of the tables' rows learned so far."""
+        return self.relations.axioms if isinstance(self.relations, Relations) else []
+
+    def settle(self, size: int) -> Any:
+        """The analysis' solver for claims of `size` lines, with every fact of the rows learned so far."""
+        solver = self.shared(size)
+        done = self._settled.get(size, 0)
+        if len(self.axioms) > done:
+            solver.add(*self.axioms[done:])
+            self._settled[size] = len(self.axioms)
+        return solver
+
+    def reads_tables(self, reads: Reads) -> bool:
+        """Whether a question's rules (`reads`: what they read) look rows up in tables read from files."""
+        return isinstance(self.relations, Relations) and any(t.name in reads.names for t in self.pack.data_tables)
 
     def realize(self, model: Any, formula: Z3, encoder: Encoder, symbolic: SymbolicClaim, solver: Any,
                 reads: Reads, groups: list[Group]) -> Claim | list[Lemma]:
