@@ -388,7 +388,14 @@ def _narrowings(analysis: Analysis, dead: set[str]) -> None:
     uncertain = _uncertain(analysis)
     for rule_id, labels in sorted(analysis.narrowing.items()):
         rule = analysis.rules[rule_id]
-        if rule_id in dead or rule.disposition not in DECIDING or rule_id in uncertain:
+        if rule_id in dead or rule.disposition not in DECIDING:
+            continue
+        if rule_id in uncertain:
+            # what its labels decide is not judged, but a mutual denial of its total, found with its
+            # witness, is settled by a label all the same (it rests on no other answer)
+            for label in labels:
+                if _settled_by_total(analysis, rule, label):
+                    break
             continue
         taken: set[int] = set()
         for label in labels:
