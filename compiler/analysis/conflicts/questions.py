@@ -270,7 +270,7 @@ class Unit:
         self.complete = True
         self.encoder: Encoder | None = None  # the last formula's, with its variant
         self.variant = Variant()
-        self.tables = False  # whether the last formula looks rows up in tables read from files
+        self.tables = False  # whether the last formula looks rows up in tables read from files (realized)
 
     def solve(self, build: Build, shape: Shape, variant: Variant, anchors: int = 1, witness: bool = False) -> Answer:
         """The answer at the question's size, with a witness claim when `witness` and there is one.
@@ -310,7 +310,8 @@ class Unit:
             raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
         constraints = analysis.claim(size.lines).constraints_for(self.reads, self.domain)
         self.encoder, self.variant = encoder, variant
-        self.tables = analysis.reads_tables(self.reads)
+        # a formula with free counts (`abstract`) is only ever asked whether it is refuted
+        self.tables = analysis.reads_tables(self.reads) and not abstract
         return formula, [*constraints, *(encoder.side if abstract else ()), *analysis.table_facts(encoder, variant)]
 
     def _decide(self, build: Build, shape: Shape, variant: Variant, anchors: int, size: Size,
@@ -338,7 +339,7 @@ class Unit:
             solver = z3.SimpleSolver(ctx=ctx)
             solver.set("rlimit", self.analysis.rlimit)
             solver.add(*(c.translate(ctx) for c in constraints))
-            if self.tables:
+            if self.analysis.reads_tables(self.reads):
                 solver.add(*(a.translate(ctx) for a in self.analysis.axioms))
             solver.add(formula.translate(ctx))
             status = solver.check()
