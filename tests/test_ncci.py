@@ -167,18 +167,18 @@ def test_workers_and_other_machines_get_the_tables_with_the_module(tmp_path: Pat
 @pytest.mark.slow  # four builds
 def test_build_check_compares_the_tables_file_byte_for_byte(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert run_cli("build", "--allow-unknown", "--out", str(out), str(NCCI))[0] == 0
+    assert run_cli("build", "--out", str(out), str(NCCI))[0] == 0
     assert (out / "ncci.tables").read_bytes() == (ROOT / "generated" / "ncci.tables").read_bytes()
-    assert run_cli("build", "--check", "--allow-unknown", "--out", str(out), str(NCCI))[0] == 0
+    assert run_cli("build", "--check", "--out", str(out), str(NCCI))[0] == 0
     data = (out / "ncci.tables").read_bytes()
     (out / "ncci.tables").write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
-    code, diff, err = run_cli("build", "--check", "--allow-unknown", "--out", str(out), str(NCCI))
+    code, diff, err = run_cli("build", "--check", "--out", str(out), str(NCCI))
     assert code == 1 and f"stale: {out / 'ncci.tables'}" in err
     assert diff == f"{out / 'ncci.tables'}: the packed tables differ from those the rules and their files give\n"
     (out / "ncci.tables").unlink()
-    code, _, err = run_cli("build", "--check", "--allow-unknown", "--out", str(out), str(NCCI))
+    code, _, err = run_cli("build", "--check", "--out", str(out), str(NCCI))
     assert code == 1 and f"missing: {out / 'ncci.tables'}" in err
-    assert run_cli("build", "--allow-unknown", "--out", str(out), str(NCCI))[0] == 0
+    assert run_cli("build", "--out", str(out), str(NCCI))[0] == 0
     assert (out / "ncci.tables").read_bytes() == data
 
 
@@ -459,7 +459,7 @@ def test_the_native_build_reads_its_tables_when_imported_by_name(tmp_path: Path,
     if reason:
         pytest.skip(reason)
     monkeypatch.setenv("RULESC_CACHE", str(native_cache))
-    code, _, err = run_cli("build", "--allow-unknown", "--native", "--out", str(tmp_path / "native"), str(NCCI))
+    code, _, err = run_cli("build", "--native", "--out", str(tmp_path / "native"), str(NCCI))
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "native").iterdir()) == sorted([f"ncci{extension_suffix()}",
                                                                                "ncci.tables"])
@@ -475,7 +475,7 @@ def test_the_native_build_reads_its_tables_when_imported_by_name(tmp_path: Path,
 
 
 def test_the_wheel_carries_the_tables_beside_the_module(tmp_path: Path) -> None:
-    code, _, err = run_cli("build", "--allow-unknown", "--wheel", str(tmp_path / "dist"), str(NCCI))
+    code, _, err = run_cli("build", "--wheel", str(tmp_path / "dist"), str(NCCI))
     assert code == 0, err
     (wheel,) = (tmp_path / "dist").glob("ncci-*.whl")
     site = tmp_path / "site"

@@ -112,7 +112,18 @@ def confirmed(entry: Entry, pack: ir.Pack) -> bool:
     """The witness shows the entry; a resolved one only without its declaration."""
     assert entry.witness is not None
     claim = entry.witness
-    if entry.resolved_by is None:
+    if entry.resolved_by is None or _at_a_total(entry):
         return shows(entry, pack, claim)
     naive = without(pack, entry.resolved_by, entry.rules)
     return shows(entry, naive, claim) and not shows(entry, pack, claim)
+
+
+def _at_a_total(entry: Entry) -> bool:
+    """A mutual denial resolved at a rule's total (`count(...)`, `sum(...)`): the label accepts it,
+    so the witness shows it with the pack as written."""
+    assert entry.resolved_by is not None
+    where = entry.resolved_by.location
+    if entry.kind != "mutual-denial" or entry.resolved_by.declaration != "condition" or where is None:
+        return False
+    line = Path(where.file).read_text(encoding="utf-8").split("\n")[where.line - 1]
+    return line[where.column - 1:].startswith(("sum(", "count("))

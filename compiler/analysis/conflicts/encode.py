@@ -21,6 +21,7 @@ import z3
 
 from compiler.analysis.changes.canon import stable
 from compiler.analysis.conflicts.model import Z3, SymbolicClaim, conj, disj, in_ranges, ite, neg, whole
+from compiler.analysis.conflicts.relations import Relations, Row
 from compiler.analysis.conflicts.universe import (
     CODE_SHAPE,
     Universe,
@@ -90,11 +91,11 @@ class LineRef:
     slot: int
 
 
-Value = Z3 | Atom | Num | Ordinal | Rank | Members | Mods | LineRef
+Value = Z3 | Atom | Num | Ordinal | Rank | Members | Mods | LineRef | Row
 
 
 def absent_of(value: Value, ctx: Any) -> Z3:
-    if isinstance(value, (Atom, Num, Ordinal, Rank, Members)):
+    if isinstance(value, (Atom, Num, Ordinal, Rank, Members, Row)):
         return value.absent
     return z3.BoolVal(False, ctx)
 
@@ -110,6 +111,7 @@ class Variant:
     stripped: frozenset[tuple[str, str]] = frozenset()  # (rule, other): `not (x flagged by other)` ignored
     unguarded: frozenset[str] = frozenset()  # rules whose suggestion guard is ignored
     relaxed: frozenset[tuple[str, int]] = frozenset()  # (rule, n): the rule's n-th exclusion ignored
+    unchecked: frozenset[str] = frozenset()  # tables' `no cycles` checks whose facts are ignored
 
     def apply(self, pack: ir.Pack) -> ir.Pack:
         """The same variant as a pack the interpreter can run."""
@@ -224,14 +226,24 @@ BASE = View()
 class Encoder:
     """Formulas for one symbolic claim and one variant of the pack, memoized per rule and slot.
 
+    `tables` gives the tables read from files as relations (without it a lookup is Unsupported);
+    `own_findings` encodes the rules that read their own findings (see `_own`), whose decisions are
+    then defined by `definitions`, which every question asked of this encoder must assert too.
     With `abstract`, each `count(...)` is a whole number of its own (named by the count, its lines
     and the view), at least 0 and otherwise free: the formula then holds on every claim where the
     exact one does, so a question it refutes is refuted on claims of every size (`side` holds the
     bounds to assert with it)."""
 
     def __init__(self, pack: ir.Pack, universe: Universe, claim: SymbolicClaim, variant: Variant,
+                 tables: Relations | str | None = None, own_findings: bool = False, name: str = "",
                  abstract: bool = False) -> None:
         self.pack = pack
+        self.tables = tables
+        self.own_findings = own_findings
+        self.name = name
+        self.definitions: list[Z3] = []  # var == its decision, for rules that read their own findings
+        self.bodies: dict[int, Z3] = {}  # those vars (by AST id) -> their decision
+        self._guarded: dict[str, str | None] = {}
         self.abstract = abstract
         self.side: list[Z3] = []
         self._counts: dict[str, Z3] = {}
@@ -265,6 +277,7 @@ class Encoder:
             ir.Neg: self._neg, ir.Compare: self._compare, ir.Member: self._member, ir.Given: self._given,
             ir.Has: self._has, ir.Flagged: self._flagged, ir.Relation: self._relation,
             ir.BoolOp: self._bool_op, ir.Not: self._not, ir.Quant: self._quant,
+            ir.TableLookup: self._table_lookup,
         }
 
     # ------------------------------------------------------------ rules
@@ -282,12 +295,38 @@ class Encoder:
             view = BASE  # the same formula: it does not read the re-billed code
         key = (rule_id, slot, view.key)
         if key not in self._raw:
-            self._raw[key] = self._encode_raw(self.rules[rule_id], slot, view)
+            rule = self.rules[rule_id]
+            if rule.id in rule.references:
+                self._own(rule, slot, view, key)
+            else:
+                self._raw[key] = self._encode_raw(rule, slot, view)
         return self._raw[key]
 
-    def _encode_raw(self, rule: ir.Rule, slot: int, view: View) -> Z3:
-        if rule.id in rule.references:  # decided line by line on demand: not a formula of one slot yet
+    def _own(self, rule: ir.Rule, slot: int, view: View, key: tuple[str, int, tuple[Any, ...]]) -> None:
+        """A rule that reads its own findings decides lines on demand, in line order (the language's
+        semantics: a line being decided reads as not flagged). Where every read of its own finding
+        on another line waits for a row of a table that lists no circle on one day, between the two
+        lines' codes on their common date (`own_reads_guarded`), no line waits on itself, so every
+        line's decision is its condition read with the other lines' final decisions, whatever the
+        order: a variable per line, defined so (`definitions`), is that decision exactly."""
+        if not self.own_findings:
             raise Unsupported(f"{rule.id} reads its own findings")
+        if rule.id not in self._guarded:
+            self._guarded[rule.id] = own_reads_guarded(rule, self.pack)
+        reason = self._guarded[rule.id]
+        if reason is not None:
+            raise Unsupported(f"{rule.id} reads its own findings {reason}")
+        var = z3.Bool(f"own.{self.name}.{rule.id}.{slot}.{'.'.join(map(str, view.key))}", self.ctx)
+        self._raw[key] = var  # first: the decision on another line may read this one
+        try:
+            body = self._encode_raw(rule, slot, view)
+        except BaseException:
+            del self._raw[key]
+            raise
+        self.bodies[var.get_id()] = body
+        self.definitions.append(var == body)
+
+    def _encode_raw(self, rule: ir.Rule, slot: int, view: View) -> Z3:
         s = self.claim.slots[slot]
         parts = [s.active, s.date >= self.effective_day]
         if rule.target is not None:
@@ -347,9 +386,9 @@ class Encoder:
         re-billed claim is never asked about suggestions again)."""
         names = self.deniers(rule_id) if deniers is None else deniers
         for name in (rule_id, *names):  # where the encoder stops for tables read from files (see _table_reader)
-            reason = _table_reader(self.rules[name])
+            reason = _table_reader(self.rules[name], not isinstance(self.tables, Relations), not self.own_findings)
             if reason is not None:
-                raise Unsupported(f"{name} {reason}, which the claim billed with a suggested code cannot encode yet")
+                raise Unsupported(f"{name} {reason}, which the claim billed with a suggested code cannot encode")
         view = self.suggested_view(rule_id, slot)
         return disj(*[self.effective(b, slot, view) for b in names]) if names else self.false
 
@@ -458,7 +497,7 @@ class Encoder:
 
     def boolean(self, expr: ir.Expr, env: dict[str, int], view: View) -> Z3:
         value = self.value(expr, env, view)
-        if isinstance(value, (Atom, Num, Ordinal, Rank, Members, Mods, LineRef)):
+        if isinstance(value, (Atom, Num, Ordinal, Rank, Members, Mods, LineRef, Row)):
             raise Unsupported(f"{type(expr).__name__} used as a condition")
         return value
 
@@ -627,6 +666,29 @@ class Encoder:
             levels.append(result)
         known = disj(*[self.within(code.id, r) for _, r in cases]) if cases else self.false
         return Rank(tuple(levels), disj(code.absent, neg(known)))
+
+    def _table_lookup(self, expr: ir.TableLookup, env: dict[str, int], view: View) -> Value:
+        """A lookup in a table read from files: the relation's functions at the key atoms and the day,
+        in the file of the claim's type; absent when a key or the day is, or no row is found."""
+        if not isinstance(self.tables, Relations):
+            raise Unsupported(self.tables or "cannot encode TableLookup")
+        if any(key.type.kind is not ir.Kind.CODE for key in expr.keys):
+            raise Unsupported("a lookup by a key that is not a code")
+        keys = [self._atom(key, env, view) for key in expr.keys]
+        absent = disj(*[k.absent for k in keys])
+        day = None
+        if expr.on is not None:
+            on = self.value(expr.on, env, view)
+            if not isinstance(on, Ordinal):
+                raise Unsupported("a lookup on something that is not a date")
+            day, absent = on.value, disj(absent, on.absent)
+        given, values, missing = self.tables.lookup(expr, [k.id for k in keys], day, self.claim.header.type)
+        gone = disj(absent, neg(given))
+        if expr.column is None:
+            return Row(gone)
+        if self.pack.data_table(expr.table).column(expr.column).type == "date":
+            return Ordinal(values[0], disj(gone, missing[0]))
+        return Num(z3.ToReal(values[0]), gone, values[0])
 
     def _number(self, expr: ir.Expr, env: dict[str, int], view: View) -> Num:
         value = self.value(expr, env, view)
@@ -881,16 +943,122 @@ def _children(expr: ir.Expr) -> list[ir.Expr]:
     return []
 
 
-def _table_reader(rule: ir.Rule) -> str | None:
-    """Why the encoder cannot encode the rule in any claim, a re-billed one included: it looks rows
-    up in a table read from files, or reads its own findings (None: neither). Both reach `raw` as
-    Unsupported too; the re-billed claim says so before it builds its view. This is the seam for
-    reasoning about tables: a lookup keyed by a line's code changes when the line is re-billed."""
-    if rule.id in rule.references:
+def _table_reader(rule: ir.Rule, tables: bool = True, own: bool = True) -> str | None:
+    """Why an encoder without tables (`tables`) or without rules that read their own findings
+    (`own`) cannot encode the rule in any claim, a re-billed one included (None: it can). Both
+    reach `raw` as Unsupported too; the re-billed claim says so before it builds its view (the
+    conflict analyzer's encoders have both; the change report's do not)."""
+    if own and rule.id in rule.references:
         return "reads its own findings"
-    for expr in (rule.condition, rule.suggest, rule.suggest_if):
-        if any(isinstance(node, ir.TableLookup) for node in ir.walk(expr)):
-            return "looks rows up in a table read from files"
+    if tables:
+        for expr in (rule.condition, rule.suggest, rule.suggest_if):
+            if any(isinstance(node, ir.TableLookup) for node in ir.walk(expr)):
+                return "looks rows up in a table read from files"
+    return None
+
+
+def own_reads_guarded(rule: ir.Rule, pack: ir.Pack) -> str | None:
+    """Why the lines a rule that reads its own findings decides might wait on each other in a circle
+    (None: they never do). Each read `x flagged by RULE` must stand in a chain of `and`s under the
+    quantifier of x, after (the interpreter reads `and` left to right and stops at a false part)
+    `same date` and a lookup that finds a row keyed by the two lines' codes, `T[line.code, x.code on
+    line.date]` (either order; `is given`, a comparison of one of its columns, or `in`), in a table
+    whose every file is checked `no cycles` between its two keys: then line L waits for line M only
+    where a row joins their codes on their date, and a circle of waits would be a circle of rows on
+    one day from the pack's effective date (the lines a rule decides are dated from it), which the
+    check refused."""
+    tables = {t.name: t for t in pack.data_tables}
+
+    def guarded(path: list[ir.Expr], var: str) -> str | None:
+        quant = next((node for node in reversed(path) if isinstance(node, ir.Quant) and node.var == var), None)
+        if quant is None or quant.outer != "line":
+            return f"on a line that is not one of the lines it quantifies over (`{var} flagged by {rule.id}`)"
+        below = path[path.index(quant) + 1:]
+        guards: list[ir.Expr] = []
+        for parent, child in zip(below, [*below[1:], None], strict=True):
+            if isinstance(parent, ir.BoolOp) and parent.op == "and":
+                if child is parent.right:
+                    guards += _conjuncts(parent.left)
+            elif isinstance(parent, ir.Not) and child is parent.operand:
+                continue
+            elif parent is not below[-1]:
+                return "under something other than `and` and `not`"
+        if not any(isinstance(g, ir.Relation) and g.kind == "date" and {g.inner, g.outer} == {var, "line"}
+                   for g in guards):
+            return "without `same date` before the read"
+        for guard in guards:
+            lookup = _found_by(guard)
+            if lookup is None or len(lookup.keys) != 2:
+                continue
+            codes = {(k.var, k.field) for k in lookup.keys if isinstance(k, ir.LineField)}
+            day = lookup.on
+            if codes != {(var, "code"), ("line", "code")} or not (
+                    isinstance(day, ir.LineField) and day.field == "date" and day.var in (var, "line")):
+                continue
+            table = tables.get(lookup.table)
+            if table is not None and any(c.kind == "acyclic" and c.where is None and set(c.columns) == set(table.key)
+                                         for c in table.checks):
+                return None
+        return ("without a lookup before the read that finds a row keyed by both lines' codes on their date, "
+                "in a table checked `no cycles` between its keys")
+
+    def visit(expr: ir.Expr | None, path: list[ir.Expr]) -> str | None:
+        if expr is None:
+            return None
+        here = [*path, expr]
+        if isinstance(expr, ir.Flagged) and expr.rule == rule.id:
+            return guarded(here, expr.var)
+        for child in _operands(expr):
+            found = visit(child, here)
+            if found is not None:
+                return found
+        return None
+
+    return visit(rule.condition, [])
+
+
+def _operands(expr: ir.Expr) -> list[ir.Expr]:
+    """The operands of an expression, a quantifier's included."""
+    if isinstance(expr, (ir.Arith, ir.Compare, ir.BoolOp)):
+        return [expr.left, expr.right]
+    if isinstance(expr, (ir.Neg, ir.Not)):
+        return [expr.operand]
+    if isinstance(expr, ir.Member):
+        return [expr.item, expr.collection]
+    if isinstance(expr, ir.Given):
+        return [expr.value]
+    if isinstance(expr, ir.Has):
+        return [expr.modifiers, expr.wanted]
+    if isinstance(expr, (ir.CodeAttr, ir.RankOf)):
+        return [expr.code]
+    if isinstance(expr, ir.MapGet):
+        return [expr.key]
+    if isinstance(expr, ir.TableLookup):
+        return [*expr.keys, *([expr.on] if expr.on is not None else [])]
+    if isinstance(expr, ir.Func):
+        return list(expr.args)
+    if isinstance(expr, ir.Quant):
+        return [e for e in (expr.condition, expr.then, expr.value) if e is not None]
+    return []
+
+
+def _conjuncts(expr: ir.Expr) -> list[ir.Expr]:
+    if isinstance(expr, ir.BoolOp) and expr.op == "and":
+        return [*_conjuncts(expr.left), *_conjuncts(expr.right)]
+    return [expr]
+
+
+def _found_by(guard: ir.Expr) -> ir.TableLookup | None:
+    """The lookup that must find a row for `guard` to hold (a comparison with an absent value, `in`
+    with one and `is given` of a row not found are false)."""
+    if isinstance(guard, ir.Given) and not guard.negated and isinstance(guard.value, ir.TableLookup):
+        return guard.value
+    if isinstance(guard, ir.Compare):
+        for side in (guard.left, guard.right):
+            if isinstance(side, ir.TableLookup) and side.column is not None:
+                return side
+    if isinstance(guard, ir.Member) and not guard.negated and isinstance(guard.item, ir.TableLookup):
+        return guard.item
     return None
 
 

@@ -29,8 +29,9 @@ import z3
 from compiler.analysis.changes.canon import data_form, declaration_form, stable
 from compiler.analysis.conflicts import cache
 from compiler.analysis.conflicts.encode import Encoder, Variant, exclusions
-from compiler.analysis.conflicts.model import Z3, SymbolicClaim, disj, in_ranges
+from compiler.analysis.conflicts.model import Z3, SymbolicClaim, disj, in_ranges, neg
 from compiler.analysis.conflicts.reads import Reads, combined, reads_of
+from compiler.analysis.conflicts.relations import Application, Lemma, Realizer, Relations
 from compiler.analysis.conflicts.report import Entry, Findings, Location, Resolution
 from compiler.analysis.conflicts.settings import ANALYZER_VERSION, DEFAULT_BOUND, DEFAULT_RLIMIT, LIMIT, ReplayMismatch
 from compiler.analysis.conflicts.shape import Shape, Shapes
@@ -55,6 +56,8 @@ __all__ = ["DEFAULT_BOUND", "DEFAULT_RLIMIT", "LARGEST", "Analysis", "ReplayMism
 
 LARGEST = 6  # the most lines a change report (`rulesc diff`) asks a bounded question on
 DECIDING = ("deny", "review")
+#: how many times a question is asked again with facts learned from the tables' rows
+REFINEMENTS = 40
 
 
 # ---------------------------------------------------------------- declarations
@@ -142,12 +145,15 @@ def merged(variants: Iterable[Variant]) -> Variant:
     stripped: set[tuple[str, str]] = set()
     unguarded: set[str] = set()
     relaxed: set[tuple[str, int]] = set()
+    unchecked: set[str] = set()
     for v in variants:
         dropped |= v.dropped
         stripped |= v.stripped
         unguarded |= v.unguarded
         relaxed |= v.relaxed
-    return Variant(frozenset(dropped), frozenset(stripped), frozenset(unguarded), frozenset(relaxed))
+        unchecked |= v.unchecked
+    return Variant(frozenset(dropped), frozenset(stripped), frozenset(unguarded), frozenset(relaxed),
+                   frozenset(unchecked))
 
 
 # ---------------------------------------------------------------- locations
@@ -262,6 +268,9 @@ class Unit:
         self.domain = domain
         self.lines = 0
         self.complete = True
+        self.encoder: Encoder | None = None  # the last formula's, with its variant
+        self.variant = Variant()
+        self.tables = False  # whether the last formula looks rows up in tables read from files (realized)
 
     def solve(self, build: Build, shape: Shape, variant: Variant, anchors: int = 1, witness: bool = False) -> Answer:
         """The answer at the question's size, with a witness claim when `witness` and there is one.
@@ -300,12 +309,15 @@ class Unit:
         except (z3.Z3Exception, RecursionError) as problem:  # never a traceback: the question is unanswered
             raise Unsupported(f"the formula could not be built ({type(problem).__name__})") from None
         constraints = analysis.claim(size.lines).constraints_for(self.reads, self.domain)
-        return formula, [*constraints, *(encoder.side if abstract else ())]
+        self.encoder, self.variant = encoder, variant
+        # a formula with free counts (`abstract`) is only ever asked whether it is refuted
+        self.tables = analysis.reads_tables(self.reads) and not abstract
+        return formula, [*constraints, *(encoder.side if abstract else ()), *analysis.table_facts(encoder, variant)]
 
     def _decide(self, build: Build, shape: Shape, variant: Variant, anchors: int, size: Size,
                 abstract: bool) -> Answer:
         formula, constraints = self._formula(build, shape, variant, anchors, size, abstract)
-        solver = self.analysis.shared(size.lines)
+        solver = self.analysis.settle(size.lines)
         solver.push()
         try:
             solver.add(*constraints)
@@ -315,6 +327,8 @@ class Unit:
             solver.pop()
         if status == z3.unknown:  # the limit ran out here: what an own context says is the answer
             return self._own(formula, constraints, size, False)
+        if status == z3.sat and self.tables:  # a claim the tables' rows give, or facts that refute it
+            return self._realized(formula, size)
         self.lines = max(self.lines, size.lines)
         return Answer("unsat" if status == z3.unsat else "sat", size.lines, size.complete)
 
@@ -325,6 +339,8 @@ class Unit:
             solver = z3.SimpleSolver(ctx=ctx)
             solver.set("rlimit", self.analysis.rlimit)
             solver.add(*(c.translate(ctx) for c in constraints))
+            if self.analysis.reads_tables(self.reads):
+                solver.add(*(a.translate(ctx) for a in self.analysis.axioms))
             solver.add(formula.translate(ctx))
             status = solver.check()
             if status == z3.unknown:
@@ -332,6 +348,8 @@ class Unit:
             self.lines = max(self.lines, size.lines)
             if status == z3.unsat:
                 return Answer("unsat", size.lines, size.complete)
+            if self.tables:
+                return self._realized(formula, size)
             if not witness:
                 return Answer("sat", size.lines, size.complete)
             model = self._pleasant(solver, ctx, size.lines).translate(self.analysis.ctx)
@@ -340,6 +358,49 @@ class Unit:
         finally:
             del solver
             del ctx
+
+    def _realized(self, formula: Z3, size: Size) -> Answer:
+        """The answer of a satisfiable formula that looks rows up: a claim built from real rows on
+        which every lookup finds what the solver chose (`Analysis.realize`); where the rows cannot
+        give the solver's claim, the facts that rule it out are learned and the question asked
+        again, so that it ends unsatisfiable, with such a claim, or `unknown` when no fact is found.
+        Asked of the analysis' solver for the size, the facts learned so far asserted with it."""
+        analysis = self.analysis
+        assert isinstance(analysis.relations, Relations) and self.encoder is not None
+        symbolic = analysis.claim(size.lines)
+        base = analysis.claim(size.lines).constraints_for(self.reads, self.domain)
+        for _ in range(REFINEMENTS):
+            solver = analysis.settle(size.lines)
+            solver.push()
+            try:
+                solver.add(*base, *analysis.table_facts(self.encoder, self.variant), formula)
+                status = solver.check()
+                if status == z3.unknown:
+                    return Answer("unknown", size.lines, size.complete, reason=solver.reason_unknown())
+                self.lines = max(self.lines, size.lines)
+                if status == z3.unsat:
+                    return Answer("unsat", size.lines, size.complete)
+                model = solver.model()
+                for preferences in analysis.preferences(size.lines, self.reads):
+                    solver.push()
+                    solver.add(*preferences)
+                    better = solver.check() == z3.sat
+                    if better:
+                        model = solver.model()
+                    solver.pop()
+                    if better:
+                        break
+                realized = analysis.realize(model, formula, self.encoder, symbolic, solver, self.reads, self.groups)
+            finally:
+                solver.pop()
+            if isinstance(realized, dict):
+                return Answer("sat", size.lines, size.complete, realized)
+            if not realized or not any([analysis.relations.learn(lemma) for lemma in realized]):
+                return Answer("unknown", size.lines, size.complete, reason="the solver's claim could not be built "
+                              "from the tables' rows, and no fact of the rows rules it out")
+            analysis.refinements += 1
+        return Answer("unknown", size.lines, size.complete, reason="the claims the solver found could not be built "
+                      f"from the tables' rows after {REFINEMENTS} refinements")
 
     def _pleasant(self, solver: Any, ctx: Any, size: int) -> Any:
         """The solver's model (it has just answered sat), preferably one that also meets the
@@ -400,6 +461,17 @@ class Analysis:
         self._reads: dict[frozenset[str], tuple[Reads, list[Group], list[tuple[int, int]]]] = {}
         self._order = {r.id: n for n, r in enumerate(pack.rules)}
         self.standing_in_examples: set[str] | None = None  # rules whose suggestion stands in an example
+        # tables read from files, as relations (or why they cannot be: every lookup is then unknown)
+        self.relations: Relations | str | None = None
+        if any(isinstance(e, ir.TableLookup) for r in self.rules.values()
+               for x in (r.condition, r.suggest, r.suggest_if) for e in walk(x)):
+            try:
+                self.relations = Relations(pack, self.universe, self.ctx)
+            except Unsupported as problem:
+                self.relations = str(problem)
+        self.realizer = Realizer(self.relations) if isinstance(self.relations, Relations) else None
+        self._settled: dict[int, int] = {}  # per claim size: how many facts of the rows its solver has
+        self.refinements = 0  # questions asked again with facts learned from the rows
 
     def deniers(self, rule_id: str) -> tuple[str, ...]:
         """The deny rules that can decide a line billed with a code the rule suggests."""
@@ -424,8 +496,118 @@ class Analysis:
     def encoder(self, size: int, variant: Variant, abstract: bool = False) -> Encoder:
         key = (size, variant, abstract)
         if key not in self._encoders:
-            self._encoders[key] = Encoder(self.pack, self.universe, self.claim(size), variant, abstract)
+            self._encoders[key] = Encoder(self.pack, self.universe, self.claim(size), variant, self.relations,
+                                          own_findings=True, name=f"e{len(self._encoders)}", abstract=abstract)
         return self._encoders[key]
+
+    def table_facts(self, encoder: Encoder, variant: Variant) -> list[Z3]:
+        """What a question asserts beside its formula: the definitions of the decisions of rules
+        that read their own findings, and the table checks the variant keeps. (The facts of the rows,
+        `axioms`, hold whatever the question: `settle` asserts them in the analysis' solvers once.)"""
+        if not isinstance(self.relations, Relations):
+            return list(encoder.definitions)
+        switches = [switch for name, switch in self.relations.switches.items() if name not in variant.unchecked]
+        return [*encoder.definitions, *switches]
+
+    @property
+    def axioms(self) -> list[Z3]:
+        """The facts of the tables' rows learned so far."""
+        return self.relations.axioms if isinstance(self.relations, Relations) else []
+
+    def settle(self, size: int) -> Any:
+        """The analysis' solver for claims of `size` lines, with every fact of the rows learned so far."""
+        solver = self.shared(size)
+        done = self._settled.get(size, 0)
+        if len(self.axioms) > done:
+            solver.add(*self.axioms[done:])
+            self._settled[size] = len(self.axioms)
+        return solver
+
+    def reads_tables(self, reads: Reads) -> bool:
+        """Whether a question's rules (`reads`: what they read) look rows up in tables read from files."""
+        return isinstance(self.relations, Relations) and any(t.name in reads.names for t in self.pack.data_tables)
+
+    def realize(self, model: Any, formula: Z3, encoder: Encoder, symbolic: SymbolicClaim, solver: Any,
+                reads: Reads, groups: list[Group]) -> Claim | list[Lemma]:
+        """The model as a claim whose codes are real rows' codes, each lookup the formula reads finding
+        there what the solver chose; else the facts that rule the model out (empty: none found).
+        Where the rows cannot give what the model asks and no fact says why, the solver is asked for
+        a model of the same question whose lookups by two keys find as few rows as it allows (the
+        first model may pair lines that need not be paired), and that one is tried. `solver` holds
+        the question (its formula and constraints, pushed); `reads` and `groups` name the claim's
+        fields and codes (`claim_from_model`)."""
+        assert self.realizer is not None and isinstance(self.relations, Relations)
+        kinds = {v: k for k, v in self.relations.types.items()}
+        claim_type = kinds[int(model.eval(symbolic.header.type, model_completion=True).as_long())]
+        every = self.relations.used(_expanded([formula], encoder.bodies))
+
+        def read(model: Any) -> list[Application]:
+            # a lookup by a field of a line the claim does not have decides nothing (every use of a
+            # slot's fields is guarded by its being a line)
+            gone = {var.get_id() for slot in symbolic.slots if not z3.is_true(model.eval(slot.active))
+                    for var in (slot.code, slot.date, slot.drug)}
+            return [app for app in every if not any(_mentions(term, gone) for term in (*app.keys, app.day)
+                                                    if term is not None)]
+
+        applications = read(model)
+        found = self.realizer.realize(model, self.realizer.needs(model, applications, claim_type), claim_type)
+        if found is None:
+            kept = 0
+            fewer = [neg(slot.active) for slot in reversed(symbolic.slots[1:])
+                     if z3.is_true(model.eval(slot.active, model_completion=True))]
+            rows = [neg(app.given) for app in applications
+                    if app.form.pair and claim_type in self.relations._types_of(app.form)
+                    and z3.is_true(model.eval(app.given, model_completion=True))]
+            for preference in [*fewer, *rows]:
+                solver.push()
+                solver.add(preference)
+                if solver.check() == z3.sat:
+                    kept += 1
+                else:
+                    solver.pop()
+            if kept:
+                if solver.check() == z3.sat:
+                    model = pleasant_model(solver, symbolic)
+                    applications = read(model)
+                    found = self.realizer.realize(model, self.realizer.needs(model, applications, claim_type),
+                                                  claim_type)
+                for _ in range(kept):
+                    solver.pop()
+        if found is None:
+            pinned = self._pinned(model, symbolic, read(model), claim_type, solver)
+            if pinned is not None:
+                return claim_from_model(pinned[0], symbolic, reads, groups, pinned[1])
+        if isinstance(found, dict):
+            return claim_from_model(model, symbolic, reads, groups, found)
+        return found or []
+
+    def _pinned(self, model: Any, symbolic: SymbolicClaim, applications: list[Application],
+                claim_type: str, solver: Any) -> tuple[Any, dict[int, str]] | None:
+        """Codes that give what the model chose on other days: each key kept at its id, the lookups
+        by those ids made exactly what the codes' rows give on any day, and the solver asked again
+        for the days (and everything else); a model it gives is realized as it stands, or None."""
+        assert self.realizer is not None and isinstance(self.relations, Relations)
+        needs = self.realizer.needs(model, applications, claim_type)
+        codes = self.realizer.realize(model, needs, claim_type, flexible=True)
+        if not isinstance(codes, dict):
+            return None
+        pins = []
+        for app in applications:
+            ids = [int(model.eval(k, model_completion=True).as_long()) for k in app.keys]
+            pins += [k == i for k, i in zip(app.keys, ids, strict=True)]
+            if all(i in codes for i in ids) and claim_type in self.relations._types_of(app.form):
+                pins.append(self.relations.exact(app, [codes[i] for i in ids]))
+        solver.push()
+        try:
+            solver.add(*pins)
+            if solver.check() != z3.sat:
+                return None
+            model = pleasant_model(solver, symbolic)
+        finally:
+            solver.pop()
+        found = self.realizer.realize(model, self.realizer.needs(model, applications, claim_type), claim_type)
+        return (model, found) if isinstance(found, dict) else None
+
 
     def preferences(self, size: int, reads: Reads) -> list[list[Z3]]:
         """The witness preferences to try in turn, for the fields `reads` names (built once)."""
@@ -461,6 +643,12 @@ class Analysis:
                 if rule_id not in self._rule_reads:
                     self._rule_reads[rule_id] = reads_of(self.pack, (rule_id,))
             reads = combined(self._rule_reads[r] for r in sorted(rules))
+            if any(t.name in reads.names for t in self.pack.data_tables):
+                # the rows of tables read from files hold codes of any group: the question tells
+                # every group apart, and a line's code is one of theirs (`relations`)
+                groups = list(self.universe.groups)
+                self._reads[rules] = (reads, groups, self.universe.code_domain(groups))
+                return self._reads[rules]
             groups = self.universe.groups_of(reads.codes)
             known = tuple(g.index for g in groups)
             if known not in self._domains:
@@ -484,7 +672,10 @@ class Analysis:
                     tuple(sorted((t, u.literals.get(t)) for t in reads.texts)))
         forms = tuple(self.form(r) for r in ordered)
         if reads.names not in self._data:
-            self._data[reads.names] = cache.digest_of(data_form(self.pack, set(reads.names)))
+            # tables read from files by their declaration and their files' content digests: an
+            # edited CSV file asks the questions that read it again
+            tables = tuple(stable(t) for t in self.pack.data_tables if t.name in reads.names)
+            self._data[reads.names] = cache.digest_of((data_form(self.pack, set(reads.names)), tables))
         return cache.digest_of((ANALYZER_VERSION, cache.compiler_digest(), self.limit, self.max_lines, self.rlimit,
                                 self.pack.effective, stable(question.tag), stable(question.extra), forms,
                                 tuple(precedences), self._data[reads.names], universe))
@@ -820,6 +1011,38 @@ class Analysis:
                     return None
                 found |= {self.universe.group_of[c] for c in codes if c in self.universe.group_of}
         return frozenset(found)
+
+
+def _mentions(term: Z3, variables: set[int]) -> bool:
+    """Whether the term holds one of the variables (by AST id)."""
+    stack = [term]
+    while stack:
+        node = stack.pop()
+        if node.get_id() in variables:
+            return True
+        if z3.is_app(node):
+            stack.extend(node.children())
+    return False
+
+
+def _expanded(formulas: list[Z3], bodies: dict[int, Z3]) -> list[Z3]:
+    """The formulas and the definitions of the own-finding decisions they read, transitively."""
+    out = list(formulas)
+    seen: set[int] = set()
+    stack = list(formulas)
+    while stack:
+        node = stack.pop()
+        ident = node.get_id()
+        if ident in seen:
+            continue
+        seen.add(ident)
+        body = bodies.get(ident)
+        if body is not None:
+            out.append(body)
+            stack.append(body)
+        if z3.is_app(node):
+            stack.extend(node.children())
+    return out
 
 
 def build_tag(build: Build) -> tuple[Any, ...]:

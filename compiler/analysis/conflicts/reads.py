@@ -32,7 +32,7 @@ class Reads:
     modifiers: tuple[str, ...]  # modifiers the rules test
     codes: frozenset[str]  # codes the rules mention (sets, constants, tables and maps they read)
     texts: frozenset[str]  # text literals they mention (places, bill types, ...)
-    names: frozenset[str] = frozenset()  # the table columns, maps and rankings they read
+    names: frozenset[str] = frozenset()  # the table columns, maps, rankings and tables read from files they read
 
     def key(self) -> tuple[object, ...]:
         return (tuple(sorted(self.line)), tuple(sorted(self.claim)), self.modifiers, tuple(sorted(self.texts)))
@@ -122,6 +122,8 @@ def reads_of(pack: ir.Pack, rule_ids: Iterable[str]) -> Reads:
                     names.add(node.map)
                     for key, value in maps[node.map].pairs:
                         codes.update((key, value))
+                elif isinstance(node, ir.TableLookup):  # a table read from files: its rows' codes are many
+                    names.add(node.table)
                 elif isinstance(node, ir.RankOf) and node.ranking in rankings:
                     names.add(node.ranking)
                     for name, _ in rankings[node.ranking].levels:

@@ -28,7 +28,7 @@ from compiler.analysis.conflicts.questions import (
     merged,
     tagged,
 )
-from compiler.analysis.conflicts.report import Entry, Report
+from compiler.analysis.conflicts.report import Entry, Report, Resolution
 from compiler.analysis.conflicts.shape import NONE, Shape
 from compiler.analysis.conflicts.witness import Conflict, describe
 from compiler.diagnostics import Sources
@@ -206,7 +206,8 @@ def _declared_pairs(analysis: Analysis, live: set[str]) -> set[tuple[str, str]]:
     for declaration in analysis.declarations:
         if len(declaration.rules) == 2 and set(declaration.rules) <= live:
             x, y = declaration.rules
-            pairs.add((min(x, y), max(x, y)))
+            if x != y:  # (a rule that reads its own findings declares a condition with itself)
+                pairs.add((min(x, y), max(x, y)))
     return pairs
 
 
@@ -387,7 +388,14 @@ def _narrowings(analysis: Analysis, dead: set[str]) -> None:
     uncertain = _uncertain(analysis)
     for rule_id, labels in sorted(analysis.narrowing.items()):
         rule = analysis.rules[rule_id]
-        if rule_id in dead or rule.disposition not in DECIDING or rule_id in uncertain:
+        if rule_id in dead or rule.disposition not in DECIDING:
+            continue
+        if rule_id in uncertain:
+            # what its labels decide is not judged, but a mutual denial of its total, found with its
+            # witness, is settled by a label all the same (it rests on no other answer)
+            for label in labels:
+                if _settled_by_total(analysis, rule, label):
+                    break
             continue
         taken: set[int] = set()
         for label in labels:
@@ -397,6 +405,8 @@ def _narrowings(analysis: Analysis, dead: set[str]) -> None:
                 taken.add(found[0])
                 analysis.entries.append(found[1])
                 continue
+            if _settled_by_total(analysis, rule, label):
+                continue
             where = rule.condition.span if rule.condition is not None else rule.id_span
             analysis.entries.append(Entry(
                 "unneeded-precedence", [rule_id],
@@ -404,6 +414,28 @@ def _narrowings(analysis: Analysis, dead: set[str]) -> None:
                 "(a `not ...`, `not in`, `!=`, `lacks` or `is not given` part), taken away, lets a conflict "
                 "appear that the pack does not already have.", analysis.locate(where),
                 hint="remove the label, or write the exclusion that settles the conflict into the condition"))
+
+
+def _settled_by_total(analysis: Analysis, rule: ir.Rule, label: ir.Resolution) -> bool:
+    """Whether the label settles the rule's mutual denial with itself, as a decision of its total.
+    A rule whose evidence is only the lines a `count(...)` or `sum(...)` adds up (no `any` or
+    `first` in its condition) denies two lines each because of the other only where their total
+    decides both together: every line of it is denied, by design ("the total exceeds the limit:
+    every such line"). Such a denial cannot be narrowed by an exclusion, so the label stands for the
+    total itself: the entry (found by `_mutual`, with its witness) is shown resolved, at the total."""
+    if rule.condition is None or any(isinstance(node, ir.Quant) and node.kind in ("any", "first")
+                                     for node in ir.walk(rule.condition)):
+        return False
+    total = next((node for node in ir.walk(rule.condition)
+                  if isinstance(node, ir.Quant) and node.kind in ("count", "sum")), None)
+    entry = next((e for e in analysis.entries
+                  if e.kind == "mutual-denial" and e.rules == [rule.id] and e.resolved_by is None), None)
+    if total is None or entry is None:
+        return False
+    entry.resolved_by = Resolution("condition", rule.id, label.conflict, label.rationale, analysis.locate(total.span))
+    entry.naive_findings = entry.findings  # the label decides nothing else: the same findings either way
+    entry.hint = None
+    return True
 
 
 def _shown_by_some(analysis: Analysis, rule_id: str, candidates: list[tuple[int, Declaration]],

@@ -18,7 +18,7 @@ import os
 
 #: part of every cache key: bump it whenever the analysis can answer differently or the cache's
 #: form changes
-ANALYZER_VERSION = "12"
+ANALYZER_VERSION = "13"
 
 DEFAULT_BOUND = 4  # lines, at least, for questions that are bounded only
 LIMIT = 8  # the most lines any question is asked on, unless --max-lines says otherwise

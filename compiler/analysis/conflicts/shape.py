@@ -66,9 +66,14 @@ class Shapes:
     def raw(self, rule_id: str, positive: bool = True) -> Shape:
         key = (rule_id, positive)
         if key not in self._raw:
-            self._raw[key] = NONE  # a cycle cannot happen (the order check rejects it); stay safe
-            condition = self.rules[rule_id].condition
-            self._raw[key] = NONE if condition is None else self.expr(condition, positive, frozenset())
+            self._raw[key] = NONE  # only a rule that reads its own findings comes back here
+            rule = self.rules[rule_id]
+            shape = NONE if rule.condition is None else self.expr(rule.condition, positive, frozenset())
+            if rule_id in rule.references:
+                # its decision on a line rests on its decisions on others, and theirs on others again:
+                # a chain of lines (add-on codes after add-on codes) no count of quantifiers bounds
+                shape = shape + Shape(0, True)
+            self._raw[key] = shape
         return self._raw[key]
 
     def effective(self, rule_id: str, positive: bool = True) -> Shape:

@@ -115,6 +115,7 @@ class Universe:
     _sets: dict[tuple[frozenset[str], bool], list[tuple[int, int]]] = field(default_factory=dict)
     _names: dict[int, str] = field(default_factory=dict)
     _generics: dict[tuple[str, frozenset[str]], list[str]] = field(default_factory=dict)
+    _generic_groups: dict[str, Group] = field(default_factory=dict)
 
     # ------------------------------------------------------------ lookups
     def code_id(self, code: str) -> int:
@@ -192,6 +193,22 @@ class Universe:
     def code_domain(self, groups: Iterable[Group] | None = None) -> list[tuple[int, int]]:
         """The ids a line's code may take: the runs of `groups` (default: every group)."""
         return merge_ranges((g.lo, g.hi) for g in (self.groups if groups is None else groups))
+
+    def group_for(self, code: str) -> Group | None:
+        """The group of any code a claim may carry: its own group when the pack names it, else the
+        generic group of its kind (the codes the pack never names: a code of a table read from
+        files, say); None for a text that is not code-shaped."""
+        index = self.group_of.get(code)
+        if index is not None:
+            return self.groups[index]
+        if not CODE_SHAPE.match(code):
+            return None
+        if not self._generic_groups:
+            for group in self.groups:
+                kind = kind_at(group.lo)
+                if group.generic and kind is not None:
+                    self._generic_groups.setdefault(kind, group)
+        return self._generic_groups.get(kind_of(code))
 
     def groups_of(self, codes: Iterable[str]) -> list[Group]:
         """The groups of the given codes, in id order: the codes a question that mentions only

@@ -203,15 +203,18 @@ class Renderer:
     With `groups` (a question's: the groups of the codes its rules mention) and `texts` (the text
     literals they mention), only those are named as themselves: any other code id is a code of its
     kind that the rules never mention, named from `generic_codes` of that kind, and any other text
-    id a generic text. The claim then depends on the question alone, not on the rest of the pack."""
+    id a generic text. The claim then depends on the question alone, not on the rest of the pack.
+    `names` gives the code of some ids (codes of real rows, chosen for a model that looks tables up)."""
 
     BUILTIN = frozenset({"professional", "institutional", "direct", "none"})
 
-    def __init__(self, universe: Universe, groups: list[Group] | None = None) -> None:
+    def __init__(self, universe: Universe, groups: list[Group] | None = None,
+                 names: dict[int, str] | None = None) -> None:
         self.u = universe
         self.groups = groups
         self._starts = [g.lo for g in groups] if groups is not None else []
-        self._names: dict[int, str] = {}
+        self._names: dict[int, str] = dict(names or {})
+        self._taken = set(self._names.values())
         self._used: dict[object, int] = {}  # group, kind or family -> how many names given out
 
     def _group_at(self, atom: int) -> Group | None:
@@ -234,7 +237,10 @@ class Renderer:
         group = self._group_at(value)
         kind = kind_at(value)
         if group is not None:
-            name = group.codes[self._next(group.index)]
+            count = self._next(group.index)
+            while group.codes[count] in self._taken:  # a code chosen for another id of the group
+                count = self._next(group.index)
+            name = group.codes[count]
         elif kind is not None:  # a code no rule of the question names: a generic one of its kind
             generic = u.generic(kind, self.groups or [])
             name = generic[self._next(kind) % len(generic)]
@@ -267,12 +273,13 @@ def stamp(minute: int) -> str:
 
 
 def claim_from_model(model: Any, symbolic: SymbolicClaim, reads: Reads | None = None,
-                     groups: list[Group] | None = None) -> Claim:
+                     groups: list[Group] | None = None, codes: dict[int, str] | None = None) -> Claim:
     """The model as a contract claim in readable values: every field the model sets, or with
     `reads` the fields it names (a professional claim that reads no place of service is in the
-    office, 11, since a valid one names a place), its codes and texts named as `Renderer` says."""
+    office, 11, since a valid one names a place), its codes and texts named as `Renderer` says;
+    `codes` names the code of some ids (codes of real rows, chosen for a model that looks tables up)."""
     u = symbolic.universe
-    names = Renderer(u, groups)
+    names = Renderer(u, groups, codes)
     if reads is not None:
         names.texts = reads.texts
 
