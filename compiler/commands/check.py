@@ -21,7 +21,7 @@ class CheckOptions:
 
 
 def run(options: CheckOptions) -> int:
-    if not solver_enabled():
+    if not solver_enabled() and options.style.format == "text":  # JSON: the diagnostics alone, on stderr
         sys.stderr.write(f"rulesc check: {ANALYSIS_OFF}\n")
     sources = Sources()
     results = compile_all(options.files, sources)
