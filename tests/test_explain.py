@@ -190,6 +190,7 @@ def test_why_p23_did_not_fire_names_the_provider_of_the_em_line(tmp_path: Path) 
     assert "line 1 (99213)" not in first.split("line 2: 96372")[0]  # --line 2: only line 2 is explained
 
 
+@pytest.mark.slow
 def test_the_json_form_follows_its_schema(tmp_path: Path) -> None:
     validator = _schema_validator()
     rng = random.Random(5)

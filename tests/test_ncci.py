@@ -323,6 +323,7 @@ def test_a_pair_listed_both_ways(tmp_path: Path) -> None:
                             "on 2025-01-01)"]
 
 
+@pytest.mark.slow
 def test_a_pair_both_ways_with_indicator_9_or_deleted_before_the_pack_is_no_error(tmp_path: Path) -> None:
     for row in ("96372,96413,,20240101,*,9,Not applied\n", "96372,96413,,20100101,20241001,0,Deleted\n"):
         shutil.rmtree(tmp_path, ignore_errors=True)
@@ -389,6 +390,7 @@ def test_a_circle_of_add_on_codes(tmp_path: Path) -> None:
                             "96415 over 96413 over 96365 over 96415 (all of them apply on 2025-01-01)"]
 
 
+@pytest.mark.slow
 def test_an_add_on_that_is_never_paid_is_a_warning(tmp_path: Path) -> None:
     """KN7: every listed primary of 17003 (17000) is denied beside it by an indicator-0 pair with
     17003 in column one."""
@@ -474,6 +476,7 @@ def test_the_native_build_reads_its_tables_when_imported_by_name(tmp_path: Path,
     assert path.endswith(extension_suffix()) and json.loads(findings) == [f.to_dict() for f in MODULE.evaluate(claim)]
 
 
+@pytest.mark.slow
 def test_the_wheel_carries_the_tables_beside_the_module(tmp_path: Path) -> None:
     code, _, err = run_cli("build", "--wheel", str(tmp_path / "dist"), str(NCCI))
     assert code == 0, err

@@ -33,7 +33,7 @@ from tests.helpers import compile_ok, engines, native_module
 _, INTERPRETER, MODULE = engines(PACK)
 
 
-@pytest.fixture(scope="module", params=["pure", "native"])
+@pytest.fixture(scope="module", params=["pure", pytest.param("native", marks=pytest.mark.slow)])
 def module(request: pytest.FixtureRequest, native_cache: Path) -> types.ModuleType:
     if request.param == "pure":
         return MODULE
