@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from compiler.analysis.changes.compare import compare_packs
     from compiler.analysis.changes.impact import impact_of
     from compiler.analysis.changes.model import ChangeReport, Impact
-    from compiler.analysis.conflicts.cache import cache_dir, compiler_digest
+    from compiler.analysis.conflicts.cache import compiler_digest
     from compiler.analysis.conflicts.render import as_diagnostic
     from compiler.analysis.conflicts.report import Report
     from compiler.backends.document import generate_documents, retired_documents
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from compiler.backends.python import GenerationError
     from compiler.backends.wheel import Distribution, write_wheel
     from compiler.batch.pairs import PairSource
+    from compiler.cachedir import cache_dir
     from compiler.examples.coverage import check_examples
     from compiler.examples.report import failure_text
     from compiler.examples.runner import run_examples
@@ -69,7 +70,7 @@ _WHERE = {
     "failure_text": "compiler.examples.report", "run_examples": "compiler.examples.runner",
     "open_input": "compiler.inputs.formats", "InterpreterSource": "compiler.interpreter.engine",
     "resolve": "compiler.semantics.resolver", "load_pack": "compiler.syntax.loader",
-    "KeptFiles": "compiler.syntax.reparse", "cache_dir": "compiler.analysis.conflicts.cache",
+    "KeptFiles": "compiler.syntax.reparse", "cache_dir": "compiler.cachedir",
     "compiler_digest": "compiler.analysis.conflicts.cache", "GRAMMAR_PATH": "compiler.syntax.parser",
 }
 _ORIGINAL = {"native_build": "native_files"}

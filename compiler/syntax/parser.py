@@ -25,6 +25,7 @@ import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
+from compiler.cachedir import cache_dir
 from compiler.diagnostics import Collector, Span
 from compiler.syntax import ast
 from compiler.syntax.vocabulary import (
@@ -93,16 +94,11 @@ def _parser() -> Lark:
 
 
 def _cache_folder() -> FilePath | None:
-    """`$RULESC_CACHE_DIR/parser` (else under `$XDG_CACHE_HOME/rulesc` or `~/.cache/rulesc`, as the
-    analyzer's cache), or None when no home folder is known."""
-    explicit = os.environ.get("RULESC_CACHE_DIR")
-    if explicit:
-        return FilePath(explicit) / "parser"
+    """`parser/` in the cache folder, or None when no home folder is known."""
     try:
-        base = os.environ.get("XDG_CACHE_HOME") or str(FilePath.home() / ".cache")
+        return cache_dir() / "parser"
     except RuntimeError:
         return None
-    return FilePath(base) / "rulesc" / "parser"
 
 
 class _SyntaxProblem(Exception):

@@ -65,8 +65,8 @@ class ParseCache:
     """The blocks of one file parsed so far, by their text; `parse` is a `BlockParser`. Only the
     blocks of the latest parse are kept, so memory follows the file."""
 
-    def __init__(self) -> None:
-        self._kept: dict[str, _Parsed] = {}
+    def __init__(self, kept: dict[str, _Parsed] | None = None) -> None:
+        self._kept: dict[str, _Parsed] = kept or {}
         self._seen: dict[str, _Parsed] = {}
         self.parsed = 0  # blocks parsed (not taken from the cache) in the latest parse
         self.reused = 0
@@ -79,6 +79,11 @@ class ParseCache:
     def finish(self) -> None:
         self._kept = self._seen
         self._seen = {}
+
+    @property
+    def kept(self) -> dict[str, _Parsed]:
+        """The blocks of the latest parse, by their text (what `KeptFiles` stores)."""
+        return self._kept
 
     def parse(self, path: str, block: Block, out: Collector) -> ast.Decl | None:
         key = f"{block.indent}\0{block.text}"
@@ -121,20 +126,19 @@ class KeptFiles(Files):
 
     def parse(self, key: str, text: str, out: Collector) -> ast.Module:
         path = self._path(key)
-        cache = ParseCache()
+        kept = None
         try:
             kept = pickle.loads(path.read_bytes())
-            if isinstance(kept, dict):
-                cache._kept = kept
             os.utime(path)
         except Exception:  # absent, cut short or from elsewhere (unpickling raises anything): parse it all
             pass
+        cache = ParseCache(kept if isinstance(kept, dict) else None)
         cache.start()
         module = parse_module(key, text, out, cache.parse)
         cache.finish()
         self.parsed += cache.parsed
         if cache.parsed:
-            self._store(path, cache._kept)
+            self._store(path, cache.kept)
         return module
 
     def _store(self, path: Path, kept: dict[str, _Parsed]) -> None:

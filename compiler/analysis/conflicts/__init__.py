@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from compiler import cachedir
 from compiler.analysis.conflicts import cache
 from compiler.analysis.conflicts.render import render_sarif, render_text
 from compiler.analysis.conflicts.report import Entry, Report
@@ -65,7 +66,7 @@ def analyze_conflicts(pack: ir.Pack, *, max_lines: int | None = None, rlimit: in
     started = time.perf_counter()
     enabled = solver_enabled() if solver is None else solver
     options = _options(max_lines, rlimit, enabled)
-    folder = cache_dir or cache.cache_dir()
+    folder = cache_dir or cachedir.cache_dir()
     # the path is part of the key: locations in the report name the file as the run saw it
     key = cache.report_key(pack.digest, {**options, "path": pack.path})
     if use_cache:
@@ -97,7 +98,7 @@ def _verdict_key(digest: str) -> str:
 def cached_verdict(pack_digest: str, cache_dir: Path | None = None) -> dict[str, Any] | None:
     """What the analysis of the pack with this content found (`failed`: an unresolved error), when
     this compiler analyzed it with the default options before; None when it did not."""
-    return cache.load_verdict(cache_dir or cache.cache_dir(), _verdict_key(pack_digest))
+    return cache.load_verdict(cache_dir or cachedir.cache_dir(), _verdict_key(pack_digest))
 
 
 def _check(report: Report, strict: bool) -> None:

@@ -37,14 +37,6 @@ from compiler.analysis.conflicts.settings import ANALYZER_VERSION
 BOUNDS = {"answers": 50_000, "reports": 500, "verdicts": 5_000}
 
 
-def cache_dir() -> Path:
-    explicit = os.environ.get("RULESC_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rulesc"
-
-
 def digest_of(value: object) -> str:
     """A key for any value whose repr is deterministic (the callers build them so)."""
     return hashlib.sha256(repr(value).encode("utf-8", "surrogatepass")).hexdigest()
