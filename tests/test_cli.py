@@ -114,6 +114,7 @@ def test_version_without_an_installed_package(monkeypatch: pytest.MonkeyPatch, t
     assert version(tmp_path) == "unknown"
 
 
+@pytest.mark.slow
 def test_build_writes_a_package_init_only_where_there_is_none(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     assert run_cli("build", "--out", str(fresh), str(PACK))[0] == 0
@@ -128,6 +129,7 @@ def test_build_writes_a_package_init_only_where_there_is_none(tmp_path: Path) ->
     assert run_cli("build", "--check", "--out", str(theirs), str(PACK))[0] == 0
 
 
+@pytest.mark.slow
 def test_build_check_prints_a_bounded_diff_of_what_is_stale(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run_cli("build", "--out", str(out), str(PACK))[0] == 0

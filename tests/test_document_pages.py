@@ -189,6 +189,7 @@ def test_a_section_with_many_rules_continues_on_pages_under_the_limit(tmp_path: 
 # ---------------------------------------------------------------- build and build --check
 
 
+@pytest.mark.slow
 def test_build_owns_the_pages_folder_and_check_reports_stale_missing_and_extra(tmp_path: Path) -> None:
     out = tmp_path / "app"
     out.mkdir()
