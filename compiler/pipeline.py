@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import importlib.metadata
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from compiler.batch import BadRecord, Tally, cache, run
-from compiler.batch.engines import EngineSource, ModuleFile, module_of, written
+from compiler.batch.engines import EngineSource, ModuleFile, module_files, module_name, module_of, written
 from compiler.batch.engines import load_module as load_module_file
 from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span, sort_key
 
@@ -31,10 +30,10 @@ from compiler.diagnostics import Collector, Diagnostic, Severity, Sources, Span,
 # `diff` and `build` loads the solver. The imports below name them all, for readers, for mypy and
 # for the layer contract (import-linter reads them).
 if TYPE_CHECKING:
-    from compiler.analysis import analyze
     from compiler.analysis.changes.compare import compare_packs
     from compiler.analysis.changes.impact import impact_of
     from compiler.analysis.changes.model import ChangeReport, Impact
+    from compiler.analysis.checks import analyze
     from compiler.analysis.conflicts.cache import compiler_digest
     from compiler.analysis.conflicts.render import as_diagnostic
     from compiler.analysis.conflicts.report import Report
@@ -59,7 +58,7 @@ if TYPE_CHECKING:
 
 
 _WHERE = {
-    "analyze": "compiler.analysis", "compare_packs": "compiler.analysis.changes.compare",
+    "analyze": "compiler.analysis.checks", "compare_packs": "compiler.analysis.changes.compare",
     "impact_of": "compiler.analysis.changes.impact", "as_diagnostic": "compiler.analysis.conflicts.render",
     "generate_documents": "compiler.backends.document",
     "retired_documents": "compiler.backends.document", "load_generated": "compiler.backends.loading",
@@ -217,8 +216,7 @@ def engine_source(plan: ir.Plan, sources: Sources, *, interpreter: bool = False,
         return Stage(None, generated.diagnostics)
     name = plan.pack.name
     files = module_of(generated.value, name)
-    stored = cache.store(keep, sources.texts(), files, digest=plan.pack.digest) if keep is not None and not native \
-        else None
+    stored = cache.store(keep, sources.texts(), files, digest=plan.pack.digest) if keep is not None else None
     path = cached_native(files, name) if native else stored or written(files)
     return Stage(ModuleFile(str(path), unknown_fields))
 
@@ -405,6 +403,14 @@ def previous_changes(plan: ir.Plan, sources: Sources) -> Stage[ChangeReport]:
     return Stage(compare_packs(previous.plan.pack, pack), tuple(out.items))
 
 
+def native_module(module: Path) -> Path:
+    """The native build of a generated module file (and its data file, if any), from the cache
+    `rulesc eval --native` shares, compiled when missing. Raises NativeBuildError, OSError."""
+    _need("cached_native")
+
+    return cached_native({file.name: file.read_bytes() for file in module_files(module)}, module_name(module))
+
+
 def native_files(files: Mapping[str, str | bytes], name: str) -> dict[str, Path]:
     """The pack's native build (from the cache `rulesc eval --native` shares, compiled when
     missing): the extension and the module's data file beside it, by name. Raises NativeBuildError."""
@@ -416,8 +422,9 @@ def native_files(files: Mapping[str, str | bytes], name: str) -> dict[str, Path]
 def wheel(pack: ir.Pack, files: Mapping[str, str | bytes], out_dir: Path, native: bool) -> Path:
     """An installable wheel of the pack's module (its native build with `native`), with the
     module's data file beside it; its path. Raises WheelError, NativeBuildError, OSError."""
-    _need("Distribution", "write_wheel")
+    import importlib.metadata  # here: the module costs a process that never asks
 
+    _need("Distribution", "write_wheel")
     try:
         generator = f"rulesc {importlib.metadata.version('rulesc')}"
     except importlib.metadata.PackageNotFoundError:

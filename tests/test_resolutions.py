@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.analysis import analyze
+from compiler.analysis.checks import analyze
 from compiler.diagnostics import Collector, Sources
 from compiler.examples.expectations import compare
 from compiler.examples.runner import expectation, outcome

@@ -902,7 +902,7 @@ def python_outputs(plan: ir.Plan, source_text: str) -> dict[str, str | bytes]:
     """The edit module of an analyzed pack (`NAME.py`, compiled before it is returned) and, for a
     pack with tables read from files, its data file (`NAME.tables`)."""
     if not isinstance(plan, ir.Plan):
-        raise TypeError(f"generate_python needs an analyzed plan (compiler.analysis.analyze returns one), "
+        raise TypeError(f"generate_python needs an analyzed plan (compiler.analysis.checks.analyze returns one), "
                         f"not {type(plan).__name__}")
     pack = plan.pack
     with_tables = _uses_tables(pack)

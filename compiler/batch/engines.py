@@ -59,16 +59,16 @@ class EngineSource(Protocol):
 class Bound:
     """An engine made of a function and the errors it rejects claims with."""
 
-    function: Callable[[object], Sequence[Any]]
+    evaluate: Callable[[object], Sequence[Any]]
     rejected: tuple[type[Exception], ...]
-
-    def evaluate(self, claim: object) -> Sequence[Any]:
-        return self.function(claim)
 
 
 def module_engine(module: types.ModuleType, unknown_fields: str = "error") -> Bound:
-    """A generated module as an engine: its `evaluate`, told what to do with unknown fields."""
-    return Bound(functools.partial(module.evaluate, unknown_fields=unknown_fields), (module.ClaimError,))
+    """A generated module as an engine: its `evaluate`, told what to do with unknown fields (the
+    function itself for the default, which saves a call per claim)."""
+    evaluate = module.evaluate if unknown_fields == "error" else \
+        functools.partial(module.evaluate, unknown_fields=unknown_fields)
+    return Bound(evaluate, (module.ClaimError,))
 
 
 def module_name(path: str | os.PathLike[str]) -> str:

@@ -11,6 +11,7 @@ from compiler.batch.engines import Engine, EngineSource
 from compiler.batch.pool import Place, Pool, WorkerError, batches
 from compiler.batch.results import Result, Summary, result_of
 from compiler.batch.sinks import Sink
+from compiler.batch.text import text_batch
 from compiler.inputs.formats import Input
 from compiler.inputs.jsonstream import Lines
 from compiler.inputs.lines import BOM, holds_a_value, read_lines
@@ -192,13 +193,25 @@ class _Run:
         with Pool(self.source, self.jobs) as pool:
             self._lines_in(pool, source, first)
 
+    def _text(self, source: Input) -> bool:
+        """Whether batches of lines go the text way (`compiler.batch.text`): JSON Lines into a sink
+        that keeps only the text."""
+        return source.format == "json" and self.sink.text_only
+
     def _lines_here(self, source: Input, batch: list[str], number: int, follows: bool = False) -> None:
         """The lines way in this process: what a worker does, batch after batch (`follows`: a value
         came before line `number`)."""
         assert source.lines is not None
+        text = self._text(source)
         while batch:
-            records, stopped = read_lines(source.format, batch, number, self.summary.claims, follows)
-            self._here(records)
+            if text:
+                engine = self.engine
+                texts, stopped = text_batch(batch, number, follows, engine.evaluate, engine.rejected, self.summary)
+                self.sink.add_text(texts)
+                self.on_progress(self.summary.claims)
+            else:
+                records, stopped = read_lines(source.format, batch, number, self.summary.claims, follows)
+                self._here(records)
             if stopped >= 0:
                 replay = _Replay(["\n" * (number + stopped - 1), *batch[stopped:]], source.lines)
                 self._here(source.records(replay, follows or holds_a_value(batch[:stopped])))
@@ -211,22 +224,29 @@ class _Run:
         assert source.lines is not None
         batch, number = first, 1
         follows = False  # whether a value came before the batch to send
+        kind = b"J" if self._text(source) else b"L"
         while batch or pool.pending:
             if batch and not pool.full:
-                pool.submit(b"L", (source.format, batch, number, follows), (number, batch, follows))
+                pool.submit(kind, (source.format, batch, number, follows), (number, batch, follows))
                 follows = follows or holds_a_value(batch)
                 number += len(batch)
                 batch = _read_lines(source.lines, self.batch)
                 continue
             try:
-                (start, lines, before), (records, results, texts, stopped) = pool.next()
+                (start, lines, before), answer = pool.next()
             except WorkerError as error:
                 self._warn(error)
                 kept = list(pool.drain())
                 self._lines_here(source, [line for _, more, _ in kept for line in more] + batch, kept[0][0],
                                  kept[0][2])
                 return
-            self._placed(records, results, texts)
+            if kind == b"J":
+                counts, texts, stopped = answer
+                self.summary.merge(Summary(*counts))
+                self.sink.add_text(texts)
+            else:
+                records, results, texts, stopped = answer
+                self._placed(records, results, texts)
             self.on_progress(self.summary.claims)
             if stopped >= 0:  # the batches in flight start past the line that stopped: read again
                 later = pool.skip()

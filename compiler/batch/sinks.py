@@ -25,7 +25,15 @@ from compiler.inputs.records import Record, Where
 class Sink:
     """Receives every result in input order."""
 
+    text_only = False
+    """True for a sink that keeps only each result's JSON line: it is then given a batch's lines
+    (`add_text`) where the records and results were never built (`compiler.batch.text`)."""
+
     def add(self, record: Record, result: Result, line: str | None = None) -> None:
+        raise NotImplementedError
+
+    def add_text(self, lines: list[str]) -> None:
+        """The JSON lines of consecutive results (a `text_only` sink's)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -35,11 +43,16 @@ class Sink:
 class JsonLines(Sink):
     """One JSON line per result on a text stream."""
 
+    text_only = True
+
     def __init__(self, out: TextIO) -> None:
         self.write = out.write
 
     def add(self, record: Record, result: Result, line: str | None = None) -> None:
         self.write(line if line is not None else result_line(result))
+
+    def add_text(self, lines: list[str]) -> None:
+        self.write("".join(lines))
 
 
 class Collect(Sink):

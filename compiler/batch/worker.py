@@ -2,10 +2,12 @@
 
 It reads frames on standard input until it closes: first `S`, its engine source (pickled), then
 batches: `L` (lines of a format to parse, from a line number, and whether a value came before
-them), `P` (an X12 transaction set to parse, cut out of its file) and `R` (records already read).
-Each batch is answered with `T`: where its records are (a line and a column, or the record
-without its value), their results and result lines, and the index of the line where a lines batch
-stopped (-1: none); or with `E` and the error's text when the engine itself failed, which the
+them), `J` (the same, JSON Lines whose results are wanted as text only), `P` (an X12 transaction
+set to parse, cut out of its file) and `R` (records already read). Each batch is answered with
+`T`: where its records are (a line and a column, or the record without its value), their results
+and result lines, and the index of the line where a lines batch stopped (-1: none); for `J`, the
+counts of what happened (claims, with findings, errors), the result lines and that index
+(`compiler.batch.text`); or with `E` and the error's text when the engine itself failed, which the
 other process raises.
 """
 
@@ -18,7 +20,8 @@ from typing import IO, Any
 
 from compiler.batch.engines import Engine
 from compiler.batch.pool import Place, dumps, place, read_frame, write_frame
-from compiler.batch.results import result_line, result_of
+from compiler.batch.results import Summary, result_line, result_of
+from compiler.batch.text import text_batch
 from compiler.inputs.lines import read_lines
 from compiler.inputs.records import Record
 
@@ -32,6 +35,11 @@ def evaluate(records: list[Record], engine: Engine, keep: bool) -> tuple[list[Pl
 
 
 def answer(kind: bytes, body: bytes, engine: Engine) -> tuple[Any, ...]:
+    if kind == b"J":
+        _, lines, first, follows = pickle.loads(body)
+        summary = Summary()
+        texts, stopped = text_batch(lines, first, follows, engine.evaluate, engine.rejected, summary)
+        return (summary.claims, summary.with_findings, summary.errors), texts, stopped
     if kind == b"L":
         input_format, lines, first, follows = pickle.loads(body)
         records, stopped = read_lines(input_format, lines, first, follows=follows)

@@ -26,7 +26,7 @@ from compiler.batch import run as run_batch
 from compiler.commands.common import Style, compile_or_report, show
 from compiler.inputs.extras import MissingExtra, need
 from compiler.inputs.formats import INPUT_NAMES, InputError, open_input
-from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, conflict_gate, engine_source
+from compiler.pipeline import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, conflict_gate, engine_source, native_module
 from compiler.words import counted
 
 UnknownFields = Literal["error", "ignore"]
@@ -87,12 +87,19 @@ def _engine(options: EvalOptions) -> EngineSource | int:
     """The engine: the pack's module from the module cache when the pack compiled cleanly before
     (`compiler.batch.cache`), else compiled now (and kept when it compiles without a diagnostic).
     Either way the pack's cached conflict report is checked first (`_gate`)."""
-    compiled_module = options.engine == "compiled" and not options.native
+    compiled_module = options.engine == "compiled"
     if compiled_module:
         stored = cache.lookup(options.file)
         if stored is not None:
             refused = _gate(options, Path(options.file).stem, cache.pack_digest(stored))
-            return refused if refused is not None else ModuleFile(str(stored), options.unknown_fields)
+            if refused is not None:
+                return refused
+            if not options.native:
+                return ModuleFile(str(stored), options.unknown_fields)
+            try:  # the native build of the stored module: from its cache, compiled when missing
+                return ModuleFile(str(native_module(stored)), options.unknown_fields)
+            except (NativeBuildError, OSError) as error:
+                return _cannot(str(error))
     compiled = compile_or_report((options.file,), options.style)
     if isinstance(compiled, int):
         return compiled

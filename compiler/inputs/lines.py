@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from compiler.inputs.records import Position, Record, expect_object
@@ -86,6 +86,20 @@ def _one_value(line: str, follows: bool) -> tuple[bool, object]:
         return False, None
 
 
+def plain_object(line: str) -> dict[str, Any] | None:
+    """The object on a line that holds one JSON object and nothing else, starting at its first
+    character: the common JSON line, read as `read_lines` reads it. None for any other line
+    (blank, indented, an array, a value over several lines, a broken one, bytes that are not
+    UTF-8), which `read_lines` and the streaming reader then decide."""
+    if line[:1] != "{" or (not line.isascii() and _NOT_UTF8.search(line)):
+        return None
+    try:
+        value = decode(line)
+    except (ValueError, RecursionError):
+        return None
+    return value if type(value) is dict else None
+
+
 def _column(line: str) -> int:
     """The column where a line's value starts, as the streaming reader counts it."""
     return len(line) - len(line.lstrip(_JSON_SPACE)) + 1
@@ -112,7 +126,7 @@ def read_lines(input_format: str, lines: list[str], first: int, index: int = 0,
     return records, -1
 
 
-def holds_a_value(lines: list[str]) -> bool:
+def holds_a_value(lines: Iterable[str]) -> bool:
     """Whether any of the lines is not blank: the lines after them follow a value."""
     return any(line.strip(_JSON_SPACE) for line in lines)
 

@@ -37,7 +37,7 @@ class _Run:
 class Interpreter:
     def __init__(self, plan: ir.Plan) -> None:
         if not isinstance(plan, ir.Plan):
-            raise TypeError(f"Interpreter runs an analyzed plan (compiler.analysis.analyze returns one), "
+            raise TypeError(f"Interpreter runs an analyzed plan (compiler.analysis.checks.analyze returns one), "
                             f"not {type(plan).__name__}")
         self.plan = plan
         pack = self.pack = plan.pack

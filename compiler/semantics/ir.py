@@ -688,7 +688,7 @@ def walk(expr: Expr | None) -> Iterator[Expr]:
 class Plan:
     """An analyzed pack, ready to run: the pack and the order in which its edit rules are evaluated.
 
-    Analysis builds it (`compiler.analysis.analyze`); the interpreter and the backends take nothing
+    Analysis builds it (`compiler.analysis.checks.analyze`); the interpreter and the backends take nothing
     else, so a pack that skipped analysis cannot reach an engine. It never carries solver results:
     running a pack must not wait for the conflict analyzer. Construction checks the order, so a
     plan made by hand cannot silently evaluate fewer rules or read a rule's findings too early.

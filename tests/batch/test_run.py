@@ -170,6 +170,11 @@ def test_memory_is_bounded_by_the_batches_in_flight() -> None:
                 self.read_at_first = source.read
             super().add(record, result, line)
 
+        def add_text(self, lines: list[str]) -> None:
+            if self.read_at_first is None:
+                self.read_at_first = source.read
+            super().add_text(lines)
+
     sink = First(io.StringIO())
     run(Input("json", source, read_claim_records, source), ENGINE, sink, 2, batch=4)
     assert sink.read_at_first is not None and sink.read_at_first <= (2 * 2 + 1) * 4 + 1
