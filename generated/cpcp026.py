@@ -3631,14 +3631,22 @@ def _dispatch_table() -> dict[str, tuple[_Group | None, tuple[_Group | None, ...
     """For each code a target set holds, its group function in the first stage and, when it has any
     in a later stage, those: each calls the rules of its stage that see the code's lines (those
     whose target set holds it and those without a target set)."""
+    holding: dict[str, list[int]] = {}  # the rules whose target set holds each code
+    for index, target in enumerate(_TARGETS):
+        for code in target or ():
+            holding.setdefault(code, []).append(index)
+    entries: dict[tuple[int, ...], tuple[_Group | None, tuple[_Group | None, ...] | None]] = {}
     table: dict[str, tuple[_Group | None, tuple[_Group | None, ...] | None]] = {}
-    codes = sorted({code for target in _TARGETS if target is not None for code in target})
-    for code in codes:
-        groups: list[_Group | None] = []
-        for rules in _STAGES:
-            seeing = tuple(i for i in rules if _TARGETS[i] is None or code in (_TARGETS[i] or ()))
-            groups.append(_GROUPS[seeing] if seeing else None)
-        table[code] = (groups[0], tuple(groups[1:]) if any(groups[1:]) else None)
+    for code, held in holding.items():  # codes held by the same rules share one entry
+        key = tuple(held)
+        entry = entries.get(key)
+        if entry is None:
+            groups: list[_Group | None] = []
+            for rules in _STAGES:
+                seeing = tuple(i for i in rules if _TARGETS[i] is None or i in key)
+                groups.append(_GROUPS[seeing] if seeing else None)
+            entry = entries[key] = (groups[0], tuple(groups[1:]) if any(groups[1:]) else None)
+        table[code] = entry
     return table
 
 

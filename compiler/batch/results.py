@@ -54,6 +54,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 _text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes for a string
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False), made once
 
 
 def result_line(result: Result) -> str:
@@ -66,7 +67,7 @@ def result_line(result: Result) -> str:
         claim = result["id"]
         if type(claim) is str and claim.isascii():
             return '{"id": ' + _text(claim) + ', "findings": []}\n'
-    text = json.dumps(result, ensure_ascii=False)
+    text = _encode(result)
     if not text.isascii() and _SURROGATE.search(text):
         text = json.dumps(result)
     return text + "\n"

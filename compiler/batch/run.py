@@ -54,13 +54,8 @@ class _Replay:
 
 
 def _read_lines(source: Lines, count: int) -> list[str]:
-    lines = []
-    for _ in range(count):
-        line = source.readline()
-        if not line:
-            break
-        lines.append(line)
-    return lines
+    """Up to `count` lines, fewer at the end of the input."""
+    return list(itertools.islice(iter(source.readline, ""), count))
 
 
 class _Run:

@@ -31,7 +31,7 @@ def text_results(lines: Sequence[str], evaluate: Callable[[object], Sequence[Any
     claims = with_findings = errors = 0
     done = len(lines)
     for number, line in enumerate(lines):
-        value = plain_object(line)
+        value = plain_object(line) if line[:1] == "{" else None
         if value is None:
             if line.strip(" \t\r\n"):
                 done = number

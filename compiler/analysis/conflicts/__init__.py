@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compiler import cachedir
 from compiler.analysis.conflicts import cache
@@ -28,7 +28,9 @@ from compiler.analysis.conflicts.settings import (
     solver_enabled,
 )
 from compiler.diagnostics import Sources
-from compiler.semantics import ir
+
+if TYPE_CHECKING:  # the gate of `eval` imports this package; it needs no pack model
+    from compiler.semantics import ir
 
 __all__ = [
     "ANALYZER_VERSION",
