@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.metadata
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -422,8 +423,6 @@ def native_files(files: Mapping[str, str | bytes], name: str) -> dict[str, Path]
 def wheel(pack: ir.Pack, files: Mapping[str, str | bytes], out_dir: Path, native: bool) -> Path:
     """An installable wheel of the pack's module (its native build with `native`), with the
     module's data file beside it; its path. Raises WheelError, NativeBuildError, OSError."""
-    import importlib.metadata  # here: the module costs a process that never asks
-
     _need("Distribution", "write_wheel")
     try:
         generator = f"rulesc {importlib.metadata.version('rulesc')}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.machinery
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -95,8 +96,6 @@ def cache_root() -> Path:
 def cache_key(files: Mapping[str, str | bytes]) -> str:
     """What a native build depends on: the module's text (it carries the pack's digest) and its
     data file's, this Python's extension ABI and the version of mypyc."""
-    import importlib.metadata  # here: the module costs a process that never asks
-
     try:
         mypy_version = importlib.metadata.version("mypy")
     except importlib.metadata.PackageNotFoundError:
