@@ -4,17 +4,16 @@ every step before it, so that the difference between two passes is the step's co
 
     python benchmarks/eval_breakdown.py CLAIMS.jsonl [--repeat R]
 
-The passes, in order:
+The passes, in order (JSON Lines into JSON Lines takes the text way, `compiler.batch.text`: no
+record or result objects for a line that is one claim object):
 - read: the file's lines, decoded (`for line in file`);
 - parse: and `json.loads` of each line (the floor `eval_throughput.py` divides by);
-- records: the reader of `rulesc eval` instead (`compiler.inputs.lines.read_lines`, batches of 512
-  lines): its own parse (orjson where installed, which is faster than `json.loads`, so this step
-  can cost less than nothing), and a record with its position for each line;
-- validation: and the generated module's `parse_claim` of each record (CPCP026, pure);
+- decode: the reader's decoding instead (`compiler.inputs.lines.plain_object`: orjson where
+  installed, which is faster than `json.loads`, so this step can cost less than nothing);
+- validation: and the generated module's `parse_claim` of each claim (CPCP026, pure);
 - evaluate: the module's `evaluate` instead (validation, then the rules);
-- results: the result object of each record (`compiler.batch.results.result_of`: the findings as
-  dicts);
-- serialize: and its JSON line (`result_line`);
+- text: the result lines as `rulesc eval` makes them (`text_results`, batches of 512 lines), kept
+  in memory;
 - write: the whole batch run in this process, `compiler.batch.run` into a file (the steps above,
   the batch layer's bookkeeping, and the writes).
 Then `start-up`: the wall time of `python -m compiler eval` on a file of one claim (interpreter
@@ -39,17 +38,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from compiler.batch import JsonLines, ModuleFile  # noqa: E402
+from compiler.batch import JsonLines, ModuleFile, Summary  # noqa: E402
 from compiler.batch import run as run_batch  # noqa: E402
 from compiler.batch.engines import load_module, module_engine  # noqa: E402
-from compiler.batch.results import result_line, result_of  # noqa: E402
+from compiler.batch.text import text_results  # noqa: E402
 from compiler.inputs.formats import open_input  # noqa: E402
-from compiler.inputs.lines import read_lines  # noqa: E402
-from compiler.inputs.records import Record  # noqa: E402
+from compiler.inputs.lines import plain_object  # noqa: E402
 
 BATCH = 512
 MODULE = ROOT / "generated" / "cpcp026.py"
@@ -66,15 +65,13 @@ def passes(source: Path, out: Path) -> dict[str, Callable[[], None]]:
             while chunk := list(itertools.islice(lines, BATCH)):
                 yield chunk
 
-    def records(then: Callable[[Record], object] | None = None) -> None:
-        number = 1
-        for chunk in batches():
-            found, stopped = read_lines("json", chunk, number)
-            assert stopped < 0, "the benchmark's claims are one a line"
-            number += len(chunk)
-            if then is not None:
-                for record in found:
-                    then(record)
+    def claims(then: Callable[[dict[str, Any]], object] | None = None) -> None:
+        with source.open(encoding="utf-8") as lines:
+            for line in lines:
+                value = plain_object(line)
+                assert value is not None, "the benchmark's claims are one a line"
+                if then is not None:
+                    then(value)
 
     def read() -> None:
         with source.open(encoding="utf-8") as lines:
@@ -87,13 +84,19 @@ def passes(source: Path, out: Path) -> dict[str, Callable[[], None]]:
             for line in lines:
                 loads(line)
 
-    def validation(record: Record) -> None:
+    def validation(claim: dict[str, Any]) -> None:
         with contextlib.suppress(*rejected):
-            parse_claim(record.value, "error")
+            parse_claim(claim, "error")
 
-    def evaluated(record: Record) -> None:
+    def evaluated(claim: dict[str, Any]) -> None:
         with contextlib.suppress(*rejected):
-            evaluate(record.value)
+            evaluate(claim)
+
+    def text() -> None:
+        summary = Summary()
+        for chunk in batches():
+            _, done = text_results(chunk, evaluate, rejected, summary)
+            assert done == len(chunk), "the benchmark's claims are one a line"
 
     def whole() -> None:
         with ExitStack() as stack, out.open("w", encoding="utf-8") as written:
@@ -102,11 +105,10 @@ def passes(source: Path, out: Path) -> dict[str, Callable[[], None]]:
     return {
         "read": read,
         "parse": parse,
-        "records": records,
-        "validation": lambda: records(validation),
-        "evaluate": lambda: records(evaluated),
-        "results": lambda: records(lambda record: result_of(record, evaluate, rejected)),
-        "serialize": lambda: records(lambda record: result_line(result_of(record, evaluate, rejected))),
+        "decode": claims,
+        "validation": lambda: claims(validation),
+        "evaluate": lambda: claims(evaluated),
+        "text": text,
         "write": whole,
     }
 
@@ -152,12 +154,11 @@ def main() -> None:
 STEPS = [  # (step, its pass, the pass before it)
     ("read the lines", "read", None),
     ("json.loads", "parse", "read"),
-    ("reader, for json.loads", "records", "parse"),
-    ("validation", "validation", "records"),
+    ("reader, for json.loads", "decode", "parse"),
+    ("validation", "validation", "decode"),
     ("rules", "evaluate", "validation"),
-    ("result objects", "results", "evaluate"),
-    ("JSON lines", "serialize", "results"),
-    ("batch layer, writes", "write", "serialize"),
+    ("result lines", "text", "evaluate"),
+    ("batch layer, writes", "write", "text"),
 ]
 
 
