@@ -117,6 +117,23 @@ def write_aoc(path: Path, rows: int, order: list[str], rng: random.Random) -> No
             addon += 1
 
 
+KEYWORDS = ("pack", "import", "remove", "section", "codes", "set", "table", "map", "ranking", "rule", "exception",
+            "precedence", "documentation", "example")
+
+
+def without_examples(text: str) -> str:
+    """The rules file without its `example` declarations: they bill rows of the sample tables, which
+    the synthetic tables do not hold, and `rulesc build` refuses a pack whose examples fail."""
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        word = line.split(maxsplit=1)[0] if line[:1].isalpha() else ""
+        if word in KEYWORDS:
+            skipping = word == "example"
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
 def write_pack(folder: Path, args: argparse.Namespace) -> Path:
     """The NCCI pack's rules beside synthetic tables of the given sizes; the pack's path."""
     rng = random.Random(SEED)
@@ -128,7 +145,8 @@ def write_pack(folder: Path, args: argparse.Namespace) -> Path:
     write_mue(tables / "mue-practitioner.csv", args.mue, order, random.Random(SEED + 3))
     write_mue(tables / "mue-hospital.csv", args.mue, order, random.Random(SEED + 4))
     write_aoc(tables / "aoc.csv", args.aoc, order, random.Random(SEED + 5))
-    shutil.copyfile(ROOT / "policies" / "ncci.rules", folder / "ncci.rules")
+    (folder / "ncci.rules").write_text(without_examples((ROOT / "policies" / "ncci.rules").read_text("utf-8")),
+                                       encoding="utf-8")
     (folder / "codes.json").write_text(json.dumps(order), encoding="utf-8")
     return folder / "ncci.rules"
 
