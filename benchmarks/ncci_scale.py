@@ -236,14 +236,12 @@ def main() -> None:
               + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in sorted(sizes.items())), flush=True)
         out = folder / "out"
         env = {**os.environ, "PYTHONPATH": str(ROOT), "RULESC_CACHE_DIR": str(folder / "cache")}
-        # --allow-unknown: on tables of this size some of the analyzer's questions end `unknown` (the
-        # solver's claims could not be built from the rows within its refinements; README, "The NCCI
-        # pack at a payer's size"), which the sample tables' build does not need
+        # no --allow-unknown: every question of the conflict analysis must be answered at this size
         command = [sys.executable, "-c", "import resource, runpy, sys; sys.argv = sys.argv[1:]; "
                    "code = 0\ntry:\n    runpy.run_module('compiler', run_name='__main__')\n"
                    "except SystemExit as exit:\n    code = exit.code or 0\n"
                    "print('peak', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-                   "sys.exit(code)", "rulesc", "build", str(pack), "--out", str(out), "--allow-unknown"]
+                   "sys.exit(code)", "rulesc", "build", str(pack), "--out", str(out)]
         started = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - started
@@ -252,6 +250,9 @@ def main() -> None:
             print(done.stderr[-3000:])
             raise SystemExit("rulesc build failed")
         print(f"rulesc build: {seconds:.1f} s wall, peak {peak / 1024:.0f} MB (goal: under 300 s)", flush=True)
+        report = (out / "ncci-policy" / "analysis.md").read_text(encoding="utf-8")
+        counts = [line[4:].replace("**", "") for line in report.splitlines() if line.startswith("- **")][:6]
+        print("  conflict analysis: " + "; ".join(counts))
         for name in ("ncci.py", "ncci.tables", "ncci.html"):
             print(f"  {name}: {(out / name).stat().st_size / 1e6:.2f} MB")
         pages = {p.name: p.stat().st_size for p in (out / "ncci-policy").iterdir()}
@@ -264,7 +265,7 @@ def main() -> None:
         builds = [("pure", out)]
         if args.native:
             native = folder / "native"
-            native_build = [*command[:4], "build", str(pack), "--native", "--out", str(native), "--allow-unknown"]
+            native_build = [*command[:4], "build", str(pack), "--native", "--out", str(native)]
             done = subprocess.run(native_build, env=env, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 print(done.stderr[-3000:])

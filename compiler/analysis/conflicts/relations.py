@@ -496,12 +496,24 @@ class Relations:
         parts = []
         components = summary.components()
         for index, (form, position) in enumerate(components):
-            values = {p.values[index] for p in profiles.values()}
             term = self._role(form, position, key) if form.pair else self._component(form, position, key)
+            flags = 2 if form.dated else 1  # a one-key form's components before its columns
+            guard: Z3 | None = None
+            if form.pair or position < flags:
+                values = {p.values[index] for p in profiles.values()}
+            else:  # a column has a value where its lookup finds a row (dated: the same one from the
+                # effective date), and is None elsewhere: its values where found, under that guard
+                first = index - position
+                values = {p.values[index] for p in profiles.values()
+                          if all(p.values[first + f] is True for f in range(flags))}
+                if not values:
+                    continue
+                guard = conj(*[self._component(form, f, key) for f in range(flags)])
             if None in values or (len(values) == 2 and all(isinstance(v, bool) for v in values)):
                 continue
-            parts.append(disj(*[term == v if not isinstance(v, bool) else (term if v else neg(term))
-                                for v in sorted(values, key=repr)]))
+            fact = disj(*[term == v if not isinstance(v, bool) else (term if v else neg(term))
+                          for v in sorted(values, key=repr)])
+            parts.append(fact if guard is None else z3.Implies(guard, fact))
         return conj(*parts) if parts else z3.BoolVal(True, self.ctx)
 
     def _key(self, key: Z3) -> None:
@@ -922,13 +934,15 @@ class Realizer:
                 if lemma is not None:
                     lemmas.append(lemma)
             candidates[ident] = found
+        chosen = None if lemmas or any(not c for c in candidates.values()) else self._search(candidates, pairs)
+        if chosen is None:
+            chosen = self._by_reads(summary, groups, unary, pairs)
+        if chosen is not None:
+            return chosen
         if lemmas:
             return lemmas
         if any(not c for c in candidates.values()):
             return None
-        chosen = self._search(candidates, pairs)
-        if chosen is not None:
-            return chosen
         # more ids of one profile than codes have it
         sharing: dict[tuple[int, tuple[Any, ...]], list[int]] = {}
         for ident, group in groups.items():
@@ -970,10 +984,33 @@ class Realizer:
             return []
         return [code for code in known.codes if all(self._fits(n, [code]) for n in needs)]
 
-    def _search(self, candidates: dict[int, list[str]], pairs: list[Need]) -> dict[int, str] | None:
-        """Distinct codes for the ids, one of each id's candidates, that every pair need fits."""
+    def _by_reads(self, summary: Summary, groups: dict[int, Group], unary: dict[int, list[Need]],
+                  pairs: list[Need]) -> dict[int, str] | None:
+        """Codes for the ids chosen by what the formula reads of them alone, whatever the rest of
+        their profiles: any code of an id's group whose lookups by it find what the model chose
+        (the formula reads nothing else of the rows, and the rules treat a group's codes alike).
+        Where no code has the model's whole profile, or no codes of those profiles meet in a pair
+        file's rows (the solver knows a big file's meetings only column by column), such codes
+        often exist; trying them first spares learning the facts that rule out one profile at a
+        time. None when the search finds none."""
+        candidates: dict[int, list[str]] = {}
+        for ident, group in groups.items():
+            pool = [code for profile in summary.profiles.get(group.index, {}).values() for code in profile.codes]
+            found = [code for code in pool if all(self._fits(n, [code]) for n in unary[ident])]
+            if not found:
+                return None
+            candidates[ident] = found
+        return self._search(candidates, pairs, firsts_first=True)
+
+    def _search(self, candidates: dict[int, list[str]], pairs: list[Need],
+                firsts_first: bool = False) -> dict[int, str] | None:
+        """Distinct codes for the ids, one of each id's candidates, that every pair need fits.
+        `firsts_first`: ids that are the first key of a row the model finds are given codes before
+        the others (whose candidates are then the first code's partners in the rows)."""
+        firsts = {n.ids[0] for n in pairs if n.found[0]} if firsts_first else set()
         order = sorted(candidates, key=lambda i: (-sum(1 for n in pairs if i in n.ids and n.found[0]),
-                                                  len(candidates[i]), i))
+                                                  i not in firsts, len(candidates[i]), i))
+        ranks: dict[int, dict[str, int]] = {}
         assigned: dict[int, str] = {}
         used: set[str] = set()
         steps = [0]
@@ -989,7 +1026,10 @@ class Realizer:
                     rows = self.relations.files[need.form.file]
                     partners = {rows.value(rows.table.key[1], r)
                                 for r in rows.index.rows([assigned[need.ids[0]]], None)}
-                    return [c for c in candidates[ident] if c in partners]
+                    rank = ranks.get(ident)
+                    if rank is None:
+                        rank = ranks[ident] = {code: at for at, code in enumerate(candidates[ident])}
+                    return sorted((c for c in partners if c in rank), key=rank.__getitem__)
             return candidates[ident]
 
         def visit(position: int) -> bool:
