@@ -424,6 +424,7 @@ def wheel(pack: ir.Pack, files: Mapping[str, str | bytes], out_dir: Path, native
     """An installable wheel of the pack's module (its native build with `native`), with the
     module's data file beside it; its path. Raises WheelError, NativeBuildError, OSError."""
     _need("Distribution", "write_wheel")
+
     try:
         generator = f"rulesc {importlib.metadata.version('rulesc')}"
     except importlib.metadata.PackageNotFoundError:

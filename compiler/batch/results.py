@@ -57,6 +57,19 @@ _text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) wr
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False), made once
 
 
+def no_findings_line(claim: object) -> str:
+    """The JSON line of a claim evaluated without a finding, as `result_line` writes it: the
+    commonest result, whose line for a text id is made without the encoder, in the very bytes
+    `json.dumps` writes (the tests hold the two to it)."""
+    if type(claim) is str and claim.isascii():
+        return _no_findings(claim)
+    return result_line({"id": claim, "findings": []})
+
+
+def _no_findings(claim: str) -> str:
+    return '{"id": ' + _text(claim) + ', "findings": []}\n'
+
+
 def result_line(result: Result) -> str:
     """One JSON line; non-ASCII text as is, except a lone surrogate (from a `\\udXXX` escape in the
     input), which UTF-8 cannot hold: then the whole line is written with ASCII escapes.
@@ -66,7 +79,7 @@ def result_line(result: Result) -> str:
     if len(result) == 2 and result.get("findings") == [] and next(iter(result)) == "id":
         claim = result["id"]
         if type(claim) is str and claim.isascii():
-            return '{"id": ' + _text(claim) + ', "findings": []}\n'
+            return _no_findings(claim)
     text = _encode(result)
     if not text.isascii() and _SURROGATE.search(text):
         text = json.dumps(result)

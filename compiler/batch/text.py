@@ -12,14 +12,11 @@ workers both run it (`run.py`, `worker.py`), so both give the same bytes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from compiler.batch.results import Summary, result_line, result_of
+from compiler.batch.results import Summary, claim_id, no_findings_line, result_line, result_of
 from compiler.inputs.lines import holds_a_value, plain_object, read_lines
-
-_text = json.encoder.encode_basestring  # a string as `json.dumps(ensure_ascii=False)` writes it
 
 
 def text_results(lines: Sequence[str], evaluate: Callable[[object], Sequence[Any]],
@@ -31,15 +28,14 @@ def text_results(lines: Sequence[str], evaluate: Callable[[object], Sequence[Any
     claims = with_findings = errors = 0
     done = len(lines)
     for number, line in enumerate(lines):
-        value = plain_object(line) if line[:1] == "{" else None
+        value = plain_object(line)
         if value is None:
             if line.strip(" \t\r\n"):
                 done = number
                 break
             continue
         claims += 1
-        found = value.get("id")
-        claim = found if isinstance(found, (str, int, float)) and not isinstance(found, bool) else None
+        claim = claim_id(value)
         try:
             findings = evaluate(value)
         except rejected as caught:
@@ -49,10 +45,8 @@ def text_results(lines: Sequence[str], evaluate: Callable[[object], Sequence[Any
         if findings:
             with_findings += 1
             write(result_line({"id": claim, "findings": [finding.to_dict() for finding in findings]}))
-        elif type(claim) is str and claim.isascii():
-            write('{"id": ' + _text(claim) + ', "findings": []}\n')
         else:
-            write(result_line({"id": claim, "findings": []}))
+            write(no_findings_line(claim))
     summary.claims += claims
     summary.with_findings += with_findings
     summary.errors += errors

@@ -980,9 +980,11 @@ class Realizer:
         """The codes of the group with the model's profile whose lookups by one key (on the days the
         model looks them up) find what it chose."""
         known = summary.profiles.get(group.index, {}).get(profile)
-        if known is None:
-            return []
-        return [code for code in known.codes if all(self._fits(n, [code]) for n in needs)]
+        return [] if known is None else self._fitting_codes(known.codes, needs)
+
+    def _fitting_codes(self, codes: Iterable[str], needs: list[Need]) -> list[str]:
+        """The codes whose lookups by one key find what the needs say."""
+        return [code for code in codes if all(self._fits(n, [code]) for n in needs)]
 
     def _by_reads(self, summary: Summary, groups: dict[int, Group], unary: dict[int, list[Need]],
                   pairs: list[Need]) -> dict[int, str] | None:
@@ -995,8 +997,8 @@ class Realizer:
         time. None when the search finds none."""
         candidates: dict[int, list[str]] = {}
         for ident, group in groups.items():
-            pool = [code for profile in summary.profiles.get(group.index, {}).values() for code in profile.codes]
-            found = [code for code in pool if all(self._fits(n, [code]) for n in unary[ident])]
+            found = self._fitting_codes((code for profile in summary.profiles.get(group.index, {}).values()
+                                         for code in profile.codes), unary[ident])
             if not found:
                 return None
             candidates[ident] = found
